@@ -1,0 +1,64 @@
+// Backend-neutral handles that carry a shared texture or semaphore to another device,
+// API or process.
+#pragma once
+
+#include <cstdint>
+
+#include "geyser/device_identity.hpp"
+#include "geyser/texture.hpp"
+#include "geyser/unique_fd.hpp"
+
+namespace geyser {
+
+/// The OS handle type behind a share handle.
+enum class MemoryHandleType : std::uint8_t {
+  OpaqueFd,     ///< VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT (Linux)
+  OpaqueWin32,  ///< VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_WIN32_BIT (Windows; not built yet)
+};
+[[nodiscard]] std::string_view to_string(MemoryHandleType type) noexcept;
+
+/// The layout every shared image is in between accesses, on every side (DESIGN.md rule 4).
+/// GL calls it GL_LAYOUT_GENERAL_EXT.
+inline constexpr std::uint32_t kSharedImageLayout = 1;  // VK_IMAGE_LAYOUT_GENERAL
+
+/// The Vulkan facts an importer needs to create an identical image (DESIGN.md rule 3).
+/// Plain values, so that they can be sent over the wire as they are.
+struct VulkanImageInfo {
+  std::uint32_t vk_format = 0;        ///< VkFormat
+  std::uint32_t tiling = 0;           ///< VkImageTiling (always OPTIMAL today)
+  std::uint32_t usage = 0;            ///< VkImageUsageFlags
+  std::uint32_t create_flags = 0;     ///< VkImageCreateFlags
+  std::uint64_t allocation_size = 0;  ///< VkMemoryAllocateInfo::allocationSize of the export
+  std::uint32_t memory_type_index = 0;
+  bool dedicated = true;              ///< one image per allocation (DESIGN.md rule 2)
+  friend bool operator==(const VulkanImageInfo&, const VulkanImageInfo&) = default;
+};
+
+/// A texture's memory, exported. Owns one duplicated OS handle: destroying the handle
+/// closes it, and importing does not consume it (the importer duplicates). Move-only;
+/// clone() duplicates the fd.
+struct TextureShareHandle {
+  UniqueFd fd;
+  MemoryHandleType handle_type = MemoryHandleType::OpaqueFd;
+  DeviceIdentity identity;
+  TextureDescriptor descriptor;
+  VulkanImageInfo image;
+
+  /// A copy with its own duplicated fd.
+  [[nodiscard]] Result<TextureShareHandle> clone() const;
+};
+
+/// The kind of a shared semaphore.
+enum class SemaphoreType : std::uint8_t { Binary, Timeline };
+[[nodiscard]] std::string_view to_string(SemaphoreType type) noexcept;
+
+/// A semaphore, exported. Owns one duplicated fd, like TextureShareHandle.
+struct SemaphoreShareHandle {
+  UniqueFd fd;
+  SemaphoreType type = SemaphoreType::Timeline;
+  DeviceIdentity identity;
+
+  [[nodiscard]] Result<SemaphoreShareHandle> clone() const;
+};
+
+}  // namespace geyser

@@ -1,0 +1,66 @@
+// The backend-neutral interface to shareable textures.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "geyser/error.hpp"
+#include "geyser/share_handle.hpp"
+#include "geyser/texture.hpp"
+
+namespace geyser {
+
+/// Which API a texture or manager belongs to.
+enum class Backend : std::uint8_t { Vulkan, OpenGL, Cuda };
+[[nodiscard]] std::string_view to_string(Backend backend) noexcept;
+
+/// A texture whose memory can be shared. Created or imported by a TextureShareManager; it
+/// keeps its manager's device alive only as long as the manager lives, so destroy textures
+/// before their manager. The backend's subclass gives the native objects.
+class SharedTexture {
+ public:
+  virtual ~SharedTexture() = default;
+  SharedTexture(const SharedTexture&) = delete;
+  SharedTexture& operator=(const SharedTexture&) = delete;
+
+  [[nodiscard]] virtual Backend backend() const noexcept = 0;
+  [[nodiscard]] virtual const TextureDescriptor& descriptor() const noexcept = 0;
+  /// True if this texture was imported from a handle rather than created here.
+  [[nodiscard]] virtual bool imported() const noexcept = 0;
+
+ protected:
+  SharedTexture() = default;
+};
+
+/// Creates, exports and imports shared textures on one device. Not thread-safe: use one
+/// manager per thread or lock around it.
+class TextureShareManager {
+ public:
+  virtual ~TextureShareManager() = default;
+
+  [[nodiscard]] virtual Backend backend() const noexcept = 0;
+  /// The identity that exported handles carry and imports are checked against.
+  [[nodiscard]] virtual const DeviceIdentity& identity() const noexcept = 0;
+
+  /// Creates a texture with exportable, dedicated memory. Validation for a bad descriptor,
+  /// Unsupported when the device cannot export that format and usage.
+  [[nodiscard]] virtual Result<std::unique_ptr<SharedTexture>> create_shareable_texture(
+      const TextureDescriptor& desc) = 0;
+  /// Exports `texture`'s memory as a new handle that owns a new fd. The texture must come
+  /// from this manager (Validation otherwise). Call as often as needed; each handle is
+  /// independent.
+  [[nodiscard]] virtual Result<TextureShareHandle> export_texture(const SharedTexture& texture) = 0;
+  /// Imports a handle from this or another process. Checks identity (DeviceMismatch),
+  /// support (Unsupported) and sizes (Validation) before touching the fd. Does not consume
+  /// the handle: the fd is duplicated, and the duplicate is owned by the texture on success
+  /// and closed on failure.
+  [[nodiscard]] virtual Result<std::unique_ptr<SharedTexture>> import_texture(
+      const TextureShareHandle& handle) = 0;
+  /// Consumes a handle: closes its fd. Textures imported from it stay valid.
+  virtual void release_texture_handle(TextureShareHandle&& handle) noexcept;
+
+ protected:
+  TextureShareManager() = default;
+};
+
+}  // namespace geyser

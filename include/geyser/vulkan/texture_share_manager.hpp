@@ -1,0 +1,117 @@
+// Shareable textures on Vulkan: exportable dedicated images, exported and imported as
+// opaque fds.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <vulkan/vulkan.h>
+
+#include "geyser/texture_share_manager.hpp"
+#include "geyser/vulkan/device.hpp"
+
+namespace geyser::vulkan {
+
+/// A shared VkImage and its dedicated VkDeviceMemory. Owned by the application through
+/// the unique_ptr its manager returns; destroy it before the manager's Device.
+class VulkanSharedTexture final : public SharedTexture {
+ public:
+  ~VulkanSharedTexture() override;
+
+  [[nodiscard]] Backend backend() const noexcept override { return Backend::Vulkan; }
+  [[nodiscard]] const TextureDescriptor& descriptor() const noexcept override { return desc_; }
+  [[nodiscard]] bool imported() const noexcept override { return imported_; }
+
+  [[nodiscard]] VkImage image() const noexcept { return image_; }
+  [[nodiscard]] VkDeviceMemory memory() const noexcept { return memory_; }
+  /// The Vulkan facts the texture was created with (what an export carries).
+  [[nodiscard]] const VulkanImageInfo& image_info() const noexcept { return info_; }
+  /// The layout and ownership the image is in between accesses: VK_IMAGE_LAYOUT_UNDEFINED
+  /// until its first access ends, then kSharedImageLayout, released to
+  /// VK_QUEUE_FAMILY_EXTERNAL. Imported textures start in the shared layout.
+  [[nodiscard]] VkImageLayout shared_layout() const noexcept { return layout_; }
+  /// Records that an access ended with a release to VK_QUEUE_FAMILY_EXTERNAL in the shared
+  /// layout. Geyser's own access helpers call it; call it after your own release barrier.
+  void mark_released() noexcept { layout_ = static_cast<VkImageLayout>(kSharedImageLayout); }
+  /// The manager's device that owns the image.
+  [[nodiscard]] const Device& device() const noexcept { return *device_; }
+
+ private:
+  friend class VulkanTextureShareManager;
+  VulkanSharedTexture(const Device& device, const TextureDescriptor& desc, VulkanImageInfo info,
+                      bool imported)
+      : device_(&device), desc_(desc), info_(info), imported_(imported) {}
+
+  const Device* device_;
+  TextureDescriptor desc_;
+  VulkanImageInfo info_;
+  bool imported_;
+  VkImage image_ = VK_NULL_HANDLE;
+  VkDeviceMemory memory_ = VK_NULL_HANDLE;
+  VkImageLayout layout_ = VK_IMAGE_LAYOUT_UNDEFINED;
+};
+
+/// Whether one format can be shared on a device, and with which usages.
+struct FormatCapability {
+  TextureFormat format;
+  MemoryHandleType handle_type = MemoryHandleType::OpaqueFd;
+  bool exportable = false;
+  bool importable = false;
+  bool dedicated_only = false;
+  /// The single usages for which the format can be both exported and imported.
+  TextureUsage usages = TextureUsage::None;
+  std::uint32_t max_width = 0;
+  std::uint32_t max_height = 0;
+};
+
+/// Vulkan's TextureShareManager. Holds a reference to a Device, which must outlive it and
+/// every texture it made. Not thread-safe.
+class VulkanTextureShareManager final : public TextureShareManager {
+ public:
+  explicit VulkanTextureShareManager(const Device& device) noexcept : device_(&device) {}
+
+  [[nodiscard]] Backend backend() const noexcept override { return Backend::Vulkan; }
+  [[nodiscard]] const DeviceIdentity& identity() const noexcept override {
+    return device_->identity();
+  }
+  [[nodiscard]] const Device& device() const noexcept { return *device_; }
+
+  [[nodiscard]] Result<std::unique_ptr<SharedTexture>> create_shareable_texture(
+      const TextureDescriptor& desc) override;
+  [[nodiscard]] Result<TextureShareHandle> export_texture(const SharedTexture& texture) override;
+  [[nodiscard]] Result<std::unique_ptr<SharedTexture>> import_texture(
+      const TextureShareHandle& handle) override;
+
+  /// The same as create_shareable_texture, typed.
+  [[nodiscard]] Result<std::unique_ptr<VulkanSharedTexture>> create(const TextureDescriptor& desc);
+  /// The same as import_texture, typed.
+  [[nodiscard]] Result<std::unique_ptr<VulkanSharedTexture>> import(
+      const TextureShareHandle& handle);
+
+  /// Whether `format` can be exported and imported as opaque fds on this device.
+  [[nodiscard]] FormatCapability query_format(TextureFormat format) const;
+  /// query_format for every format.
+  [[nodiscard]] std::vector<FormatCapability> query_formats() const;
+
+ private:
+  const Device* device_;
+};
+
+/// The Vulkan texture behind `texture`, or nullptr if it is not a Vulkan texture.
+[[nodiscard]] VulkanSharedTexture* as_vulkan(SharedTexture* texture) noexcept;
+[[nodiscard]] const VulkanSharedTexture* as_vulkan(const SharedTexture* texture) noexcept;
+
+/// Vulkan usage flags for Geyser usage flags.
+[[nodiscard]] VkImageUsageFlags to_vk_usage(TextureUsage usage) noexcept;
+
+/// Copies tightly packed texels into mip 0, layer 0 of `texture` and waits for the copy:
+/// acquires the image from VK_QUEUE_FAMILY_EXTERNAL, copies, releases it again in the
+/// shared layout. `bytes` must be width * height * texel size (Validation otherwise).
+/// The texture needs TransferDst usage; colour formats only.
+[[nodiscard]] Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes);
+/// Reads mip 0, layer 0 back into tightly packed texels, the same way. Needs TransferSrc.
+[[nodiscard]] Result<std::vector<std::uint8_t>> readback(VulkanSharedTexture& texture);
+
+}  // namespace geyser::vulkan
