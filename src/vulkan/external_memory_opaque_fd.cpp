@@ -1,0 +1,99 @@
+// VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT: Linux opaque file descriptors.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <string>
+
+#include "external_memory.hpp"
+
+namespace geyser::vulkan::detail {
+namespace {
+
+class OpaqueFdMemoryService final : public ExternalMemoryService {
+ public:
+  MemoryHandleType handle_type() const noexcept override { return MemoryHandleType::OpaqueFd; }
+  VkExternalMemoryHandleTypeFlagBits vk_handle_type() const noexcept override {
+    return VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+  }
+
+  Result<UniqueFd> export_memory(const Device& device, VkDeviceMemory memory) const override {
+    VkMemoryGetFdInfoKHR info{VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR};
+    info.memory = memory;
+    info.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+    int fd = -1;
+    if (VkResult r = device.functions().get_memory_fd(device.device(), &info, &fd);
+        r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkGetMemoryFdKHR(OPAQUE_FD)"));
+    }
+    UniqueFd owned(fd);
+    // Drivers are not required to set FD_CLOEXEC; a handle must not leak into children.
+    const int flags = fcntl(owned.get(), F_GETFD);
+    if (flags >= 0) fcntl(owned.get(), F_SETFD, flags | FD_CLOEXEC);
+    return owned;
+  }
+
+  Result<void> check_fd(int fd, VkDeviceSize allocation_size) const override {
+    struct stat st {};
+    if (fd < 0 || fstat(fd, &st) != 0) {
+      return fail(Error::from_errno(ErrorCode::Validation,
+                                    "import_texture: fd " + std::to_string(fd) +
+                                        " is not an open file descriptor",
+                                    fd < 0 ? EBADF : errno));
+    }
+    // Opaque memory fds are memfds, anonymous inodes or device files, never pipes, sockets
+    // or directories. Mesa's lavapipe read()s the fd during import, which would block
+    // forever on a pipe whose writer is alive: refuse those before the driver sees them.
+    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISDIR(st.st_mode)) {
+      return fail(ErrorCode::Validation, "import_texture: fd " + std::to_string(fd) + " is a " +
+                                             (S_ISFIFO(st.st_mode)   ? "pipe"
+                                              : S_ISSOCK(st.st_mode) ? "socket"
+                                                                     : "directory") +
+                                             ", not an exported memory handle");
+    }
+    // A regular file (a memfd is one) holds the memory itself: it must be large enough.
+    // Drivers whose fds are device files report no size; the driver checks those.
+    if (S_ISREG(st.st_mode) && static_cast<VkDeviceSize>(st.st_size) < allocation_size) {
+      return fail(ErrorCode::Validation,
+                  "import_texture: fd " + std::to_string(fd) + " holds " +
+                      std::to_string(st.st_size) + " bytes, less than the allocation size " +
+                      std::to_string(allocation_size));
+    }
+    return {};
+  }
+
+  Result<VkDeviceMemory> import_memory(const Device& device, UniqueFd fd, VkImage image,
+                                       VkDeviceSize size,
+                                       std::uint32_t memory_type) const override {
+    VkMemoryDedicatedAllocateInfo dedicated{VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO};
+    dedicated.image = image;
+    VkImportMemoryFdInfoKHR import{VK_STRUCTURE_TYPE_IMPORT_MEMORY_FD_INFO_KHR, &dedicated};
+    import.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+    import.fd = fd.get();
+    VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, &import};
+    alloc.allocationSize = size;
+    alloc.memoryTypeIndex = memory_type;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    if (VkResult r = vkAllocateMemory(device.device(), &alloc, nullptr, &memory); r != VK_SUCCESS) {
+      // The driver took no ownership: `fd` closes here (VUID-VkImportMemoryFdInfoKHR).
+      return tl::unexpected(vk_error(r, "vkAllocateMemory(import OPAQUE_FD, " +
+                                            std::to_string(size) + " bytes, memory type " +
+                                            std::to_string(memory_type) + ")"));
+    }
+    // On success the driver owns the fd.
+    (void)fd.release();
+    return memory;
+  }
+};
+
+}  // namespace
+
+const ExternalMemoryService* memory_service(MemoryHandleType type) noexcept {
+  static const OpaqueFdMemoryService opaque_fd;
+  switch (type) {
+    case MemoryHandleType::OpaqueFd: return &opaque_fd;
+    default: return nullptr;
+  }
+}
+
+}  // namespace geyser::vulkan::detail

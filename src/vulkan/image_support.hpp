@@ -1,0 +1,26 @@
+// Internal: what the device supports for shared images, and how they are created.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include "geyser/share_handle.hpp"
+#include "geyser/vulkan/device.hpp"
+
+namespace geyser::vulkan::detail {
+
+enum class Direction { Export, Import };
+
+/// The VkImageCreateInfo for a shared image; `next` is the external memory info.
+[[nodiscard]] VkImageCreateInfo image_create_info(const TextureDescriptor& desc,
+                                                  const VulkanImageInfo& info, const void* next);
+
+/// Checks with vkGetPhysicalDeviceImageFormatProperties2 and the device limits that the
+/// image can be created and exported (or imported) as `handle_type`. Validation for
+/// extents beyond the device's limits, Unsupported for format/usage/handle combinations
+/// the device cannot do. `call` names the public function in messages.
+[[nodiscard]] Result<void> check_image_support(const Device& device, const TextureDescriptor& desc,
+                                               const VulkanImageInfo& info,
+                                               VkExternalMemoryHandleTypeFlagBits handle_type,
+                                               Direction direction, const char* call);
+
+}  // namespace geyser::vulkan::detail

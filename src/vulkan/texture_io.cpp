@@ -1,0 +1,262 @@
+// upload() and readback(): host copies into and out of a shared texture, with the
+// acquire/release barriers of DESIGN.md rule 4, waited on the CPU.
+#include <cstring>
+#include <string>
+
+#include "geyser/vulkan/texture_share_manager.hpp"
+
+namespace geyser::vulkan {
+namespace {
+
+// A host-visible buffer for one copy; frees itself.
+class StagingBuffer {
+ public:
+  explicit StagingBuffer(const Device& device) : device_(device.device()) {}
+  ~StagingBuffer() {
+    if (mapped_ != nullptr) vkUnmapMemory(device_, memory_);
+    if (buffer_ != VK_NULL_HANDLE) vkDestroyBuffer(device_, buffer_, nullptr);
+    if (memory_ != VK_NULL_HANDLE) vkFreeMemory(device_, memory_, nullptr);
+  }
+  StagingBuffer(const StagingBuffer&) = delete;
+  StagingBuffer& operator=(const StagingBuffer&) = delete;
+
+  Result<void> init(const Device& device, VkDeviceSize size, VkBufferUsageFlags usage) {
+    VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+    info.size = size;
+    info.usage = usage;
+    info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    if (VkResult r = vkCreateBuffer(device_, &info, nullptr, &buffer_); r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkCreateBuffer(staging, " + std::to_string(size) + " bytes)"));
+    }
+    VkMemoryRequirements reqs{};
+    vkGetBufferMemoryRequirements(device_, buffer_, &reqs);
+    const auto& props = device.memory_properties();
+    const VkMemoryPropertyFlags wanted =
+        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    std::uint32_t type = props.memoryTypeCount;
+    for (std::uint32_t i = 0; i < props.memoryTypeCount; ++i) {
+      if ((reqs.memoryTypeBits & (1u << i)) && (props.memoryTypes[i].propertyFlags & wanted) == wanted) {
+        type = i;
+        break;
+      }
+    }
+    if (type == props.memoryTypeCount) {
+      return fail(ErrorCode::Unsupported, "staging buffer: no host-visible coherent memory type");
+    }
+    VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+    alloc.allocationSize = reqs.size;
+    alloc.memoryTypeIndex = type;
+    if (VkResult r = vkAllocateMemory(device_, &alloc, nullptr, &memory_); r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkAllocateMemory(staging)"));
+    }
+    if (VkResult r = vkBindBufferMemory(device_, buffer_, memory_, 0); r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkBindBufferMemory(staging)"));
+    }
+    if (VkResult r = vkMapMemory(device_, memory_, 0, VK_WHOLE_SIZE, 0, &mapped_); r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkMapMemory(staging)"));
+    }
+    return {};
+  }
+  VkBuffer buffer() const noexcept { return buffer_; }
+  std::uint8_t* data() const noexcept { return static_cast<std::uint8_t*>(mapped_); }
+
+ private:
+  VkDevice device_;
+  VkBuffer buffer_ = VK_NULL_HANDLE;
+  VkDeviceMemory memory_ = VK_NULL_HANDLE;
+  void* mapped_ = nullptr;
+};
+
+// One command buffer and fence, submitted once and waited for.
+class OneShot {
+ public:
+  explicit OneShot(const Device& device) : device_(device) {}
+  ~OneShot() {
+    if (fence_ != VK_NULL_HANDLE) vkDestroyFence(device_.device(), fence_, nullptr);
+    if (cmd_ != VK_NULL_HANDLE) vkFreeCommandBuffers(device_.device(), device_.command_pool(), 1, &cmd_);
+  }
+  OneShot(const OneShot&) = delete;
+  OneShot& operator=(const OneShot&) = delete;
+
+  Result<VkCommandBuffer> begin() {
+    VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    alloc.commandPool = device_.command_pool();
+    alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    alloc.commandBufferCount = 1;
+    if (VkResult r = vkAllocateCommandBuffers(device_.device(), &alloc, &cmd_); r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkAllocateCommandBuffers"));
+    }
+    VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    if (VkResult r = vkBeginCommandBuffer(cmd_, &begin); r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkBeginCommandBuffer"));
+    }
+    return cmd_;
+  }
+
+  Result<void> submit_and_wait() {
+    if (VkResult r = vkEndCommandBuffer(cmd_); r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkEndCommandBuffer"));
+    }
+    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    if (VkResult r = vkCreateFence(device_.device(), &fence_info, nullptr, &fence_); r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkCreateFence"));
+    }
+    VkCommandBufferSubmitInfo cmd_info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO};
+    cmd_info.commandBuffer = cmd_;
+    VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
+    submit.commandBufferInfoCount = 1;
+    submit.pCommandBufferInfos = &cmd_info;
+    if (VkResult r = vkQueueSubmit2(device_.queue(), 1, &submit, fence_); r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkQueueSubmit2"));
+    }
+    if (VkResult r = vkWaitForFences(device_.device(), 1, &fence_, VK_TRUE, UINT64_MAX);
+        r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkWaitForFences"));
+    }
+    return {};
+  }
+
+ private:
+  const Device& device_;
+  VkCommandBuffer cmd_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+};
+
+VkImageSubresourceRange whole_color(const TextureDescriptor& desc) {
+  return {VK_IMAGE_ASPECT_COLOR_BIT, 0, desc.mip_levels, 0, desc.array_layers};
+}
+
+// Acquire from VK_QUEUE_FAMILY_EXTERNAL in the shared layout (or from UNDEFINED for a
+// texture never accessed), into `layout` for the copy.
+VkImageMemoryBarrier2 acquire_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
+                                      VkAccessFlags2 access) {
+  VkImageMemoryBarrier2 b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
+  b.srcStageMask = VK_PIPELINE_STAGE_2_NONE;
+  b.srcAccessMask = VK_ACCESS_2_NONE;
+  b.dstStageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
+  b.dstAccessMask = access;
+  b.oldLayout = texture.shared_layout();
+  b.newLayout = layout;
+  if (texture.shared_layout() == VK_IMAGE_LAYOUT_UNDEFINED) {
+    b.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+    b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+  } else {
+    b.srcQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
+    b.dstQueueFamilyIndex = texture.device().queue_family_index();
+  }
+  b.image = texture.image();
+  b.subresourceRange = whole_color(texture.descriptor());
+  return b;
+}
+
+// Release to VK_QUEUE_FAMILY_EXTERNAL in the shared layout.
+VkImageMemoryBarrier2 release_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
+                                      VkAccessFlags2 access) {
+  VkImageMemoryBarrier2 b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
+  b.srcStageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
+  b.srcAccessMask = access;
+  b.dstStageMask = VK_PIPELINE_STAGE_2_NONE;
+  b.dstAccessMask = VK_ACCESS_2_NONE;
+  b.oldLayout = layout;
+  b.newLayout = static_cast<VkImageLayout>(kSharedImageLayout);
+  b.srcQueueFamilyIndex = texture.device().queue_family_index();
+  b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
+  b.image = texture.image();
+  b.subresourceRange = whole_color(texture.descriptor());
+  return b;
+}
+
+void pipeline_barrier(VkCommandBuffer cmd, const VkImageMemoryBarrier2* image_barrier,
+                      const VkMemoryBarrier2* memory_barrier = nullptr) {
+  VkDependencyInfo dep{VK_STRUCTURE_TYPE_DEPENDENCY_INFO};
+  dep.imageMemoryBarrierCount = image_barrier ? 1 : 0;
+  dep.pImageMemoryBarriers = image_barrier;
+  dep.memoryBarrierCount = memory_barrier ? 1 : 0;
+  dep.pMemoryBarriers = memory_barrier;
+  vkCmdPipelineBarrier2(cmd, &dep);
+}
+
+Result<void> check_copyable(const VulkanSharedTexture& texture, TextureUsage needed, const char* call) {
+  const TextureDescriptor& desc = texture.descriptor();
+  if (format_info(desc.format).kind != FormatKind::Color) {
+    return fail(ErrorCode::Unsupported, std::string(call) + ": only colour formats, not " +
+                                            std::string(to_string(desc.format)));
+  }
+  if (!has_all(desc.usage, needed)) {
+    return fail(ErrorCode::Validation, std::string(call) + ": the texture lacks usage " +
+                                           std::string(to_string(needed)));
+  }
+  return {};
+}
+
+VkBufferImageCopy whole_copy(const TextureDescriptor& desc) {
+  VkBufferImageCopy region{};
+  region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+  region.imageExtent = {desc.width, desc.height, 1};
+  return region;
+}
+
+}  // namespace
+
+Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes) {
+  GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferDst, "upload"));
+  const TextureDescriptor& desc = texture.descriptor();
+  const std::uint64_t size = tight_size_bytes(desc);
+  if (bytes.size() != size) {
+    return fail(ErrorCode::Validation, "upload(" + describe(desc) + "): got " +
+                                           std::to_string(bytes.size()) + " bytes, expected " +
+                                           std::to_string(size));
+  }
+  const Device& device = texture.device();
+  StagingBuffer staging(device);
+  GEYSER_TRY_VOID(staging.init(device, size, VK_BUFFER_USAGE_TRANSFER_SRC_BIT));
+  std::memcpy(staging.data(), bytes.data(), size);
+
+  OneShot shot(device);
+  GEYSER_TRY(VkCommandBuffer cmd, shot.begin());
+  const auto acquire = acquire_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                                       VK_ACCESS_2_TRANSFER_WRITE_BIT);
+  pipeline_barrier(cmd, &acquire);
+  const VkBufferImageCopy region = whole_copy(desc);
+  vkCmdCopyBufferToImage(cmd, staging.buffer(), texture.image(),
+                         VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
+  const auto release = release_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                                       VK_ACCESS_2_TRANSFER_WRITE_BIT);
+  pipeline_barrier(cmd, &release);
+  GEYSER_TRY_VOID(shot.submit_and_wait());
+  texture.mark_released();
+  return {};
+}
+
+Result<std::vector<std::uint8_t>> readback(VulkanSharedTexture& texture) {
+  GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferSrc, "readback"));
+  const TextureDescriptor& desc = texture.descriptor();
+  const std::uint64_t size = tight_size_bytes(desc);
+  const Device& device = texture.device();
+  StagingBuffer staging(device);
+  GEYSER_TRY_VOID(staging.init(device, size, VK_BUFFER_USAGE_TRANSFER_DST_BIT));
+
+  OneShot shot(device);
+  GEYSER_TRY(VkCommandBuffer cmd, shot.begin());
+  const auto acquire = acquire_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                                       VK_ACCESS_2_TRANSFER_READ_BIT);
+  pipeline_barrier(cmd, &acquire);
+  const VkBufferImageCopy region = whole_copy(desc);
+  vkCmdCopyImageToBuffer(cmd, texture.image(), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                         staging.buffer(), 1, &region);
+  const auto release = release_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                                       VK_ACCESS_2_TRANSFER_READ_BIT);
+  // The copy's writes to the staging buffer must reach the host domain before we read them.
+  VkMemoryBarrier2 to_host{VK_STRUCTURE_TYPE_MEMORY_BARRIER_2};
+  to_host.srcStageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
+  to_host.srcAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT;
+  to_host.dstStageMask = VK_PIPELINE_STAGE_2_HOST_BIT;
+  to_host.dstAccessMask = VK_ACCESS_2_HOST_READ_BIT;
+  pipeline_barrier(cmd, &release, &to_host);
+  GEYSER_TRY_VOID(shot.submit_and_wait());
+  texture.mark_released();
+  return std::vector<std::uint8_t>(staging.data(), staging.data() + size);
+}
+
+}  // namespace geyser::vulkan

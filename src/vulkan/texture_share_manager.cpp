@@ -1,0 +1,250 @@
+// VulkanTextureShareManager: exportable dedicated images, their export and their import.
+#include "geyser/vulkan/texture_share_manager.hpp"
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "external_memory.hpp"
+#include "image_support.hpp"
+
+namespace geyser::vulkan {
+namespace {
+
+std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%x", v);
+  return buf;
+}
+
+std::optional<std::uint32_t> pick_memory_type(const VkPhysicalDeviceMemoryProperties& props,
+                                              std::uint32_t allowed) {
+  // Device-local first: a shared texture lives on the GPU. Lavapipe's types are all
+  // host memory, and any allowed type works there.
+  for (VkMemoryPropertyFlags wanted : {VkMemoryPropertyFlags{VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT},
+                                       VkMemoryPropertyFlags{0}}) {
+    for (std::uint32_t i = 0; i < props.memoryTypeCount; ++i) {
+      if ((allowed & (1u << i)) && (props.memoryTypes[i].propertyFlags & wanted) == wanted) return i;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+VulkanSharedTexture::~VulkanSharedTexture() {
+  const VkDevice device = device_->device();
+  if (image_ != VK_NULL_HANDLE) vkDestroyImage(device, image_, nullptr);
+  if (memory_ != VK_NULL_HANDLE) vkFreeMemory(device, memory_, nullptr);
+}
+
+VulkanSharedTexture* as_vulkan(SharedTexture* texture) noexcept {
+  return texture && texture->backend() == Backend::Vulkan ? static_cast<VulkanSharedTexture*>(texture)
+                                                          : nullptr;
+}
+const VulkanSharedTexture* as_vulkan(const SharedTexture* texture) noexcept {
+  return texture && texture->backend() == Backend::Vulkan
+             ? static_cast<const VulkanSharedTexture*>(texture)
+             : nullptr;
+}
+
+VkImageUsageFlags to_vk_usage(TextureUsage usage) noexcept {
+  VkImageUsageFlags out = 0;
+  if (has_all(usage, TextureUsage::TransferSrc)) out |= VK_IMAGE_USAGE_TRANSFER_SRC_BIT;
+  if (has_all(usage, TextureUsage::TransferDst)) out |= VK_IMAGE_USAGE_TRANSFER_DST_BIT;
+  if (has_all(usage, TextureUsage::Sampled)) out |= VK_IMAGE_USAGE_SAMPLED_BIT;
+  if (has_all(usage, TextureUsage::Storage)) out |= VK_IMAGE_USAGE_STORAGE_BIT;
+  if (has_all(usage, TextureUsage::ColorAttachment)) out |= VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+  if (has_all(usage, TextureUsage::DepthStencilAttachment)) {
+    out |= VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
+  }
+  return out;
+}
+
+Result<std::unique_ptr<SharedTexture>> VulkanTextureShareManager::create_shareable_texture(
+    const TextureDescriptor& desc) {
+  GEYSER_TRY(auto texture, create(desc));
+  return std::unique_ptr<SharedTexture>(std::move(texture));
+}
+
+Result<std::unique_ptr<SharedTexture>> VulkanTextureShareManager::import_texture(
+    const TextureShareHandle& handle) {
+  GEYSER_TRY(auto texture, import(handle));
+  return std::unique_ptr<SharedTexture>(std::move(texture));
+}
+
+Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
+    const TextureDescriptor& desc) {
+  GEYSER_TRY_VOID(validate(desc));
+  const detail::ExternalMemoryService& service = *detail::memory_service(MemoryHandleType::OpaqueFd);
+
+  VulkanImageInfo info;
+  info.vk_format = format_info(desc.format).vk_format;
+  info.tiling = VK_IMAGE_TILING_OPTIMAL;
+  info.usage = to_vk_usage(desc.usage);
+  info.create_flags = 0;
+  info.dedicated = true;
+  GEYSER_TRY_VOID(detail::check_image_support(*device_, desc, info, service.vk_handle_type(),
+                                              detail::Direction::Export, "create_shareable_texture"));
+
+  std::unique_ptr<VulkanSharedTexture> texture(
+      new VulkanSharedTexture(*device_, desc, info, /*imported=*/false));
+  const VkDevice vk_device = device_->device();
+  VkExternalMemoryImageCreateInfo external{VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_IMAGE_CREATE_INFO};
+  external.handleTypes = service.vk_handle_type();
+  const VkImageCreateInfo image_info = detail::image_create_info(desc, info, &external);
+  if (VkResult r = vkCreateImage(vk_device, &image_info, nullptr, &texture->image_);
+      r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkCreateImage(" + describe(desc) + ")"));
+  }
+
+  VkMemoryDedicatedRequirements dedicated_reqs{VK_STRUCTURE_TYPE_MEMORY_DEDICATED_REQUIREMENTS};
+  VkMemoryRequirements2 reqs{VK_STRUCTURE_TYPE_MEMORY_REQUIREMENTS_2, &dedicated_reqs};
+  VkImageMemoryRequirementsInfo2 reqs_info{VK_STRUCTURE_TYPE_IMAGE_MEMORY_REQUIREMENTS_INFO_2};
+  reqs_info.image = texture->image_;
+  vkGetImageMemoryRequirements2(vk_device, &reqs_info, &reqs);
+  const auto type = pick_memory_type(device_->memory_properties(),
+                                     reqs.memoryRequirements.memoryTypeBits);
+  if (!type) {
+    return fail(ErrorCode::Unsupported, "create_shareable_texture(" + describe(desc) +
+                                            "): no memory type in mask " +
+                                            hex32(reqs.memoryRequirements.memoryTypeBits));
+  }
+
+  // Always a dedicated allocation (DESIGN.md rule 2), so that GL and CUDA can import it as
+  // one: GL_DEDICATED_MEMORY_OBJECT_EXT, CUDA_EXTERNAL_MEMORY_DEDICATED.
+  VkMemoryDedicatedAllocateInfo dedicated{VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO};
+  dedicated.image = texture->image_;
+  VkExportMemoryAllocateInfo export_info{VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO, &dedicated};
+  export_info.handleTypes = service.vk_handle_type();
+  VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, &export_info};
+  alloc.allocationSize = reqs.memoryRequirements.size;
+  alloc.memoryTypeIndex = *type;
+  if (VkResult r = vkAllocateMemory(vk_device, &alloc, nullptr, &texture->memory_);
+      r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkAllocateMemory(export, " + describe(desc) + ", " +
+                                          std::to_string(alloc.allocationSize) + " bytes)"));
+  }
+  if (VkResult r = vkBindImageMemory(vk_device, texture->image_, texture->memory_, 0);
+      r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkBindImageMemory"));
+  }
+  texture->info_.allocation_size = alloc.allocationSize;
+  texture->info_.memory_type_index = *type;
+  return texture;
+}
+
+Result<TextureShareHandle> VulkanTextureShareManager::export_texture(const SharedTexture& texture) {
+  const VulkanSharedTexture* vk_texture = as_vulkan(&texture);
+  if (vk_texture == nullptr) {
+    return fail(ErrorCode::Validation, "export_texture: the texture is not a Vulkan texture");
+  }
+  if (vk_texture->device().device() != device_->device()) {
+    return fail(ErrorCode::Validation,
+                "export_texture: the texture belongs to another device than this manager's");
+  }
+  const detail::ExternalMemoryService& service = *detail::memory_service(MemoryHandleType::OpaqueFd);
+  GEYSER_TRY(UniqueFd fd, service.export_memory(*device_, vk_texture->memory()));
+  TextureShareHandle handle;
+  handle.fd = std::move(fd);
+  handle.handle_type = service.handle_type();
+  handle.identity = device_->identity();
+  handle.descriptor = vk_texture->descriptor();
+  handle.image = vk_texture->image_info();
+  return handle;
+}
+
+Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
+    const TextureShareHandle& handle) {
+  // Everything that can be checked without the fd comes first (DESIGN.md rules 1 and 3).
+  const detail::ExternalMemoryService* service = detail::memory_service(handle.handle_type);
+  if (service == nullptr) {
+    return fail(ErrorCode::Unsupported, std::string("import_texture: handle type ") +
+                                            std::string(to_string(handle.handle_type)) +
+                                            " is not available on this platform");
+  }
+  if (!handle.identity.known()) {
+    return fail(ErrorCode::DeviceMismatch,
+                "import_texture: the handle's driver or device UUID is all zero (unknown "
+                "origin); refusing to import it");
+  }
+  if (!handle.identity.compatible_with(device_->identity())) {
+    return fail(ErrorCode::DeviceMismatch,
+                "import_texture: the handle comes from driver " +
+                    geyser::to_string(handle.identity.driver_uuid) + " device " +
+                    geyser::to_string(handle.identity.device_uuid) + ", this device is driver " +
+                    geyser::to_string(device_->identity().driver_uuid) + " device " +
+                    geyser::to_string(device_->identity().device_uuid) + " (" + device_->name() + ")");
+  }
+  const TextureDescriptor& desc = handle.descriptor;
+  GEYSER_TRY_VOID(validate(desc));
+  const VulkanImageInfo& info = handle.image;
+  if (info.vk_format != format_info(desc.format).vk_format) {
+    return fail(ErrorCode::Validation, "import_texture: VkFormat " + std::to_string(info.vk_format) +
+                                           " disagrees with the descriptor's format " +
+                                           std::string(to_string(desc.format)));
+  }
+  const VkImageUsageFlags needed_usage = to_vk_usage(desc.usage);
+  if ((info.usage & needed_usage) != needed_usage) {
+    return fail(ErrorCode::Validation, "import_texture: Vulkan usage " + hex32(info.usage) +
+                                           " lacks the descriptor's usage " + hex32(needed_usage));
+  }
+  if (info.tiling != VK_IMAGE_TILING_OPTIMAL && info.tiling != VK_IMAGE_TILING_LINEAR) {
+    return fail(ErrorCode::Validation,
+                "import_texture: tiling " + std::to_string(info.tiling) + " is not OPTIMAL or LINEAR");
+  }
+  if (!info.dedicated) {
+    return fail(ErrorCode::Unsupported,
+                "import_texture: only dedicated allocations are shared (DESIGN.md rule 2)");
+  }
+  if (info.allocation_size == 0) {
+    return fail(ErrorCode::Validation, "import_texture: allocation size is 0");
+  }
+  GEYSER_TRY_VOID(detail::check_image_support(*device_, desc, info, service->vk_handle_type(),
+                                              detail::Direction::Import, "import_texture"));
+  if (!handle.fd.valid()) {
+    return fail(ErrorCode::Validation, "import_texture: the handle holds no fd");
+  }
+
+  std::unique_ptr<VulkanSharedTexture> texture(
+      new VulkanSharedTexture(*device_, desc, info, /*imported=*/true));
+  const VkDevice vk_device = device_->device();
+  VkExternalMemoryImageCreateInfo external{VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_IMAGE_CREATE_INFO};
+  external.handleTypes = service->vk_handle_type();
+  const VkImageCreateInfo image_info = detail::image_create_info(desc, info, &external);
+  if (VkResult r = vkCreateImage(vk_device, &image_info, nullptr, &texture->image_);
+      r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkCreateImage(import " + describe(desc) + ")"));
+  }
+  VkMemoryRequirements reqs{};
+  vkGetImageMemoryRequirements(vk_device, texture->image_, &reqs);
+  if (info.allocation_size < reqs.size) {
+    return fail(ErrorCode::Validation, "import_texture: allocation size " +
+                                           std::to_string(info.allocation_size) + " is smaller than the " +
+                                           std::to_string(reqs.size) + " bytes " + describe(desc) +
+                                           " needs");
+  }
+  if (info.memory_type_index >= device_->memory_properties().memoryTypeCount ||
+      (reqs.memoryTypeBits & (1u << info.memory_type_index)) == 0) {
+    return fail(ErrorCode::Validation, "import_texture: memory type " +
+                                           std::to_string(info.memory_type_index) +
+                                           " is not allowed for this image (mask " +
+                                           hex32(reqs.memoryTypeBits) + ")");
+  }
+
+  // Only now look at the fd: refuse what is not a memory handle, then import a duplicate
+  // so that the handle keeps its own fd (Vulkan owns the fd only on success).
+  GEYSER_TRY_VOID(service->check_fd(handle.fd.get(), info.allocation_size));
+  GEYSER_TRY(UniqueFd dup, handle.fd.duplicate());
+  GEYSER_TRY(texture->memory_, service->import_memory(*device_, std::move(dup), texture->image_,
+                                                      info.allocation_size, info.memory_type_index));
+  if (VkResult r = vkBindImageMemory(vk_device, texture->image_, texture->memory_, 0);
+      r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkBindImageMemory(import)"));
+  }
+  // The producer releases every access in the shared layout (DESIGN.md rule 4).
+  texture->layout_ = static_cast<VkImageLayout>(kSharedImageLayout);
+  return texture;
+}
+
+}  // namespace geyser::vulkan
