@@ -7,7 +7,7 @@ packages=(
   cmake g++ make pkg-config
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc
   libegl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri
-  libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libstb-dev
+  libexpected-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libstb-dev
 )
 
 missing=()

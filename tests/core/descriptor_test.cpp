@@ -258,6 +258,15 @@ class NullManager final : public TextureShareManager {
   Result<std::unique_ptr<SharedTexture>> import_texture(const TextureShareHandle&) override {
     return fail(ErrorCode::Unsupported, "NullManager");
   }
+  Result<std::unique_ptr<SharedSemaphore>> create_shared_semaphore(SemaphoreType) override {
+    return fail(ErrorCode::Unsupported, "NullManager");
+  }
+  Result<SemaphoreShareHandle> export_semaphore(const SharedSemaphore&) override {
+    return fail(ErrorCode::Unsupported, "NullManager");
+  }
+  Result<std::unique_ptr<SharedSemaphore>> import_semaphore(const SemaphoreShareHandle&) override {
+    return fail(ErrorCode::Unsupported, "NullManager");
+  }
 
  private:
   DeviceIdentity identity_;
