@@ -32,6 +32,22 @@ class SharedTexture {
   SharedTexture() = default;
 };
 
+/// A semaphore whose payload can be shared (exported as an opaque fd). The backend's
+/// subclass gives the native object.
+class SharedSemaphore {
+ public:
+  virtual ~SharedSemaphore() = default;
+  SharedSemaphore(const SharedSemaphore&) = delete;
+  SharedSemaphore& operator=(const SharedSemaphore&) = delete;
+
+  [[nodiscard]] virtual Backend backend() const noexcept = 0;
+  [[nodiscard]] virtual SemaphoreType type() const noexcept = 0;
+  [[nodiscard]] virtual bool imported() const noexcept = 0;
+
+ protected:
+  SharedSemaphore() = default;
+};
+
 /// Creates, exports and imports shared textures on one device. Not thread-safe: use one
 /// manager per thread or lock around it.
 class TextureShareManager {
@@ -58,6 +74,18 @@ class TextureShareManager {
       const TextureShareHandle& handle) = 0;
   /// Consumes a handle: closes its fd. Textures imported from it stay valid.
   virtual void release_texture_handle(TextureShareHandle&& handle) noexcept;
+
+  /// Creates an exportable semaphore (a timeline one starts at 0). Unsupported when the
+  /// device cannot export that type.
+  [[nodiscard]] virtual Result<std::unique_ptr<SharedSemaphore>> create_shared_semaphore(
+      SemaphoreType type) = 0;
+  /// Exports a semaphore made by this manager as a new handle owning a new fd.
+  [[nodiscard]] virtual Result<SemaphoreShareHandle> export_semaphore(
+      const SharedSemaphore& semaphore) = 0;
+  /// Imports a semaphore handle; checks identity first (DeviceMismatch), then support
+  /// (Unsupported). Does not consume the handle: a duplicate fd is imported.
+  [[nodiscard]] virtual Result<std::unique_ptr<SharedSemaphore>> import_semaphore(
+      const SemaphoreShareHandle& handle) = 0;
 
  protected:
   TextureShareManager() = default;

@@ -94,7 +94,8 @@ class OneShot {
     return cmd_;
   }
 
-  Result<void> submit_and_wait() {
+  Result<void> submit_and_wait(std::span<const VkSemaphoreSubmitInfo> waits,
+                               std::span<const VkSemaphoreSubmitInfo> signals) {
     if (VkResult r = vkEndCommandBuffer(cmd_); r != VK_SUCCESS) {
       return tl::unexpected(vk_error(r, "vkEndCommandBuffer"));
     }
@@ -105,6 +106,10 @@ class OneShot {
     VkCommandBufferSubmitInfo cmd_info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO};
     cmd_info.commandBuffer = cmd_;
     VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
+    submit.waitSemaphoreInfoCount = static_cast<std::uint32_t>(waits.size());
+    submit.pWaitSemaphoreInfos = waits.data();
+    submit.signalSemaphoreInfoCount = static_cast<std::uint32_t>(signals.size());
+    submit.pSignalSemaphoreInfos = signals.data();
     submit.commandBufferInfoCount = 1;
     submit.pCommandBufferInfos = &cmd_info;
     if (VkResult r = vkQueueSubmit2(device_.queue(), 1, &submit, fence_); r != VK_SUCCESS) {
@@ -125,46 +130,6 @@ class OneShot {
 
 VkImageSubresourceRange whole_color(const TextureDescriptor& desc) {
   return {VK_IMAGE_ASPECT_COLOR_BIT, 0, desc.mip_levels, 0, desc.array_layers};
-}
-
-// Acquire from VK_QUEUE_FAMILY_EXTERNAL in the shared layout (or from UNDEFINED for a
-// texture never accessed), into `layout` for the copy.
-VkImageMemoryBarrier2 acquire_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
-                                      VkAccessFlags2 access) {
-  VkImageMemoryBarrier2 b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
-  b.srcStageMask = VK_PIPELINE_STAGE_2_NONE;
-  b.srcAccessMask = VK_ACCESS_2_NONE;
-  b.dstStageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
-  b.dstAccessMask = access;
-  b.oldLayout = texture.shared_layout();
-  b.newLayout = layout;
-  if (texture.shared_layout() == VK_IMAGE_LAYOUT_UNDEFINED) {
-    b.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
-    b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
-  } else {
-    b.srcQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
-    b.dstQueueFamilyIndex = texture.device().queue_family_index();
-  }
-  b.image = texture.image();
-  b.subresourceRange = whole_color(texture.descriptor());
-  return b;
-}
-
-// Release to VK_QUEUE_FAMILY_EXTERNAL in the shared layout.
-VkImageMemoryBarrier2 release_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
-                                      VkAccessFlags2 access) {
-  VkImageMemoryBarrier2 b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
-  b.srcStageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
-  b.srcAccessMask = access;
-  b.dstStageMask = VK_PIPELINE_STAGE_2_NONE;
-  b.dstAccessMask = VK_ACCESS_2_NONE;
-  b.oldLayout = layout;
-  b.newLayout = static_cast<VkImageLayout>(kSharedImageLayout);
-  b.srcQueueFamilyIndex = texture.device().queue_family_index();
-  b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
-  b.image = texture.image();
-  b.subresourceRange = whole_color(texture.descriptor());
-  return b;
 }
 
 void pipeline_barrier(VkCommandBuffer cmd, const VkImageMemoryBarrier2* image_barrier,
@@ -199,7 +164,49 @@ VkBufferImageCopy whole_copy(const TextureDescriptor& desc) {
 
 }  // namespace
 
-Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes) {
+VkImageMemoryBarrier2 acquire_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
+                                      VkPipelineStageFlags2 stages, VkAccessFlags2 access) noexcept {
+  VkImageMemoryBarrier2 b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
+  // The acquire half of a queue family ownership transfer: its source scope is ignored,
+  // the release on the other side (and the semaphore or fence between) orders it.
+  b.srcStageMask = VK_PIPELINE_STAGE_2_NONE;
+  b.srcAccessMask = VK_ACCESS_2_NONE;
+  b.dstStageMask = stages;
+  b.dstAccessMask = access;
+  b.oldLayout = texture.shared_layout();
+  b.newLayout = layout;
+  if (texture.shared_layout() == VK_IMAGE_LAYOUT_UNDEFINED) {
+    // Never accessed: nothing to acquire, contents are discarded.
+    b.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+    b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+  } else {
+    b.srcQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
+    b.dstQueueFamilyIndex = texture.device().queue_family_index();
+  }
+  b.image = texture.image();
+  b.subresourceRange = whole_color(texture.descriptor());
+  return b;
+}
+
+VkImageMemoryBarrier2 release_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
+                                      VkPipelineStageFlags2 stages, VkAccessFlags2 access) noexcept {
+  VkImageMemoryBarrier2 b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
+  b.srcStageMask = stages;
+  b.srcAccessMask = access;
+  b.dstStageMask = VK_PIPELINE_STAGE_2_NONE;
+  b.dstAccessMask = VK_ACCESS_2_NONE;
+  b.oldLayout = layout;
+  b.newLayout = static_cast<VkImageLayout>(kSharedImageLayout);
+  b.srcQueueFamilyIndex = texture.device().queue_family_index();
+  b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
+  b.image = texture.image();
+  b.subresourceRange = whole_color(texture.descriptor());
+  return b;
+}
+
+Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
+                    std::span<const VkSemaphoreSubmitInfo> waits,
+                    std::span<const VkSemaphoreSubmitInfo> signals) {
   GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferDst, "upload"));
   const TextureDescriptor& desc = texture.descriptor();
   const std::uint64_t size = tight_size_bytes(desc);
@@ -216,20 +223,22 @@ Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> 
   OneShot shot(device);
   GEYSER_TRY(VkCommandBuffer cmd, shot.begin());
   const auto acquire = acquire_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                                       VK_ACCESS_2_TRANSFER_WRITE_BIT);
+                                       VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_WRITE_BIT);
   pipeline_barrier(cmd, &acquire);
   const VkBufferImageCopy region = whole_copy(desc);
   vkCmdCopyBufferToImage(cmd, staging.buffer(), texture.image(),
                          VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
   const auto release = release_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                                       VK_ACCESS_2_TRANSFER_WRITE_BIT);
+                                       VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_WRITE_BIT);
   pipeline_barrier(cmd, &release);
-  GEYSER_TRY_VOID(shot.submit_and_wait());
+  GEYSER_TRY_VOID(shot.submit_and_wait(waits, signals));
   texture.mark_released();
   return {};
 }
 
-Result<std::vector<std::uint8_t>> readback(VulkanSharedTexture& texture) {
+Result<std::vector<std::uint8_t>> readback(VulkanSharedTexture& texture,
+                                           std::span<const VkSemaphoreSubmitInfo> waits,
+                                           std::span<const VkSemaphoreSubmitInfo> signals) {
   GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferSrc, "readback"));
   const TextureDescriptor& desc = texture.descriptor();
   const std::uint64_t size = tight_size_bytes(desc);
@@ -240,13 +249,13 @@ Result<std::vector<std::uint8_t>> readback(VulkanSharedTexture& texture) {
   OneShot shot(device);
   GEYSER_TRY(VkCommandBuffer cmd, shot.begin());
   const auto acquire = acquire_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-                                       VK_ACCESS_2_TRANSFER_READ_BIT);
+                                       VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_READ_BIT);
   pipeline_barrier(cmd, &acquire);
   const VkBufferImageCopy region = whole_copy(desc);
   vkCmdCopyImageToBuffer(cmd, texture.image(), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
                          staging.buffer(), 1, &region);
   const auto release = release_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-                                       VK_ACCESS_2_TRANSFER_READ_BIT);
+                                       VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_READ_BIT);
   // The copy's writes to the staging buffer must reach the host domain before we read them.
   VkMemoryBarrier2 to_host{VK_STRUCTURE_TYPE_MEMORY_BARRIER_2};
   to_host.srcStageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
@@ -254,7 +263,7 @@ Result<std::vector<std::uint8_t>> readback(VulkanSharedTexture& texture) {
   to_host.dstStageMask = VK_PIPELINE_STAGE_2_HOST_BIT;
   to_host.dstAccessMask = VK_ACCESS_2_HOST_READ_BIT;
   pipeline_barrier(cmd, &release, &to_host);
-  GEYSER_TRY_VOID(shot.submit_and_wait());
+  GEYSER_TRY_VOID(shot.submit_and_wait(waits, signals));
   texture.mark_released();
   return std::vector<std::uint8_t>(staging.data(), staging.data() + size);
 }

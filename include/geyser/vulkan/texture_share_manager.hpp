@@ -10,7 +10,9 @@
 #include <vulkan/vulkan.h>
 
 #include "geyser/texture_share_manager.hpp"
+#include "geyser/sync.hpp"
 #include "geyser/vulkan/device.hpp"
+#include "geyser/vulkan/semaphore.hpp"
 
 namespace geyser::vulkan {
 
@@ -90,6 +92,25 @@ class VulkanTextureShareManager final : public TextureShareManager {
   [[nodiscard]] Result<std::unique_ptr<VulkanSharedTexture>> import(
       const TextureShareHandle& handle);
 
+  [[nodiscard]] Result<std::unique_ptr<SharedSemaphore>> create_shared_semaphore(
+      SemaphoreType type) override;
+  [[nodiscard]] Result<SemaphoreShareHandle> export_semaphore(
+      const SharedSemaphore& semaphore) override;
+  [[nodiscard]] Result<std::unique_ptr<SharedSemaphore>> import_semaphore(
+      const SemaphoreShareHandle& handle) override;
+  /// The same as create_shared_semaphore, typed.
+  [[nodiscard]] Result<std::unique_ptr<VulkanSharedSemaphore>> create_vk_semaphore(SemaphoreType type);
+  /// The same as import_semaphore, typed.
+  [[nodiscard]] Result<std::unique_ptr<VulkanSharedSemaphore>> import_vk_semaphore(
+      const SemaphoreShareHandle& handle);
+
+  /// Whether semaphores of `type` can be exported and imported as opaque fds here
+  /// (vkGetPhysicalDeviceExternalSemaphoreProperties; false when the device lacks
+  /// VK_KHR_external_semaphore_fd).
+  [[nodiscard]] SemaphoreCapability query_semaphore(SemaphoreType type) const;
+  /// This side's capabilities for choose_sync_mode.
+  [[nodiscard]] SyncCapabilities sync_capabilities() const;
+
   /// Whether `format` can be exported and imported as opaque fds on this device.
   [[nodiscard]] FormatCapability query_format(TextureFormat format) const;
   /// query_format for every format.
@@ -110,8 +131,30 @@ class VulkanTextureShareManager final : public TextureShareManager {
 /// acquires the image from VK_QUEUE_FAMILY_EXTERNAL, copies, releases it again in the
 /// shared layout. `bytes` must be width * height * texel size (Validation otherwise).
 /// The texture needs TransferDst usage; colour formats only.
-[[nodiscard]] Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes);
+///
+/// `waits` and `signals` go into the submission (e.g. from TextureSync); the function then
+/// waits for the submission's fence, so a wait for a value nobody will signal blocks it:
+/// wait on the CPU with a timeout first (TextureSync::wait_for_texture) when the signaller
+/// could die.
+[[nodiscard]] Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
+                                  std::span<const VkSemaphoreSubmitInfo> waits = {},
+                                  std::span<const VkSemaphoreSubmitInfo> signals = {});
 /// Reads mip 0, layer 0 back into tightly packed texels, the same way. Needs TransferSrc.
-[[nodiscard]] Result<std::vector<std::uint8_t>> readback(VulkanSharedTexture& texture);
+[[nodiscard]] Result<std::vector<std::uint8_t>> readback(
+    VulkanSharedTexture& texture, std::span<const VkSemaphoreSubmitInfo> waits = {},
+    std::span<const VkSemaphoreSubmitInfo> signals = {});
+
+/// The acquire barrier from VK_QUEUE_FAMILY_EXTERNAL in the shared layout (or from
+/// UNDEFINED for a texture never accessed) into `layout`, for mip and layer ranges of the
+/// whole image.
+[[nodiscard]] VkImageMemoryBarrier2 acquire_barrier(const VulkanSharedTexture& texture,
+                                                    VkImageLayout layout,
+                                                    VkPipelineStageFlags2 stages,
+                                                    VkAccessFlags2 access) noexcept;
+/// The release barrier from `layout` to VK_QUEUE_FAMILY_EXTERNAL in the shared layout.
+[[nodiscard]] VkImageMemoryBarrier2 release_barrier(const VulkanSharedTexture& texture,
+                                                    VkImageLayout layout,
+                                                    VkPipelineStageFlags2 stages,
+                                                    VkAccessFlags2 access) noexcept;
 
 }  // namespace geyser::vulkan
