@@ -22,7 +22,9 @@ struct DeviceIdentity {
   Uuid device_uuid{};
 
   /// Both UUIDs are non-zero.
-  [[nodiscard]] bool known() const noexcept { return !is_zero(driver_uuid) && !is_zero(device_uuid); }
+  [[nodiscard]] bool known() const noexcept {
+    return !is_zero(driver_uuid) && !is_zero(device_uuid);
+  }
   /// Handles may pass between the two: both known and equal. An unknown identity never matches.
   [[nodiscard]] bool compatible_with(const DeviceIdentity& other) const noexcept {
     return known() && other.known() && driver_uuid == other.driver_uuid &&

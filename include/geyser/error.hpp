@@ -72,14 +72,13 @@ using Result = tl::expected<T, Error>;
 #define GEYSER_CONCAT(a, b) GEYSER_CONCAT_INNER(a, b)
 
 /// Propagates an error: `GEYSER_TRY(auto value, call());` or `GEYSER_TRY_VOID(call());`.
-#define GEYSER_TRY_IMPL(tmp, decl, expr)                  \
-  auto tmp = (expr);                                      \
+#define GEYSER_TRY_IMPL(tmp, decl, expr)                     \
+  auto tmp = (expr);                                         \
   if (!tmp) return ::tl::unexpected(std::move(tmp).error()); \
   decl = std::move(tmp).value()
 #define GEYSER_TRY(decl, expr) GEYSER_TRY_IMPL(GEYSER_CONCAT(geyser_try_, __LINE__), decl, expr)
-#define GEYSER_TRY_VOID(expr)                                      \
-  do {                                                             \
-    auto geyser_try_void_ = (expr);                                \
-    if (!geyser_try_void_)                                         \
-      return ::tl::unexpected(std::move(geyser_try_void_).error()); \
+#define GEYSER_TRY_VOID(expr)                                                            \
+  do {                                                                                   \
+    auto geyser_try_void_ = (expr);                                                      \
+    if (!geyser_try_void_) return ::tl::unexpected(std::move(geyser_try_void_).error()); \
   } while (false)

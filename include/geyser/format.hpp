@@ -47,15 +47,15 @@ enum class FormatKind : std::uint8_t { Color, Depth, DepthStencil };
 /// Static facts about one format.
 struct FormatInfo {
   TextureFormat format;
-  std::string_view name;       ///< e.g. "Rgba8Unorm"
-  std::uint32_t vk_format;     ///< VkFormat value
+  std::string_view name;             ///< e.g. "Rgba8Unorm"
+  std::uint32_t vk_format;           ///< VkFormat value
   std::uint32_t gl_internal_format;  ///< GLenum sized internal format for glTexStorageMem2DEXT
-  std::uint32_t texel_size;    ///< bytes per texel in a tightly packed buffer copy
-  std::uint8_t channels;       ///< number of components
+  std::uint32_t texel_size;          ///< bytes per texel in a tightly packed buffer copy
+  std::uint8_t channels;             ///< number of components
   FormatKind kind;
   bool srgb;
-  bool bgra;                   ///< GL has no BGRA storage: GL views it as RGBA, swizzle on sampling
-  bool storage_capable;        ///< may be a storage image in core Vulkan (not sRGB, not depth)
+  bool bgra;             ///< GL has no BGRA storage: GL views it as RGBA, swizzle on sampling
+  bool storage_capable;  ///< may be a storage image in core Vulkan (not sRGB, not depth)
 };
 
 /// Every format, in enum order.

@@ -30,7 +30,7 @@ struct VulkanImageInfo {
   std::uint32_t create_flags = 0;     ///< VkImageCreateFlags
   std::uint64_t allocation_size = 0;  ///< VkMemoryAllocateInfo::allocationSize of the export
   std::uint32_t memory_type_index = 0;
-  bool dedicated = true;              ///< one image per allocation (DESIGN.md rule 2)
+  bool dedicated = true;  ///< one image per allocation (DESIGN.md rule 2)
   friend bool operator==(const VulkanImageInfo&, const VulkanImageInfo&) = default;
 };
 

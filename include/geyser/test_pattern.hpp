@@ -15,8 +15,8 @@ namespace geyser {
 /// DESIGN.md's pattern: R = (x + f) mod 256, G = (y + 2f) mod 256, B = f mod 256, A = 255.
 /// Wider texels repeat the four rules with an offset of 31 * (k / 4), so every byte of
 /// every format is checked bit for bit.
-[[nodiscard]] constexpr std::uint8_t pattern_byte(std::uint32_t x, std::uint32_t y,
-                                                  std::uint32_t k, std::uint64_t f) noexcept {
+[[nodiscard]] constexpr std::uint8_t pattern_byte(std::uint32_t x, std::uint32_t y, std::uint32_t k,
+                                                  std::uint64_t f) noexcept {
   const auto offset = static_cast<std::uint32_t>(31u * (k / 4u));
   switch (k % 4u) {
     case 0: return static_cast<std::uint8_t>(x + f + offset);

@@ -13,10 +13,10 @@ namespace geyser {
 /// How a shared texture may be used, by its producer and by its consumers.
 enum class TextureUsage : std::uint32_t {
   None = 0,
-  TransferSrc = 1u << 0,   ///< copied from (readback)
-  TransferDst = 1u << 1,   ///< copied to (upload)
-  Sampled = 1u << 2,       ///< read in shaders
-  Storage = 1u << 3,       ///< written in compute shaders
+  TransferSrc = 1u << 0,  ///< copied from (readback)
+  TransferDst = 1u << 1,  ///< copied to (upload)
+  Sampled = 1u << 2,      ///< read in shaders
+  Storage = 1u << 3,      ///< written in compute shaders
   ColorAttachment = 1u << 4,
   DepthStencilAttachment = 1u << 5,
 };
@@ -27,7 +27,9 @@ enum class TextureUsage : std::uint32_t {
 [[nodiscard]] constexpr TextureUsage operator&(TextureUsage a, TextureUsage b) noexcept {
   return static_cast<TextureUsage>(static_cast<std::uint32_t>(a) & static_cast<std::uint32_t>(b));
 }
-constexpr TextureUsage& operator|=(TextureUsage& a, TextureUsage b) noexcept { return a = a | b; }
+constexpr TextureUsage& operator|=(TextureUsage& a, TextureUsage b) noexcept {
+  return a = a | b;
+}
 /// True if every flag of `flags` is in `set`.
 [[nodiscard]] constexpr bool has_all(TextureUsage set, TextureUsage flags) noexcept {
   return (set & flags) == flags;

@@ -33,7 +33,9 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 static_assert(sizeof(Shared) <= kPageSize);
 
-Shared* shared(void* mapping) { return static_cast<Shared*>(mapping); }
+Shared* shared(void* mapping) {
+  return static_cast<Shared*>(mapping);
+}
 
 long futex(std::atomic<std::uint32_t>* word, int op, std::uint32_t value, const timespec* timeout) {
   // Not FUTEX_PRIVATE_FLAG: the waiter and the signaller may be different processes.
@@ -69,10 +71,10 @@ Result<CpuTimeline> CpuTimeline::create(std::uint64_t initial) {
 Result<CpuTimeline> CpuTimeline::open(UniqueFd fd) {
   struct stat st {};
   if (!fd || fstat(fd.get(), &st) != 0) {
-    return fail(Error::from_errno(ErrorCode::Validation,
-                                  "CpuTimeline::open: fd " + std::to_string(fd.get()) +
-                                      " is not an open file descriptor",
-                                  fd ? errno : EBADF));
+    return fail(Error::from_errno(
+        ErrorCode::Validation,
+        "CpuTimeline::open: fd " + std::to_string(fd.get()) + " is not an open file descriptor",
+        fd ? errno : EBADF));
   }
   const int seals = fcntl(fd.get(), F_GET_SEALS);
   if (!S_ISREG(st.st_mode) || seals < 0 || (seals & F_SEAL_SHRINK) == 0 ||
@@ -85,8 +87,9 @@ Result<CpuTimeline> CpuTimeline::open(UniqueFd fd) {
   const Shared* s = shared(mapping);
   if (s->magic != kMagic || s->version != kVersion) {
     munmap(mapping, kPageSize);
-    return fail(ErrorCode::Validation, "CpuTimeline::open: fd " + std::to_string(fd.get()) +
-                                           " does not hold a Geyser timeline (bad magic or version)");
+    return fail(ErrorCode::Validation,
+                "CpuTimeline::open: fd " + std::to_string(fd.get()) +
+                    " does not hold a Geyser timeline (bad magic or version)");
   }
   return CpuTimeline(std::move(fd), mapping);
 }
@@ -107,7 +110,9 @@ CpuTimeline::~CpuTimeline() {
   if (mapping_ != nullptr) munmap(mapping_, kPageSize);
 }
 
-Result<UniqueFd> CpuTimeline::export_fd() const { return fd_.duplicate(); }
+Result<UniqueFd> CpuTimeline::export_fd() const {
+  return fd_.duplicate();
+}
 
 std::uint64_t CpuTimeline::value() const noexcept {
   return shared(mapping_)->value.load(std::memory_order_acquire);

@@ -8,7 +8,9 @@
 
 namespace geyser {
 
-std::string_view to_string(SyncMode mode) noexcept { return mode == SyncMode::Gpu ? "gpu" : "cpu"; }
+std::string_view to_string(SyncMode mode) noexcept {
+  return mode == SyncMode::Gpu ? "gpu" : "cpu";
+}
 
 std::optional<SyncMode> parse_sync_mode(std::string_view text) noexcept {
   std::string lower(text);
@@ -32,8 +34,8 @@ Result<SyncMode> choose_sync_mode(const SyncCapabilities& producer,
   }
   const auto mode = parse_sync_mode(forced);
   if (!mode) {
-    return fail(ErrorCode::Validation, "GEYSER_SYNC=\"" + std::string(forced) +
-                                           "\" is not one of auto, gpu, cpu");
+    return fail(ErrorCode::Validation,
+                "GEYSER_SYNC=\"" + std::string(forced) + "\" is not one of auto, gpu, cpu");
   }
   if (*mode == SyncMode::Gpu && !(producer_ok && consumer_ok)) {
     return fail(ErrorCode::Unsupported,

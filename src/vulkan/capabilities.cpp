@@ -29,7 +29,8 @@ ExternalSupport query_external(VkPhysicalDevice physical, VkFormat format, VkIma
   format_info2.tiling = tiling;
   format_info2.usage = usage;
   format_info2.flags = flags;
-  VkExternalImageFormatProperties external_props{VK_STRUCTURE_TYPE_EXTERNAL_IMAGE_FORMAT_PROPERTIES};
+  VkExternalImageFormatProperties external_props{
+      VK_STRUCTURE_TYPE_EXTERNAL_IMAGE_FORMAT_PROPERTIES};
   VkImageFormatProperties2 props{VK_STRUCTURE_TYPE_IMAGE_FORMAT_PROPERTIES_2, &external_props};
   ExternalSupport out;
   out.result = vkGetPhysicalDeviceImageFormatProperties2(physical, &format_info2, &props);
@@ -74,34 +75,35 @@ Result<void> check_image_support(const Device& device, const TextureDescriptor& 
                                            " layers exceed the device's maxImageArrayLayers " +
                                            std::to_string(limits.maxImageArrayLayers));
   }
-  const ExternalSupport support =
-      query_external(device.physical_device(), static_cast<VkFormat>(info.vk_format),
-                     static_cast<VkImageTiling>(info.tiling), info.usage, info.create_flags,
-                     handle_type);
+  const ExternalSupport support = query_external(
+      device.physical_device(), static_cast<VkFormat>(info.vk_format),
+      static_cast<VkImageTiling>(info.tiling), info.usage, info.create_flags, handle_type);
   if (support.result == VK_ERROR_FORMAT_NOT_SUPPORTED) {
-    return fail(Error(ErrorCode::Unsupported,
-                      what + ": " + device.name() + " cannot create this format with usage " +
-                          [&] {
-                            std::string s;
-                            for (auto n : usage_names(desc.usage)) s += (s.empty() ? "" : "|") + std::string(n);
-                            return s;
-                          }() +
-                          " as shareable memory",
-                      NativeDomain::VkResult, support.result));
+    return fail(Error(
+        ErrorCode::Unsupported,
+        what + ": " + device.name() + " cannot create this format with usage " +
+            [&] {
+              std::string s;
+              for (auto n : usage_names(desc.usage)) s += (s.empty() ? "" : "|") + std::string(n);
+              return s;
+            }() +
+            " as shareable memory",
+        NativeDomain::VkResult, support.result));
   }
   if (support.result != VK_SUCCESS) {
-    return tl::unexpected(vk_error(support.result, what + ": vkGetPhysicalDeviceImageFormatProperties2"));
+    return tl::unexpected(
+        vk_error(support.result, what + ": vkGetPhysicalDeviceImageFormatProperties2"));
   }
   const VkExternalMemoryFeatureFlags needed = direction == Direction::Export
                                                   ? VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT
                                                   : VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT;
   if ((support.features & needed) == 0) {
-    return fail(ErrorCode::Unsupported,
-                what + ": " + device.name() + " cannot " +
-                    (direction == Direction::Export ? "export" : "import") + " this image as " +
-                    "an opaque fd");
+    return fail(ErrorCode::Unsupported, what + ": " + device.name() + " cannot " +
+                                            (direction == Direction::Export ? "export" : "import") +
+                                            " this image as " + "an opaque fd");
   }
-  if (desc.width > support.limits.maxExtent.width || desc.height > support.limits.maxExtent.height ||
+  if (desc.width > support.limits.maxExtent.width ||
+      desc.height > support.limits.maxExtent.height ||
       desc.mip_levels > support.limits.maxMipLevels ||
       desc.array_layers > support.limits.maxArrayLayers) {
     return fail(ErrorCode::Validation,
@@ -117,7 +119,8 @@ Result<void> check_image_support(const Device& device, const TextureDescriptor& 
 }  // namespace detail
 
 FormatCapability VulkanTextureShareManager::query_format(TextureFormat format) const {
-  const detail::ExternalMemoryService& service = *detail::memory_service(MemoryHandleType::OpaqueFd);
+  const detail::ExternalMemoryService& service =
+      *detail::memory_service(MemoryHandleType::OpaqueFd);
   FormatCapability cap;
   cap.format = format;
   cap.handle_type = service.handle_type();

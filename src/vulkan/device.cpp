@@ -48,8 +48,9 @@ std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice physical) 
 }
 
 bool has_extension(const std::vector<VkExtensionProperties>& list, const char* name) {
-  return std::any_of(list.begin(), list.end(),
-                     [&](const VkExtensionProperties& e) { return std::strcmp(e.extensionName, name) == 0; });
+  return std::any_of(list.begin(), list.end(), [&](const VkExtensionProperties& e) {
+    return std::strcmp(e.extensionName, name) == 0;
+  });
 }
 
 struct PhysicalFacts {
@@ -197,23 +198,45 @@ Device::Device(Device&&) noexcept = default;
 Device& Device::operator=(Device&&) noexcept = default;
 Device::~Device() = default;
 
-VkInstance Device::instance() const noexcept { return state_->instance; }
-VkPhysicalDevice Device::physical_device() const noexcept { return state_->physical; }
-VkDevice Device::device() const noexcept { return state_->device; }
-VkQueue Device::queue() const noexcept { return state_->queue; }
-std::uint32_t Device::queue_family_index() const noexcept { return state_->family; }
-const DeviceFunctions& Device::functions() const noexcept { return state_->functions; }
-const DeviceIdentity& Device::identity() const noexcept { return state_->facts.identity; }
+VkInstance Device::instance() const noexcept {
+  return state_->instance;
+}
+VkPhysicalDevice Device::physical_device() const noexcept {
+  return state_->physical;
+}
+VkDevice Device::device() const noexcept {
+  return state_->device;
+}
+VkQueue Device::queue() const noexcept {
+  return state_->queue;
+}
+std::uint32_t Device::queue_family_index() const noexcept {
+  return state_->family;
+}
+const DeviceFunctions& Device::functions() const noexcept {
+  return state_->functions;
+}
+const DeviceIdentity& Device::identity() const noexcept {
+  return state_->facts.identity;
+}
 const VkPhysicalDeviceProperties& Device::properties() const noexcept {
   return state_->facts.properties;
 }
 const VkPhysicalDeviceMemoryProperties& Device::memory_properties() const noexcept {
   return state_->memory;
 }
-std::string Device::name() const { return state_->facts.properties.deviceName; }
-bool Device::has_semaphore_fd() const noexcept { return state_->semaphore_fd; }
-bool Device::validation_enabled() const noexcept { return state_->validation; }
-VkCommandPool Device::command_pool() const noexcept { return state_->pool; }
+std::string Device::name() const {
+  return state_->facts.properties.deviceName;
+}
+bool Device::has_semaphore_fd() const noexcept {
+  return state_->semaphore_fd;
+}
+bool Device::validation_enabled() const noexcept {
+  return state_->validation;
+}
+VkCommandPool Device::command_pool() const noexcept {
+  return state_->pool;
+}
 
 namespace {
 
@@ -251,8 +274,8 @@ Result<VkInstance> create_instance(const std::string& app_name, bool validation,
       VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
   debug_info.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
                                VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
-  debug_info.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
-                           VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT;
+  debug_info.messageType =
+      VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT;
   debug_info.pfnUserCallback = on_debug_message;
   VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
   // Chaining the messenger info also reports messages from vkCreateInstance itself.
@@ -266,9 +289,10 @@ Result<VkInstance> create_instance(const std::string& app_name, bool validation,
   if (VkResult r = vkCreateInstance(&info, nullptr, &instance); r != VK_SUCCESS) {
     Error e = vk_error(r, "vkCreateInstance");
     if (r == VK_ERROR_INCOMPATIBLE_DRIVER) {
-      return fail(Error(ErrorCode::Unsupported,
-                        e.message() + ": no Vulkan driver (Debian: apt-get install mesa-vulkan-drivers)",
-                        NativeDomain::VkResult, r));
+      return fail(
+          Error(ErrorCode::Unsupported,
+                e.message() + ": no Vulkan driver (Debian: apt-get install mesa-vulkan-drivers)",
+                NativeDomain::VkResult, r));
     }
     return tl::unexpected(std::move(e));
   }
@@ -323,7 +347,8 @@ Result<Device> Device::create_headless(const HeadlessOptions& options) {
     const auto missing = missing_required(physicals[i], facts.properties);
     const auto family = pick_queue_family(physicals[i]);
     if (!missing.empty() || !family) {
-      rejected += std::string(rejected.empty() ? "" : "; ") + facts.properties.deviceName + " lacks ";
+      rejected +=
+          std::string(rejected.empty() ? "" : "; ") + facts.properties.deviceName + " lacks ";
       for (std::size_t m = 0; m < missing.size(); ++m) rejected += (m ? ", " : "") + missing[m];
       if (!family) rejected += missing.empty() ? "a usable queue" : ", a usable queue";
       continue;
@@ -386,18 +411,16 @@ Result<Device> Device::adopt(const AdoptInfo& info) {
   std::uint32_t family_count = 0;
   vkGetPhysicalDeviceQueueFamilyProperties(info.physical_device, &family_count, nullptr);
   if (info.queue_family_index >= family_count) {
-    return fail(ErrorCode::Validation, "Device::adopt: queue_family_index " +
-                                           std::to_string(info.queue_family_index) +
-                                           " is not below the family count " +
-                                           std::to_string(family_count));
+    return fail(ErrorCode::Validation,
+                "Device::adopt: queue_family_index " + std::to_string(info.queue_family_index) +
+                    " is not below the family count " + std::to_string(family_count));
   }
   VkPhysicalDeviceProperties properties{};
   vkGetPhysicalDeviceProperties(info.physical_device, &properties);
   if (properties.apiVersion < kMinApiVersion) {
-    return fail(ErrorCode::Unsupported, std::string("Device::adopt: ") + properties.deviceName +
-                                            " supports Vulkan " +
-                                            version_string(properties.apiVersion) +
-                                            ", Geyser needs 1.3");
+    return fail(ErrorCode::Unsupported,
+                std::string("Device::adopt: ") + properties.deviceName + " supports Vulkan " +
+                    version_string(properties.apiVersion) + ", Geyser needs 1.3");
   }
   const auto enabled = [&](const char* name) {
     return std::find(info.enabled_device_extensions.begin(), info.enabled_device_extensions.end(),

@@ -36,10 +36,10 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
   Result<void> check_fd(int fd, VkDeviceSize allocation_size) const override {
     struct stat st {};
     if (fd < 0 || fstat(fd, &st) != 0) {
-      return fail(Error::from_errno(ErrorCode::Validation,
-                                    "import_texture: fd " + std::to_string(fd) +
-                                        " is not an open file descriptor",
-                                    fd < 0 ? EBADF : errno));
+      return fail(Error::from_errno(
+          ErrorCode::Validation,
+          "import_texture: fd " + std::to_string(fd) + " is not an open file descriptor",
+          fd < 0 ? EBADF : errno));
     }
     // Opaque memory fds are memfds, anonymous inodes or device files, never pipes, sockets
     // or directories. Mesa's lavapipe read()s the fd during import, which would block
@@ -54,10 +54,10 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
     // A regular file (a memfd is one) holds the memory itself: it must be large enough.
     // Drivers whose fds are device files report no size; the driver checks those.
     if (S_ISREG(st.st_mode) && static_cast<VkDeviceSize>(st.st_size) < allocation_size) {
-      return fail(ErrorCode::Validation,
-                  "import_texture: fd " + std::to_string(fd) + " holds " +
-                      std::to_string(st.st_size) + " bytes, less than the allocation size " +
-                      std::to_string(allocation_size));
+      return fail(ErrorCode::Validation, "import_texture: fd " + std::to_string(fd) + " holds " +
+                                             std::to_string(st.st_size) +
+                                             " bytes, less than the allocation size " +
+                                             std::to_string(allocation_size));
     }
     return {};
   }

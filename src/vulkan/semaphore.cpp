@@ -87,8 +87,10 @@ SemaphoreCapability VulkanTextureShareManager::query_semaphore(SemaphoreType typ
   info.handleType = kHandleType;
   VkExternalSemaphoreProperties props{VK_STRUCTURE_TYPE_EXTERNAL_SEMAPHORE_PROPERTIES};
   vkGetPhysicalDeviceExternalSemaphoreProperties(device_->physical_device(), &info, &props);
-  cap.exportable = (props.externalSemaphoreFeatures & VK_EXTERNAL_SEMAPHORE_FEATURE_EXPORTABLE_BIT) != 0;
-  cap.importable = (props.externalSemaphoreFeatures & VK_EXTERNAL_SEMAPHORE_FEATURE_IMPORTABLE_BIT) != 0;
+  cap.exportable =
+      (props.externalSemaphoreFeatures & VK_EXTERNAL_SEMAPHORE_FEATURE_EXPORTABLE_BIT) != 0;
+  cap.importable =
+      (props.externalSemaphoreFeatures & VK_EXTERNAL_SEMAPHORE_FEATURE_IMPORTABLE_BIT) != 0;
   return cap;
 }
 
@@ -121,7 +123,8 @@ Result<VkSemaphore> make_semaphore(const Device& device, SemaphoreType type, boo
   type_info.initialValue = 0;
   VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type_info};
   VkSemaphore semaphore = VK_NULL_HANDLE;
-  if (VkResult r = vkCreateSemaphore(device.device(), &info, nullptr, &semaphore); r != VK_SUCCESS) {
+  if (VkResult r = vkCreateSemaphore(device.device(), &info, nullptr, &semaphore);
+      r != VK_SUCCESS) {
     return tl::unexpected(vk_error(r, "vkCreateSemaphore"));
   }
   return semaphore;
@@ -133,12 +136,10 @@ Result<std::unique_ptr<VulkanSharedSemaphore>> VulkanTextureShareManager::create
     SemaphoreType type) {
   const SemaphoreCapability cap = query_semaphore(type);
   if (!cap.exportable) {
-    return fail(ErrorCode::Unsupported, "create_shared_semaphore(" + std::string(to_string(type)) +
-                                            "): " + device_->name() +
-                                            " cannot export this semaphore type as an opaque fd" +
-                                            (device_->has_semaphore_fd()
-                                                 ? ""
-                                                 : " (no VK_KHR_external_semaphore_fd)"));
+    return fail(ErrorCode::Unsupported,
+                "create_shared_semaphore(" + std::string(to_string(type)) +
+                    "): " + device_->name() + " cannot export this semaphore type as an opaque fd" +
+                    (device_->has_semaphore_fd() ? "" : " (no VK_KHR_external_semaphore_fd)"));
   }
   std::unique_ptr<VulkanSharedSemaphore> semaphore(
       new VulkanSharedSemaphore(*device_, type, /*imported=*/false));
@@ -150,8 +151,9 @@ Result<SemaphoreShareHandle> VulkanTextureShareManager::export_semaphore(
     const SharedSemaphore& semaphore) {
   const VulkanSharedSemaphore* vk = as_vulkan(&semaphore);
   if (vk == nullptr || vk->device().device() != device_->device()) {
-    return fail(ErrorCode::Validation,
-                "export_semaphore: the semaphore is not a Vulkan semaphore of this manager's device");
+    return fail(
+        ErrorCode::Validation,
+        "export_semaphore: the semaphore is not a Vulkan semaphore of this manager's device");
   }
   VkSemaphoreGetFdInfoKHR info{VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR};
   info.semaphore = vk->semaphore();

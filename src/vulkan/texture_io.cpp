@@ -26,7 +26,8 @@ class StagingBuffer {
     info.usage = usage;
     info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
     if (VkResult r = vkCreateBuffer(device_, &info, nullptr, &buffer_); r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkCreateBuffer(staging, " + std::to_string(size) + " bytes)"));
+      return tl::unexpected(
+          vk_error(r, "vkCreateBuffer(staging, " + std::to_string(size) + " bytes)"));
     }
     VkMemoryRequirements reqs{};
     vkGetBufferMemoryRequirements(device_, buffer_, &reqs);
@@ -35,7 +36,8 @@ class StagingBuffer {
         VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
     std::uint32_t type = props.memoryTypeCount;
     for (std::uint32_t i = 0; i < props.memoryTypeCount; ++i) {
-      if ((reqs.memoryTypeBits & (1u << i)) && (props.memoryTypes[i].propertyFlags & wanted) == wanted) {
+      if ((reqs.memoryTypeBits & (1u << i)) &&
+          (props.memoryTypes[i].propertyFlags & wanted) == wanted) {
         type = i;
         break;
       }
@@ -52,7 +54,8 @@ class StagingBuffer {
     if (VkResult r = vkBindBufferMemory(device_, buffer_, memory_, 0); r != VK_SUCCESS) {
       return tl::unexpected(vk_error(r, "vkBindBufferMemory(staging)"));
     }
-    if (VkResult r = vkMapMemory(device_, memory_, 0, VK_WHOLE_SIZE, 0, &mapped_); r != VK_SUCCESS) {
+    if (VkResult r = vkMapMemory(device_, memory_, 0, VK_WHOLE_SIZE, 0, &mapped_);
+        r != VK_SUCCESS) {
       return tl::unexpected(vk_error(r, "vkMapMemory(staging)"));
     }
     return {};
@@ -73,7 +76,8 @@ class OneShot {
   explicit OneShot(const Device& device) : device_(device) {}
   ~OneShot() {
     if (fence_ != VK_NULL_HANDLE) vkDestroyFence(device_.device(), fence_, nullptr);
-    if (cmd_ != VK_NULL_HANDLE) vkFreeCommandBuffers(device_.device(), device_.command_pool(), 1, &cmd_);
+    if (cmd_ != VK_NULL_HANDLE)
+      vkFreeCommandBuffers(device_.device(), device_.command_pool(), 1, &cmd_);
   }
   OneShot(const OneShot&) = delete;
   OneShot& operator=(const OneShot&) = delete;
@@ -100,7 +104,8 @@ class OneShot {
       return tl::unexpected(vk_error(r, "vkEndCommandBuffer"));
     }
     VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    if (VkResult r = vkCreateFence(device_.device(), &fence_info, nullptr, &fence_); r != VK_SUCCESS) {
+    if (VkResult r = vkCreateFence(device_.device(), &fence_info, nullptr, &fence_);
+        r != VK_SUCCESS) {
       return tl::unexpected(vk_error(r, "vkCreateFence"));
     }
     VkCommandBufferSubmitInfo cmd_info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO};
@@ -142,15 +147,16 @@ void pipeline_barrier(VkCommandBuffer cmd, const VkImageMemoryBarrier2* image_ba
   vkCmdPipelineBarrier2(cmd, &dep);
 }
 
-Result<void> check_copyable(const VulkanSharedTexture& texture, TextureUsage needed, const char* call) {
+Result<void> check_copyable(const VulkanSharedTexture& texture, TextureUsage needed,
+                            const char* call) {
   const TextureDescriptor& desc = texture.descriptor();
   if (format_info(desc.format).kind != FormatKind::Color) {
     return fail(ErrorCode::Unsupported, std::string(call) + ": only colour formats, not " +
                                             std::string(to_string(desc.format)));
   }
   if (!has_all(desc.usage, needed)) {
-    return fail(ErrorCode::Validation, std::string(call) + ": the texture lacks usage " +
-                                           std::string(to_string(needed)));
+    return fail(ErrorCode::Validation,
+                std::string(call) + ": the texture lacks usage " + std::string(to_string(needed)));
   }
   return {};
 }
@@ -165,7 +171,8 @@ VkBufferImageCopy whole_copy(const TextureDescriptor& desc) {
 }  // namespace
 
 VkImageMemoryBarrier2 acquire_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
-                                      VkPipelineStageFlags2 stages, VkAccessFlags2 access) noexcept {
+                                      VkPipelineStageFlags2 stages,
+                                      VkAccessFlags2 access) noexcept {
   VkImageMemoryBarrier2 b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
   // The acquire half of a queue family ownership transfer: its source scope is ignored,
   // the release on the other side (and the semaphore or fence between) orders it.
@@ -189,7 +196,8 @@ VkImageMemoryBarrier2 acquire_barrier(const VulkanSharedTexture& texture, VkImag
 }
 
 VkImageMemoryBarrier2 release_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
-                                      VkPipelineStageFlags2 stages, VkAccessFlags2 access) noexcept {
+                                      VkPipelineStageFlags2 stages,
+                                      VkAccessFlags2 access) noexcept {
   VkImageMemoryBarrier2 b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
   b.srcStageMask = stages;
   b.srcAccessMask = access;
@@ -222,14 +230,16 @@ Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> 
 
   OneShot shot(device);
   GEYSER_TRY(VkCommandBuffer cmd, shot.begin());
-  const auto acquire = acquire_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                                       VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_WRITE_BIT);
+  const auto acquire =
+      acquire_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_2_COPY_BIT,
+                      VK_ACCESS_2_TRANSFER_WRITE_BIT);
   pipeline_barrier(cmd, &acquire);
   const VkBufferImageCopy region = whole_copy(desc);
   vkCmdCopyBufferToImage(cmd, staging.buffer(), texture.image(),
                          VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
-  const auto release = release_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
-                                       VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_WRITE_BIT);
+  const auto release =
+      release_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_2_COPY_BIT,
+                      VK_ACCESS_2_TRANSFER_WRITE_BIT);
   pipeline_barrier(cmd, &release);
   GEYSER_TRY_VOID(shot.submit_and_wait(waits, signals));
   texture.mark_released();

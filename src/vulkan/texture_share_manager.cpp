@@ -21,10 +21,11 @@ std::optional<std::uint32_t> pick_memory_type(const VkPhysicalDeviceMemoryProper
                                               std::uint32_t allowed) {
   // Device-local first: a shared texture lives on the GPU. Lavapipe's types are all
   // host memory, and any allowed type works there.
-  for (VkMemoryPropertyFlags wanted : {VkMemoryPropertyFlags{VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT},
-                                       VkMemoryPropertyFlags{0}}) {
+  for (VkMemoryPropertyFlags wanted :
+       {VkMemoryPropertyFlags{VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT}, VkMemoryPropertyFlags{0}}) {
     for (std::uint32_t i = 0; i < props.memoryTypeCount; ++i) {
-      if ((allowed & (1u << i)) && (props.memoryTypes[i].propertyFlags & wanted) == wanted) return i;
+      if ((allowed & (1u << i)) && (props.memoryTypes[i].propertyFlags & wanted) == wanted)
+        return i;
     }
   }
   return std::nullopt;
@@ -39,8 +40,9 @@ VulkanSharedTexture::~VulkanSharedTexture() {
 }
 
 VulkanSharedTexture* as_vulkan(SharedTexture* texture) noexcept {
-  return texture && texture->backend() == Backend::Vulkan ? static_cast<VulkanSharedTexture*>(texture)
-                                                          : nullptr;
+  return texture && texture->backend() == Backend::Vulkan
+             ? static_cast<VulkanSharedTexture*>(texture)
+             : nullptr;
 }
 const VulkanSharedTexture* as_vulkan(const SharedTexture* texture) noexcept {
   return texture && texture->backend() == Backend::Vulkan
@@ -76,7 +78,8 @@ Result<std::unique_ptr<SharedTexture>> VulkanTextureShareManager::import_texture
 Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
     const TextureDescriptor& desc) {
   GEYSER_TRY_VOID(validate(desc));
-  const detail::ExternalMemoryService& service = *detail::memory_service(MemoryHandleType::OpaqueFd);
+  const detail::ExternalMemoryService& service =
+      *detail::memory_service(MemoryHandleType::OpaqueFd);
 
   VulkanImageInfo info;
   info.vk_format = format_info(desc.format).vk_format;
@@ -85,7 +88,8 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
   info.create_flags = 0;
   info.dedicated = true;
   GEYSER_TRY_VOID(detail::check_image_support(*device_, desc, info, service.vk_handle_type(),
-                                              detail::Direction::Export, "create_shareable_texture"));
+                                              detail::Direction::Export,
+                                              "create_shareable_texture"));
 
   std::unique_ptr<VulkanSharedTexture> texture(
       new VulkanSharedTexture(*device_, desc, info, /*imported=*/false));
@@ -103,8 +107,8 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
   VkImageMemoryRequirementsInfo2 reqs_info{VK_STRUCTURE_TYPE_IMAGE_MEMORY_REQUIREMENTS_INFO_2};
   reqs_info.image = texture->image_;
   vkGetImageMemoryRequirements2(vk_device, &reqs_info, &reqs);
-  const auto type = pick_memory_type(device_->memory_properties(),
-                                     reqs.memoryRequirements.memoryTypeBits);
+  const auto type =
+      pick_memory_type(device_->memory_properties(), reqs.memoryRequirements.memoryTypeBits);
   if (!type) {
     return fail(ErrorCode::Unsupported, "create_shareable_texture(" + describe(desc) +
                                             "): no memory type in mask " +
@@ -143,7 +147,8 @@ Result<TextureShareHandle> VulkanTextureShareManager::export_texture(const Share
     return fail(ErrorCode::Validation,
                 "export_texture: the texture belongs to another device than this manager's");
   }
-  const detail::ExternalMemoryService& service = *detail::memory_service(MemoryHandleType::OpaqueFd);
+  const detail::ExternalMemoryService& service =
+      *detail::memory_service(MemoryHandleType::OpaqueFd);
   GEYSER_TRY(UniqueFd fd, service.export_memory(*device_, vk_texture->memory()));
   TextureShareHandle handle;
   handle.fd = std::move(fd);
@@ -174,13 +179,15 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
                     geyser::to_string(handle.identity.driver_uuid) + " device " +
                     geyser::to_string(handle.identity.device_uuid) + ", this device is driver " +
                     geyser::to_string(device_->identity().driver_uuid) + " device " +
-                    geyser::to_string(device_->identity().device_uuid) + " (" + device_->name() + ")");
+                    geyser::to_string(device_->identity().device_uuid) + " (" + device_->name() +
+                    ")");
   }
   const TextureDescriptor& desc = handle.descriptor;
   GEYSER_TRY_VOID(validate(desc));
   const VulkanImageInfo& info = handle.image;
   if (info.vk_format != format_info(desc.format).vk_format) {
-    return fail(ErrorCode::Validation, "import_texture: VkFormat " + std::to_string(info.vk_format) +
+    return fail(ErrorCode::Validation, "import_texture: VkFormat " +
+                                           std::to_string(info.vk_format) +
                                            " disagrees with the descriptor's format " +
                                            std::string(to_string(desc.format)));
   }
@@ -189,9 +196,21 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
     return fail(ErrorCode::Validation, "import_texture: Vulkan usage " + hex32(info.usage) +
                                            " lacks the descriptor's usage " + hex32(needed_usage));
   }
+  // Every Vulkan usage bit that has a Geyser equivalent must suit the format too (no colour
+  // attachment on a depth format): the importer recreates the image with exactly these bits.
+  TextureUsage carried = TextureUsage::None;
+  for (TextureUsage u : kAllUsages) {
+    if ((info.usage & to_vk_usage(u)) != 0) carried |= u;
+  }
+  if (auto valid = validate(TextureDescriptor{desc.width, desc.height, desc.format, carried,
+                                              desc.mip_levels, desc.array_layers});
+      !valid) {
+    return fail(ErrorCode::Validation, "import_texture: Vulkan usage " + hex32(info.usage) +
+                                           " does not suit the format: " + valid.error().message());
+  }
   if (info.tiling != VK_IMAGE_TILING_OPTIMAL && info.tiling != VK_IMAGE_TILING_LINEAR) {
-    return fail(ErrorCode::Validation,
-                "import_texture: tiling " + std::to_string(info.tiling) + " is not OPTIMAL or LINEAR");
+    return fail(ErrorCode::Validation, "import_texture: tiling " + std::to_string(info.tiling) +
+                                           " is not OPTIMAL or LINEAR");
   }
   if (!info.dedicated) {
     return fail(ErrorCode::Unsupported,
@@ -220,24 +239,24 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
   vkGetImageMemoryRequirements(vk_device, texture->image_, &reqs);
   if (info.allocation_size < reqs.size) {
     return fail(ErrorCode::Validation, "import_texture: allocation size " +
-                                           std::to_string(info.allocation_size) + " is smaller than the " +
-                                           std::to_string(reqs.size) + " bytes " + describe(desc) +
-                                           " needs");
+                                           std::to_string(info.allocation_size) +
+                                           " is smaller than the " + std::to_string(reqs.size) +
+                                           " bytes " + describe(desc) + " needs");
   }
   if (info.memory_type_index >= device_->memory_properties().memoryTypeCount ||
       (reqs.memoryTypeBits & (1u << info.memory_type_index)) == 0) {
-    return fail(ErrorCode::Validation, "import_texture: memory type " +
-                                           std::to_string(info.memory_type_index) +
-                                           " is not allowed for this image (mask " +
-                                           hex32(reqs.memoryTypeBits) + ")");
+    return fail(ErrorCode::Validation,
+                "import_texture: memory type " + std::to_string(info.memory_type_index) +
+                    " is not allowed for this image (mask " + hex32(reqs.memoryTypeBits) + ")");
   }
 
   // Only now look at the fd: refuse what is not a memory handle, then import a duplicate
   // so that the handle keeps its own fd (Vulkan owns the fd only on success).
   GEYSER_TRY_VOID(service->check_fd(handle.fd.get(), info.allocation_size));
   GEYSER_TRY(UniqueFd dup, handle.fd.duplicate());
-  GEYSER_TRY(texture->memory_, service->import_memory(*device_, std::move(dup), texture->image_,
-                                                      info.allocation_size, info.memory_type_index));
+  GEYSER_TRY(texture->memory_,
+             service->import_memory(*device_, std::move(dup), texture->image_, info.allocation_size,
+                                    info.memory_type_index));
   if (VkResult r = vkBindImageMemory(vk_device, texture->image_, texture->memory_, 0);
       r != VK_SUCCESS) {
     return tl::unexpected(vk_error(r, "vkBindImageMemory(import)"));

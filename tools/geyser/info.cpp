@@ -46,9 +46,18 @@ struct SemaphoreSupport {
   std::string sync_mode;                     ///< "gpu" or "cpu"
 };
 
-SemaphoreSupport query_semaphore_support(const vulkan::Device& device) {
-  if (!device.has_semaphore_fd()) return {{}, {}, "cpu"};
-  return {{std::string(kOpaqueFd)}, {"binary", "timeline"}, "gpu"};
+SemaphoreSupport query_semaphore_support(const vulkan::VulkanTextureShareManager& manager) {
+  SemaphoreSupport support;
+  for (SemaphoreType type : {SemaphoreType::Binary, SemaphoreType::Timeline}) {
+    const vulkan::SemaphoreCapability cap = manager.query_semaphore(type);
+    if (cap.exportable && cap.importable) support.semaphore_types.emplace_back(to_string(type));
+  }
+  if (!support.semaphore_types.empty()) support.handle_types.emplace_back(kOpaqueFd);
+  // The mode two processes on this device would negotiate (GEYSER_SYNC applies).
+  const SyncCapabilities caps = manager.sync_capabilities();
+  const auto mode = choose_sync_mode(caps, caps);
+  support.sync_mode = mode ? std::string(to_string(*mode)) : "cpu";
+  return support;
 }
 
 std::string semaphore_line(const SemaphoreSupport& support) {
@@ -63,7 +72,7 @@ std::string semaphore_line(const SemaphoreSupport& support) {
     if (i > 0) line += ", ";
     line += support.semaphore_types[i];
   }
-  return line + ")";
+  return line + ") (sync mode: " + support.sync_mode + ")";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -95,9 +104,9 @@ DeviceReport gather(vulkan::PhysicalDeviceSummary summary) {
     report.open_error = std::move(device).error();
     return report;
   }
-  report.semaphores = query_semaphore_support(*device);
   // The manager only refers to the device; both go out of scope here, manager first.
   const vulkan::VulkanTextureShareManager manager(*device);
+  report.semaphores = query_semaphore_support(manager);
   report.formats = manager.query_formats();
   return report;
 }
@@ -234,6 +243,9 @@ Json device_json(const DeviceReport& report) {
   j["memory_handle_types"] = string_array(report.memory_handle_types);
   j["semaphore_handle_types"] = string_array(report.semaphores ? report.semaphores->handle_types
                                                                : std::vector<std::string>{});
+  j["semaphore_types"] = string_array(report.semaphores ? report.semaphores->semaphore_types
+                                                        : std::vector<std::string>{});
+  j["sync_mode"] = report.semaphores ? report.semaphores->sync_mode : std::string("none");
   Json formats = Json::array();
   for (const auto& cap : report.formats) formats.push_back(format_json(cap));
   j["formats"] = std::move(formats);

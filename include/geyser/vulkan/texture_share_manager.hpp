@@ -9,8 +9,8 @@
 
 #include <vulkan/vulkan.h>
 
-#include "geyser/texture_share_manager.hpp"
 #include "geyser/sync.hpp"
+#include "geyser/texture_share_manager.hpp"
 #include "geyser/vulkan/device.hpp"
 #include "geyser/vulkan/semaphore.hpp"
 
@@ -99,7 +99,8 @@ class VulkanTextureShareManager final : public TextureShareManager {
   [[nodiscard]] Result<std::unique_ptr<SharedSemaphore>> import_semaphore(
       const SemaphoreShareHandle& handle) override;
   /// The same as create_shared_semaphore, typed.
-  [[nodiscard]] Result<std::unique_ptr<VulkanSharedSemaphore>> create_vk_semaphore(SemaphoreType type);
+  [[nodiscard]] Result<std::unique_ptr<VulkanSharedSemaphore>> create_vk_semaphore(
+      SemaphoreType type);
   /// The same as import_semaphore, typed.
   [[nodiscard]] Result<std::unique_ptr<VulkanSharedSemaphore>> import_vk_semaphore(
       const SemaphoreShareHandle& handle);

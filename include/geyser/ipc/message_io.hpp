@@ -1,0 +1,22 @@
+// Wire messages over the transport: encode + send_message, receive_message + decode.
+#pragma once
+
+#include "geyser/error.hpp"
+#include "geyser/ipc/socket.hpp"
+#include "geyser/ipc/wire.hpp"
+#include "geyser/unique_fd.hpp"
+
+namespace geyser::ipc {
+
+/// Encodes `message` and sends it with its fds attached. Does not consume the message's fds.
+/// Fails like encode (Validation) and send_message (Disconnected, Timeout, ...).
+[[nodiscard]] Result<void> send(const UniqueFd& socket, const Message& message,
+                                Milliseconds timeout);
+
+/// Receives one message (at most kMaxMessageSize bytes and kMaxFdsPerMessage fds) and
+/// decodes it. Fails like receive_message (Disconnected, Timeout, Protocol) and decode
+/// (Protocol); on any failure every received fd has been closed. A Protocol error means the
+/// connection must be closed: the stream of messages can no longer be trusted.
+[[nodiscard]] Result<Message> receive(const UniqueFd& socket, Milliseconds timeout);
+
+}  // namespace geyser::ipc

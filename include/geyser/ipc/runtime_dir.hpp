@@ -1,0 +1,82 @@
+// Channel names and where their sockets live: a private runtime directory (DESIGN.md
+// "Channels").
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "geyser/error.hpp"
+#include "geyser/ipc/socket.hpp"
+#include "geyser/unique_fd.hpp"
+
+namespace geyser::ipc {
+
+/// Longest channel name.
+inline constexpr std::size_t kMaxChannelNameSize = 64;
+
+/// Checks a channel name: 1..64 characters of [A-Za-z0-9._-], and neither "." nor "..".
+/// Validation naming the bad character (and its position) or the length otherwise.
+[[nodiscard]] Result<void> validate_channel_name(std::string_view name);
+
+/// Where the runtime directory is, without touching the filesystem: $GEYSER_RUNTIME_DIR if
+/// set and non-empty (must be absolute: Validation otherwise), else $XDG_RUNTIME_DIR/geyser
+/// if $XDG_RUNTIME_DIR is set and absolute, else /tmp/geyser-$UID (effective uid).
+[[nodiscard]] Result<std::filesystem::path> runtime_dir_path();
+
+/// Makes sure `dir` is a private directory of ours: creates it with mode 0700 if it is
+/// missing (its parent must exist), then refuses it with PermissionDenied, saying why, if it
+/// is a symlink (checked with lstat, so never followed), not a directory, owned by another
+/// uid or has any group/other permission bit.
+[[nodiscard]] Result<void> ensure_private_dir(const std::filesystem::path& dir);
+
+/// runtime_dir_path() made sure of with ensure_private_dir().
+[[nodiscard]] Result<std::filesystem::path> runtime_dir();
+
+/// "<dir>/<name>.sock" for a valid name; Validation if the name is invalid or the path does
+/// not fit sockaddr_un::sun_path (107 bytes and a NUL).
+[[nodiscard]] Result<std::filesystem::path> channel_socket_path(const std::filesystem::path& dir,
+                                                                std::string_view name);
+
+/// A published channel: the listening socket at "<dir>/<name>.sock" and an exclusive
+/// flock on "<dir>/<name>.lock" that says this process owns the name. Move-only.
+/// Destroying it unlinks the socket, then drops the lock. The lock file is left in place:
+/// unlinking a lock file races with the next publisher opening it.
+class ChannelListener {
+ public:
+  [[nodiscard]] const Listener& listener() const noexcept { return listener_; }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  /// Accepts one connection; see Listener::accept.
+  [[nodiscard]] Result<UniqueFd> accept(Milliseconds timeout) const {
+    return listener_.accept(timeout);
+  }
+
+ private:
+  friend Result<ChannelListener> publish_channel(const std::filesystem::path&, std::string_view);
+  ChannelListener(UniqueFd lock, Listener listener, std::string name) noexcept
+      : lock_(std::move(lock)), listener_(std::move(listener)), name_(std::move(name)) {}
+  // Declared before listener_ so that it is released after the socket is unlinked.
+  UniqueFd lock_;
+  Listener listener_;
+  std::string name_;
+};
+
+/// Publishes channel `name` in `dir` (which should have passed ensure_private_dir). A stale
+/// socket left by a dead sender (connect refused) is unlinked and replaced. Fails with
+/// Validation "channel NAME is already published" when a live sender holds the name (its
+/// lock is held or its socket accepts connections), Validation for a bad name, or when
+/// "<name>.sock" exists and is not a socket (never removed).
+[[nodiscard]] Result<ChannelListener> publish_channel(const std::filesystem::path& dir,
+                                                      std::string_view name);
+
+/// Connects to channel `name` in `dir`. Disconnected when no sender publishes it.
+[[nodiscard]] Result<UniqueFd> connect_channel(const std::filesystem::path& dir,
+                                               std::string_view name, Milliseconds timeout);
+
+/// The names of the channels whose sockets are in `dir` (entries "<valid name>.sock" that
+/// are sockets), sorted. Does not check that their senders are alive; a stale one answers
+/// connect with Disconnected. Internal/PermissionDenied when the directory cannot be read.
+[[nodiscard]] Result<std::vector<std::string>> list_channels(const std::filesystem::path& dir);
+
+}  // namespace geyser::ipc

@@ -1,0 +1,192 @@
+// The wire codec: Geyser's messages as bytes plus attached file descriptors. Little-endian,
+// versioned, a fixed 16-byte header and a bounded body; docs/protocol.md is the
+// specification and this file is one implementation of it.
+//
+// Pure logic: nothing here touches a socket (see socket.hpp and message_io.hpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "geyser/device_identity.hpp"
+#include "geyser/error.hpp"
+#include "geyser/share_handle.hpp"
+#include "geyser/sync.hpp"
+#include "geyser/texture.hpp"
+#include "geyser/unique_fd.hpp"
+
+namespace geyser::ipc {
+
+/// "GYSR" as the four bytes on the wire, read as a little-endian u32.
+inline constexpr std::uint32_t kWireMagic = 0x52535947;
+/// The one protocol version this implementation speaks.
+inline constexpr std::uint16_t kProtocolVersion = 1;
+/// Size of the fixed header that starts every message.
+inline constexpr std::size_t kHeaderSize = 16;
+/// Largest body a message may have.
+inline constexpr std::size_t kMaxBodySize = 64 * 1024;
+/// Largest message (header + body): what a receiver asks the socket for.
+inline constexpr std::size_t kMaxMessageSize = kHeaderSize + kMaxBodySize;
+/// Most slots in a stream's ring.
+inline constexpr std::size_t kMaxSlots = 16;
+/// Descriptors per slot in a StreamDescription: memory, ready timeline, released timeline.
+inline constexpr std::size_t kFdsPerSlot = 3;
+/// Most descriptors any message carries (a StreamDescription of kMaxSlots slots).
+inline constexpr std::size_t kMaxFdsPerMessage = kMaxSlots * kFdsPerSlot;
+/// Longest message text in an Error message, in bytes of UTF-8.
+inline constexpr std::size_t kMaxErrorTextSize = 1024;
+
+/// The message types. Values are the `type` field of the header.
+enum class MessageType : std::uint16_t {
+  Hello = 1,              ///< receiver -> sender, first message of a receiver connection
+  StreamDescription = 2,  ///< sender -> receiver, once per generation, with the slot fds
+  FramePresented = 3,     ///< sender -> receiver, per frame
+  FrameReleased = 4,      ///< receiver -> sender, per frame read
+  DescribeRequest = 5,    ///< lister -> sender, first and only message of a `geyser list` query
+  Description = 6,        ///< sender -> lister, the answer
+  Goodbye = 7,            ///< either way, an orderly close
+  Error = 8,              ///< either way, why the connection is being closed
+};
+/// "Hello", "StreamDescription", ...; "Unknown" for other values.
+[[nodiscard]] std::string_view to_string(MessageType type) noexcept;
+
+/// The fixed header as decoded (decode_header checks magic, version, reserved, body bound).
+struct WireHeader {
+  std::uint32_t magic = kWireMagic;
+  std::uint16_t version = kProtocolVersion;
+  MessageType type = MessageType::Goodbye;
+  std::uint32_t body_size = 0;
+  std::uint16_t fd_count = 0;
+};
+
+/// A receiver introduces itself: what it speaks, who it is, what it can do and on which
+/// device it will import.
+struct Hello {
+  std::uint16_t protocol_version = kProtocolVersion;  ///< must equal the header's version
+  std::uint32_t client_pid = 0;  ///< informational; trust SO_PEERCRED, not this
+  SyncCapabilities sync;
+  DeviceIdentity identity;
+  friend bool operator==(const Hello&, const Hello&) = default;
+};
+
+/// One slot's descriptors. In SyncMode::Gpu `ready` and `released` are opaque
+/// timeline-semaphore fds; in SyncMode::Cpu they are CpuTimeline memfds.
+struct SlotFds {
+  UniqueFd memory;    ///< the texture's memory (MemoryHandleType)
+  UniqueFd ready;     ///< the sender signals frame N here when it is written
+  UniqueFd released;  ///< the receiver signals frame N here when it is done reading it
+};
+
+/// A stream generation: what every slot's texture is and the descriptors to import them.
+/// Owns its fds (decode moves the received ones in; encode borrows them).
+struct StreamDescription {
+  std::uint64_t generation = 0;
+  TextureDescriptor descriptor;
+  VulkanImageInfo image;
+  MemoryHandleType handle_type = MemoryHandleType::OpaqueFd;
+  DeviceIdentity identity;
+  SyncMode sync_mode = SyncMode::Cpu;
+  std::vector<SlotFds> slots;  ///< 1..kMaxSlots, each with kFdsPerSlot valid fds
+};
+
+/// A frame is ready in a slot. No fds: the slot's were sent with its generation.
+struct FramePresented {
+  std::uint64_t generation = 0;
+  std::uint8_t slot = 0;  ///< < kMaxSlots (the channel layer checks < the stream's count)
+  std::uint64_t frame = 0;
+  std::uint64_t timeline_value = 0;  ///< what `ready` reaches when the frame is written
+  std::uint64_t timestamp_ns = 0;    ///< the sender's CLOCK_MONOTONIC when presented
+  std::uint32_t layout = kSharedImageLayout;  ///< VkImageLayout the frame is in
+  friend bool operator==(const FramePresented&, const FramePresented&) = default;
+};
+
+/// A receiver is done with a frame; the sender may reuse its slot once every reader is.
+struct FrameReleased {
+  std::uint64_t generation = 0;
+  std::uint8_t slot = 0;
+  std::uint64_t frame = 0;
+  friend bool operator==(const FrameReleased&, const FrameReleased&) = default;
+};
+
+/// `geyser list` asks a sender to describe its channel. Empty body.
+struct DescribeRequest {
+  friend bool operator==(const DescribeRequest&, const DescribeRequest&) = default;
+};
+
+/// A sender's answer to DescribeRequest.
+struct Description {
+  std::uint32_t width = 1;
+  std::uint32_t height = 1;
+  TextureFormat format = TextureFormat::Rgba8Unorm;
+  SyncMode sync_mode = SyncMode::Cpu;
+  std::uint32_t fps_milli = 0;  ///< frames per second times 1000 (59.94 fps = 59940)
+  std::uint64_t frame_count = 0;
+  std::uint32_t receiver_count = 0;
+  std::uint32_t sender_pid = 0;
+  friend bool operator==(const Description&, const Description&) = default;
+};
+
+/// An orderly close. Empty body.
+struct Goodbye {
+  friend bool operator==(const Goodbye&, const Goodbye&) = default;
+};
+
+/// Why the peer is closing the connection.
+struct ErrorMessage {
+  ErrorCode code = ErrorCode::Protocol;
+  std::string text;  ///< UTF-8, at most kMaxErrorTextSize bytes on the wire
+  friend bool operator==(const ErrorMessage&, const ErrorMessage&) = default;
+};
+
+/// Any message. Move-only because StreamDescription owns fds.
+using Message = std::variant<Hello, StreamDescription, FramePresented, FrameReleased,
+                             DescribeRequest, Description, Goodbye, ErrorMessage>;
+
+/// The type of a message.
+[[nodiscard]] MessageType message_type(const Message& message) noexcept;
+
+/// A message ready to send: its bytes and the descriptors to attach, in order. The fds are
+/// borrowed from the message that was encoded: they stay valid while it lives and are
+/// never closed through this struct.
+struct EncodedMessage {
+  std::vector<std::uint8_t> bytes;
+  std::vector<int> fds;
+};
+
+/// Encoders. Each checks its input and fails with Validation naming the bad field (slot
+/// count out of 1..kMaxSlots, a missing fd, an invalid descriptor, enum or extent). An Error
+/// message's text is cut to kMaxErrorTextSize at a UTF-8 boundary and invalid UTF-8 bytes
+/// are replaced by '?', so that encoding an error never fails.
+[[nodiscard]] Result<EncodedMessage> encode_hello(const Hello& message);
+[[nodiscard]] Result<EncodedMessage> encode_stream_description(const StreamDescription& message);
+[[nodiscard]] Result<EncodedMessage> encode_frame_presented(const FramePresented& message);
+[[nodiscard]] Result<EncodedMessage> encode_frame_released(const FrameReleased& message);
+[[nodiscard]] Result<EncodedMessage> encode_describe_request(const DescribeRequest& message);
+[[nodiscard]] Result<EncodedMessage> encode_description(const Description& message);
+[[nodiscard]] Result<EncodedMessage> encode_goodbye(const Goodbye& message);
+[[nodiscard]] Result<EncodedMessage> encode_error(const ErrorMessage& message);
+/// Encodes any message with the encoder of its type.
+[[nodiscard]] Result<EncodedMessage> encode(const Message& message);
+
+/// Decodes and checks the header at the start of `bytes`: Protocol for fewer than
+/// kHeaderSize bytes, a wrong magic, an unknown version, non-zero reserved bits or a body
+/// longer than kMaxBodySize. Does not check the type or the body.
+[[nodiscard]] Result<WireHeader> decode_header(std::span<const std::uint8_t> bytes);
+
+/// Decodes one whole message. Consumes `fds`: on success they are moved into the message
+/// (only StreamDescription carries any), on failure every one of them is closed. Fails
+/// with Protocol, naming the problem, for: a bad header (see decode_header), an unknown
+/// type, a body size that differs from the bytes present or from the type's layout, an
+/// fd count in the header that differs from the fds attached or from what the type
+/// declares (none except StreamDescription, which has exactly slot count x kFdsPerSlot),
+/// a slot count or slot index out of bounds, an invalid enum value (format, sync mode,
+/// handle type, error code), a descriptor that geyser::validate rejects, non-zero reserved
+/// fields and invalid UTF-8.
+[[nodiscard]] Result<Message> decode(std::span<const std::uint8_t> bytes, std::vector<UniqueFd> fds);
+
+}  // namespace geyser::ipc

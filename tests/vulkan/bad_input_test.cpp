@@ -1,0 +1,494 @@
+// Bad input to create, export and import: each case fails with its own error code, leaks no
+// fd, and leaves the manager working (checked in TearDown for every test).
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <vulkan/vulkan.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "geyser/format.hpp"
+#include "geyser/share_handle.hpp"
+#include "geyser/texture.hpp"
+#include "geyser/unique_fd.hpp"
+#include "geyser/vulkan/texture_share_manager.hpp"
+#include "support/process_stats.hpp"
+#include "support/vulkan_fixture.hpp"
+
+namespace geyser::test {
+namespace {
+
+TextureDescriptor rgba8(std::uint32_t width, std::uint32_t height) {
+  TextureDescriptor desc;
+  desc.width = width;
+  desc.height = height;
+  return desc;
+}
+
+// A texture and one exported handle of it.
+struct Exported {
+  std::unique_ptr<vulkan::VulkanSharedTexture> texture;
+  TextureShareHandle handle;
+};
+
+class BadInputTest : public TwoDeviceTest {
+ protected:
+  void SetUp() override {
+    TwoDeviceTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    fd_baseline_ = open_fd_count();
+    fds_before_ = describe_open_fds();
+    checked_ = true;
+  }
+
+  // Every test: back to the fd baseline, and the managers still share textures.
+  void TearDown() override {
+    if (!checked_) return;
+    EXPECT_EQ(open_fd_count(), fd_baseline_)
+        << "open fds before the test: " << fds_before_ << "\nafter: " << describe_open_fds();
+    EXPECT_TRUE(RoundTrip(manager(0), manager(1), rgba8(16, 16), 200))
+        << "the managers must keep working after bad input";
+    EXPECT_TRUE(RoundTrip(manager(1), manager(0), rgba8(16, 16), 210))
+        << "the managers must keep working after bad input";
+    EXPECT_EQ(open_fd_count(), fd_baseline_) << "after the round trips: " << describe_open_fds();
+  }
+
+  // Exports `desc` from manager(0); import it on importer().
+  static void Export(const TextureDescriptor& desc, Exported* out) {
+    auto texture = manager(0).create(desc);
+    ASSERT_TRUE(texture) << texture.error().to_string();
+    auto handle = manager(0).export_texture(**texture);
+    ASSERT_TRUE(handle) << handle.error().to_string();
+    out->texture = std::move(texture).value();
+    out->handle = std::move(handle).value();
+  }
+  static vulkan::VulkanTextureShareManager& importer() { return manager(1); }
+
+  std::size_t fd_baseline_ = 0;
+  std::string fds_before_;
+  bool checked_ = false;
+};
+
+// --- the fd -------------------------------------------------------------------------------
+
+TEST_F(BadInputTest, ImportEmptyFdIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.fd.reset();
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportClosedFdIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  // A number far above the ones in use, so that nothing the library opens meanwhile gets it.
+  UniqueFd null_fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(null_fd.valid());
+  int closed = fcntl(null_fd.get(), F_DUPFD_CLOEXEC, 900);
+  if (closed < 0) closed = null_fd.release();
+  close(closed);
+  e.handle.fd.reset(closed);
+  auto imported = importer().import(e.handle);
+  (void)e.handle.fd.release();  // not ours to close
+  EXPECT_TRUE(FailsWith(imported, ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportRegularFileIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  const char* dir = std::getenv("TMPDIR");
+  std::string path =
+      std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/geyser-bad-input-XXXXXX";
+  UniqueFd file(mkostemp(path.data(), O_CLOEXEC));
+  ASSERT_TRUE(file.valid()) << "mkostemp " << path;
+  unlink(path.c_str());
+  // Big enough for the image, with the test pattern in it: only its kind is wrong.
+  ASSERT_EQ(ftruncate(file.get(), static_cast<off_t>(e.handle.image.allocation_size)), 0);
+  const auto bytes = pattern_bytes(e.handle.descriptor, 1);
+  ASSERT_EQ(write(file.get(), bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  e.handle.fd = std::move(file);
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportPipeIsValidationWithoutReadingIt) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  int ends[2] = {-1, -1};
+  ASSERT_EQ(pipe2(ends, O_CLOEXEC), 0);
+  e.handle.fd.reset(ends[0]);
+  // The write end stays open during the import, so a driver that read() the fd would block.
+  // The watchdog closes it after a while so that such a bug fails the test instead of
+  // hanging it.
+  std::atomic<bool> done{false};
+  std::atomic<bool> blocked{false};
+  std::thread watchdog([&done, &blocked, write_end = UniqueFd(ends[1])]() mutable {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!done) blocked = true;
+    write_end.reset();
+  });
+  auto imported = importer().import(e.handle);
+  done = true;
+  watchdog.join();
+  EXPECT_FALSE(blocked) << "import blocked for 20 s on a pipe: the driver was given it";
+  EXPECT_TRUE(FailsWith(imported, ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportMemfdTooSmallIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(256, 256), &e));
+  UniqueFd memfd(memfd_create("geyser-bad-input-small", MFD_CLOEXEC));
+  ASSERT_TRUE(memfd.valid());
+  ASSERT_EQ(ftruncate(memfd.get(), 4096), 0);
+  ASSERT_LT(4096u, e.handle.image.allocation_size);
+  e.handle.fd = std::move(memfd);
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+// --- sizes in the handle --------------------------------------------------------------------
+
+TEST_F(BadInputTest, ImportAllocationSmallerThanTheImageIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(256, 256), &e));
+  e.handle.image.allocation_size = 4096;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+  e.handle.image.allocation_size = 0;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportAllocationLargerThanTheFdIsValidation) {
+  // The handle claims more memory than the fd holds: importing would map past its end.
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  struct stat st {};
+  ASSERT_EQ(fstat(e.handle.fd.get(), &st), 0);
+  if (!S_ISREG(st.st_mode)) {
+    GTEST_SKIP() << device(0).name()
+                 << " exports fds that are not regular files: their size is the driver's to check";
+  }
+  e.handle.image.allocation_size *= 64;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportMemoryTypeOutOfRangeIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.image.memory_type_index = VK_MAX_MEMORY_TYPES + 5;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportZeroExtentIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.descriptor.width = 0;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+  e.handle.descriptor.width = 64;
+  e.handle.descriptor.height = 0;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportZeroMipLevelsOrLayersIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.descriptor.mip_levels = 0;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+  e.handle.descriptor.mip_levels = 1;
+  e.handle.descriptor.array_layers = 0;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportHugeExtentIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.descriptor.width = 1u << 20;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+  e.handle.descriptor.width = 64;
+  e.handle.descriptor.height = 1u << 20;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportLargeExtentOnSmallMemoryIsValidation) {
+  // 16384 x 16384 is within the device's limits, but the handle's memory holds 64 x 64.
+  if (device(1).properties().limits.maxImageDimension2D < 16384) {
+    GTEST_SKIP() << device(1).name() << " allows only "
+                 << device(1).properties().limits.maxImageDimension2D << " texels a side";
+  }
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.descriptor.width = 16384;
+  e.handle.descriptor.height = 16384;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportBeyondTheDeviceLimitFails) {
+  const std::uint32_t limit = device(1).properties().limits.maxImageDimension2D;
+  if (limit >= kMaxTextureDimension) {
+    GTEST_SKIP() << device(1).name() << " allows " << limit
+                 << " texels a side, Geyser's own limit is lower";
+  }
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.descriptor.width = limit + 1;
+  e.handle.descriptor.height = 1;
+  auto imported = importer().import(e.handle);
+  ASSERT_FALSE(imported) << "imported a " << limit + 1 << "-wide texture on a device limited to "
+                         << limit;
+  EXPECT_TRUE(imported.error().code() == ErrorCode::Validation ||
+              imported.error().code() == ErrorCode::Unsupported)
+      << imported.error().to_string();
+}
+
+// --- identity ------------------------------------------------------------------------------
+
+TEST_F(BadInputTest, ImportWithAnotherDriverUuidIsDeviceMismatch) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.identity.driver_uuid[0] ^= 0xff;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::DeviceMismatch));
+}
+
+TEST_F(BadInputTest, ImportWithAnotherDeviceUuidIsDeviceMismatch) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.identity.device_uuid[15] ^= 0x01;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::DeviceMismatch));
+}
+
+TEST_F(BadInputTest, ImportWithZeroUuidsIsDeviceMismatch) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.identity = DeviceIdentity{};
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::DeviceMismatch));
+  // One zero UUID is as unknown as two.
+  e.handle.identity = manager(0).identity();
+  e.handle.identity.driver_uuid = Uuid{};
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::DeviceMismatch));
+}
+
+TEST_F(BadInputTest, IdentityIsCheckedBeforeTheFd) {
+  // DESIGN.md rule 1: DeviceMismatch before touching the fd, even when the fd is bad too.
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.identity.device_uuid[3] ^= 0x10;
+  e.handle.fd.reset();
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::DeviceMismatch));
+}
+
+// --- formats and usages --------------------------------------------------------------------
+
+TEST_F(BadInputTest, ImportDepthFormatWithColourUsageIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  // Descriptor and VkFormat agree on a depth format; the usages are colour ones.
+  e.handle.descriptor.format = TextureFormat::Depth32Float;
+  e.handle.image.vk_format = format_info(TextureFormat::Depth32Float).vk_format;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+  // Geyser usages valid for depth, but the Vulkan usage still says colour attachment.
+  e.handle.descriptor.usage =
+      TextureUsage::Sampled | TextureUsage::TransferSrc | TextureUsage::TransferDst;
+  e.handle.image.usage |= VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportVkFormatDisagreeingWithTheDescriptorIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  ASSERT_EQ(e.handle.image.vk_format, static_cast<std::uint32_t>(VK_FORMAT_R8G8B8A8_UNORM));
+  e.handle.image.vk_format = VK_FORMAT_B8G8R8A8_UNORM;
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+  e.handle.image.vk_format = VK_FORMAT_R32G32B32A32_SFLOAT;  // a different texel size, too
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportUnknownFormatIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  // A value off the end of the enum, as a corrupt or newer peer might send.
+  e.handle.descriptor.format = static_cast<TextureFormat>(0x7fff);
+  EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, ImportOtherHandleTypeFails) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  e.handle.handle_type = MemoryHandleType::OpaqueWin32;
+  auto imported = importer().import(e.handle);
+  ASSERT_FALSE(imported) << "imported an opaque fd labelled as a Win32 handle";
+  EXPECT_TRUE(imported.error().code() == ErrorCode::Unsupported ||
+              imported.error().code() == ErrorCode::Validation)
+      << imported.error().to_string();
+}
+
+TEST_F(BadInputTest, CreateWithAUsageTheFormatCannotHaveIsValidation) {
+  struct Case {
+    TextureFormat format;
+    TextureUsage usage;
+  };
+  const Case cases[] = {
+      {TextureFormat::Depth32Float, TextureUsage::ColorAttachment | TextureUsage::TransferSrc},
+      {TextureFormat::Depth16Unorm, TextureUsage::Storage},
+      {TextureFormat::Rgba8Unorm, TextureUsage::DepthStencilAttachment},
+      {TextureFormat::Rgba8Srgb, TextureUsage::Storage | TextureUsage::TransferDst},
+      {TextureFormat::Rgba8Unorm, TextureUsage::None},
+  };
+  for (const Case& c : cases) {
+    TextureDescriptor desc = rgba8(64, 64);
+    desc.format = c.format;
+    desc.usage = c.usage;
+    EXPECT_TRUE(FailsWith(manager(0).create(desc), ErrorCode::Validation))
+        << describe(desc) << " usage 0x" << std::hex << static_cast<std::uint32_t>(c.usage);
+  }
+}
+
+TEST_F(BadInputTest, CreateWhatTheDeviceCannotExportIsUnsupported) {
+  // Ask Vulkan itself which (format, single usage) pairs this device cannot export as an
+  // opaque fd, among those Geyser's device-independent rules allow. (lavapipe: depth.)
+  const VkPhysicalDevice physical_device = device(0).physical_device();
+  int found = 0;
+  for (const FormatInfo& format_facts : all_formats()) {
+    const TextureFormat format = format_facts.format;
+    for (const TextureUsage usage : kAllUsages) {
+      TextureDescriptor desc = rgba8(16, 16);
+      desc.format = format;
+      desc.usage = usage;
+      if (!validate(desc)) continue;
+      VkPhysicalDeviceExternalImageFormatInfo external{};
+      external.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_IMAGE_FORMAT_INFO;
+      external.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
+      VkPhysicalDeviceImageFormatInfo2 info{};
+      info.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_IMAGE_FORMAT_INFO_2;
+      info.pNext = &external;
+      info.format = static_cast<VkFormat>(format_info(format).vk_format);
+      info.type = VK_IMAGE_TYPE_2D;
+      info.tiling = VK_IMAGE_TILING_OPTIMAL;
+      info.usage = vulkan::to_vk_usage(usage);
+      VkExternalImageFormatProperties external_properties{};
+      external_properties.sType = VK_STRUCTURE_TYPE_EXTERNAL_IMAGE_FORMAT_PROPERTIES;
+      VkImageFormatProperties2 properties{};
+      properties.sType = VK_STRUCTURE_TYPE_IMAGE_FORMAT_PROPERTIES_2;
+      properties.pNext = &external_properties;
+      const VkResult result =
+          vkGetPhysicalDeviceImageFormatProperties2(physical_device, &info, &properties);
+      const bool exportable = result == VK_SUCCESS &&
+                              (external_properties.externalMemoryProperties.externalMemoryFeatures &
+                               VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT) != 0;
+      if (exportable) continue;
+      ++found;
+      SCOPED_TRACE(describe(desc) + " usage " + std::string(to_string(usage)));
+      EXPECT_TRUE(FailsWith(manager(0).create(desc), ErrorCode::Unsupported));
+      EXPECT_FALSE(has_all(manager(0).query_format(format).usages, usage))
+          << "query_format claims a usage that Vulkan says cannot be exported";
+    }
+  }
+  if (found == 0) {
+    GTEST_SKIP() << device(0).name() << " can export every format with every usage Geyser allows";
+  }
+}
+
+// --- extents on create ---------------------------------------------------------------------
+
+TEST_F(BadInputTest, CreateZeroExtentIsValidation) {
+  EXPECT_TRUE(FailsWith(manager(0).create(rgba8(0, 64)), ErrorCode::Validation));
+  EXPECT_TRUE(FailsWith(manager(0).create(rgba8(64, 0)), ErrorCode::Validation));
+  EXPECT_TRUE(FailsWith(manager(0).create(rgba8(0, 0)), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, CreateHugeExtentIsValidation) {
+  EXPECT_TRUE(FailsWith(manager(0).create(rgba8(1u << 20, 1)), ErrorCode::Validation));
+  EXPECT_TRUE(FailsWith(manager(0).create(rgba8(1, 1u << 20)), ErrorCode::Validation));
+  EXPECT_TRUE(FailsWith(manager(0).create(rgba8(1u << 20, 1u << 20)), ErrorCode::Validation));
+}
+
+TEST_F(BadInputTest, CreateBeyondTheDeviceLimitFails) {
+  const std::uint32_t limit = device(0).properties().limits.maxImageDimension2D;
+  if (limit >= kMaxTextureDimension) {
+    GTEST_SKIP() << device(0).name() << " allows " << limit
+                 << " texels a side, Geyser's own limit is lower";
+  }
+  auto created = manager(0).create(rgba8(limit + 1, 1));
+  ASSERT_FALSE(created) << "created a " << limit + 1 << "-wide texture on a device limited to "
+                        << limit;
+  EXPECT_TRUE(created.error().code() == ErrorCode::Validation ||
+              created.error().code() == ErrorCode::Unsupported)
+      << created.error().to_string();
+}
+
+TEST_F(BadInputTest, Create16384SquareSucceedsOrRunsOutOfMemory) {
+  if (device(0).properties().limits.maxImageDimension2D < 16384) {
+    GTEST_SKIP() << device(0).name() << " allows only "
+                 << device(0).properties().limits.maxImageDimension2D << " texels a side";
+  }
+  // R8 keeps this at 256 MiB; RGBA8 (1 GiB) only if R8 cannot be shared.
+  TextureDescriptor desc = rgba8(16384, 16384);
+  desc.usage = TextureUsage::TransferSrc | TextureUsage::TransferDst;
+  if (has_all(manager(0).query_format(TextureFormat::R8Unorm).usages, desc.usage)) {
+    desc.format = TextureFormat::R8Unorm;
+  }
+  const auto acceptable = [](const Error& error) {
+    return error.code() == ErrorCode::OutOfMemory || error.code() == ErrorCode::Unsupported;
+  };
+  auto created = manager(0).create(desc);
+  std::printf("create %s: %s\n", describe(desc).c_str(), describe_result(created).c_str());
+  if (!created) {
+    EXPECT_TRUE(acceptable(created.error())) << created.error().to_string();
+    return;
+  }
+  auto handle = manager(0).export_texture(**created);
+  ASSERT_TRUE(handle) << handle.error().to_string();
+  EXPECT_GE(handle->image.allocation_size, tight_size_bytes(desc));
+  auto imported = importer().import(*handle);
+  std::printf("import %s: %s\n", describe(desc).c_str(), describe_result(imported).c_str());
+  if (!imported) {
+    EXPECT_TRUE(acceptable(imported.error())) << imported.error().to_string();
+    return;
+  }
+  EXPECT_EQ((*imported)->descriptor(), desc);
+}
+
+// --- export --------------------------------------------------------------------------------
+
+TEST_F(BadInputTest, ExportTextureOfAnotherManagerIsValidation) {
+  auto texture = manager(0).create(rgba8(64, 64));
+  ASSERT_TRUE(texture) << texture.error().to_string();
+  EXPECT_TRUE(FailsWith(manager(1).export_texture(**texture), ErrorCode::Validation));
+  // The same for a texture that manager(1) imported: manager(0) did not make it.
+  auto handle = manager(0).export_texture(**texture);
+  ASSERT_TRUE(handle) << handle.error().to_string();
+  auto imported = manager(1).import(*handle);
+  ASSERT_TRUE(imported) << imported.error().to_string();
+  EXPECT_TRUE(FailsWith(manager(0).export_texture(**imported), ErrorCode::Validation));
+}
+
+// A texture of another backend, as an OpenGL or CUDA manager would make.
+class ForeignTexture final : public SharedTexture {
+ public:
+  [[nodiscard]] Backend backend() const noexcept override { return Backend::OpenGL; }
+  [[nodiscard]] const TextureDescriptor& descriptor() const noexcept override { return desc_; }
+  [[nodiscard]] bool imported() const noexcept override { return false; }
+
+ private:
+  TextureDescriptor desc_;
+};
+
+TEST_F(BadInputTest, ExportTextureOfAnotherBackendIsValidation) {
+  ForeignTexture foreign;
+  EXPECT_EQ(vulkan::as_vulkan(&foreign), nullptr);
+  EXPECT_TRUE(FailsWith(manager(0).export_texture(foreign), ErrorCode::Validation));
+}
+
+}  // namespace
+}  // namespace geyser::test

@@ -1,0 +1,141 @@
+// Lifetimes: handles, originals and imports outlive each other in any order, and many
+// create/export/import/release cycles leak neither fds nor memory.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "geyser/texture.hpp"
+#include "geyser/vulkan/texture_share_manager.hpp"
+#include "support/process_stats.hpp"
+#include "support/vulkan_fixture.hpp"
+
+namespace geyser::test {
+namespace {
+
+TextureDescriptor rgba8(std::uint32_t width, std::uint32_t height) {
+  TextureDescriptor desc;
+  desc.width = width;
+  desc.height = height;
+  return desc;
+}
+
+using LifecycleTest = TwoDeviceTest;
+
+TEST_F(LifecycleTest, ThousandCreateExportImportReleaseCyclesLeakNothing) {
+  constexpr int kCycles = 1000;
+  constexpr int kWarmUp = 50;
+  constexpr std::int64_t kRssBound = 16ll << 20;
+  const TextureDescriptor desc = rgba8(256, 256);
+  const std::size_t fd_baseline = open_fd_count();
+  const std::string fds_before = describe_open_fds();
+  std::uint64_t rss_after_warm_up = 0;
+  for (int cycle = 0; cycle < kCycles; ++cycle) {
+    if (cycle == kWarmUp) rss_after_warm_up = rss_bytes();
+    {
+      auto texture = manager(0).create(desc);
+      ASSERT_TRUE(texture) << "cycle " << cycle << ": " << texture.error().to_string();
+      auto handle = manager(0).export_texture(**texture);
+      ASSERT_TRUE(handle) << "cycle " << cycle << ": " << handle.error().to_string();
+      auto imported = manager(1).import(*handle);
+      ASSERT_TRUE(imported) << "cycle " << cycle << ": " << imported.error().to_string();
+      manager(0).release_texture_handle(std::move(*handle));
+      if (cycle % 250 == 0) {
+        // Now and then, prove the memory is really shared.
+        ASSERT_TRUE(Succeeds(write_pattern(**texture, static_cast<std::uint64_t>(cycle))))
+            << "cycle " << cycle;
+        ASSERT_TRUE(HasPattern(**imported, static_cast<std::uint64_t>(cycle))) << "cycle " << cycle;
+      }
+    }
+    ASSERT_EQ(open_fd_count(), fd_baseline) << "after cycle " << cycle << "; before: " << fds_before
+                                            << "\nnow: " << describe_open_fds();
+  }
+  const std::uint64_t rss_end = rss_bytes();
+  ASSERT_GT(rss_after_warm_up, 0u) << "cannot read /proc/self/statm";
+  const std::int64_t growth =
+      static_cast<std::int64_t>(rss_end) - static_cast<std::int64_t>(rss_after_warm_up);
+  std::printf(
+      "RSS after %d warm-up cycles: %.1f MiB; after %d cycles: %.1f MiB; growth %+.2f MiB\n",
+      kWarmUp, static_cast<double>(rss_after_warm_up) / (1 << 20), kCycles,
+      static_cast<double>(rss_end) / (1 << 20), static_cast<double>(growth) / (1 << 20));
+  RecordProperty("rss_after_warm_up", std::to_string(rss_after_warm_up));
+  RecordProperty("rss_end", std::to_string(rss_end));
+  EXPECT_LT(growth, kRssBound) << "RSS grew by " << growth << " bytes over " << (kCycles - kWarmUp)
+                               << " cycles";
+}
+
+TEST_F(LifecycleTest, ReleasingAHandleClosesItsFd) {
+  const std::size_t baseline = open_fd_count();
+  auto texture = manager(0).create(rgba8(64, 64));
+  ASSERT_TRUE(texture) << texture.error().to_string();
+  const std::size_t with_texture = open_fd_count();
+  std::vector<TextureShareHandle> handles;
+  for (int i = 0; i < 8; ++i) {
+    auto handle = manager(0).export_texture(**texture);
+    ASSERT_TRUE(handle) << handle.error().to_string();
+    handles.push_back(std::move(handle).value());
+  }
+  EXPECT_EQ(open_fd_count(), with_texture + handles.size()) << "each handle owns one fd";
+  for (auto& handle : handles) manager(0).release_texture_handle(std::move(handle));
+  EXPECT_EQ(open_fd_count(), with_texture);
+  handles.clear();
+  texture->reset();
+  EXPECT_EQ(open_fd_count(), baseline) << describe_open_fds();
+}
+
+TEST_F(LifecycleTest, HandleKeepsTheMemoryAfterTheTextureIsDestroyed) {
+  auto texture = manager(0).create(rgba8(96, 48));
+  ASSERT_TRUE(texture) << texture.error().to_string();
+  ASSERT_TRUE(Succeeds(write_pattern(**texture, 31)));
+  auto handle = manager(0).export_texture(**texture);
+  ASSERT_TRUE(handle) << handle.error().to_string();
+  texture->reset();
+  auto imported = manager(1).import(*handle);
+  ASSERT_TRUE(imported) << imported.error().to_string();
+  EXPECT_TRUE(HasPattern(**imported, 31));
+}
+
+TEST_F(LifecycleTest, ClonedHandleImportsAfterTheOriginalIsReleased) {
+  auto texture = manager(0).create(rgba8(40, 30));
+  ASSERT_TRUE(texture) << texture.error().to_string();
+  ASSERT_TRUE(Succeeds(write_pattern(**texture, 64)));
+  auto handle = manager(0).export_texture(**texture);
+  ASSERT_TRUE(handle) << handle.error().to_string();
+  auto clone = handle->clone();
+  ASSERT_TRUE(clone) << clone.error().to_string();
+  EXPECT_NE(clone->fd.get(), handle->fd.get());
+  EXPECT_EQ(clone->descriptor, handle->descriptor);
+  EXPECT_EQ(clone->image, handle->image);
+  EXPECT_EQ(clone->identity, handle->identity);
+  manager(0).release_texture_handle(std::move(*handle));
+  auto imported = manager(1).import(*clone);
+  ASSERT_TRUE(imported) << imported.error().to_string();
+  EXPECT_TRUE(HasPattern(**imported, 64));
+}
+
+TEST_F(LifecycleTest, ImportsAreDestroyedInAnyOrder) {
+  const std::size_t baseline = open_fd_count();
+  {
+    auto texture = manager(0).create(rgba8(32, 32));
+    ASSERT_TRUE(texture) << texture.error().to_string();
+    auto handle = manager(0).export_texture(**texture);
+    ASSERT_TRUE(handle) << handle.error().to_string();
+    std::vector<std::unique_ptr<vulkan::VulkanSharedTexture>> imports;
+    for (int i = 0; i < 4; ++i) {
+      auto imported = manager(i % 2).import(*handle);
+      ASSERT_TRUE(imported) << imported.error().to_string();
+      imports.push_back(std::move(imported).value());
+    }
+    ASSERT_TRUE(Succeeds(write_pattern(*imports[3], 5)));
+    texture->reset();  // the original goes first
+    imports.erase(imports.begin() + 1);
+    for (auto& imported : imports) EXPECT_TRUE(HasPattern(*imported, 5));
+  }
+  EXPECT_EQ(open_fd_count(), baseline) << describe_open_fds();
+}
+
+}  // namespace
+}  // namespace geyser::test
