@@ -47,7 +47,9 @@ Error errno_error(std::string what, int err) {
   return Error::from_errno(code_for_errno(err), std::move(what), err);
 }
 
-std::string ms_text(Milliseconds timeout) { return std::to_string(timeout.count()) + " ms"; }
+std::string ms_text(Milliseconds timeout) {
+  return std::to_string(timeout.count()) + " ms";
+}
 
 // Waits until `fd` is ready for `events` or `deadline` passes. Returns true when ready
 // (including POLLHUP/POLLERR: the following syscall reports what happened), false on timeout.
@@ -204,13 +206,13 @@ Result<ReceivedMessage> receive_message(const UniqueFd& socket, std::size_t max_
     if (size < 0) {
       const int err = errno;
       if (err == EINTR || err == EAGAIN) continue;
-      return fail(errno_error("receive_message: recvmsg(fd " + std::to_string(socket.get()) + ")",
-                              err));
+      return fail(
+          errno_error("receive_message: recvmsg(fd " + std::to_string(socket.get()) + ")", err));
     }
     take_fds(message, received.fds);
     if (size == 0) {
-      return fail(ErrorCode::Disconnected, "receive_message: the peer closed socket " +
-                                               std::to_string(socket.get()));
+      return fail(ErrorCode::Disconnected,
+                  "receive_message: the peer closed socket " + std::to_string(socket.get()));
     }
     // Any early return from here on closes every received fd (they are UniqueFd).
     if ((message.msg_flags & MSG_CTRUNC) != 0) {
@@ -333,7 +335,9 @@ Listener& Listener::operator=(Listener&& other) noexcept {
   return *this;
 }
 
-Listener::~Listener() { unlink_if_ours(); }
+Listener::~Listener() {
+  unlink_if_ours();
+}
 
 void Listener::unlink_if_ours() noexcept {
   if (!socket_ || path_.empty()) return;
@@ -367,9 +371,9 @@ Result<PeerCredentials> check_peer(const UniqueFd& socket, const PeerPolicy& pol
   }
   std::string allowed = "uid " + std::to_string(expected);
   for (const uid_t uid : policy.also_allowed_uids) allowed += ", " + std::to_string(uid);
-  return fail(ErrorCode::PermissionDenied,
-              "check_peer: peer pid " + std::to_string(peer.pid) + " runs as uid " +
-                  std::to_string(peer.uid) + "; only " + allowed + " may connect");
+  return fail(ErrorCode::PermissionDenied, "check_peer: peer pid " + std::to_string(peer.pid) +
+                                               " runs as uid " + std::to_string(peer.uid) +
+                                               "; only " + allowed + " may connect");
 }
 
 }  // namespace geyser::ipc

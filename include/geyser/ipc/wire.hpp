@@ -99,8 +99,8 @@ struct FramePresented {
   std::uint64_t generation = 0;
   std::uint8_t slot = 0;  ///< < kMaxSlots (the channel layer checks < the stream's count)
   std::uint64_t frame = 0;
-  std::uint64_t timeline_value = 0;  ///< what `ready` reaches when the frame is written
-  std::uint64_t timestamp_ns = 0;    ///< the sender's CLOCK_MONOTONIC when presented
+  std::uint64_t timeline_value = 0;           ///< what `ready` reaches when the frame is written
+  std::uint64_t timestamp_ns = 0;             ///< the sender's CLOCK_MONOTONIC when presented
   std::uint32_t layout = kSharedImageLayout;  ///< VkImageLayout the frame is in
   friend bool operator==(const FramePresented&, const FramePresented&) = default;
 };
@@ -187,6 +187,7 @@ struct EncodedMessage {
 /// a slot count or slot index out of bounds, an invalid enum value (format, sync mode,
 /// handle type, error code), a descriptor that geyser::validate rejects, non-zero reserved
 /// fields and invalid UTF-8.
-[[nodiscard]] Result<Message> decode(std::span<const std::uint8_t> bytes, std::vector<UniqueFd> fds);
+[[nodiscard]] Result<Message> decode(std::span<const std::uint8_t> bytes,
+                                     std::vector<UniqueFd> fds);
 
 }  // namespace geyser::ipc

@@ -1,0 +1,252 @@
+#include "geyser/ipc/runtime_dir.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <system_error>
+
+namespace geyser::ipc {
+namespace {
+
+bool allowed_name_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-';
+}
+
+// The name as it can be printed in a message: at most 64 characters, non-printable bytes
+// as \xNN, so that a hostile name cannot garble a log.
+std::string printable(std::string_view name) {
+  std::string out;
+  for (std::size_t i = 0; i < name.size() && i < kMaxChannelNameSize; ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  if (name.size() > kMaxChannelNameSize) out += "...";
+  return out;
+}
+
+std::string octal_mode(mode_t mode) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0%03o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+ErrorCode code_for_errno(int err) {
+  return (err == EACCES || err == EPERM) ? ErrorCode::PermissionDenied : ErrorCode::Internal;
+}
+
+bool is_errno(const Error& error, int err) {
+  return error.native_domain() == NativeDomain::Errno && error.native_code() == err;
+}
+
+std::string already_published(std::string_view name) {
+  return "publish_channel: channel " + std::string(name) + " is already published";
+}
+
+}  // namespace
+
+Result<void> validate_channel_name(std::string_view name) {
+  constexpr const char* kRule = "; a channel name is 1..64 characters of [A-Za-z0-9._-]";
+  if (name.empty())
+    return fail(ErrorCode::Validation, std::string("channel name is empty") + kRule);
+  if (name.size() > kMaxChannelNameSize) {
+    return fail(ErrorCode::Validation, "channel name \"" + printable(name) + "\" is " +
+                                           std::to_string(name.size()) + " characters long" +
+                                           kRule);
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (!allowed_name_char(name[i])) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(name[i]));
+      const auto c = static_cast<unsigned char>(name[i]);
+      const std::string shown =
+          (c >= 0x20 && c < 0x7F) ? "'" + std::string(1, name[i]) + "' (" + hex + ")" : hex;
+      return fail(ErrorCode::Validation, "channel name \"" + printable(name) + "\" has character " +
+                                             shown + " at position " + std::to_string(i) + kRule);
+    }
+  }
+  if (name == "." || name == "..") {
+    return fail(ErrorCode::Validation,
+                "channel name \"" + std::string(name) + "\" is reserved (a directory entry)");
+  }
+  return {};
+}
+
+Result<std::filesystem::path> runtime_dir_path() {
+  if (const char* geyser_dir = std::getenv("GEYSER_RUNTIME_DIR");
+      geyser_dir != nullptr && *geyser_dir != '\0') {
+    std::filesystem::path dir(geyser_dir);
+    if (!dir.is_absolute()) {
+      return fail(ErrorCode::Validation, "runtime_dir_path: GEYSER_RUNTIME_DIR \"" + dir.native() +
+                                             "\" is not an absolute path");
+    }
+    return dir;
+  }
+  // The XDG Base Directory spec says to ignore a relative XDG_RUNTIME_DIR.
+  if (const char* xdg = std::getenv("XDG_RUNTIME_DIR"); xdg != nullptr && xdg[0] == '/') {
+    return std::filesystem::path(xdg) / "geyser";
+  }
+  return std::filesystem::path("/tmp/geyser-" + std::to_string(::geteuid()));
+}
+
+Result<void> ensure_private_dir(const std::filesystem::path& dir) {
+  const std::string& text = dir.native();
+  if (::mkdir(dir.c_str(), 0700) == 0) {
+    // The umask can only remove bits, but it could have removed ours too.
+    if (::chmod(dir.c_str(), 0700) != 0) {
+      return fail(Error::from_errno(code_for_errno(errno),
+                                    "ensure_private_dir: chmod(\"" + text + "\", 0700)", errno));
+    }
+  } else if (errno != EEXIST) {
+    return fail(Error::from_errno(code_for_errno(errno),
+                                  "ensure_private_dir: mkdir(\"" + text + "\", 0700)", errno));
+  }
+  // lstat, not stat: in a shared place like /tmp another user could plant a symlink to a
+  // directory of their choosing (or ours) under the name we expect.
+  struct stat info {};
+  if (::lstat(dir.c_str(), &info) != 0) {
+    return fail(Error::from_errno(code_for_errno(errno),
+                                  "ensure_private_dir: lstat(\"" + text + "\")", errno));
+  }
+  if (S_ISLNK(info.st_mode)) {
+    return fail(ErrorCode::PermissionDenied,
+                "runtime directory " + text +
+                    " is a symlink; refusing it (it must be a real directory owned by us)");
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    return fail(ErrorCode::PermissionDenied,
+                "runtime directory " + text + " exists and is not a directory");
+  }
+  if (info.st_uid != ::geteuid()) {
+    return fail(ErrorCode::PermissionDenied, "runtime directory " + text + " is owned by uid " +
+                                                 std::to_string(info.st_uid) + ", not by us (uid " +
+                                                 std::to_string(::geteuid()) +
+                                                 "): another user could replace our sockets");
+  }
+  if ((info.st_mode & 077) != 0) {
+    return fail(ErrorCode::PermissionDenied,
+                "runtime directory " + text + " has mode " + octal_mode(info.st_mode) +
+                    "; it must have no group or other permissions (chmod 700 " + text + ")");
+  }
+  return {};
+}
+
+Result<std::filesystem::path> runtime_dir() {
+  GEYSER_TRY(std::filesystem::path dir, runtime_dir_path());
+  GEYSER_TRY_VOID(ensure_private_dir(dir));
+  return dir;
+}
+
+Result<std::filesystem::path> channel_socket_path(const std::filesystem::path& dir,
+                                                  std::string_view name) {
+  GEYSER_TRY_VOID(validate_channel_name(name));
+  std::filesystem::path path = dir / (std::string(name) + ".sock");
+  constexpr std::size_t kSunPathSize = sizeof(sockaddr_un{}.sun_path);
+  if (path.native().size() >= kSunPathSize) {
+    return fail(ErrorCode::Validation, "channel_socket_path: \"" + path.native() + "\" is " +
+                                           std::to_string(path.native().size()) +
+                                           " bytes; a Unix socket path holds at most " +
+                                           std::to_string(kSunPathSize - 1) +
+                                           " (use a shorter GEYSER_RUNTIME_DIR)");
+  }
+  return path;
+}
+
+Result<ChannelListener> publish_channel(const std::filesystem::path& dir, std::string_view name) {
+  GEYSER_TRY(const std::filesystem::path socket_path, channel_socket_path(dir, name));
+  // The lock decides who owns the name. Without it two publishers that both found a stale
+  // socket could each unlink and rebind, the second removing the first one's live socket.
+  const std::filesystem::path lock_path = dir / (std::string(name) + ".lock");
+  UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!lock) {
+    return fail(Error::from_errno(code_for_errno(errno),
+                                  "publish_channel: open(\"" + lock_path.native() + "\")", errno));
+  }
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) return fail(ErrorCode::Validation, already_published(name));
+    return fail(Error::from_errno(ErrorCode::Internal,
+                                  "publish_channel: flock(\"" + lock_path.native() + "\")", errno));
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto listener = Listener::bind(socket_path);
+    if (listener) {
+      return ChannelListener(std::move(lock), std::move(listener).value(), std::string(name));
+    }
+    if (!is_errno(listener.error(), EADDRINUSE)) return fail(std::move(listener).error());
+    // Something is at the path. Never remove what is not a socket.
+    struct stat info {};
+    if (::lstat(socket_path.c_str(), &info) == 0 && !S_ISSOCK(info.st_mode)) {
+      return fail(ErrorCode::Validation, "publish_channel: " + socket_path.native() +
+                                             " exists and is not a socket; not removing it");
+    }
+    // A live sender (one that predates the lock, or whose lock file was removed) accepts
+    // the connection; a dead one's socket refuses it.
+    auto probe = connect_to(socket_path, Milliseconds(100));
+    if (probe) return fail(ErrorCode::Validation, already_published(name));
+    if (probe.error().code() == ErrorCode::Timeout) {  // backlog full: alive and busy
+      return fail(ErrorCode::Validation, already_published(name));
+    }
+    if (probe.error().code() != ErrorCode::Disconnected) return fail(std::move(probe).error());
+    if (::unlink(socket_path.c_str()) != 0 && errno != ENOENT) {
+      return fail(Error::from_errno(
+          code_for_errno(errno),
+          "publish_channel: unlink stale socket \"" + socket_path.native() + "\"", errno));
+    }
+  }
+  return fail(ErrorCode::Internal, "publish_channel: " + socket_path.native() +
+                                       " is still in use after removing a stale socket");
+}
+
+Result<UniqueFd> connect_channel(const std::filesystem::path& dir, std::string_view name,
+                                 Milliseconds timeout) {
+  GEYSER_TRY(const std::filesystem::path path, channel_socket_path(dir, name));
+  auto socket = connect_to(path, timeout);
+  if (!socket && socket.error().code() == ErrorCode::Disconnected) {
+    return fail(Error(ErrorCode::Disconnected,
+                      "connect_channel: no sender publishes channel " + std::string(name) + " (" +
+                          socket.error().message() + ")",
+                      socket.error().native_domain(), socket.error().native_code()));
+  }
+  return socket;
+}
+
+Result<std::vector<std::string>> list_channels(const std::filesystem::path& dir) {
+  std::error_code error;
+  std::filesystem::directory_iterator it(dir, error);
+  if (error) {
+    return fail(Error::from_errno(code_for_errno(error.value()),
+                                  "list_channels: open \"" + dir.native() + "\"", error.value()));
+  }
+  std::vector<std::string> names;
+  constexpr std::string_view kSuffix = ".sock";
+  for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
+    const std::string file = it->path().filename().native();
+    if (file.size() <= kSuffix.size() || !file.ends_with(kSuffix)) continue;
+    std::string name = file.substr(0, file.size() - kSuffix.size());
+    if (!validate_channel_name(name)) continue;
+    std::error_code status_error;
+    if (it->symlink_status(status_error).type() != std::filesystem::file_type::socket) continue;
+    names.push_back(std::move(name));
+  }
+  if (error) {
+    return fail(Error::from_errno(code_for_errno(error.value()),
+                                  "list_channels: read \"" + dir.native() + "\"", error.value()));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace geyser::ipc

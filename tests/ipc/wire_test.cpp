@@ -1,0 +1,519 @@
+// The wire codec: round trips, the exact bytes of the header, every malformed case that must
+// be a Protocol error, and a fuzz loop. Every test checks that no descriptor leaks.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "fd_count.hpp"
+#include "geyser/ipc/wire.hpp"
+
+namespace geyser::ipc {
+namespace {
+
+using test::open_fd_count;
+
+std::vector<UniqueFd> make_fds(std::size_t count) {
+  std::vector<UniqueFd> fds;
+  for (std::size_t i = 0; i < count; ++i) fds.push_back(test::open_dev_null());
+  return fds;
+}
+
+// What the kernel does on receipt: new descriptors for the same files.
+std::vector<UniqueFd> dup_fds(const std::vector<int>& fds) {
+  std::vector<UniqueFd> out;
+  for (const int fd : fds) out.emplace_back(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  return out;
+}
+
+Uuid uuid(std::uint8_t seed) {
+  Uuid id{};
+  for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(seed + i);
+  return id;
+}
+
+StreamDescription sample_stream(std::size_t slots, SyncMode mode) {
+  StreamDescription message;
+  message.generation = 0x0102030405060708ull;
+  message.descriptor.width = 1920;
+  message.descriptor.height = 1080;
+  message.descriptor.format = TextureFormat::Bgra8Unorm;
+  message.descriptor.usage = TextureUsage::Sampled | TextureUsage::TransferSrc;
+  message.descriptor.mip_levels = 3;
+  message.descriptor.array_layers = 2;
+  message.image = VulkanImageInfo{44, 0, 0x17, 0x8, 8294400ull * 3, 7, true};
+  message.handle_type = MemoryHandleType::OpaqueFd;
+  message.identity = DeviceIdentity{uuid(1), uuid(100)};
+  message.sync_mode = mode;
+  for (std::size_t i = 0; i < slots; ++i) {
+    SlotFds slot;
+    slot.memory = test::memfd_with("memory " + std::to_string(i));
+    slot.ready = test::memfd_with("ready " + std::to_string(i));
+    slot.released = test::memfd_with("released " + std::to_string(i));
+    message.slots.push_back(std::move(slot));
+  }
+  return message;
+}
+
+// One valid message of each type.
+std::vector<Message> sample_messages() {
+  std::vector<Message> messages;
+  messages.emplace_back(Hello{kProtocolVersion, 4242, {true, false}, {uuid(3), uuid(40)}});
+  messages.emplace_back(sample_stream(3, SyncMode::Gpu));
+  messages.emplace_back(FramePresented{7, 2, 99, 100, 123456789, 1});
+  messages.emplace_back(FrameReleased{7, 2, 99});
+  messages.emplace_back(DescribeRequest{});
+  messages.emplace_back(
+      Description{640, 480, TextureFormat::Rgba16Float, SyncMode::Gpu, 59940, 1ull << 40, 3, 777});
+  messages.emplace_back(Goodbye{});
+  messages.emplace_back(ErrorMessage{ErrorCode::DeviceMismatch, "device uuid differs: µ ✓"});
+  return messages;
+}
+
+std::vector<std::uint8_t> encoded_bytes(const Message& message) {
+  auto encoded = encode(message);
+  EXPECT_TRUE(encoded) << encoded.error().to_string();
+  return encoded ? encoded->bytes : std::vector<std::uint8_t>{};
+}
+
+template <typename T>
+T round_trip(const T& message) {
+  auto encoded = encode(Message(std::in_place_type<T>, message));
+  EXPECT_TRUE(encoded) << encoded.error().to_string();
+  auto decoded = decode(encoded->bytes, {});
+  EXPECT_TRUE(decoded) << decoded.error().to_string();
+  EXPECT_TRUE(std::holds_alternative<T>(*decoded));
+  return std::get<T>(std::move(*decoded));
+}
+
+void put(std::vector<std::uint8_t>& bytes, std::size_t offset, std::uint64_t value, int size) {
+  for (int i = 0; i < size; ++i) {
+    bytes.at(offset + static_cast<std::size_t>(i)) = static_cast<std::uint8_t>(value >> (8 * i));
+  }
+}
+
+// Asserts that decoding fails with Protocol, and that every fd was closed.
+void expect_protocol(const std::vector<std::uint8_t>& bytes, std::size_t fd_count,
+                     const std::string& what) {
+  SCOPED_TRACE(what);
+  const std::size_t baseline = open_fd_count();
+  std::vector<UniqueFd> fds = make_fds(fd_count);
+  ASSERT_EQ(open_fd_count(), baseline + fd_count);
+  auto result = decode(bytes, std::move(fds));
+  ASSERT_FALSE(result) << "decoded as type " << to_string(message_type(*result));
+  EXPECT_EQ(result.error().code(), ErrorCode::Protocol) << result.error().to_string();
+  EXPECT_EQ(open_fd_count(), baseline);
+}
+
+class WireTest : public ::testing::Test {
+ protected:
+  void SetUp() override { baseline_ = open_fd_count(); }
+  void TearDown() override { EXPECT_EQ(open_fd_count(), baseline_) << "descriptors leaked"; }
+  std::size_t baseline_ = 0;
+};
+
+TEST_F(WireTest, HeaderBytesAreExactlyAsSpecified) {
+  const auto bytes = encoded_bytes(Goodbye{});
+  const std::vector<std::uint8_t> expected = {'G', 'Y', 'S', 'R', 1, 0, 7, 0,
+                                              0,   0,   0,   0,   0, 0, 0, 0};
+  EXPECT_EQ(bytes, expected);
+}
+
+TEST_F(WireTest, FrameReleasedBytesAreLittleEndian) {
+  const auto bytes = encoded_bytes(FrameReleased{0x1122334455667788ull, 5, 0x0102ull});
+  ASSERT_EQ(bytes.size(), kHeaderSize + 24);
+  EXPECT_EQ(bytes[8], 24);  // body size
+  EXPECT_EQ(bytes[16], 0x88);
+  EXPECT_EQ(bytes[23], 0x11);
+  EXPECT_EQ(bytes[24], 0x02);
+  EXPECT_EQ(bytes[25], 0x01);
+  EXPECT_EQ(bytes[32], 5);  // slot
+}
+
+TEST_F(WireTest, HelloRoundTrips) {
+  for (const SyncCapabilities caps :
+       {SyncCapabilities{false, false}, SyncCapabilities{true, false},
+        SyncCapabilities{false, true}, SyncCapabilities{true, true}}) {
+    const Hello hello{kProtocolVersion, 0xFFFFFFFEu, caps, {uuid(9), uuid(200)}};
+    EXPECT_EQ(round_trip(hello), hello);
+  }
+}
+
+TEST_F(WireTest, FramePresentedRoundTrips) {
+  const FramePresented message{~0ull, 15, ~0ull - 1, 42, ~0ull - 2, 0x7FFFFFFF};
+  EXPECT_EQ(round_trip(message), message);
+}
+
+TEST_F(WireTest, FrameReleasedRoundTrips) {
+  const FrameReleased message{3, 0, 1};
+  EXPECT_EQ(round_trip(message), message);
+}
+
+TEST_F(WireTest, EmptyMessagesRoundTrip) {
+  EXPECT_EQ(round_trip(DescribeRequest{}), DescribeRequest{});
+  EXPECT_EQ(round_trip(Goodbye{}), Goodbye{});
+}
+
+TEST_F(WireTest, DescriptionRoundTrips) {
+  for (const auto& format : all_formats()) {
+    const Description message{kMaxTextureDimension, 1, format.format, SyncMode::Cpu, 0, 5, 0, 1};
+    EXPECT_EQ(round_trip(message), message);
+  }
+}
+
+TEST_F(WireTest, ErrorRoundTripsEveryCode) {
+  for (int code = 0; code <= static_cast<int>(ErrorCode::Internal); ++code) {
+    const ErrorMessage message{static_cast<ErrorCode>(code), "code " + std::to_string(code)};
+    EXPECT_EQ(round_trip(message), message);
+  }
+  EXPECT_EQ(round_trip(ErrorMessage{ErrorCode::Timeout, ""}).text, "");
+}
+
+TEST_F(WireTest, ErrorTextIsBoundedAndMadeValidUtf8) {
+  // 1023 ASCII bytes then a 2-byte character: the character does not fit and is dropped
+  // whole, never cut in half.
+  const std::string long_text = std::string(1023, 'x') + "é" + "tail";
+  const auto cut = round_trip(ErrorMessage{ErrorCode::Internal, long_text});
+  EXPECT_EQ(cut.text, std::string(1023, 'x'));
+  const auto cleaned = round_trip(ErrorMessage{ErrorCode::Internal, std::string("a\xff"
+                                                                                "b\xc3")});
+  EXPECT_EQ(cleaned.text, "a?b?");
+}
+
+TEST_F(WireTest, StreamDescriptionRoundTripsWithItsFds) {
+  for (const SyncMode mode : {SyncMode::Gpu, SyncMode::Cpu}) {
+    for (const std::size_t slots : {std::size_t{1}, std::size_t{3}, kMaxSlots}) {
+      const StreamDescription sent = sample_stream(slots, mode);
+      auto encoded = encode_stream_description(sent);
+      ASSERT_TRUE(encoded) << encoded.error().to_string();
+      ASSERT_EQ(encoded->fds.size(), slots * kFdsPerSlot);
+      EXPECT_EQ(encoded->bytes[12], slots * kFdsPerSlot);  // header fd count
+      auto decoded = decode(encoded->bytes, dup_fds(encoded->fds));
+      ASSERT_TRUE(decoded) << decoded.error().to_string();
+      auto& got = std::get<StreamDescription>(*decoded);
+      EXPECT_EQ(got.generation, sent.generation);
+      EXPECT_EQ(got.descriptor, sent.descriptor);
+      EXPECT_EQ(got.image, sent.image);
+      EXPECT_EQ(got.handle_type, sent.handle_type);
+      EXPECT_EQ(got.identity, sent.identity);
+      EXPECT_EQ(got.sync_mode, mode);
+      ASSERT_EQ(got.slots.size(), slots);
+      for (std::size_t i = 0; i < slots; ++i) {
+        // The fds arrive in slot order, memory / ready / released.
+        EXPECT_EQ(test::read_all(got.slots[i].memory.get()), "memory " + std::to_string(i));
+        EXPECT_EQ(test::read_all(got.slots[i].ready.get()), "ready " + std::to_string(i));
+        EXPECT_EQ(test::read_all(got.slots[i].released.get()), "released " + std::to_string(i));
+      }
+    }
+  }
+}
+
+TEST_F(WireTest, EncodersRejectBadInput) {
+  StreamDescription stream = sample_stream(2, SyncMode::Gpu);
+  stream.slots[1].ready.reset();
+  EXPECT_EQ(encode_stream_description(stream).error().code(), ErrorCode::Validation);
+  EXPECT_EQ(encode_stream_description(sample_stream(0, SyncMode::Cpu)).error().code(),
+            ErrorCode::Validation);
+  EXPECT_EQ(encode_stream_description(sample_stream(kMaxSlots + 1, SyncMode::Cpu)).error().code(),
+            ErrorCode::Validation);
+  StreamDescription bad_extent = sample_stream(1, SyncMode::Cpu);
+  bad_extent.descriptor.width = 0;
+  EXPECT_EQ(encode_stream_description(bad_extent).error().code(), ErrorCode::Validation);
+  EXPECT_EQ(encode_frame_presented(FramePresented{0, 16, 0, 0, 0, 1}).error().code(),
+            ErrorCode::Validation);
+  EXPECT_EQ(encode_frame_released(FrameReleased{0, 200, 0}).error().code(), ErrorCode::Validation);
+  EXPECT_EQ(encode_description(Description{0, 1}).error().code(), ErrorCode::Validation);
+  EXPECT_EQ(encode_hello(Hello{2}).error().code(), ErrorCode::Validation);
+}
+
+// The format and error-code values are protocol (docs/protocol.md, "Enumerations"): a
+// reordered enum would change the meaning of every message.
+TEST(WireEnumTest, EnumValuesMatchTheSpecification) {
+  const char* const formats[] = {
+      "Rgba8Unorm",   "Bgra8Unorm",  "Rgba8Srgb",          "Bgra8Srgb",    "Rgba8Snorm",
+      "Rgba8Uint",    "R8Unorm",     "Rg8Unorm",           "R16Unorm",     "Rg16Unorm",
+      "Rgba16Unorm",  "R16Float",    "Rg16Float",          "Rgba16Float",  "R16Uint",
+      "R16Sint",      "Rgba16Uint",  "R32Float",           "Rg32Float",    "Rgba32Float",
+      "R32Uint",      "R32Sint",     "Rgb10a2Unorm",       "Rg11b10Float", "Depth16Unorm",
+      "Depth32Float", "Depth24Plus", "Depth24PlusStencil8"};
+  ASSERT_EQ(all_formats().size(), std::size(formats)) << "a new format needs a protocol entry";
+  for (std::size_t i = 0; i < std::size(formats); ++i) {
+    EXPECT_EQ(to_string(static_cast<TextureFormat>(i)), formats[i]) << "value " << i;
+  }
+  const char* const codes[] = {"Validation",     "Unsupported",  "OutOfMemory", "DeviceLost",
+                               "DeviceMismatch", "Disconnected", "Timeout",     "PermissionDenied",
+                               "Protocol",       "Internal"};
+  for (std::size_t i = 0; i < std::size(codes); ++i) {
+    EXPECT_EQ(to_string(static_cast<ErrorCode>(i)), codes[i]) << "value " << i;
+  }
+}
+
+// --- malformed input: always Protocol, always every fd closed ---
+
+constexpr std::size_t kBody = kHeaderSize;  // offset of the body in the message
+
+TEST_F(WireTest, BadHeadersAreProtocolErrors) {
+  const auto good = encoded_bytes(FrameReleased{1, 1, 1});
+  expect_protocol({}, 0, "empty");
+  expect_protocol({good.begin(), good.begin() + 15}, 0, "short header");
+  auto bytes = good;
+  put(bytes, 0, 0x52535948, 4);
+  expect_protocol(bytes, 0, "wrong magic");
+  for (const std::uint16_t version : std::initializer_list<std::uint16_t>{0, 2, 0xFFFF}) {
+    bytes = good;
+    put(bytes, 4, version, 2);
+    expect_protocol(bytes, 0, "unknown version " + std::to_string(version));
+  }
+  for (const std::uint16_t type : std::initializer_list<std::uint16_t>{0, 9, 0xFFFF}) {
+    bytes = good;
+    put(bytes, 6, type, 2);
+    expect_protocol(bytes, 0, "unknown type " + std::to_string(type));
+  }
+  bytes = good;
+  put(bytes, 14, 1, 2);
+  expect_protocol(bytes, 0, "reserved header field");
+}
+
+TEST_F(WireTest, LengthMismatchesAreProtocolErrors) {
+  const auto good = encoded_bytes(FramePresented{1, 1, 1, 1, 1, 1});
+  auto bytes = good;
+  bytes.pop_back();
+  expect_protocol(bytes, 0, "one byte short");
+  bytes = good;
+  bytes.push_back(0);
+  expect_protocol(bytes, 0, "one byte extra");
+  bytes = good;
+  put(bytes, 8, 41, 4);
+  bytes.push_back(0);
+  expect_protocol(bytes, 0, "consistent but wrong body size for the type");
+  bytes = encoded_bytes(Goodbye{});
+  put(bytes, 8, 4, 4);
+  bytes.insert(bytes.end(), 4, 0);
+  expect_protocol(bytes, 0, "Goodbye with a body");
+}
+
+TEST_F(WireTest, BodyOverTheLimitIsAProtocolError) {
+  auto bytes = encoded_bytes(ErrorMessage{ErrorCode::Internal, "x"});
+  bytes.resize(kHeaderSize + kMaxBodySize + 1, 'x');
+  put(bytes, 8, kMaxBodySize + 1, 4);
+  expect_protocol(bytes, 0, "body of 64 KiB + 1");
+  put(bytes, 8, 0xFFFFFFFF, 4);
+  expect_protocol(bytes, 0, "body of 4 GiB");
+}
+
+TEST_F(WireTest, FdCountsOutOfBoundsAreProtocolErrors) {
+  const StreamDescription stream = sample_stream(2, SyncMode::Gpu);
+  const auto good = encode_stream_description(stream)->bytes;
+  auto bytes = good;
+  put(bytes, 12, 5, 2);
+  expect_protocol(bytes, 5, "2 slots with 5 fds (too few)");
+  put(bytes, 12, 7, 2);
+  expect_protocol(bytes, 7, "2 slots with 7 fds (too many)");
+  expect_protocol(good, 5, "header says 6, 5 attached");
+  expect_protocol(good, 0, "header says 6, none attached");
+
+  bytes = good;
+  put(bytes, kBody + 8, 0, 1);
+  put(bytes, 12, 0, 2);
+  expect_protocol(bytes, 0, "slot count 0");
+  bytes = good;
+  put(bytes, kBody + 8, 17, 1);
+  put(bytes, 12, 17 * 3, 2);
+  expect_protocol(bytes, 17 * 3, "slot count 17");
+  bytes = good;
+  put(bytes, kBody + 8, 255, 1);
+  put(bytes, 12, 48, 2);
+  expect_protocol(bytes, 48, "slot count 255");
+  put(bytes, 12, 49, 2);
+  expect_protocol(bytes, 49, "more fds than any message may carry");
+
+  for (const Message& message : sample_messages()) {
+    if (message_type(message) == MessageType::StreamDescription) continue;
+    bytes = encoded_bytes(message);
+    expect_protocol(bytes, 1, std::string(to_string(message_type(message))) + " with an fd");
+    put(bytes, 12, 2, 2);
+    expect_protocol(
+        bytes, 2, std::string(to_string(message_type(message))) + " declaring and carrying 2 fds");
+  }
+}
+
+TEST_F(WireTest, InvalidEnumsAreProtocolErrors) {
+  const auto stream = encode_stream_description(sample_stream(1, SyncMode::Cpu))->bytes;
+  auto bytes = stream;
+  put(bytes, kBody + 9, 2, 1);
+  expect_protocol(bytes, 3, "sync mode 2");
+  bytes = stream;
+  put(bytes, kBody + 10, 7, 1);
+  expect_protocol(bytes, 3, "handle type 7");
+  bytes = stream;
+  put(bytes, kBody + 11, 2, 1);
+  expect_protocol(bytes, 3, "dedicated 2");
+  bytes = stream;
+  put(bytes, kBody + 20, all_formats().size(), 2);
+  expect_protocol(bytes, 3, "format one past the last");
+  put(bytes, kBody + 20, 0xFFFF, 2);
+  expect_protocol(bytes, 3, "format 0xFFFF");
+  bytes = stream;
+  put(bytes, kBody + 24, 1u << 20, 4);
+  expect_protocol(bytes, 3, "unknown usage bit");
+
+  const auto description = encoded_bytes(Description{});
+  bytes = description;
+  put(bytes, kBody + 8, 500, 2);
+  expect_protocol(bytes, 0, "Description format 500");
+  bytes = description;
+  put(bytes, kBody + 10, 9, 1);
+  expect_protocol(bytes, 0, "Description sync mode 9");
+
+  bytes = encoded_bytes(ErrorMessage{ErrorCode::Internal, "x"});
+  put(bytes, kBody, 10, 2);
+  expect_protocol(bytes, 0, "error code 10");
+
+  bytes = encoded_bytes(Hello{});
+  put(bytes, kBody + 2, 4, 1);
+  expect_protocol(bytes, 0, "unknown capability bit");
+  bytes = encoded_bytes(Hello{});
+  put(bytes, kBody, 2, 2);
+  expect_protocol(bytes, 0, "Hello version differs from the header's");
+}
+
+TEST_F(WireTest, BadExtentsAreProtocolErrors) {
+  const auto stream = encode_stream_description(sample_stream(1, SyncMode::Gpu))->bytes;
+  auto bytes = stream;
+  put(bytes, kBody + 12, 0, 4);
+  expect_protocol(bytes, 3, "width 0");
+  bytes = stream;
+  put(bytes, kBody + 16, kMaxTextureDimension + 1, 4);
+  expect_protocol(bytes, 3, "height over the limit");
+  bytes = stream;
+  put(bytes, kBody + 28, 0, 4);
+  expect_protocol(bytes, 3, "0 mip levels");
+  bytes = stream;
+  put(bytes, kBody + 32, 0, 4);
+  expect_protocol(bytes, 3, "0 layers");
+  bytes = stream;
+  put(bytes, kBody + 56, 0, 8);
+  expect_protocol(bytes, 3, "allocation size 0");
+
+  const auto description = encoded_bytes(Description{});
+  bytes = description;
+  put(bytes, kBody, 0, 4);
+  expect_protocol(bytes, 0, "Description width 0");
+  bytes = description;
+  put(bytes, kBody + 4, 1u << 20, 4);
+  expect_protocol(bytes, 0, "Description height over the limit");
+}
+
+TEST_F(WireTest, OtherBadBodiesAreProtocolErrors) {
+  auto bytes = encoded_bytes(FramePresented{1, 0, 1, 1, 1, 1});
+  put(bytes, kBody + 36, 16, 1);
+  expect_protocol(bytes, 0, "FramePresented slot 16");
+  bytes = encoded_bytes(FrameReleased{1, 0, 1});
+  put(bytes, kBody + 16, 255, 1);
+  expect_protocol(bytes, 0, "FrameReleased slot 255");
+  bytes = encoded_bytes(FrameReleased{1, 0, 1});
+  put(bytes, kBody + 23, 1, 1);
+  expect_protocol(bytes, 0, "FrameReleased reserved byte");
+  bytes = encode_stream_description(sample_stream(1, SyncMode::Gpu))->bytes;
+  put(bytes, kBody + 22, 1, 2);
+  expect_protocol(bytes, 3, "StreamDescription reserved field");
+
+  // Error: the text length must match the body, stay within the limit, and be UTF-8.
+  bytes = encoded_bytes(ErrorMessage{ErrorCode::Internal, "abc"});
+  put(bytes, kBody + 2, 4, 2);
+  expect_protocol(bytes, 0, "text length past the body");
+  bytes = encoded_bytes(ErrorMessage{ErrorCode::Internal, "abc"});
+  bytes[kBody + 5] = 0xC0;  // overlong lead byte
+  expect_protocol(bytes, 0, "invalid UTF-8");
+  bytes = encoded_bytes(ErrorMessage{ErrorCode::Internal, ""});
+  bytes.resize(kBody + 4 + kMaxErrorTextSize + 1, 'a');
+  put(bytes, 8, 4 + kMaxErrorTextSize + 1, 4);
+  put(bytes, kBody + 2, kMaxErrorTextSize + 1, 2);
+  expect_protocol(bytes, 0, "text over the limit");
+  bytes = encoded_bytes(ErrorMessage{ErrorCode::Internal, ""});
+  bytes.resize(kBody + 2);
+  put(bytes, 8, 2, 4);
+  expect_protocol(bytes, 0, "Error body shorter than its fixed part");
+}
+
+TEST_F(WireTest, EmptyAttachedFdIsAProtocolError) {
+  auto bytes = encode_stream_description(sample_stream(1, SyncMode::Gpu))->bytes;
+  std::vector<UniqueFd> fds = make_fds(2);
+  fds.emplace_back();  // -1
+  auto result = decode(bytes, std::move(fds));
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::Protocol);
+}
+
+// Random bytes, truncations, bit flips and byte overwrites of valid messages, with random
+// fds attached: decode never crashes, never leaks, and whatever it accepts re-encodes to the
+// very same bytes (the encoding is canonical, so nothing "almost valid" slips through).
+TEST_F(WireTest, FuzzedInputNeverCrashesOrLeaks) {
+  std::mt19937_64 random(20240611);
+  std::vector<std::vector<std::uint8_t>> corpus;
+  std::vector<std::size_t> corpus_fds;
+  for (const Message& message : sample_messages()) {
+    auto encoded = encode(message);
+    ASSERT_TRUE(encoded);
+    corpus.push_back(encoded->bytes);
+    corpus_fds.push_back(encoded->fds.size());
+  }
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
+  std::size_t accepted = 0;
+  for (int iteration = 0; iteration < 10000; ++iteration) {
+    const std::size_t which = pick(corpus.size());
+    std::vector<std::uint8_t> bytes = corpus[which];
+    std::size_t fd_count = corpus_fds[which];
+    switch (pick(5)) {
+      case 0:  // random bytes, sometimes behind a valid magic and version
+        bytes.resize(pick(128));
+        for (auto& b : bytes) b = static_cast<std::uint8_t>(random());
+        if (bytes.size() >= 6 && pick(2) == 0) {
+          put(bytes, 0, kWireMagic, 4);
+          put(bytes, 4, kProtocolVersion, 2);
+        }
+        break;
+      case 1:  // truncation
+        bytes.resize(pick(bytes.size() + 1));
+        break;
+      case 2:  // bit flips
+        for (std::size_t flips = 1 + pick(4); flips > 0; --flips) {
+          bytes[pick(bytes.size())] ^= static_cast<std::uint8_t>(1u << pick(8));
+        }
+        break;
+      case 3:  // byte overwrite in the body
+        if (bytes.size() > kHeaderSize) {
+          bytes[kHeaderSize + pick(bytes.size() - kHeaderSize)] =
+              static_cast<std::uint8_t>(random());
+        }
+        break;
+      case 4:  // valid bytes, wrong number of fds
+        fd_count = pick(8);
+        break;
+    }
+    if (pick(10) == 0) fd_count = pick(5);
+    auto result = decode(bytes, make_fds(fd_count));
+    if (result) {
+      ++accepted;
+      auto again = encode(*result);
+      ASSERT_TRUE(again) << "decoded a message that does not re-encode: "
+                         << again.error().to_string();
+      ASSERT_EQ(again->bytes, bytes) << "iteration " << iteration;
+    } else {
+      ASSERT_EQ(result.error().code(), ErrorCode::Protocol) << result.error().to_string();
+    }
+    if (iteration % 1000 == 0) {
+      ASSERT_EQ(open_fd_count(), baseline_) << "iteration " << iteration;
+    }
+  }
+  // Bit flips in payload fields (frame numbers, uuids) stay valid: some must be accepted.
+  EXPECT_GT(accepted, 0u);
+}
+
+}  // namespace
+}  // namespace geyser::ipc
