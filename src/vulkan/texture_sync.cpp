@@ -126,6 +126,24 @@ Result<void> TextureSync::signal_texture_ready(std::uint64_t value) {
   return {};
 }
 
+std::optional<VkSemaphoreSubmitInfo> TextureSync::incoming_wait(
+    std::uint64_t value, VkPipelineStageFlags2 stages) const {
+  if (mode_ != SyncMode::Gpu) return std::nullopt;
+  return semaphore_info(incoming_semaphore()->semaphore(), value, stages);
+}
+
+std::optional<VkSemaphoreSubmitInfo> TextureSync::outgoing_signal(std::uint64_t value) const {
+  if (mode_ != SyncMode::Gpu) return std::nullopt;
+  return semaphore_info(outgoing_semaphore()->semaphore(), value,
+                        VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
+}
+
+Result<void> TextureSync::signal_on_host(std::uint64_t value) {
+  if (mode_ == SyncMode::Gpu) return outgoing_semaphore()->signal(value);
+  outgoing_timeline()->signal(value);
+  return {};
+}
+
 Result<std::uint64_t> TextureSync::peer_value() const {
   if (mode_ == SyncMode::Gpu) return incoming_semaphore()->value();
   return incoming_timeline()->value();

@@ -106,6 +106,18 @@ class TextureSync {
   /// submission's signal did it), returns success.
   [[nodiscard]] Result<void> signal_texture_ready(std::uint64_t value);
 
+  /// Gpu mode: a wait for the incoming timeline to reach `value` at `stages`, for a submit.
+  /// Cpu mode: nullopt (wait with wait_for_texture instead).
+  [[nodiscard]] std::optional<VkSemaphoreSubmitInfo> incoming_wait(
+      std::uint64_t value, VkPipelineStageFlags2 stages) const;
+  /// Gpu mode: a signal of the outgoing timeline to `value` covering all earlier commands,
+  /// for a submit. Cpu mode: nullopt (use signal_texture_ready after the fence).
+  [[nodiscard]] std::optional<VkSemaphoreSubmitInfo> outgoing_signal(std::uint64_t value) const;
+  /// Advances the outgoing timeline to `value` from the host, in either mode (for a frame
+  /// that is given back unread). Gpu mode: `value` must be above the current value and no
+  /// GPU signal of this timeline may be pending.
+  [[nodiscard]] Result<void> signal_on_host(std::uint64_t value);
+
   /// The current value of the incoming timeline (what the peer has signalled).
   [[nodiscard]] Result<std::uint64_t> peer_value() const;
 
