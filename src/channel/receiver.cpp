@@ -144,9 +144,15 @@ struct Receiver::State {
   // Gives back a frame that was presented to us but superseded before we acquired it.
   Result<void> skip(const ipc::FramePresented& frame) {
     ImportedSlot& slot = *slots[frame.slot];
-    // Gpu mode: a host signal is safe: the sender reused this slot only after our previous
-    // release in it had executed, so no GPU signal of this timeline is pending.
-    GEYSER_TRY_VOID(slot.sync->signal_on_host(frame.frame));
+    if (mode == SyncMode::Gpu) {
+      // A semaphore-only submit rather than vkSignalSemaphore: it is ordered after our
+      // earlier release signals on the same queue, so the timeline only ever rises (and the
+      // 1.3.239 validation layer reports host signals of shared semaphores falsely).
+      const VkSemaphoreSubmitInfo signal = *slot.sync->outgoing_signal(frame.frame);
+      GEYSER_TRY_VOID(detail::submit_semaphores(*device, {}, {&signal, 1}));
+    } else {
+      GEYSER_TRY_VOID(slot.sync->signal_texture_ready(frame.frame));
+    }
     GEYSER_TRY_VOID(ipc::send(
         socket, ipc::Message(ipc::FrameReleased{frame.generation, frame.slot, frame.frame}),
         milliseconds(100)));

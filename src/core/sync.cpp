@@ -29,7 +29,10 @@ Result<SyncMode> choose_sync_mode(const SyncCapabilities& producer,
   const bool consumer_ok = consumer.timeline_import;
   const char* env = std::getenv("GEYSER_SYNC");
   const std::string_view forced = env ? std::string_view(env) : std::string_view();
-  if (forced.empty() || forced == "auto") {
+  std::string lower(forced);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower.empty() || lower == "auto") {
     return producer_ok && consumer_ok ? SyncMode::Gpu : SyncMode::Cpu;
   }
   const auto mode = parse_sync_mode(forced);
