@@ -47,7 +47,13 @@ int main(int argc, char** argv) {
                    written.error().to_string().c_str());
       return 1;
     }
-    (void)sender->poll(16ms);  // ~60 fps, answering receivers meanwhile
+    // ~60 fps: poll() returns at the first message, so keep polling until the frame's time
+    // is up, answering receivers meanwhile.
+    const auto next = std::chrono::steady_clock::now() + 16ms;
+    while (std::chrono::steady_clock::now() < next) {
+      (void)sender->poll(std::chrono::duration_cast<std::chrono::milliseconds>(
+          next - std::chrono::steady_clock::now()));
+    }
     if (frame % 60 == 0) {
       const auto stats = sender->stats();
       std::printf("producer: frame %llu, %.1f fps, %u receivers\n",

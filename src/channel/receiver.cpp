@@ -61,6 +61,12 @@ struct Receiver::State {
   std::vector<std::shared_ptr<ImportedSlot>> retired;
   std::optional<ipc::FramePresented> pending;  // the newest frame not yet acquired
   std::optional<ReceivedFrame> held;
+  struct LastWords {
+    ipc::FramePresented frame;
+    std::shared_ptr<ImportedSlot> slot;
+  };
+  std::optional<LastWords> last_words;  // a frame presented right before the sender left
+  std::uint64_t last_acquired = 0;      // frame number, for counting skipped frames
   ReceiverStats stats;
 
   explicit State(const vulkan::Device& d) : device(&d), manager(d) {}
@@ -84,6 +90,11 @@ struct Receiver::State {
   void disconnect() {
     socket.reset();
     have_stream = false;
+    // A frame presented just before the sender left is still whole in memory we hold: keep
+    // it so that the last frames of a sender that exits are not lost.
+    if (pending && pending->slot < slots.size()) {
+      last_words = LastWords{*pending, slots[pending->slot]};
+    }
     pending.reset();
     for (auto& slot : slots) retired.push_back(std::move(slot));
     slots.clear();
@@ -156,7 +167,6 @@ struct Receiver::State {
     GEYSER_TRY_VOID(ipc::send(
         socket, ipc::Message(ipc::FrameReleased{frame.generation, frame.slot, frame.frame}),
         milliseconds(100)));
-    ++stats.frames_skipped;
     return {};
   }
 
@@ -218,6 +228,7 @@ struct Receiver::State {
     GEYSER_TRY(UniqueFd fd, ipc::connect_channel(dir, name, remaining(deadline)));
     socket = std::move(fd);
     ++connection_id;
+    last_acquired = 0;  // a new sender numbers its frames from 1
     ipc::Hello hello;
     hello.client_pid = static_cast<std::uint32_t>(getpid());
     hello.sync = manager.sync_capabilities();
@@ -312,6 +323,26 @@ Result<Receiver> Receiver::connect(const vulkan::Device& device, std::string nam
 Result<ReceivedFrame> Receiver::acquire(milliseconds timeout) {
   State& s = *state_;
   const auto deadline = Clock::now() + timeout;
+  if (!s.socket && s.last_words) {
+    // The sender presented this frame and then left. Gpu mode: wait on the CPU, bounded,
+    // rather than on the queue, in case its signal never executes.
+    State::LastWords last = std::move(*s.last_words);
+    s.last_words.reset();
+    if (last.slot->sync->wait_for_texture(last.frame.frame, milliseconds(500))) {
+      (void)s.release_held();
+      ReceivedFrame out;
+      out.frame = last.frame.frame;
+      out.generation = last.frame.generation;
+      out.slot = last.frame.slot;
+      out.timestamp_ns = last.frame.timestamp_ns;
+      out.connection = s.connection_id;
+      out.texture = last.slot->texture.get();
+      out.keep_alive = std::move(last.slot);
+      s.held = out;
+      ++s.stats.frames_acquired;
+      return out;
+    }
+  }
   if (!s.socket) {
     // One attempt to find a restarted sender, bounded by the caller's timeout.
     auto connected = s.try_connect(std::min(remaining(deadline), milliseconds(250)));
@@ -355,6 +386,12 @@ Result<ReceivedFrame> Receiver::acquire(milliseconds timeout) {
   out.keep_alive = s.slots[frame.slot];
   s.held = out;
   ++s.stats.frames_acquired;
+  // Frames the sender presented meanwhile that we never got (superseded while pending, or
+  // not sent while we held two) count as skipped.
+  if (s.last_acquired != 0 && frame.frame > s.last_acquired + 1) {
+    s.stats.frames_skipped += frame.frame - s.last_acquired - 1;
+  }
+  s.last_acquired = frame.frame;
   s.collect_retired();
   return out;
 }

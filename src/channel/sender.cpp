@@ -65,6 +65,7 @@ struct Sender::State {
   std::uint64_t next_frame = 1;
   std::uint64_t dropped = 0;
   std::deque<Clock::time_point> recent_presents;
+  Clock::time_point last_refusal_log{};
   std::vector<Slot> slots;
   // Declared after `slots`: connections hold TextureSyncs that point at the slots' textures.
   std::vector<std::unique_ptr<Connection>> connections;
@@ -93,12 +94,51 @@ struct Sender::State {
       (void)ipc::send(c.socket, ipc::Message(ipc::ErrorMessage{why.code(), why.message()}),
                       milliseconds(0));
     }
+    // Closing a socket with unread packets makes Linux reset the connection, and the peer
+    // would read ECONNRESET instead of our Error: discard what is queued first (bounded).
+    for (int i = 0; i < 64; ++i) {
+      if (!ipc::receive_message(c.socket, ipc::kMaxMessageSize, ipc::kMaxFdsPerMessage,
+                                milliseconds(0))) {
+        break;
+      }
+    }
     ++dropped;
     connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(index));
   }
 
-  Result<void> make_slots(const TextureDescriptor& d) {
-    std::vector<Slot> fresh(options.slots);
+  // Slots needed so that receivers that stop reading stall nobody: each holds at most two
+  // frames (the one it reads and one given but not yet acquired), plus one to write into.
+  std::size_t slots_needed() const {
+    return std::clamp<std::size_t>(2 * receiver_count() + 1, options.slots, ipc::kMaxSlots);
+  }
+
+  // A new generation with `count` slots of `d`: the GPU must be done with the old ones.
+  Result<void> regenerate(const TextureDescriptor& d, std::size_t count) {
+    if (VkResult r = vkQueueWaitIdle(device->queue()); r != VK_SUCCESS) {
+      return tl::unexpected(vulkan::vk_error(r, "vkQueueWaitIdle"));
+    }
+    for (auto& c : connections) {
+      c->syncs.clear();
+      c->outstanding.clear();
+      c->must_reach.clear();
+      c->generation_sent = 0;
+    }
+    GEYSER_TRY_VOID(make_slots(d, count));
+    for (std::size_t i = 0; i < connections.size();) {
+      Connection& c = *connections[i];
+      if (c.role == Connection::Role::Receiver) {
+        if (auto sent = send_stream_description(c); !sent) {
+          drop(i, sent.error(), false);
+          continue;
+        }
+      }
+      ++i;
+    }
+    return {};
+  }
+
+  Result<void> make_slots(const TextureDescriptor& d, std::size_t count) {
+    std::vector<Slot> fresh(count);
     for (Slot& slot : fresh) {
       GEYSER_TRY(slot.texture, manager.create(d));
       GEYSER_TRY(slot.handle, manager.export_texture(*slot.texture));
@@ -214,7 +254,11 @@ struct Sender::State {
       auto socket = std::move(accepted).value();
       auto peer = ipc::check_peer(socket, options.peers);
       if (!peer) {
-        log("refused a connection: " + peer.error().to_string());
+        // A refused client may retry in a loop: log at most once a second.
+        if (Clock::now() - last_refusal_log > std::chrono::seconds(1)) {
+          log("refused a connection: " + peer.error().to_string());
+          last_refusal_log = Clock::now();
+        }
         ++dropped;
         continue;
       }
@@ -295,7 +339,7 @@ Result<Sender> Sender::publish(const vulkan::Device& device, std::string name,
   state->name = name;
   state->options = options;
   state->caps = state->manager.sync_capabilities();
-  GEYSER_TRY_VOID(state->make_slots(desc));
+  GEYSER_TRY_VOID(state->make_slots(desc, options.slots));
   std::filesystem::path dir = options.runtime_dir;
   if (dir.empty()) {
     GEYSER_TRY(dir, ipc::runtime_dir());
@@ -312,6 +356,10 @@ Result<SenderFrame> Sender::acquire(milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     s.pump();
+    if (s.slots.size() < s.slots_needed()) {
+      // More receivers than the ring can serve without one stalling the rest: grow it.
+      GEYSER_TRY_VOID(s.regenerate(s.desc, s.slots_needed()));
+    }
     // The free slot written longest ago.
     std::optional<std::size_t> best;
     for (std::size_t i = 0; i < s.slots.size(); ++i) {
@@ -347,9 +395,10 @@ Result<void> Sender::present(const SenderFrame& frame) {
                                            " was not acquired from this sender's current ring");
   }
   Slot& slot = s.slots[frame.slot];
-  // Who gets the frame: receivers of this generation below their share of the ring, so that
-  // one that stopped reading holds at most slots - 1 textures.
-  const std::uint32_t max_held = std::max<std::uint32_t>(1, s.options.slots - 1);
+  // Who gets the frame: receivers of this generation that hold fewer than two frames (the
+  // one they read and one given but not yet acquired), so one that stopped reading pins at
+  // most two slots; the ring has 2 per receiver + 1 (see slots_needed).
+  constexpr std::uint32_t max_held = 2;
   std::vector<Connection*> targets;
   bool any_cpu = false;
   std::vector<VkSemaphoreSubmitInfo> signals;
@@ -409,28 +458,9 @@ Result<void> Sender::resize(const TextureDescriptor& desc) {
       return fail(ErrorCode::Validation, "Sender::resize: present the acquired frame first");
     }
   }
-  // The old textures and semaphores go away: the GPU must be done with them. Receivers keep
+  // The old textures and semaphores go away once the GPU is done with them; receivers keep
   // their own imports alive.
-  if (VkResult r = vkQueueWaitIdle(s.device->queue()); r != VK_SUCCESS) {
-    return tl::unexpected(vulkan::vk_error(r, "vkQueueWaitIdle"));
-  }
-  for (auto& c : s.connections) {
-    c->syncs.clear();
-    c->outstanding.clear();
-    c->must_reach.clear();
-    c->generation_sent = 0;
-  }
-  GEYSER_TRY_VOID(s.make_slots(desc));
-  for (std::size_t i = 0; i < s.connections.size();) {
-    Connection& c = *s.connections[i];
-    if (c.role == Connection::Role::Receiver) {
-      if (auto sent = s.send_stream_description(c); !sent) {
-        s.drop(i, sent.error(), false);
-        continue;
-      }
-    }
-    ++i;
-  }
+  GEYSER_TRY_VOID(s.regenerate(desc, s.slots_needed()));
   return {};
 }
 

@@ -19,8 +19,11 @@ namespace geyser::channel {
 
 /// Options for Sender::publish.
 struct SenderOptions {
-  /// Textures in the ring, 2..16. With 3 or more, a receiver that stops reading never
-  /// stalls the sender: it holds at most slots - 1 of them.
+  /// Textures in the ring at first, 2..16. A receiver holds at most two frames (the one it
+  /// reads and one given but not yet acquired), so the ring grows, by a new generation, to
+  /// 2 x receivers + 1 slots (at most 16) as receivers connect, and does not shrink: a
+  /// receiver that stops reading then never stalls the sender or the other receivers (up to
+  /// 7 receivers; beyond, a stopped one can delay the others).
   std::uint32_t slots = 3;
   /// Which peers may connect (default: this user only).
   ipc::PeerPolicy peers;
@@ -81,7 +84,8 @@ class Sender {
   /// for the queue to be idle first.
   [[nodiscard]] Result<void> resize(const TextureDescriptor& desc);
   /// Accepts receivers, answers listers, reads releases; waits at most `timeout` for
-  /// something to happen.
+  /// something to happen and returns after the first activity (it does not pace: loop on it
+  /// until your frame time is up).
   [[nodiscard]] Result<void> poll(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
   [[nodiscard]] SenderStats stats() const;
