@@ -23,5 +23,13 @@ using Action = std::function<int()>;
 /// Adds `geyser info [--json]` to `app`. When the command line selects it, its action is
 /// stored in `action`, which must outlive the parse.
 void register_info(CLI::App& app, Action& action);
+/// `geyser demo [--frames N] [--size WxH] [--png FILE]`.
+void register_demo(CLI::App& app, Action& action);
+/// `geyser list [--json]`.
+void register_list(CLI::App& app, Action& action);
+/// `geyser send NAME [--size WxH] [--format F] [--fps N] [--frames N] [--slots N]`.
+void register_send(CLI::App& app, Action& action);
+/// `geyser recv NAME [--frames N] [--verify] [--png FILE] [--timeout S] [--json]`.
+void register_recv(CLI::App& app, Action& action);
 
 }  // namespace geyser::cli

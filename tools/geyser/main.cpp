@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
 
   Action action;
   register_info(app, action);
+  register_demo(app, action);
+  register_list(app, action);
+  register_send(app, action);
+  register_recv(app, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,239 @@
+// The `geyser` command as a user runs it: separate processes, real channels, real PNGs.
+// Each test has its own runtime directory (GEYSER_RUNTIME_DIR, made by mkdtemp, mode 0700).
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "geyser/test_pattern.hpp"
+#include "png_decode.hpp"
+#include "process.hpp"
+
+namespace geyser::cli_test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char templ[] = "/tmp/geyser-cli-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(templ), nullptr);  // mode 0700
+    dir_ = templ;
+    env_ = {{"GEYSER_RUNTIME_DIR", dir_.string()}};
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  Outcome geyser(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 30s) {
+    return run(args, timeout, env_);
+  }
+  std::string path(const std::string& file) const { return (dir_ / file).string(); }
+
+  // Polls `geyser list --json` until channel `name` is live; its entry, or null.
+  json wait_for_channel(const std::string& name, std::chrono::milliseconds timeout = 20s) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      const Outcome listed = geyser({"list", "--json"}, 10s);
+      if (listed.exit_code == 0) {
+        const json doc = json::parse(listed.out, nullptr, false);
+        if (!doc.is_discarded()) {
+          for (const auto& channel : doc["channels"]) {
+            if (channel["name"] == name && channel["state"] == "live") return channel;
+          }
+        }
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return nullptr;
+  }
+
+  std::filesystem::path dir_;
+  Env env_;
+};
+
+// Checks a decoded PNG against the test pattern of `frame` (or, when 0, the frame its
+// pixel (0, 0) claims).
+void expect_pattern(const DecodedPng& png, std::uint64_t frame) {
+  ASSERT_EQ(png.rgba.size(), std::size_t{png.width} * png.height * 4);
+  if (frame == 0) frame = pattern_frame_of(png.rgba);
+  const auto mismatch = check_test_pattern(png.rgba, png.width, png.height, 4, frame);
+  EXPECT_FALSE(mismatch.has_value()) << "frame " << frame << ": " << mismatch->to_string();
+}
+
+TEST_F(Cli, HelpForEverySubcommandExitsZero) {
+  for (const char* command : {"info", "demo", "list", "send", "recv"}) {
+    const Outcome o = geyser({command, "--help"}, 10s);
+    EXPECT_EQ(o.exit_code, 0) << command << ": " << o.err;
+    EXPECT_NE(o.out.find("Usage:"), std::string::npos) << command << ": " << o.out;
+    EXPECT_NE(o.out.find("Exit codes"), std::string::npos) << command;
+  }
+  const Outcome top = geyser({"--help"}, 10s);
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* command : {"demo", "list", "send", "recv"}) {
+    EXPECT_NE(top.out.find(command), std::string::npos) << command;
+  }
+}
+
+TEST_F(Cli, DemoChecksEveryFrameAndWritesAPngOfOne) {
+  const std::string png = path("demo.png");
+  const Outcome o = geyser({"demo", "--frames", "60", "--size", "160x90", "--png", png}, 50s);
+  ASSERT_EQ(o.exit_code, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("of 60 frames received"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("0 bad"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find(png), std::string::npos) << o.out;
+  const auto decoded = decode_png(png);
+  ASSERT_TRUE(decoded.has_value()) << png;
+  EXPECT_EQ(decoded->width, 160u);
+  EXPECT_EQ(decoded->height, 90u);
+  EXPECT_EQ(decoded->channels_in_file, 4);
+  expect_pattern(*decoded, 0);
+}
+
+TEST_F(Cli, SendAndRecvVerifyAcrossProcesses) {
+  Process sender({"send", "pattern", "--size", "96x64", "--fps", "120"}, env_);
+  const std::string png = path("recv.png");
+  const Outcome r = geyser(
+      {"recv", "pattern", "--frames", "20", "--verify", "--png", png, "--json", "--timeout", "20"},
+      40s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json summary = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(summary.is_discarded()) << r.out;
+  EXPECT_EQ(summary["channel"], "pattern");
+  EXPECT_EQ(summary["frames"], 20);
+  EXPECT_EQ(summary["verified"], true);
+  EXPECT_EQ(summary["bad"], 0);
+  EXPECT_EQ(summary["width"], 96);
+  EXPECT_EQ(summary["height"], 64);
+  EXPECT_EQ(summary["format"], "Rgba8Unorm");
+  EXPECT_EQ(summary["png"], png);
+  EXPECT_TRUE(summary["sync_mode"] == "cpu" || summary["sync_mode"] == "gpu");
+  EXPECT_GE(summary["latency_p99_us"].get<double>(), summary["latency_p50_us"].get<double>());
+  const auto last_frame = summary["last_frame"].get<std::uint64_t>();
+  EXPECT_GE(last_frame, 20u);
+
+  const auto decoded = decode_png(png);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->width, 96u);
+  EXPECT_EQ(decoded->height, 64u);
+  expect_pattern(*decoded, last_frame);
+
+  // SIGTERM: the sender stops cleanly and unpublishes the channel.
+  const Outcome s = sender.stop(SIGTERM, 20s);
+  EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
+  EXPECT_NE(s.out.find("unpublished"), std::string::npos) << s.out;
+  const Outcome listed = geyser({"list", "--json"}, 10s);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_TRUE(json::parse(listed.out)["channels"].empty()) << listed.out;
+}
+
+TEST_F(Cli, RecvOfAnUnknownChannelNamesTheExistingOnes) {
+  Process sender({"send", "present-one", "--size", "32x32", "--fps", "30"}, env_);
+  ASSERT_FALSE(wait_for_channel("present-one").is_null());
+  const Outcome r = geyser({"recv", "missing", "--timeout", "1"}, 20s);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_LT(r.elapsed, 15s);  // 1 s of waiting plus start-up under the validation layer
+  EXPECT_NE(r.err.find("unknown channel 'missing'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("present-one"), std::string::npos) << r.err;
+  EXPECT_EQ(sender.stop(SIGINT, 20s).exit_code, 0);
+}
+
+TEST_F(Cli, RecvWithNoChannelAtAllSaysSo) {
+  const Outcome r = geyser({"recv", "missing", "--timeout", "1"}, 20s);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown channel 'missing'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no channel is published"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, ListJsonShowsARunningSender) {
+  const Outcome empty = geyser({"list", "--json"}, 10s);
+  ASSERT_EQ(empty.exit_code, 0) << empty.err;
+  const json none = json::parse(empty.out);
+  EXPECT_EQ(none["runtime_dir"], dir_.string());
+  EXPECT_TRUE(none["channels"].empty());
+
+  Process sender({"send", "listed", "--size", "120x40", "--format", "Bgra8Unorm", "--fps", "30"},
+                 env_);
+  const json channel = wait_for_channel("listed");
+  ASSERT_FALSE(channel.is_null());
+  EXPECT_EQ(channel["width"], 120);
+  EXPECT_EQ(channel["height"], 40);
+  EXPECT_EQ(channel["format"], "Bgra8Unorm");
+  EXPECT_TRUE(channel["sync_mode"] == "cpu" || channel["sync_mode"] == "gpu");
+  EXPECT_EQ(channel["receivers"], 0);
+  EXPECT_EQ(channel["sender_pid"], sender.pid());
+  EXPECT_TRUE(channel["error"].is_null());
+
+  const Outcome text = geyser({"list"}, 10s);
+  EXPECT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("120x40"), std::string::npos) << text.out;
+  EXPECT_EQ(sender.stop(SIGTERM, 20s).exit_code, 0);
+}
+
+TEST_F(Cli, RecvVerifiesOtherFormatsAndRefusesThemForPng) {
+  Process sender({"send", "half", "--size", "40x30", "--format", "Rgba16Float", "--fps", "60"},
+                 env_);
+  const Outcome verified =
+      geyser({"recv", "half", "--frames", "5", "--verify", "--json", "--timeout", "20"}, 40s);
+  ASSERT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_EQ(json::parse(verified.out)["format"], "Rgba16Float");
+  const Outcome png = geyser({"recv", "half", "--png", path("x.png"), "--timeout", "20"}, 40s);
+  EXPECT_EQ(png.exit_code, 1);
+  EXPECT_NE(png.err.find("Rgba16Float"), std::string::npos) << png.err;
+  EXPECT_NE(png.err.find("Rgba8Unorm"), std::string::npos) << png.err;
+  EXPECT_EQ(sender.stop(SIGTERM, 20s).exit_code, 0);
+}
+
+TEST_F(Cli, InvalidSizeIsAUsageError) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"send", "x", "--size", "0x10"},
+                                                                {"send", "x", "--size", "1280"},
+                                                                {"demo", "--size", "axb"},
+                                                                {"demo", "--size", "40000x10"}}) {
+    const Outcome o = geyser(args, 10s);
+    EXPECT_EQ(o.exit_code, 2) << args[2];
+    EXPECT_NE(o.err.find("WIDTHxHEIGHT"), std::string::npos) << o.err;
+  }
+}
+
+TEST_F(Cli, InvalidFormatIsAUsageErrorListingTheValidOnes) {
+  for (const char* format : {"nope", "Depth32Float"}) {
+    const Outcome o = geyser({"send", "x", "--format", format}, 10s);
+    EXPECT_EQ(o.exit_code, 2) << format;
+    EXPECT_NE(o.err.find("valid formats: Rgba8Unorm, Bgra8Unorm"), std::string::npos) << o.err;
+  }
+}
+
+TEST_F(Cli, RefusedRuntimeDirSaysWhichAndWhy) {
+  const auto open_dir = dir_ / "open";
+  ASSERT_EQ(::mkdir(open_dir.c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(open_dir.c_str(), 0755), 0);  // whatever the umask
+  const Outcome o = run({"list"}, 10s, {{"GEYSER_RUNTIME_DIR", open_dir.string()}});
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find(open_dir.string()), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("0755"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("GEYSER_RUNTIME_DIR"), std::string::npos) << o.err;
+}
+
+TEST_F(Cli, NoVulkanDriverNamesThePackage) {
+  Env env = env_;
+  env.emplace_back("VK_ICD_FILENAMES", "/nonexistent/geyser-test-icd.json");
+  env.emplace_back("VK_DRIVER_FILES", "/nonexistent/geyser-test-icd.json");
+  const Outcome o = run({"send", "x", "--frames", "1"}, 20s, env);
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("mesa-vulkan-drivers"), std::string::npos) << o.err;
+}
+
+}  // namespace
+}  // namespace geyser::cli_test

@@ -1,0 +1,207 @@
+#include "common.hpp"
+
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "geyser/ipc/runtime_dir.hpp"
+#include "geyser/texture.hpp"
+
+namespace geyser::cli {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+
+extern "C" void on_stop_signal(int /*signal*/) {
+  g_stop = 1;
+}
+
+std::optional<std::uint32_t> parse_dimension(std::string_view text) {
+  std::uint32_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  if (value == 0 || value > kMaxTextureDimension) return std::nullopt;
+  return value;
+}
+
+bool is_color(TextureFormat format) {
+  return format_info(format).kind == FormatKind::Color;
+}
+
+}  // namespace
+
+std::optional<Size> parse_size(std::string_view text) {
+  const auto x = text.find_first_of("xX");
+  if (x == std::string_view::npos) return std::nullopt;
+  const auto width = parse_dimension(text.substr(0, x));
+  const auto height = parse_dimension(text.substr(x + 1));
+  if (!width || !height) return std::nullopt;
+  return Size{*width, *height};
+}
+
+CLI::Validator size_validator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (parse_size(text)) return {};
+        return "'" + text + "' is not a size: expected WIDTHxHEIGHT, e.g. 1280x720, each 1.." +
+               std::to_string(kMaxTextureDimension);
+      },
+      "WIDTHxHEIGHT", "size");
+}
+
+std::string color_format_list() {
+  std::string out;
+  for (const FormatInfo& info : all_formats()) {
+    if (info.kind != FormatKind::Color) continue;
+    if (!out.empty()) out += ", ";
+    out += info.name;
+  }
+  return out;
+}
+
+CLI::Validator format_validator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const auto format = parse_format(text);
+        if (format && is_color(*format)) return {};
+        const std::string what = format ? "'" + text + "' is a depth format, which send cannot fill"
+                                        : "unknown format '" + text + "'";
+        return what + "; valid formats: " + color_format_list();
+      },
+      "FORMAT", "format");
+}
+
+CLI::Validator channel_name_validator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        auto valid = ipc::validate_channel_name(text);
+        if (valid) return {};
+        return valid.error().message();
+      },
+      "NAME", "channel name");
+}
+
+TextureFormat parse_color_format(std::string_view text) {
+  return parse_format(text).value_or(TextureFormat::Rgba8Unorm);
+}
+
+std::optional<std::filesystem::path> open_runtime_dir(std::string_view command) {
+  auto dir = ipc::runtime_dir();
+  if (dir) return std::move(dir).value();
+  const Error& error = dir.error();
+  std::cerr << "geyser " << command << ": cannot use the runtime directory";
+  if (auto path = ipc::runtime_dir_path()) std::cerr << ' ' << path->string();
+  std::cerr << ": " << error.to_string() << '\n';
+  std::cerr << "hint: channels live in $GEYSER_RUNTIME_DIR, else $XDG_RUNTIME_DIR/geyser, else "
+               "/tmp/geyser-$UID; it must be a directory of yours with mode 0700. Point "
+               "GEYSER_RUNTIME_DIR at one, e.g.\n"
+               "  mkdir -m 700 -p ~/.geyser && export GEYSER_RUNTIME_DIR=~/.geyser\n";
+  return std::nullopt;
+}
+
+std::optional<vulkan::Device> open_device(std::string_view command) {
+  auto device = vulkan::Device::create_headless();
+  if (device) return std::move(device).value();
+  const std::string text = device.error().to_string();
+  std::cerr << "geyser " << command << ": cannot open a Vulkan device: " << text << '\n';
+  if (text.find("VK_LAYER_KHRONOS_validation") != std::string::npos ||
+      text.find("validation layer") != std::string::npos) {
+    std::cerr << "hint: GEYSER_VALIDATION=1 needs the validation layer: apt-get install "
+                 "vulkan-validationlayers (or unset GEYSER_VALIDATION)\n";
+  } else {
+    std::cerr << "hint: install a Vulkan driver, e.g. apt-get install mesa-vulkan-drivers "
+                 "(lavapipe runs on the CPU, no GPU needed); `geyser info` shows what the "
+                 "loader sees\n";
+  }
+  return std::nullopt;
+}
+
+void install_stop_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: poll() and friends return EINTR, loops look again
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGPIPE, &ignore, nullptr);
+}
+
+bool stop_requested() noexcept {
+  return g_stop != 0;
+}
+
+std::uint64_t monotonic_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+void LatencyStats::add(double microseconds) {
+  if (samples_.size() < kLatencyWindow) {
+    samples_.push_back(microseconds);
+    return;
+  }
+  samples_[next_] = microseconds;
+  next_ = (next_ + 1) % kLatencyWindow;
+}
+
+double LatencyStats::percentile(double p) const {
+  if (samples_.empty()) return 0.0;
+  std::vector<double> sorted = samples_;
+  // Nearest rank: the smallest value with at least p% of the samples at or below it.
+  const double rank = std::ceil(p / 100.0 * static_cast<double>(sorted.size()));
+  const auto index =
+      static_cast<std::size_t>(std::clamp(rank, 1.0, static_cast<double>(sorted.size()))) - 1;
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(index),
+                   sorted.end());
+  return sorted[index];
+}
+
+StatusLine::StatusLine(std::FILE* out, std::chrono::milliseconds interval)
+    : out_(out), tty_(isatty(fileno(out)) != 0), interval_(interval) {}
+
+void StatusLine::update(const std::string& text, bool force) {
+  const auto now = std::chrono::steady_clock::now();
+  if (tty_) {
+    // \x1b[K clears what a longer previous line left on the right.
+    std::fprintf(out_, "\r%s\x1b[K", text.c_str());
+    open_ = true;
+  } else {
+    if (!force && last_ != std::chrono::steady_clock::time_point{} && now - last_ < interval_) {
+      return;
+    }
+    std::fprintf(out_, "%s\n", text.c_str());
+  }
+  last_ = now;
+  std::fflush(out_);
+}
+
+void StatusLine::finish() {
+  if (tty_ && open_) std::fputc('\n', out_);
+  open_ = false;
+  std::fflush(out_);
+}
+
+std::string format_latency(double microseconds) {
+  char buffer[32];
+  if (microseconds >= 1000.0) {
+    std::snprintf(buffer, sizeof buffer, "%.2f ms", microseconds / 1000.0);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%.0f us", microseconds);
+  }
+  return buffer;
+}
+
+}  // namespace geyser::cli

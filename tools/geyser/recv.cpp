@@ -1,0 +1,424 @@
+// `geyser recv NAME`: receives a channel, checks its frames, saves the newest as a PNG.
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "geyser/channel/discovery.hpp"
+#include "geyser/channel/receiver.hpp"
+#include "geyser/test_pattern.hpp"
+#include "geyser/texture.hpp"
+#include "json.hpp"
+#include "png.hpp"
+
+namespace geyser::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr int kMaxMismatchReports = 10;
+
+struct RecvOptions {
+  std::string name;
+  std::uint64_t frames = 0;
+  bool verify = false;
+  std::string png;
+  double timeout_s = 10.0;
+  bool json = false;
+  // Internal, for `geyser demo`: progress lines on stdout, acknowledgements on a pipe.
+  bool progress = false;
+  int ack_fd = -1;
+};
+
+/// What the receiver saw, for the summary and the progress lines.
+struct Tally {
+  std::uint64_t frames = 0;
+  std::uint64_t bad = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t reconnects = 0;
+  std::uint64_t last_frame = 0;
+  std::string sync_mode = "cpu";
+  TextureDescriptor desc;
+  bool have_desc = false;
+  LatencyStats latency;
+  std::deque<Clock::time_point> recent;  // acquire times over the last second or so
+  Clock::time_point first{};
+  Clock::time_point last{};
+  bool timed_out = false;
+  bool interrupted = false;
+
+  double fps() const {
+    if (recent.size() < 2) return 0.0;
+    const double seconds = std::chrono::duration<double>(recent.back() - recent.front()).count();
+    return seconds > 0 ? static_cast<double>(recent.size() - 1) / seconds : 0.0;
+  }
+  double average_fps() const {
+    if (frames < 2) return 0.0;
+    const double seconds = std::chrono::duration<double>(last - first).count();
+    return seconds > 0 ? static_cast<double>(frames - 1) / seconds : 0.0;
+  }
+};
+
+double round2(double value) {
+  return static_cast<double>(static_cast<long long>(value * 100.0 + 0.5)) / 100.0;
+}
+
+Json summary_json(const RecvOptions& options, const Tally& tally, const std::string& device,
+                  const std::optional<std::string>& png) {
+  Json j = Json::object();
+  j["channel"] = options.name;
+  j["frames"] = tally.frames;
+  j["verified"] = options.verify;
+  j["bad"] = tally.bad;
+  j["skipped"] = tally.skipped;
+  j["reconnects"] = tally.reconnects;
+  j["sync_mode"] = tally.sync_mode;
+  j["latency_p50_us"] = round2(tally.latency.percentile(50));
+  j["latency_p99_us"] = round2(tally.latency.percentile(99));
+  j["fps"] = round2(tally.average_fps());
+  j["last_frame"] = tally.last_frame;
+  if (tally.have_desc) {
+    j["width"] = tally.desc.width;
+    j["height"] = tally.desc.height;
+    j["format"] = std::string(to_string(tally.desc.format));
+  } else {
+    j["width"] = nullptr;
+    j["height"] = nullptr;
+    j["format"] = nullptr;
+  }
+  j["device"] = device;
+  j["png"] = png ? Json(*png) : Json(nullptr);
+  j["timed_out"] = tally.timed_out;
+  j["interrupted"] = tally.interrupted;
+  return j;
+}
+
+void print_progress(const Tally& tally, const std::string& device) {
+  Json j = Json::object();
+  j["frames"] = tally.frames;
+  j["bad"] = tally.bad;
+  j["skipped"] = tally.skipped;
+  j["fps"] = round2(tally.fps());
+  j["latency_p50_us"] = round2(tally.latency.percentile(50));
+  j["latency_p99_us"] = round2(tally.latency.percentile(99));
+  j["sync_mode"] = tally.sync_mode;
+  j["device"] = device;
+  std::printf("progress %s\n", j.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
+  std::fflush(stdout);
+}
+
+// Receiver::connect in slices, so that Ctrl-C is noticed while waiting for a sender.
+Result<channel::Receiver> connect(const vulkan::Device& device, const RecvOptions& options,
+                                  const std::filesystem::path& dir, milliseconds timeout) {
+  channel::ReceiverOptions receiver_options;
+  receiver_options.runtime_dir = dir;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    auto receiver = channel::Receiver::connect(
+        device, options.name, std::max(milliseconds(0), std::min(left, milliseconds(250))),
+        receiver_options);
+    if (receiver || receiver.error().code() != ErrorCode::Disconnected) return receiver;
+    if (Clock::now() >= deadline || stop_requested()) return receiver;
+  }
+}
+
+std::string seconds_text(double seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g s", seconds);
+  return buffer;
+}
+
+// The "unknown channel" message: what is published instead.
+void report_unknown_channel(const RecvOptions& options, const std::filesystem::path& dir) {
+  std::cerr << "geyser recv: unknown channel '" << options.name << "': no sender published it"
+            << " within " << seconds_text(options.timeout_s) << " (runtime directory "
+            << dir.string() << ")\n";
+  auto channels = channel::list_channels(dir, milliseconds(300));
+  if (!channels) {
+    std::cerr << "  (cannot list the channels there: " << channels.error().to_string() << ")\n";
+    return;
+  }
+  if (channels->empty()) {
+    std::cerr << "  no channel is published there; start one with `geyser send " << options.name
+              << "` (same user, same GEYSER_RUNTIME_DIR)\n";
+    return;
+  }
+  std::cerr << "  channels published there:";
+  bool first = true;
+  for (const auto& info : *channels) {
+    std::cerr << (first ? " " : ", ") << info.name;
+    first = false;
+    if (info.alive) {
+      std::cerr << " (" << info.description.width << 'x' << info.description.height << ' '
+                << to_string(info.description.format) << ')';
+    } else {
+      std::cerr << " (stale)";
+    }
+  }
+  std::cerr << "\n  (`geyser list` shows them)\n";
+}
+
+void write_ack(int fd, std::uint64_t frame) {
+  if (fd < 0) return;
+  const std::string line = std::to_string(frame) + "\n";
+  // A pipe write this small is atomic; the sender may be gone (EPIPE, SIGPIPE ignored).
+  (void)!::write(fd, line.data(), line.size());
+}
+
+int run_recv(const RecvOptions& options) {
+  install_stop_signals();
+  auto dir = open_runtime_dir("recv");
+  if (!dir) return kExitRuntimeError;
+  auto device = open_device("recv");
+  if (!device) return kExitRuntimeError;
+  const std::string device_name = device->name();
+  const auto timeout =
+      std::chrono::duration_cast<milliseconds>(std::chrono::duration<double>(options.timeout_s));
+  const bool human = !options.json && !options.progress;
+
+  auto receiver = connect(*device, options, *dir, timeout);
+  if (!receiver) {
+    if (stop_requested()) return kExitRuntimeError;
+    if (receiver.error().code() == ErrorCode::Disconnected) {
+      report_unknown_channel(options, *dir);
+    } else {
+      std::cerr << "geyser recv: cannot connect to channel '" << options.name
+                << "': " << receiver.error().to_string() << '\n';
+    }
+    return kExitRuntimeError;
+  }
+  Tally tally;
+  tally.desc = receiver->descriptor();
+  tally.have_desc = true;
+  tally.sync_mode = std::string(to_string(receiver->stats().sync_mode));
+  if (!options.png.empty() && !png_supported(tally.desc.format)) {
+    std::cerr << "geyser recv: --png: channel '" << options.name << "' is "
+              << to_string(tally.desc.format)
+              << "; PNG output needs Rgba8Unorm, Rgba8Srgb, Bgra8Unorm or Bgra8Srgb\n";
+    return kExitRuntimeError;
+  }
+  if (human) {
+    std::printf("geyser recv: connected to '%s' (%s, sync %s) on %s\n", options.name.c_str(),
+                describe(tally.desc).c_str(), tally.sync_mode.c_str(), device_name.c_str());
+    std::fflush(stdout);
+  }
+
+  StatusLine status(stdout);
+  std::vector<std::uint8_t> last_pixels;  // the newest frame read back (--verify)
+  std::uint64_t connection = 0;
+  std::uint64_t previous = 0;
+  bool failed = false;
+  bool waiting_reported = false;
+  int mismatches_reported = 0;
+  auto last_event = Clock::now();  // the last frame or connection
+  auto last_progress = Clock::now();
+
+  while (!stop_requested() && (options.frames == 0 || tally.frames < options.frames)) {
+    const auto since = Clock::now() - last_event;
+    if (since >= timeout) {
+      tally.timed_out = true;
+      break;
+    }
+    const auto left = std::chrono::duration_cast<milliseconds>(timeout - since);
+    auto frame = receiver->acquire(std::max(milliseconds(1), std::min(left, milliseconds(250))));
+    if (!frame) {
+      const ErrorCode code = frame.error().code();
+      if (code == ErrorCode::Timeout) continue;
+      if (code == ErrorCode::Disconnected) {
+        if (!waiting_reported) {
+          status.finish();
+          std::fprintf(stderr,
+                       "geyser recv: the sender of '%s' went away; waiting up to %s for it to "
+                       "come back\n",
+                       options.name.c_str(), seconds_text(options.timeout_s).c_str());
+          waiting_reported = true;
+        }
+        ::poll(nullptr, 0, 50);  // no sender: connect fails at once, do not spin
+        continue;
+      }
+      status.finish();
+      std::cerr << "geyser recv: " << frame.error().to_string() << '\n';
+      failed = true;
+      break;
+    }
+    const std::uint64_t now_ns = monotonic_ns();
+    const auto now = Clock::now();
+    last_event = now;
+    waiting_reported = false;
+    tally.latency.add(now_ns > frame->timestamp_ns
+                          ? static_cast<double>(now_ns - frame->timestamp_ns) / 1000.0
+                          : 0.0);
+    if (frame->connection != connection) {
+      if (connection != 0) {
+        ++tally.reconnects;
+        status.finish();
+        std::fprintf(stderr, "geyser recv: reconnected to '%s'\n", options.name.c_str());
+      }
+      connection = frame->connection;
+    } else if (frame->frame > previous + 1) {
+      tally.skipped += frame->frame - previous - 1;  // presented while we were busy
+    }
+    previous = frame->frame;
+    ++tally.frames;
+    tally.last_frame = frame->frame;
+    if (tally.frames == 1) tally.first = now;
+    tally.last = now;
+    tally.recent.push_back(now);
+    while (tally.recent.size() > 2 && now - tally.recent.front() > std::chrono::seconds(1)) {
+      tally.recent.pop_front();
+    }
+    tally.desc = frame->texture->descriptor();
+    tally.sync_mode = std::string(to_string(receiver->stats().sync_mode));
+
+    if (options.verify) {
+      auto pixels = vulkan::readback(*frame->texture);
+      if (!pixels) {
+        status.finish();
+        std::cerr << "geyser recv: readback of frame " << frame->frame << ": "
+                  << pixels.error().to_string() << '\n';
+        failed = true;
+        break;
+      }
+      const auto& d = tally.desc;
+      if (auto mismatch = check_test_pattern(*pixels, d.width, d.height,
+                                             format_info(d.format).texel_size, frame->frame)) {
+        ++tally.bad;
+        if (mismatches_reported++ < kMaxMismatchReports) {
+          status.finish();
+          std::fprintf(stderr, "geyser recv: frame %llu does not match the test pattern: %s\n",
+                       static_cast<unsigned long long>(frame->frame),
+                       mismatch->to_string().c_str());
+        }
+      }
+      if (!options.png.empty()) last_pixels = std::move(*pixels);
+      // Done reading: give the slot back now rather than at the next acquire.
+      if (auto released = receiver->release(); !released) {
+        std::cerr << "geyser recv: " << released.error().to_string() << '\n';
+      }
+    }
+    write_ack(options.ack_fd, frame->frame);
+
+    if (options.progress && now - last_progress >= milliseconds(200)) {
+      print_progress(tally, device_name);
+      last_progress = now;
+    } else if (human) {
+      char line[200];
+      std::snprintf(line, sizeof line, "%llu frames, %.1f fps, latency p50 %s p99 %s%s",
+                    static_cast<unsigned long long>(tally.frames), tally.fps(),
+                    format_latency(tally.latency.percentile(50)).c_str(),
+                    format_latency(tally.latency.percentile(99)).c_str(),
+                    options.verify ? (", " + std::to_string(tally.bad) + " bad").c_str() : "");
+      status.update(line);
+    }
+  }
+  tally.interrupted = stop_requested();
+  status.finish();
+
+  // The newest frame as a PNG.
+  std::optional<std::string> png_written;
+  bool png_failed = false;
+  if (!options.png.empty()) {
+    if (last_pixels.empty() && receiver->held() != nullptr) {
+      auto pixels = vulkan::readback(*receiver->held()->texture);
+      if (pixels) {
+        last_pixels = std::move(*pixels);
+      } else {
+        std::cerr << "geyser recv: readback: " << pixels.error().to_string() << '\n';
+      }
+    }
+    if (last_pixels.empty()) {
+      std::cerr << "geyser recv: --png: no frame to write\n";
+      png_failed = true;
+    } else if (auto written = write_png(options.png, last_pixels, tally.desc.width,
+                                        tally.desc.height, tally.desc.format);
+               !written) {
+      std::cerr << "geyser recv: --png: " << written.error().to_string() << '\n';
+      png_failed = true;
+    } else {
+      png_written = options.png;
+    }
+  }
+
+  const bool incomplete = options.frames != 0 && tally.frames < options.frames;
+  if (tally.timed_out && (incomplete || tally.frames == 0)) {
+    std::cerr << "geyser recv: no frame on '" << options.name << "' for "
+              << seconds_text(options.timeout_s) << " after " << tally.frames << " frames\n";
+  }
+  if (options.json) {
+    write_json(std::cout, summary_json(options, tally, device_name, png_written));
+  } else if (options.progress) {
+    std::printf("summary %s\n", summary_json(options, tally, device_name, png_written)
+                                    .dump(-1, ' ', false, Json::error_handler_t::replace)
+                                    .c_str());
+  } else {
+    std::printf("geyser recv: %llu frames from '%s' (%s, sync %s), %llu skipped",
+                static_cast<unsigned long long>(tally.frames), options.name.c_str(),
+                describe(tally.desc).c_str(), tally.sync_mode.c_str(),
+                static_cast<unsigned long long>(tally.skipped));
+    if (options.verify) {
+      std::printf(", %llu bad", static_cast<unsigned long long>(tally.bad));
+    }
+    std::printf("; latency p50 %s, p99 %s; last frame %llu\n",
+                format_latency(tally.latency.percentile(50)).c_str(),
+                format_latency(tally.latency.percentile(99)).c_str(),
+                static_cast<unsigned long long>(tally.last_frame));
+    if (png_written) {
+      std::printf("geyser recv: wrote frame %llu to %s\n",
+                  static_cast<unsigned long long>(tally.last_frame), png_written->c_str());
+    }
+  }
+  std::fflush(stdout);
+  // With --frames 0, a sender that stopped for good (timeout) ends a normal run.
+  const bool ok = !failed && !png_failed && tally.bad == 0 && tally.frames > 0 &&
+                  (!incomplete || tally.interrupted);
+  return ok ? kExitOk : kExitRuntimeError;
+}
+
+}  // namespace
+
+void register_recv(CLI::App& app, Action& action) {
+  auto options = std::make_shared<RecvOptions>();
+  CLI::App* recv =
+      app.add_subcommand("recv", "Receive a channel: check its frames, save the newest as a PNG");
+  recv->add_option("name", options->name, "Channel name")
+      ->required()
+      ->check(channel_name_validator());
+  recv->add_option("--frames", options->frames,
+                   "Stop after this many frames; 0: until Ctrl-C or --timeout")
+      ->capture_default_str();
+  recv->add_flag("--verify", options->verify,
+                 "Check every frame against the test pattern; exit 1 on a mismatch");
+  recv->add_option("--png", options->png,
+                   "Write the newest frame received to this PNG file (8-bit RGBA/BGRA formats)");
+  recv->add_option("--timeout", options->timeout_s,
+                   "Seconds to wait for a sender, for the next frame, and for a sender to come "
+                   "back after it went away")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+  recv->add_flag("--json", options->json,
+                 "Print a JSON summary on stdout instead of text (fields: docs/cli.md)");
+  recv->add_flag("--progress", options->progress, "Internal (geyser demo): progress lines")
+      ->group("");
+  recv->add_option("--ack-fd", options->ack_fd,
+                   "Internal (geyser demo): write each finished frame number to this fd")
+      ->group("");
+  recv->footer(
+      "Exit codes: 0 the frames arrived and (with --verify) matched, 1 unknown channel, "
+      "timeout, a bad frame or another runtime error, 2 usage error.");
+  recv->callback([options, &action] { action = [options] { return run_recv(*options); }; });
+}
+
+}  // namespace geyser::cli

@@ -1,0 +1,266 @@
+// `geyser send NAME`: publishes a channel and streams the animated test pattern into it.
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "common.hpp"
+#include "geyser/channel/sender.hpp"
+#include "geyser/test_pattern.hpp"
+#include "geyser/texture.hpp"
+
+namespace geyser::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct SendOptions {
+  std::string name;
+  std::string size = "1280x720";
+  std::string format = "Rgba8Unorm";
+  double fps = 60.0;
+  std::uint64_t frames = 0;
+  std::uint32_t slots = 3;
+  // Internal, for `geyser demo`: no output on stdout; pacing by the receiver's acks.
+  bool quiet = false;
+  int pace_fd = -1;
+};
+
+// The receiver's acknowledgements on --pace-fd: decimal frame numbers, one per line, for
+// each frame it has finished with (geyser demo passes a pipe from `recv --ack-fd`).
+class AckReader {
+ public:
+  explicit AckReader(int fd) : fd_(fd) {}
+  [[nodiscard]] std::uint64_t acked() const noexcept { return acked_; }
+  [[nodiscard]] bool closed() const noexcept { return closed_; }
+
+  // Reads what is there, waiting at most `timeout` for something.
+  void read(milliseconds timeout) {
+    pollfd pfd{fd_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(timeout.count())) <= 0) return;
+    char buffer[256];
+    const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+      closed_ = true;
+      return;
+    }
+    for (ssize_t i = 0; i < n; ++i) {
+      const char c = buffer[i];
+      if (c >= '0' && c <= '9') {
+        current_ = current_ * 10 + static_cast<std::uint64_t>(c - '0');
+      } else if (c == '\n') {
+        acked_ = std::max(acked_, current_);
+        current_ = 0;
+      }
+    }
+  }
+
+ private:
+  int fd_;
+  std::uint64_t acked_ = 0;
+  std::uint64_t current_ = 0;
+  bool closed_ = false;
+};
+
+std::string receivers_text(std::uint32_t n) {
+  return std::to_string(n) + (n == 1 ? " receiver" : " receivers");
+}
+
+int run_send(const SendOptions& options) {
+  install_stop_signals();
+  const Size size = *parse_size(options.size);
+  TextureDescriptor desc;
+  desc.width = size.width;
+  desc.height = size.height;
+  desc.format = parse_color_format(options.format);
+  // Receivers read the frames (copies, sampling); send writes them with copies only.
+  desc.usage = TextureUsage::TransferSrc | TextureUsage::TransferDst | TextureUsage::Sampled;
+
+  auto dir = open_runtime_dir("send");
+  if (!dir) return kExitRuntimeError;
+  auto device = open_device("send");
+  if (!device) return kExitRuntimeError;
+
+  channel::SenderOptions sender_options;
+  sender_options.runtime_dir = *dir;
+  sender_options.slots = options.slots;
+  auto sender = channel::Sender::publish(*device, options.name, desc, sender_options);
+  if (!sender) {
+    std::cerr << "geyser send: cannot publish channel '" << options.name
+              << "': " << sender.error().to_string() << '\n';
+    if (sender.error().message().find("already published") != std::string::npos) {
+      std::cerr << "hint: another sender owns that name (see `geyser list`); pick another name "
+                   "or stop it first\n";
+    }
+    return kExitRuntimeError;
+  }
+  const std::string mode(to_string(sender->stats().sync_mode));
+  if (!options.quiet) {
+    std::printf("geyser send: publishing '%s' (%s) on %s, sync %s, in %s; %s\n",
+                options.name.c_str(), describe(desc).c_str(), device->name().c_str(), mode.c_str(),
+                dir->c_str(), options.frames == 0 ? "Ctrl-C to stop" : "Ctrl-C to stop early");
+    std::fflush(stdout);
+  }
+
+  const std::uint32_t texel_size = format_info(desc.format).texel_size;
+  std::vector<std::uint8_t> pixels(tight_size_bytes(desc));
+  std::unique_ptr<AckReader> acks;
+  if (options.pace_fd >= 0) acks = std::make_unique<AckReader>(options.pace_fd);
+  constexpr auto kPaceTimeout = std::chrono::seconds(30);
+
+  // Paced by acks: start once a receiver is there.
+  if (acks) {
+    const auto deadline = Clock::now() + kPaceTimeout;
+    while (sender->stats().receivers == 0 && !stop_requested()) {
+      if (Clock::now() > deadline) {
+        std::cerr << "geyser send: no receiver connected within 30 s\n";
+        return kExitRuntimeError;
+      }
+      (void)sender->poll(milliseconds(10));
+    }
+  }
+
+  StatusLine status(stdout);
+  const auto period = options.fps > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(1.0 / options.fps))
+                                      : Clock::duration::zero();
+  auto next_present = Clock::now();
+  std::uint64_t sent = 0;
+  int exit_code = kExitOk;
+  while (!stop_requested() && (options.frames == 0 || sent < options.frames)) {
+    const std::uint64_t number = sender->stats().frames + 1;
+    fill_test_pattern(pixels, desc.width, desc.height, texel_size, number);
+
+    // Pacing: the frame rate, answering receivers and listers meanwhile.
+    for (auto now = Clock::now(); now < next_present && !stop_requested(); now = Clock::now()) {
+      (void)sender->poll(
+          std::min(milliseconds(50), std::chrono::ceil<milliseconds>(next_present - now)));
+    }
+    // Pacing by acks: frame N only once the receiver is done with frame N - 1.
+    if (acks) {
+      const auto deadline = Clock::now() + kPaceTimeout;
+      while (acks->acked() + 1 < number && !acks->closed() && !stop_requested()) {
+        if (Clock::now() > deadline) {
+          std::cerr << "geyser send: the receiver acknowledged no frame for 30 s\n";
+          return kExitRuntimeError;
+        }
+        acks->read(milliseconds(1));
+        (void)sender->poll();
+      }
+      if (acks->closed()) {
+        std::cerr << "geyser send: the receiver went away after frame " << acks->acked() << '\n';
+        exit_code = kExitRuntimeError;
+        break;
+      }
+    }
+    if (stop_requested()) break;
+
+    auto frame = sender->acquire(milliseconds(250));
+    if (!frame) {
+      if (frame.error().code() == ErrorCode::Timeout) continue;  // receivers hold every slot
+      std::cerr << "geyser send: " << frame.error().to_string() << '\n';
+      exit_code = kExitRuntimeError;
+      break;
+    }
+    if (frame->frame != number) {  // cannot happen: frames are numbered by presents
+      fill_test_pattern(pixels, desc.width, desc.height, texel_size, frame->frame);
+    }
+    if (auto uploaded = vulkan::upload(*frame->texture, pixels); !uploaded) {
+      std::cerr << "geyser send: frame " << frame->frame << ": " << uploaded.error().to_string()
+                << '\n';
+      exit_code = kExitRuntimeError;
+      break;
+    }
+    if (auto presented = sender->present(*frame); !presented) {
+      std::cerr << "geyser send: frame " << frame->frame << ": " << presented.error().to_string()
+                << '\n';
+      exit_code = kExitRuntimeError;
+      break;
+    }
+    ++sent;
+    if (period != Clock::duration::zero()) {
+      next_present += period;
+      // After a stall, carry on at the frame rate rather than catching up in a burst.
+      if (next_present < Clock::now() - period) next_present = Clock::now();
+    }
+    if (!options.quiet) {
+      const auto stats = sender->stats();
+      char line[160];
+      std::snprintf(line, sizeof line, "frame %llu, %.1f fps, %s",
+                    static_cast<unsigned long long>(stats.frames), stats.fps,
+                    receivers_text(stats.receivers).c_str());
+      status.update(line);
+    }
+  }
+
+  // Let receivers take the last frame before the channel closes: a receiver drops a frame
+  // it has not acquired yet when the sender goes away.
+  if (exit_code == kExitOk && !stop_requested() && sent > 0) {
+    const auto deadline = Clock::now() + (acks ? kPaceTimeout : std::chrono::seconds(1));
+    if (acks) {
+      while (acks->acked() < sender->stats().frames && !acks->closed() && Clock::now() < deadline &&
+             !stop_requested()) {
+        acks->read(milliseconds(5));
+        (void)sender->poll();
+      }
+    } else if (sender->stats().receivers > 0) {
+      while (Clock::now() < deadline && !stop_requested()) (void)sender->poll(milliseconds(50));
+    }
+  }
+  if (!options.quiet) {
+    status.finish();
+    const auto stats = sender->stats();
+    std::printf("geyser send: %s '%s' after %llu frames\n",
+                stop_requested() ? "stopped; unpublished" : "done; unpublished",
+                options.name.c_str(), static_cast<unsigned long long>(stats.frames));
+  }
+  return exit_code;  // ~Sender unpublishes the name
+}
+
+}  // namespace
+
+void register_send(CLI::App& app, Action& action) {
+  auto options = std::make_shared<SendOptions>();
+  CLI::App* send =
+      app.add_subcommand("send", "Publish a channel and stream the animated test pattern into it");
+  send->add_option("name", options->name, "Channel name: 1..64 of A-Z a-z 0-9 . _ -")
+      ->required()
+      ->check(channel_name_validator());
+  send->add_option("--size", options->size, "Texture size, WIDTHxHEIGHT")
+      ->capture_default_str()
+      ->check(size_validator());
+  send->add_option("--format", options->format,
+                   "Texture format (colour formats: " + color_format_list() + ")")
+      ->capture_default_str()
+      ->check(format_validator());
+  send->add_option("--fps", options->fps, "Frames per second; 0: as fast as possible")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 10000.0));
+  send->add_option("--frames", options->frames, "Frames to send, then exit; 0: until Ctrl-C")
+      ->capture_default_str();
+  send->add_option("--slots", options->slots, "Textures in the ring")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 16));
+  send->add_flag("--quiet", options->quiet, "Print nothing on stdout")->group("");
+  send->add_option("--pace-fd", options->pace_fd,
+                   "Internal (geyser demo): present frame N once this fd acknowledged N-1")
+      ->group("");
+  send->footer(
+      "Frames carry the test pattern of frame N (docs/cli.md), so `geyser recv NAME --verify` "
+      "can check them.\nExit codes: 0 done or stopped by Ctrl-C/SIGTERM (the channel is "
+      "unpublished), 1 runtime error, 2 usage error.");
+  send->callback([options, &action] { action = [options] { return run_send(*options); }; });
+}
+
+}  // namespace geyser::cli
