@@ -212,6 +212,7 @@ struct Receiver::State {
         }
         return tl::unexpected(abandon(std::move(message).error()));
       }
+      const bool description = std::holds_alternative<ipc::StreamDescription>(*message);
       if (auto handled = handle(std::move(message).value()); !handled) {
         if (handled.error().code() == ErrorCode::Disconnected) {
           disconnect();
@@ -219,6 +220,9 @@ struct Receiver::State {
         }
         return tl::unexpected(abandon(std::move(handled).error()));
       }
+      // A new stream is news for the caller (connect waits for exactly that): return rather
+      // than wait on for a frame the sender may only present once we are connected.
+      if (description) return {};
     }
   }
 

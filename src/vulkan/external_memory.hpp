@@ -22,6 +22,9 @@ class ExternalMemoryService {
   /// `allocation_size` bytes, without reading from it (a driver that reads a pipe would
   /// block). Validation otherwise.
   [[nodiscard]] virtual Result<void> check_fd(int fd, VkDeviceSize allocation_size) const = 0;
+  /// A descriptor of `fd`'s memory for the driver to take: a new open file description
+  /// where the handle is a regular file (a memfd), a dup otherwise.
+  [[nodiscard]] virtual Result<UniqueFd> duplicate_for_import(const UniqueFd& fd) const = 0;
   /// Allocates memory for `image` (dedicated) from `fd`. Consumes `fd` either way: on
   /// success the driver owns it, on failure it is closed.
   [[nodiscard]] virtual Result<VkDeviceMemory> import_memory(const Device& device, UniqueFd fd,

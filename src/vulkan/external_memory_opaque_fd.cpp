@@ -1,6 +1,7 @@
 // VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT: Linux opaque file descriptors.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <string>
@@ -60,6 +61,21 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
                                              std::to_string(allocation_size));
     }
     return {};
+  }
+
+  Result<UniqueFd> duplicate_for_import(const UniqueFd& fd) const override {
+    // Lavapipe's opaque fds are memfds, and its import lseek()s to 0 and read()s a header.
+    // dup() and SCM_RIGHTS share one file offset between every holder, so importers in two
+    // processes at once could read each other's position (seen with 8 receivers joining
+    // together). Reopening the memfd through /proc gives this import its own offset. Device
+    // files (NVIDIA) must not be reopened: that would open the device anew.
+    struct stat st {};
+    if (fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+      const std::string path = "/proc/self/fd/" + std::to_string(fd.get());
+      UniqueFd reopened(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+      if (reopened) return reopened;
+    }
+    return fd.duplicate();
   }
 
   Result<VkDeviceMemory> import_memory(const Device& device, UniqueFd fd, VkImage image,

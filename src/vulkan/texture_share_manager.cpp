@@ -253,7 +253,7 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
   // Only now look at the fd: refuse what is not a memory handle, then import a duplicate
   // so that the handle keeps its own fd (Vulkan owns the fd only on success).
   GEYSER_TRY_VOID(service->check_fd(handle.fd.get(), info.allocation_size));
-  GEYSER_TRY(UniqueFd dup, handle.fd.duplicate());
+  GEYSER_TRY(UniqueFd dup, service->duplicate_for_import(handle.fd));
   GEYSER_TRY(texture->memory_,
              service->import_memory(*device_, std::move(dup), texture->image_, info.allocation_size,
                                     info.memory_type_index));

@@ -31,5 +31,7 @@ void register_list(CLI::App& app, Action& action);
 void register_send(CLI::App& app, Action& action);
 /// `geyser recv NAME [--frames N] [--verify] [--png FILE] [--timeout S] [--json]`.
 void register_recv(CLI::App& app, Action& action);
+/// `geyser bench [--quick] [--json FILE] [--device NAME]`.
+void register_bench(CLI::App& app, Action& action);
 
 }  // namespace geyser::cli

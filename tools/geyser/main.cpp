@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   register_list(app, action);
   register_send(app, action);
   register_recv(app, action);
+  register_bench(app, action);
 
   try {
     app.parse(argc, argv);
