@@ -1,0 +1,332 @@
+// Scenarios a and b: cross-process handoff latency beside a bare socket message, and the
+// copy path a user would otherwise write. One sender process and one receiver process,
+// forked before either touches Vulkan, each with its own Device.
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "control.hpp"
+#include "geyser/channel/receiver.hpp"
+#include "geyser/channel/sender.hpp"
+#include "geyser/ipc/socket.hpp"
+#include "geyser/ipc/wire.hpp"
+#include "geyser/test_pattern.hpp"
+#include "geyser/vulkan/texture_share_manager.hpp"
+#include "process.hpp"
+#include "scenarios.hpp"
+#include "worker.hpp"
+
+namespace geyser::bench {
+namespace {
+
+inline constexpr std::size_t kMaxResolutions = 8;
+inline constexpr std::size_t kMaxSamples = 4096;
+
+struct Samples {
+  std::uint32_t count = 0;
+  double values[kMaxSamples];
+  void push(double v) noexcept {
+    if (count < kMaxSamples) values[count++] = v;
+  }
+  std::vector<double> vector() const { return {values, values + count}; }
+};
+
+// What the two workers hand back to the parent.
+struct Shared {
+  char sender_error[1024];
+  char receiver_error[1024];
+  char device_name[256];
+  char driver[256];
+  char sync_mode[16];
+  std::uint64_t frames_skipped[kMaxResolutions];
+  Samples handoff[kMaxResolutions];    // receiver
+  Samples one_way[kMaxResolutions];    // receiver
+  Samples roundtrip[kMaxResolutions];  // sender
+  Samples copy[kMaxResolutions];       // receiver
+};
+
+std::uint32_t copy_sample_count(const HandoffPlan& plan, Resolution r) {
+  return std::uint64_t{r.width} * r.height >= 8'000'000 ? plan.copy_samples_4k : plan.copy_samples;
+}
+
+bool has_copy(const HandoffPlan& plan, Resolution r) {
+  return std::any_of(plan.copy_resolutions.begin(), plan.copy_resolutions.end(),
+                     [&](Resolution c) { return c.width == r.width && c.height == r.height; });
+}
+
+TextureDescriptor rgba8(Resolution r) {
+  return TextureDescriptor{.width = r.width, .height = r.height};
+}
+
+// A shared mapping of a memfd, unmapped on destruction.
+struct Mapping {
+  void* data = MAP_FAILED;
+  std::size_t size = 0;
+  Mapping() = default;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() {
+    if (data != MAP_FAILED) ::munmap(data, size);
+  }
+  Result<void> map(int fd, std::size_t bytes, int prot) {
+    size = bytes;
+    data = ::mmap(nullptr, bytes, prot, MAP_SHARED, fd, 0);
+    if (data == MAP_FAILED)
+      return fail(Error::from_errno(ErrorCode::Internal, "mmap(memfd)", errno));
+    return {};
+  }
+};
+
+// The copy path, producer side: readback -> memcpy into shared memory -> tell the consumer.
+Result<void> copy_sender(const vulkan::Device& device, const UniqueFd& ctl, Resolution res,
+                         std::uint32_t iterations, std::chrono::milliseconds timeout) {
+  const TextureDescriptor desc = rgba8(res);
+  const std::size_t bytes = tight_size_bytes(desc);
+  vulkan::VulkanTextureShareManager manager(device);
+  GEYSER_TRY(auto source, manager.create(desc));
+  std::vector<std::uint8_t> pixels(bytes);
+  fill_test_pattern(pixels, desc.width, desc.height, 4, 1);
+  GEYSER_TRY_VOID(vulkan::upload(*source, pixels));
+
+  UniqueFd memfd(::memfd_create("geyser-bench-copy", MFD_CLOEXEC));
+  if (!memfd.valid()) return fail(Error::from_errno(ErrorCode::Internal, "memfd_create", errno));
+  if (::ftruncate(memfd.get(), static_cast<off_t>(bytes)) != 0) {
+    return fail(Error::from_errno(ErrorCode::Internal, "ftruncate(memfd)", errno));
+  }
+  Mapping staging;
+  GEYSER_TRY_VOID(staging.map(memfd.get(), bytes, PROT_READ | PROT_WRITE));
+  const int fds[] = {memfd.get()};
+  GEYSER_TRY_VOID(send_ctl(ctl, Ctl::CopySetup, iterations, bytes, fds));
+  for (std::uint32_t i = 0; i < iterations; ++i) {
+    const std::uint64_t start = monotonic_ns();
+    GEYSER_TRY(auto texels, vulkan::readback(*source));
+    std::memcpy(staging.data, texels.data(), texels.size());
+    GEYSER_TRY_VOID(send_ctl(ctl, Ctl::CopyReady, i, start));
+    GEYSER_TRY_VOID(receive_ctl(ctl, Ctl::CopyDone, timeout));
+  }
+  return {};
+}
+
+// The copy path, consumer side: upload from shared memory into its own texture.
+Result<void> copy_receiver(const vulkan::Device& device, const UniqueFd& ctl, Resolution res,
+                           std::uint32_t warmup, Samples& out, std::chrono::milliseconds timeout) {
+  const TextureDescriptor desc = rgba8(res);
+  GEYSER_TRY(CtlMessage setup, receive_ctl(ctl, Ctl::CopySetup, timeout));
+  if (setup.fds.size() != 1 || setup.value != tight_size_bytes(desc)) {
+    return fail(ErrorCode::Protocol, "bench control: a CopySetup without its memfd");
+  }
+  Mapping staging;
+  GEYSER_TRY_VOID(staging.map(setup.fds[0].get(), setup.value, PROT_READ));
+  vulkan::VulkanTextureShareManager manager(device);
+  GEYSER_TRY(auto target, manager.create(desc));
+  const std::span<const std::uint8_t> texels(static_cast<const std::uint8_t*>(staging.data),
+                                             staging.size);
+  for (std::uint32_t i = 0; i < setup.arg; ++i) {
+    GEYSER_TRY(CtlMessage ready, receive_ctl(ctl, Ctl::CopyReady, timeout));
+    GEYSER_TRY_VOID(vulkan::upload(*target, texels));
+    const std::uint64_t end = monotonic_ns();
+    if (i >= warmup) out.push(micros(ready.value, end));
+    GEYSER_TRY_VOID(send_ctl(ctl, Ctl::CopyDone, i));
+  }
+  // The copy must have delivered the frame, or its timing means nothing.
+  GEYSER_TRY(auto check, vulkan::readback(*target));
+  if (auto mismatch = check_test_pattern(check, desc.width, desc.height, 4, 1)) {
+    return fail(ErrorCode::Internal, "the copied frame is wrong: " + mismatch->to_string());
+  }
+  return {};
+}
+
+Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const UniqueFd& ctl,
+                         Shared& shared) {
+  GEYSER_TRY(vulkan::Device device, make_device(env));
+  const DeviceReport report = describe_device(device);
+  set_text(shared.device_name, report.name);
+  set_text(shared.driver, report.driver);
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(env.timeout);
+
+  // One channel per resolution, all live at once, so that the samples of every resolution
+  // can be taken in turn and see the same machine load (the 4K/256 ratio is side by side).
+  std::vector<channel::Sender> senders;
+  for (std::size_t r = 0; r < plan.resolutions.size(); ++r) {
+    const TextureDescriptor desc = rgba8(plan.resolutions[r]);
+    channel::SenderOptions options;
+    options.runtime_dir = env.runtime_dir;
+    GEYSER_TRY(channel::Sender sender,
+               channel::Sender::publish(device, channel_name(env, "handoff", r), desc, options));
+    // Every slot holds a real frame; after that the producer presents without rendering.
+    std::vector<std::uint8_t> pixels(tight_size_bytes(desc));
+    fill_test_pattern(pixels, desc.width, desc.height, 4, 1);
+    for (std::uint32_t s = 0; s < options.slots; ++s) GEYSER_TRY_VOID(sender.write(pixels, 2s));
+    senders.push_back(std::move(sender));
+  }
+  for (std::size_t r = 0; r < senders.size(); ++r) {
+    channel::Sender& sender = senders[r];
+    GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Connect, static_cast<std::uint32_t>(r)));
+    const auto deadline = std::chrono::steady_clock::now() + env.timeout;
+    while (sender.stats().receivers == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return fail(ErrorCode::Timeout, "no receiver connected to " + sender.name());
+      }
+      GEYSER_TRY_VOID(sender.poll(5ms));
+    }
+    // Receiver::connect returns once a frame is pending (it waits for one after the stream
+    // description): present one, which the receiver acquires and releases, untimed.
+    GEYSER_TRY(channel::SenderFrame first, sender.acquire(2s));
+    GEYSER_TRY_VOID(sender.present(first));
+    GEYSER_TRY_VOID(receive_ctl(ctl, Ctl::Connected, timeout));
+    GEYSER_TRY_VOID(sender.poll(0ms));
+  }
+
+  std::vector<std::uint8_t> ping(frame_message_size());
+  for (std::uint32_t i = 0; i < plan.warmup + plan.samples; ++i) {
+    for (std::size_t r = 0; r < senders.size(); ++r) {
+      channel::Sender& sender = senders[r];
+      GEYSER_TRY(channel::SenderFrame frame, sender.acquire(2s));
+      GEYSER_TRY_VOID(sender.present(frame));
+      // One uncontended handoff per sample: the next frame goes out only once the receiver
+      // has released this one (its FrameReleased is queued before this control message).
+      GEYSER_TRY_VOID(receive_ctl(ctl, Ctl::Released, timeout));
+      GEYSER_TRY_VOID(sender.poll(0ms));
+
+      // The bare socket baseline, interleaved with the handoffs so that both see the same
+      // machine load: a message of the FramePresented size, stamped like one.
+      const std::uint64_t start = monotonic_ns();
+      std::memcpy(ping.data(), &start, sizeof start);
+      GEYSER_TRY_VOID(ipc::send_message(ctl, ping, {}, timeout));
+      GEYSER_TRY(ipc::ReceivedMessage pong,
+                 ipc::receive_message(ctl, ipc::kMaxMessageSize, 0, timeout));
+      const std::uint64_t end = monotonic_ns();
+      if (pong.bytes.size() != ping.size()) {
+        return fail(ErrorCode::Protocol, "bench control: a pong of the wrong size");
+      }
+      if (i >= plan.warmup) shared.roundtrip[r].push(micros(start, end));
+    }
+  }
+  for (const Resolution res : plan.resolutions) {
+    if (!has_copy(plan, res)) continue;
+    GEYSER_TRY_VOID(
+        copy_sender(device, ctl, res, plan.copy_warmup + copy_sample_count(plan, res), timeout));
+  }
+  // The receiver disconnects first, so that the senders' teardown is not timed by anyone.
+  for (;;) {
+    auto done = receive_ctl(ctl, Ctl::Done, 10ms);
+    if (done) break;
+    if (done.error().code() != ErrorCode::Timeout) return tl::unexpected(done.error());
+    for (channel::Sender& sender : senders) GEYSER_TRY_VOID(sender.poll(0ms));
+  }
+  return {};
+}
+
+Result<void> receiver_body(const Environment& env, const HandoffPlan& plan, const UniqueFd& ctl,
+                           Shared& shared) {
+  GEYSER_TRY(vulkan::Device device, make_device(env));
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(env.timeout);
+  std::vector<channel::Receiver> receivers;
+  for (std::size_t r = 0; r < plan.resolutions.size(); ++r) {
+    GEYSER_TRY(CtlMessage connect, receive_ctl(ctl, Ctl::Connect, timeout));
+    channel::ReceiverOptions options;
+    options.runtime_dir = env.runtime_dir;
+    GEYSER_TRY(channel::Receiver receiver,
+               channel::Receiver::connect(device, channel_name(env, "handoff", connect.arg),
+                                          timeout, options));
+    set_text(shared.sync_mode, to_string(receiver.stats().sync_mode));
+    GEYSER_TRY_VOID(receiver.acquire(timeout));  // the sender's connection frame
+    GEYSER_TRY_VOID(receiver.release());
+    GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Connected));
+    receivers.push_back(std::move(receiver));
+  }
+  for (std::uint32_t i = 0; i < plan.warmup + plan.samples; ++i) {
+    for (std::size_t r = 0; r < receivers.size(); ++r) {
+      channel::Receiver& receiver = receivers[r];
+      GEYSER_TRY(channel::ReceivedFrame frame, receiver.acquire(timeout));
+      // Frame N is ready to read here: imported, synchronized, in the shared layout.
+      const std::uint64_t ready = monotonic_ns();
+      if (i >= plan.warmup) shared.handoff[r].push(micros(frame.timestamp_ns, ready));
+      GEYSER_TRY_VOID(receiver.release());
+      GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Released));
+
+      GEYSER_TRY(ipc::ReceivedMessage ping,
+                 ipc::receive_message(ctl, ipc::kMaxMessageSize, 0, timeout));
+      const std::uint64_t arrived = monotonic_ns();
+      std::uint64_t sent = 0;
+      if (ping.bytes.size() < sizeof sent) {
+        return fail(ErrorCode::Protocol, "bench control: a ping too short");
+      }
+      std::memcpy(&sent, ping.bytes.data(), sizeof sent);
+      if (i >= plan.warmup) shared.one_way[r].push(micros(sent, arrived));
+      GEYSER_TRY_VOID(ipc::send_message(ctl, ping.bytes, {}, timeout));
+    }
+  }
+  for (std::size_t r = 0; r < receivers.size(); ++r) {
+    shared.frames_skipped[r] = receivers[r].stats().frames_skipped;
+  }
+  for (std::size_t r = 0; r < plan.resolutions.size(); ++r) {
+    if (!has_copy(plan, plan.resolutions[r])) continue;
+    GEYSER_TRY_VOID(
+        copy_receiver(device, ctl, plan.resolutions[r], plan.copy_warmup, shared.copy[r], timeout));
+  }
+  receivers.clear();
+  GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Done));
+  return {};
+}
+
+}  // namespace
+
+Result<HandoffResult> run_handoff(const Environment& env, const HandoffPlan& plan) {
+  if (plan.resolutions.size() > kMaxResolutions || plan.samples > kMaxSamples ||
+      plan.copy_samples > kMaxSamples || plan.copy_samples_4k > kMaxSamples) {
+    return fail(ErrorCode::Validation, "run_handoff: too many resolutions or samples");
+  }
+  GEYSER_TRY(auto shared, SharedBlock<Shared>::create());
+  GEYSER_TRY(auto sockets, ipc::socket_pair());
+  UniqueFd& sender_end = sockets.first;
+  UniqueFd& receiver_end = sockets.second;
+  std::vector<pid_t> pids;
+  auto sender = spawn([&] {
+    receiver_end.reset();
+    return run_worker(shared->sender_error, "handoff sender",
+                      [&] { return sender_body(env, plan, sender_end, *shared); });
+  });
+  if (sender) pids.push_back(*sender);
+  auto receiver = spawn([&] {
+    sender_end.reset();
+    return run_worker(shared->receiver_error, "handoff receiver",
+                      [&] { return receiver_body(env, plan, receiver_end, *shared); });
+  });
+  if (receiver) pids.push_back(*receiver);
+  // The parent keeps no end open, so a worker that dies ends the other's waits with EOF.
+  sender_end.reset();
+  receiver_end.reset();
+  auto waited = wait_all(pids, env.timeout);
+  if (!sender) return tl::unexpected(sender.error());
+  if (!receiver) return tl::unexpected(receiver.error());
+  if (!waited) {
+    std::string why = waited.error().message();
+    for (const char* text : {shared->sender_error, shared->receiver_error}) {
+      if (text[0] != '\0') why += std::string(" ") + text;
+    }
+    return fail(ErrorCode::Internal, why);
+  }
+
+  HandoffResult result;
+  result.device = {shared->device_name, shared->driver, shared->sync_mode};
+  result.message_bytes = frame_message_size();
+  for (std::size_t r = 0; r < plan.resolutions.size(); ++r) {
+    const Resolution res = plan.resolutions[r];
+    result.rows.push_back(HandoffRow{
+        res, summarize(shared->handoff[r].vector()), summarize(shared->one_way[r].vector()),
+        summarize(shared->roundtrip[r].vector()), shared->frames_skipped[r]});
+    if (has_copy(plan, res)) {
+      result.copies.push_back(
+          CopyRow{res, tight_size_bytes(rgba8(res)), summarize(shared->copy[r].vector())});
+    }
+  }
+  return result;
+}
+
+}  // namespace geyser::bench

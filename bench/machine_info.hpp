@@ -1,0 +1,38 @@
+// Facts about the machine and the current process for the benchmark report.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace geyser::bench {
+
+/// The machine a run happened on.
+struct MachineInfo {
+  std::string hostname;
+  std::string cpu_model;  ///< "model name" of /proc/cpuinfo
+  unsigned cores = 0;     ///< online logical CPUs
+  std::string kernel;     ///< uname -r
+};
+[[nodiscard]] MachineInfo machine_info();
+
+/// Now, as ISO 8601 UTC: "2024-05-01T12:00:00Z".
+[[nodiscard]] std::string utc_now();
+
+/// This process's memory as the kernel counts it, in bytes: /proc/self/status (VmRSS and
+/// its split into anonymous, file-backed and shared-memory pages) and
+/// /proc/self/smaps_rollup (proportional set sizes: a page shared by n processes counts
+/// 1/n in each). Fields the kernel does not report stay 0.
+struct MemorySnapshot {
+  std::int64_t rss = 0;
+  std::int64_t rss_anon = 0;
+  std::int64_t rss_file = 0;
+  std::int64_t rss_shmem = 0;
+  std::int64_t pss = 0;
+  std::int64_t pss_shmem = 0;
+};
+[[nodiscard]] MemorySnapshot memory_snapshot();
+
+/// User + system CPU time of this process (all threads) so far, in seconds.
+[[nodiscard]] double process_cpu_seconds();
+
+}  // namespace geyser::bench

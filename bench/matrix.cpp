@@ -1,0 +1,400 @@
+// run_bench: runs the scenarios in order, prints them and writes the JSON report.
+#include "matrix.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "json_writer.hpp"
+#include "machine_info.hpp"
+#include "scenarios.hpp"
+#include "stats.hpp"
+
+namespace geyser::bench {
+namespace {
+
+constexpr Resolution k256{256, 256};
+constexpr Resolution k720p{1280, 720};
+constexpr Resolution k1080p{1920, 1080};
+constexpr Resolution k4k{3840, 2160};
+
+bool same(Resolution a, Resolution b) {
+  return a.width == b.width && a.height == b.height;
+}
+
+// Everything measured, for the JSON report and the summary.
+struct Report {
+  MachineInfo machine;
+  std::string date;
+  double elapsed_s = 0.0;
+  std::optional<HandoffResult> handoff;
+  std::vector<ThroughputRow> throughput;
+  std::vector<MemoryRow> memory;
+  std::vector<std::string> errors;
+
+  const HandoffRow* handoff_row(Resolution r) const {
+    if (!handoff) return nullptr;
+    for (const auto& row : handoff->rows) {
+      if (same(row.resolution, r)) return &row;
+    }
+    return nullptr;
+  }
+  const CopyRow* copy_row(Resolution r) const {
+    if (!handoff) return nullptr;
+    for (const auto& row : handoff->copies) {
+      if (same(row.resolution, r)) return &row;
+    }
+    return nullptr;
+  }
+  // Copy time over zero-copy handoff time at one resolution, both p50, same run.
+  double copy_vs_zero_copy(Resolution r) const {
+    const HandoffRow* h = handoff_row(r);
+    const CopyRow* c = copy_row(r);
+    return h && c ? ratio(c->copy_us.p50, h->handoff_us.p50) : 0.0;
+  }
+  const ThroughputRow* throughput_row(Resolution r, std::uint32_t receivers) const {
+    for (const auto& row : throughput) {
+      if (same(row.resolution, r) && row.receivers == receivers) return &row;
+    }
+    return nullptr;
+  }
+  const MemoryRow* memory_row(Resolution r) const {
+    for (const auto& row : memory) {
+      if (same(row.resolution, r)) return &row;
+    }
+    return nullptr;
+  }
+};
+
+std::int64_t delta(std::int64_t after, std::int64_t before) {
+  return after - before;
+}
+
+void write_summary(JsonWriter& json, std::string_view key, const Summary& s) {
+  json.begin_object(key);
+  json.integer("count", s.count);
+  json.number("min", s.min);
+  json.number("p50", s.p50);
+  json.number("p90", s.p90);
+  json.number("p99", s.p99);
+  json.number("max", s.max);
+  json.number("mean", s.mean);
+  json.end_object();
+}
+
+void write_snapshot(JsonWriter& json, std::string_view key, const MemorySnapshot& m) {
+  json.begin_object(key);
+  json.signed_integer("rss", m.rss);
+  json.signed_integer("rss_anon", m.rss_anon);
+  json.signed_integer("rss_file", m.rss_file);
+  json.signed_integer("rss_shmem", m.rss_shmem);
+  json.signed_integer("pss", m.pss);
+  json.signed_integer("pss_shmem", m.pss_shmem);
+  json.end_object();
+}
+
+void write_json(std::ostream& out, const BenchOptions& options, const Report& report) {
+  JsonWriter json(out);
+  json.begin_object();
+  json.string("schema", "geyser-bench/1");
+  json.string("date", report.date);
+  json.boolean("quick", options.quick);
+  json.string("command", options.command_line);
+  json.number("elapsed_s", report.elapsed_s);
+  json.begin_object("machine");
+  json.string("hostname", report.machine.hostname);
+  json.string("cpu_model", report.machine.cpu_model);
+  json.integer("cores", report.machine.cores);
+  json.string("kernel", report.machine.kernel);
+  json.end_object();
+  json.begin_object("device");
+  if (report.handoff) {
+    json.string("name", report.handoff->device.name);
+    json.string("driver", report.handoff->device.driver);
+    json.string("sync_mode", report.handoff->device.sync_mode);
+  }
+  json.end_object();
+
+  // Headline figures: 1920x1080, p50 unless said otherwise, ratios of the same run.
+  json.string("headline_resolution", k1080p.label());
+  if (const HandoffRow* h = report.handoff_row(k1080p)) {
+    json.number("handoff_p50_us", h->handoff_us.p50);
+    json.number("handoff_p99_us", h->handoff_us.p99);
+    json.number("socket_one_way_p50_us", h->socket_one_way_us.p50);
+    json.number("socket_roundtrip_p50_us", h->socket_roundtrip_us.p50);
+    json.number("handoff_vs_socket", ratio(h->handoff_us.p50, h->socket_one_way_us.p50));
+    json.number("handoff_vs_socket_roundtrip",
+                ratio(h->handoff_us.p50, h->socket_roundtrip_us.p50));
+  }
+  if (const HandoffRow* small = report.handoff_row(k256), *large = report.handoff_row(k4k);
+      small && large) {
+    json.number("handoff_4k_vs_256", ratio(large->handoff_us.p50, small->handoff_us.p50));
+  }
+  if (report.copy_row(k1080p))
+    json.number("copy_vs_zero_copy_1080p", report.copy_vs_zero_copy(k1080p));
+  if (report.copy_row(k4k)) json.number("copy_vs_zero_copy_4k", report.copy_vs_zero_copy(k4k));
+  for (std::uint32_t n : {1u, 8u}) {
+    if (const ThroughputRow* t = report.throughput_row(k1080p, n)) {
+      const std::string suffix = n == 1 ? "_1_receiver" : "_" + std::to_string(n) + "_receivers";
+      json.number("throughput_fps" + suffix, t->receiver_fps_mean);
+      json.number("sender_presents_per_s" + suffix, t->sender_fps);
+      json.number("sender_cpu_us_per_frame_per_receiver" + suffix,
+                  t->sender_cpu_us_per_frame_per_receiver);
+    }
+  }
+  if (const MemoryRow* m = report.memory_row(k1080p)) {
+    json.integer("ring_device_bytes_1080p", m->ring_device_bytes);
+    json.signed_integer("receiver_import_rss_delta_bytes_1080p",
+                        delta(m->receiver_connected.rss, m->receiver_before.rss));
+  }
+
+  json.begin_array("handoff");
+  if (report.handoff) {
+    for (const HandoffRow& row : report.handoff->rows) {
+      json.begin_object();
+      json.string("resolution", row.resolution.label());
+      json.integer("message_bytes", report.handoff->message_bytes);
+      write_summary(json, "handoff_us", row.handoff_us);
+      write_summary(json, "socket_one_way_us", row.socket_one_way_us);
+      write_summary(json, "socket_roundtrip_us", row.socket_roundtrip_us);
+      json.number("handoff_vs_socket", ratio(row.handoff_us.p50, row.socket_one_way_us.p50));
+      json.integer("frames_skipped", row.frames_skipped);
+      json.end_object();
+    }
+  }
+  json.end_array();
+  json.begin_array("copy");
+  if (report.handoff) {
+    for (const CopyRow& row : report.handoff->copies) {
+      json.begin_object();
+      json.string("resolution", row.resolution.label());
+      json.integer("frame_bytes", row.frame_bytes);
+      write_summary(json, "copy_us", row.copy_us);
+      json.number("zero_copy_p50_us", report.handoff_row(row.resolution)->handoff_us.p50);
+      json.number("copy_vs_zero_copy", report.copy_vs_zero_copy(row.resolution));
+      json.end_object();
+    }
+  }
+  json.end_array();
+  json.begin_array("throughput");
+  for (const ThroughputRow& row : report.throughput) {
+    json.begin_object();
+    json.string("resolution", row.resolution.label());
+    json.integer("receivers", row.receivers);
+    json.number("seconds", row.seconds);
+    json.integer("frames", row.frames);
+    json.number("sender_fps", row.sender_fps);
+    json.number("receiver_fps_mean", row.receiver_fps_mean);
+    json.number("receiver_fps_min", row.receiver_fps_min);
+    json.number("sender_cpu_us_per_frame", row.sender_cpu_us_per_frame);
+    json.number("sender_cpu_us_per_frame_per_receiver", row.sender_cpu_us_per_frame_per_receiver);
+    json.number("sender_cpu_us_per_delivered_frame", row.sender_cpu_us_per_delivered_frame);
+    json.end_object();
+  }
+  json.end_array();
+  json.begin_array("memory");
+  for (const MemoryRow& row : report.memory) {
+    json.begin_object();
+    json.string("resolution", row.resolution.label());
+    json.integer("slots", row.slots);
+    json.integer("frame_bytes", row.frame_bytes);
+    json.integer("ring_device_bytes", row.ring_device_bytes);
+    json.signed_integer("sender_publish_rss_delta_bytes",
+                        delta(row.sender_published.rss, row.sender_before.rss));
+    json.signed_integer("sender_written_rss_delta_bytes",
+                        delta(row.sender_written.rss, row.sender_before.rss));
+    json.signed_integer("sender_written_shmem_delta_bytes",
+                        delta(row.sender_written.rss_shmem, row.sender_before.rss_shmem));
+    json.signed_integer("receiver_import_rss_delta_bytes",
+                        delta(row.receiver_connected.rss, row.receiver_before.rss));
+    json.signed_integer("receiver_import_anon_delta_bytes",
+                        delta(row.receiver_connected.rss_anon, row.receiver_before.rss_anon));
+    json.signed_integer("receiver_read_rss_delta_bytes",
+                        delta(row.receiver_read.rss, row.receiver_before.rss));
+    json.signed_integer("receiver_read_anon_delta_bytes",
+                        delta(row.receiver_read.rss_anon, row.receiver_before.rss_anon));
+    json.signed_integer("receiver_read_shmem_delta_bytes",
+                        delta(row.receiver_read.rss_shmem, row.receiver_before.rss_shmem));
+    json.signed_integer("receiver_read_pss_shmem_delta_bytes",
+                        delta(row.receiver_read.pss_shmem, row.receiver_before.pss_shmem));
+    write_snapshot(json, "sender_before", row.sender_before);
+    write_snapshot(json, "sender_published", row.sender_published);
+    write_snapshot(json, "sender_written", row.sender_written);
+    write_snapshot(json, "receiver_before", row.receiver_before);
+    write_snapshot(json, "receiver_connected", row.receiver_connected);
+    write_snapshot(json, "receiver_read", row.receiver_read);
+    json.end_object();
+  }
+  json.end_array();
+  json.begin_array("errors");
+  for (const std::string& e : report.errors) json.string({}, e);
+  json.end_array();
+  json.end_object();
+}
+
+std::string fmt(const char* format, auto... args) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, format, args...);
+  return buf;
+}
+
+double mib(double bytes) {
+  return bytes / (1024.0 * 1024.0);
+}
+
+double mib_delta(std::int64_t after, std::int64_t before) {
+  return mib(static_cast<double>(after - before));
+}
+
+void print_handoff(std::ostream& out, const HandoffResult& h) {
+  out << fmt("  %-10s %10s %10s %12s %12s %8s\n", "size", "handoff50", "handoff99", "socket1way50",
+             "socketRTT50", "h/sock");
+  for (const HandoffRow& row : h.rows) {
+    out << fmt("  %-10s %8.1fus %8.1fus %10.1fus %10.1fus %7.2fx\n", row.resolution.label().c_str(),
+               row.handoff_us.p50, row.handoff_us.p99, row.socket_one_way_us.p50,
+               row.socket_roundtrip_us.p50, ratio(row.handoff_us.p50, row.socket_one_way_us.p50));
+  }
+}
+
+}  // namespace
+
+int run_bench(const BenchOptions& options, std::ostream& out) {
+  const auto started = std::chrono::steady_clock::now();
+  Report report;
+  report.machine = machine_info();
+  report.date = utc_now();
+
+  // A private runtime directory: the benchmark's channels never show up in `geyser list`
+  // and never collide with the user's.
+  std::string dir_template =
+      (std::filesystem::temp_directory_path() / "geyser-bench-XXXXXX").string();
+  if (::mkdtemp(dir_template.data()) == nullptr) {
+    out << "geyser bench: cannot create a runtime directory under "
+        << std::filesystem::temp_directory_path() << "\n";
+    return 1;
+  }
+  Environment env;
+  env.runtime_dir = dir_template;
+  env.channel_prefix = "bench" + std::to_string(::getpid());
+  env.device_name_contains = options.device_name_contains;
+  env.timeout = options.quick ? std::chrono::seconds(60) : std::chrono::seconds(300);
+
+  HandoffPlan handoff;
+  handoff.resolutions = {k256, k720p, k1080p, k4k};
+  handoff.copy_resolutions = {k1080p, k4k};
+  if (options.quick) {
+    handoff.warmup = 50;
+    handoff.samples = 1000;
+    handoff.copy_warmup = 2;
+    handoff.copy_samples = 30;
+    handoff.copy_samples_4k = 12;
+  } else {
+    handoff.warmup = 200;
+    handoff.samples = 4000;
+    handoff.copy_warmup = 5;
+    handoff.copy_samples = 200;
+    handoff.copy_samples_4k = 60;
+  }
+  if (options.handoff_samples != 0) handoff.samples = options.handoff_samples;
+
+  out << "geyser bench (" << (options.quick ? "quick" : "full") << "): " << report.machine.cpu_model
+      << ", " << report.machine.cores << " cores\n";
+  out << "[a+b] handoff latency vs a bare socket, and the copy path (" << handoff.samples
+      << " samples per size)\n"
+      << std::flush;
+  if (auto result = run_handoff(env, handoff)) {
+    report.handoff = std::move(*result);
+    out << "  device: " << report.handoff->device.name << " (" << report.handoff->device.driver
+        << "), sync " << report.handoff->device.sync_mode << "\n";
+    print_handoff(out, *report.handoff);
+    for (const CopyRow& row : report.handoff->copies) {
+      out << fmt("  copy %-10s p50 %9.1fus  = %6.1fx the zero-copy handoff\n",
+                 row.resolution.label().c_str(), row.copy_us.p50,
+                 report.copy_vs_zero_copy(row.resolution));
+    }
+  } else {
+    report.errors.push_back("handoff: " + result.error().to_string());
+    out << "  FAILED: " << report.errors.back() << "\n";
+  }
+
+  std::vector<ThroughputPlan> throughput;
+  for (Resolution r :
+       options.quick ? std::vector<Resolution>{k1080p} : std::vector<Resolution>{k1080p, k4k}) {
+    for (std::uint32_t n : {1u, 8u}) throughput.push_back({r, n, options.quick ? 1.5 : 5.0});
+  }
+  out << "[c] throughput, trivial producer\n" << std::flush;
+  for (const ThroughputPlan& plan : throughput) {
+    if (auto row = run_throughput(env, plan)) {
+      out << fmt(
+          "  %-10s %u receiver(s): %8.0f fps received (mean per receiver), %8.0f "
+          "presents/s; sender CPU %5.1fus/frame/receiver, %5.1fus/delivered frame\n",
+          plan.resolution.label().c_str(), plan.receivers, row->receiver_fps_mean, row->sender_fps,
+          row->sender_cpu_us_per_frame_per_receiver, row->sender_cpu_us_per_delivered_frame);
+      report.throughput.push_back(*row);
+    } else {
+      report.errors.push_back("throughput " + plan.resolution.label() + " x" +
+                              std::to_string(plan.receivers) + ": " + row.error().to_string());
+      out << "  FAILED: " << report.errors.back() << "\n";
+    }
+    out << std::flush;
+  }
+
+  out << "[d] memory per channel and per receiver\n" << std::flush;
+  for (Resolution r :
+       options.quick ? std::vector<Resolution>{k1080p} : std::vector<Resolution>{k1080p, k4k}) {
+    if (auto row = run_memory(env, r)) {
+      out << fmt(
+          "  %-10s ring %.1f MiB (%u slots); sender RSS +%.1f MiB after writing; "
+          "receiver RSS +%.1f MiB after import, +%.1f MiB after reading "
+          "(shared pages +%.1f MiB, private +%.1f MiB)\n",
+          r.label().c_str(), mib(static_cast<double>(row->ring_device_bytes)), row->slots,
+          mib_delta(row->sender_written.rss, row->sender_before.rss),
+          mib_delta(row->receiver_connected.rss, row->receiver_before.rss),
+          mib_delta(row->receiver_read.rss, row->receiver_before.rss),
+          mib_delta(row->receiver_read.rss_shmem, row->receiver_before.rss_shmem),
+          mib_delta(row->receiver_read.rss_anon, row->receiver_before.rss_anon));
+      report.memory.push_back(*row);
+    } else {
+      report.errors.push_back("memory " + r.label() + ": " + row.error().to_string());
+      out << "  FAILED: " << report.errors.back() << "\n";
+    }
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(env.runtime_dir, ignored);
+
+  report.elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (const HandoffRow* h = report.handoff_row(k1080p)) {
+    out << fmt(
+        "summary (1920x1080): handoff p50 %.1fus = %.2fx a bare socket message; "
+        "copying costs %.1fx (1080p) and %.1fx (4K) the handoff\n",
+        h->handoff_us.p50, ratio(h->handoff_us.p50, h->socket_one_way_us.p50),
+        report.copy_vs_zero_copy(k1080p), report.copy_vs_zero_copy(k4k));
+  }
+  out << fmt("done in %.1f s", report.elapsed_s);
+  if (!options.json_path.empty()) {
+    std::ofstream file(options.json_path);
+    write_json(file, options, report);
+    file.close();
+    if (!file) {
+      out << "\ngeyser bench: cannot write " << options.json_path << "\n";
+      return 1;
+    }
+    out << ", report in " << options.json_path;
+  }
+  out << "\n";
+  if (!report.errors.empty()) {
+    out << report.errors.size() << " scenario(s) failed\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace geyser::bench

@@ -1,0 +1,119 @@
+// The scenarios of the benchmark matrix. Each forks its own worker processes (the caller
+// must not have initialised Vulkan), each worker creates its own headless Device, and each
+// returns what it measured or the first error of any worker.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "geyser/error.hpp"
+#include "machine_info.hpp"
+#include "stats.hpp"
+
+namespace geyser::bench {
+
+struct Resolution {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  [[nodiscard]] std::string label() const {
+    return std::to_string(width) + "x" + std::to_string(height);
+  }
+};
+
+/// Where and how every scenario runs.
+struct Environment {
+  std::filesystem::path runtime_dir;  ///< a private directory for the channels' sockets
+  std::string channel_prefix;         ///< unique per run
+  std::string device_name_contains;   ///< HeadlessOptions::device_name_contains
+  std::chrono::seconds timeout{120};  ///< per scenario, for its workers
+};
+
+/// The device the workers ran on, as they saw it.
+struct DeviceReport {
+  std::string name;
+  std::string driver;
+  std::string sync_mode;
+};
+
+// --- a + b: handoff latency, the socket baseline and the copy path, in one pair of processes.
+
+struct HandoffPlan {
+  std::vector<Resolution> resolutions;
+  std::vector<Resolution> copy_resolutions;  ///< a subset of `resolutions`
+  std::uint32_t warmup = 20;
+  std::uint32_t samples = 300;
+  std::uint32_t copy_warmup = 2;
+  std::uint32_t copy_samples = 15;
+  std::uint32_t copy_samples_4k = 8;  ///< for resolutions of 8 Mpixels and more
+};
+
+struct HandoffRow {
+  Resolution resolution;
+  Summary handoff_us;           ///< present (sender's stamp) -> Receiver::acquire returned
+  Summary socket_one_way_us;    ///< the same stamp-to-arrival, for a bare socket message
+  Summary socket_roundtrip_us;  ///< ping-pong of that message
+  std::uint64_t frames_skipped = 0;
+};
+
+struct CopyRow {
+  Resolution resolution;
+  std::uint64_t frame_bytes = 0;
+  Summary copy_us;  ///< readback start -> upload end in the other process
+};
+
+struct HandoffResult {
+  DeviceReport device;
+  std::size_t message_bytes = 0;
+  std::vector<HandoffRow> rows;
+  std::vector<CopyRow> copies;
+};
+
+[[nodiscard]] Result<HandoffResult> run_handoff(const Environment& env, const HandoffPlan& plan);
+
+// --- c: throughput through one channel.
+
+inline constexpr std::uint32_t kMaxReceivers = 16;
+
+struct ThroughputPlan {
+  Resolution resolution;
+  std::uint32_t receivers = 1;
+  double seconds = 1.0;
+};
+
+struct ThroughputRow {
+  Resolution resolution;
+  std::uint32_t receivers = 0;
+  double seconds = 0.0;
+  std::uint64_t frames = 0;        ///< presented by the sender while measuring
+  double sender_fps = 0.0;         ///< presents per second
+  double receiver_fps_mean = 0.0;  ///< frames acquired per second, mean over receivers
+  double receiver_fps_min = 0.0;
+  double sender_cpu_us_per_frame = 0.0;               ///< per presented frame
+  double sender_cpu_us_per_frame_per_receiver = 0.0;  ///< the same over `receivers`
+  double sender_cpu_us_per_delivered_frame = 0.0;     ///< over frames receivers acquired
+};
+
+[[nodiscard]] Result<ThroughputRow> run_throughput(const Environment& env,
+                                                   const ThroughputPlan& plan);
+
+// --- d: memory per channel and per receiver.
+
+struct MemoryRow {
+  Resolution resolution;
+  std::uint32_t slots = 0;
+  std::uint64_t frame_bytes = 0;        ///< tightly packed texels of one frame
+  std::uint64_t ring_device_bytes = 0;  ///< sum of the ring's allocation sizes
+  MemorySnapshot sender_before;         ///< device created, nothing published
+  MemorySnapshot sender_published;      ///< Sender::publish returned
+  MemorySnapshot sender_written;        ///< every slot written once
+  MemorySnapshot receiver_before;       ///< device created, not connected
+  MemorySnapshot receiver_connected;    ///< Receiver::connect returned: every slot imported
+  MemorySnapshot receiver_read;         ///< every slot acquired and read back once
+};
+
+[[nodiscard]] Result<MemoryRow> run_memory(const Environment& env, Resolution resolution);
+
+}  // namespace geyser::bench

@@ -1,0 +1,207 @@
+// Scenario c: frames per second through one channel with a trivial producer (it presents
+// the same content again, no rendering) and N receivers that only acquire and release.
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "geyser/channel/receiver.hpp"
+#include "geyser/channel/sender.hpp"
+#include "geyser/test_pattern.hpp"
+#include "process.hpp"
+#include "scenarios.hpp"
+#include "worker.hpp"
+
+namespace geyser::bench {
+namespace {
+
+struct Shared {
+  std::atomic<std::uint32_t> published{0};
+  std::atomic<std::uint32_t> ready{0};  // receivers that got their first frame
+  std::atomic<std::uint32_t> go{0};
+  std::atomic<std::uint32_t> stop{0};
+  std::atomic<std::uint32_t> finished{0};
+  char errors[kMaxReceivers + 1][512];
+  std::uint64_t acquired[kMaxReceivers];  // frames acquired while measuring
+  double receiver_seconds[kMaxReceivers];
+  std::uint64_t frames = 0;
+  double seconds = 0.0;
+  double cpu_seconds = 0.0;
+};
+
+using Clock = std::chrono::steady_clock;
+
+Result<void> wait_for(const std::atomic<std::uint32_t>& flag, std::uint32_t value,
+                      Clock::time_point deadline, const char* what) {
+  while (flag.load(std::memory_order_acquire) < value) {
+    if (Clock::now() > deadline)
+      return fail(ErrorCode::Timeout, std::string("waiting for ") + what);
+    std::this_thread::sleep_for(1ms);
+  }
+  return {};
+}
+
+// A present when a slot is free; a Timeout (every slot held) is no error here.
+Result<bool> present_one(channel::Sender& sender, std::chrono::milliseconds wait) {
+  auto frame = sender.acquire(wait);
+  if (!frame) {
+    if (frame.error().code() == ErrorCode::Timeout) return false;
+    return tl::unexpected(frame.error());
+  }
+  GEYSER_TRY_VOID(sender.present(*frame));
+  return true;
+}
+
+Result<void> sender_body(const Environment& env, const ThroughputPlan& plan, Shared& shared) {
+  GEYSER_TRY(vulkan::Device device, make_device(env));
+  const TextureDescriptor desc{.width = plan.resolution.width, .height = plan.resolution.height};
+  channel::SenderOptions options;
+  options.runtime_dir = env.runtime_dir;
+  GEYSER_TRY(channel::Sender sender,
+             channel::Sender::publish(device, channel_name(env, "throughput", plan.receivers), desc,
+                                      options));
+  std::vector<std::uint8_t> pixels(tight_size_bytes(desc));
+  fill_test_pattern(pixels, desc.width, desc.height, 4, 1);
+  for (std::uint32_t s = 0; s < options.slots; ++s) GEYSER_TRY_VOID(sender.write(pixels, 2s));
+  shared.published.store(1, std::memory_order_release);
+
+  const auto deadline = Clock::now() + env.timeout;
+  while (shared.ready.load(std::memory_order_acquire) < plan.receivers) {
+    if (Clock::now() > deadline) return fail(ErrorCode::Timeout, "waiting for the receivers");
+    GEYSER_TRY_VOID(present_one(sender, 1ms));
+    GEYSER_TRY_VOID(sender.poll(1ms));
+  }
+
+  const double cpu_start = process_cpu_seconds();
+  const std::uint64_t frames_start = sender.stats().frames;
+  const std::uint64_t start = monotonic_ns();
+  shared.go.store(1, std::memory_order_release);
+  const auto end_at = Clock::now() + std::chrono::duration<double>(plan.seconds);
+  while (Clock::now() < end_at) {
+    GEYSER_TRY_VOID(present_one(sender, 5ms));
+    GEYSER_TRY_VOID(sender.poll(0ms));
+  }
+  const std::uint64_t end = monotonic_ns();
+  shared.frames = sender.stats().frames - frames_start;
+  shared.cpu_seconds = process_cpu_seconds() - cpu_start;
+  shared.seconds = static_cast<double>(end - start) / 1e9;
+  shared.stop.store(1, std::memory_order_release);
+  // Keep reading releases until every receiver is gone.
+  while (shared.finished.load(std::memory_order_acquire) < plan.receivers) {
+    if (Clock::now() > deadline) return fail(ErrorCode::Timeout, "waiting for receivers to end");
+    GEYSER_TRY_VOID(sender.poll(2ms));
+  }
+  return {};
+}
+
+Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, Shared& shared,
+                           std::uint32_t index) {
+  // Counted as finished on every path, so that the sender never waits for a dead receiver.
+  struct Finish {
+    Shared& s;
+    ~Finish() { s.finished.fetch_add(1, std::memory_order_acq_rel); }
+  } finish{shared};
+  GEYSER_TRY(vulkan::Device device, make_device(env));
+  const auto deadline = Clock::now() + env.timeout;
+  GEYSER_TRY_VOID(wait_for(shared.published, 1, deadline, "the sender to publish"));
+  // One import at a time. Mesa's lavapipe imports an opaque fd with lseek(fd, 0) + read()
+  // of its header (os_import_memory_fd), and every receiver's fd of a slot shares one open
+  // file description (and so one file offset) with the sender's: receivers importing at
+  // once can read each other's offset and fail with VK_ERROR_INVALID_EXTERNAL_HANDLE.
+  GEYSER_TRY_VOID(wait_for(shared.ready, index, deadline, "the previous receivers to import"));
+  channel::ReceiverOptions options;
+  options.runtime_dir = env.runtime_dir;
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(env.timeout);
+  GEYSER_TRY(channel::Receiver receiver,
+             channel::Receiver::connect(device, channel_name(env, "throughput", plan.receivers),
+                                        timeout, options));
+  GEYSER_TRY_VOID(receiver.acquire(timeout));
+  GEYSER_TRY_VOID(receiver.release());
+  shared.ready.fetch_add(1, std::memory_order_acq_rel);
+
+  std::uint64_t count = 0;
+  std::uint64_t start = 0;
+  while (shared.stop.load(std::memory_order_acquire) == 0) {
+    auto frame = receiver.acquire(20ms);
+    if (!frame) {
+      if (frame.error().code() == ErrorCode::Timeout) continue;
+      return tl::unexpected(frame.error());
+    }
+    if (start == 0 && shared.go.load(std::memory_order_acquire) != 0) start = monotonic_ns();
+    if (start != 0) ++count;
+    GEYSER_TRY_VOID(receiver.release());
+  }
+  const std::uint64_t end = monotonic_ns();
+  shared.acquired[index] = count;
+  shared.receiver_seconds[index] = start != 0 ? static_cast<double>(end - start) / 1e9 : 0.0;
+  return {};
+}
+
+}  // namespace
+
+Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPlan& plan) {
+  if (plan.receivers == 0 || plan.receivers > kMaxReceivers) {
+    return fail(ErrorCode::Validation, "run_throughput: 1.." + std::to_string(kMaxReceivers) +
+                                           " receivers, not " + std::to_string(plan.receivers));
+  }
+  GEYSER_TRY(auto shared, SharedBlock<Shared>::create());
+  std::vector<pid_t> pids;
+  std::optional<Error> spawn_error;
+  auto sender = spawn([&] {
+    return run_worker(shared->errors[0], "throughput sender",
+                      [&] { return sender_body(env, plan, *shared); });
+  });
+  if (sender) {
+    pids.push_back(*sender);
+  } else {
+    spawn_error = sender.error();
+  }
+  for (std::uint32_t i = 0; i < plan.receivers && !spawn_error; ++i) {
+    auto receiver = spawn([&] {
+      return run_worker(shared->errors[i + 1], "throughput receiver",
+                        [&] { return receiver_body(env, plan, *shared, i); });
+    });
+    if (receiver) {
+      pids.push_back(*receiver);
+    } else {
+      spawn_error = receiver.error();
+      shared->stop.store(1);
+      shared->finished.fetch_add(plan.receivers - i);
+    }
+  }
+  auto waited = wait_all(pids, env.timeout);
+  if (spawn_error) return tl::unexpected(*spawn_error);
+  if (!waited) {
+    std::string why = waited.error().message();
+    for (const auto& text : shared->errors) {
+      if (text[0] != '\0') why += std::string(" ") + text;
+    }
+    return fail(ErrorCode::Internal, why);
+  }
+
+  ThroughputRow row;
+  row.resolution = plan.resolution;
+  row.receivers = plan.receivers;
+  row.seconds = shared->seconds;
+  row.frames = shared->frames;
+  row.sender_fps = ratio(static_cast<double>(shared->frames), shared->seconds);
+  double sum = 0.0;
+  double least = 0.0;
+  std::uint64_t delivered = 0;
+  for (std::uint32_t i = 0; i < plan.receivers; ++i) {
+    const double fps = ratio(static_cast<double>(shared->acquired[i]), shared->receiver_seconds[i]);
+    sum += fps;
+    delivered += shared->acquired[i];
+    least = i == 0 ? fps : std::min(least, fps);
+  }
+  row.receiver_fps_mean = sum / plan.receivers;
+  row.receiver_fps_min = least;
+  row.sender_cpu_us_per_frame = ratio(shared->cpu_seconds * 1e6, static_cast<double>(row.frames));
+  row.sender_cpu_us_per_frame_per_receiver = row.sender_cpu_us_per_frame / plan.receivers;
+  row.sender_cpu_us_per_delivered_frame =
+      ratio(shared->cpu_seconds * 1e6, static_cast<double>(delivered));
+  return row;
+}
+
+}  // namespace geyser::bench

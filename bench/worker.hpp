@@ -1,0 +1,32 @@
+// What every worker process of the matrix does the same way.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "geyser/error.hpp"
+#include "geyser/vulkan/device.hpp"
+#include "scenarios.hpp"
+
+namespace geyser::bench {
+
+/// The worker's own headless device, validation off (it would dominate every timing).
+[[nodiscard]] Result<vulkan::Device> make_device(const Environment& env);
+
+/// Name and driver of `device` (the driver from VkPhysicalDeviceDriverProperties).
+[[nodiscard]] DeviceReport describe_device(const vulkan::Device& device);
+
+/// The channel name of scenario `what`, instance `index`, unique to this run.
+[[nodiscard]] std::string channel_name(const Environment& env, const std::string& what,
+                                       std::size_t index);
+
+/// Runs a worker body: its error goes into `error_text` (shared with the parent) and to
+/// stderr, and becomes exit code 1.
+int run_worker(std::span<char> error_text, const char* role,
+               const std::function<Result<void>()>& body);
+
+using namespace std::chrono_literals;
+
+}  // namespace geyser::bench
