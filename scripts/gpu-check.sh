@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Runs on the GPU machine (see ../shared/gpu/README.md): the test labels that need a real
-# GPU, `geyser info` and the quick benchmark, from a build made here in build-gpu/.
-# Usage (device tool): . .gpu/enter.sh; bash scripts/gpu-check.sh LABELS
-# Logs go to $OUT. ctest files hold absolute paths: link the checkout where it was built.
+# Runs on the GPU machine (see ../shared/gpu/README.md) from a build made here in
+# build-gpu/ (cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release): every test label
+# but the installed-package test (that machine has no Debian -dev packages), geyser info,
+# the demo, and the benchmarks. Usage (device tool, carry .gpu and build-gpu):
+#   . .gpu/enter.sh; bash scripts/gpu-check.sh [quick|full|tests]
+# Results go to $OUT. ctest files hold absolute paths: the checkout is linked where it was built.
 set -u
-labels=${1:-memory|sync|ipc|cli}
+mode=${1:-quick}
 here=$(pwd)
 built_at=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' build-gpu/CMakeCache.txt)
 if [ "$built_at" != "$here" ]; then
@@ -15,9 +17,21 @@ out=${OUT:-/tmp/out}
 mkdir -p "$out"
 cd "$built_at/build-gpu" || exit 1
 export GEYSER_RUNTIME_DIR=/tmp/geyser-gpu-rt
-{ nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; date -u; } > "$out/machine.txt"
 ./tools/geyser/geyser info > "$out/info.txt" 2>&1
 ./tools/geyser/geyser info --json > "$out/info.json" 2>&1
-ctest --output-on-failure -j8 -L "$labels" > "$out/ctest.log" 2>&1
-echo "ctest rc=$?" >> "$out/ctest.log"
-tail -n 25 "$out/ctest.log"
+{
+  nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+  date -u
+  ctest --output-on-failure -j8 -E "InstalledPackage|BenchQuickSmoke"
+  echo "ctest rc=$?"
+} > "$out/ctest.log" 2>&1
+if [ "$mode" = tests ]; then grep -E "tests passed|tests failed|rc=" "$out/ctest.log"; exit 0; fi
+./tools/geyser/geyser demo --png "$out/demo.png" > "$out/demo.txt" 2>&1
+echo "demo rc=$?" >> "$out/demo.txt"
+bench_flags=--quick
+[ "$mode" = full ] && bench_flags=
+./tools/geyser/geyser bench $bench_flags --json "$out/bench.json" > "$out/bench.txt" 2>&1
+echo "bench rc=$?" >> "$out/bench.txt"
+./bench/geyser_benchmarks --benchmark_min_time=0.05 > "$out/lifecycle.txt" 2>&1
+echo "lifecycle rc=$?" >> "$out/lifecycle.txt"
+grep -E "tests passed|tests failed|rc=" "$out/ctest.log"; tail -3 "$out/demo.txt"; tail -2 "$out/bench.txt"

@@ -69,6 +69,12 @@ struct Sender::State {
   std::vector<Slot> slots;
   // Declared after `slots`: connections hold TextureSyncs that point at the slots' textures.
   std::vector<std::unique_ptr<Connection>> connections;
+  // Closed connections waiting for the GPU to finish the submissions that name their
+  // semaphores, with the `progress` value that marks it.
+  std::vector<std::pair<std::uint64_t, std::unique_ptr<Connection>>> retired;
+  // A private timeline signalled by every present() submission with the frame number.
+  VkSemaphore progress = VK_NULL_HANDLE;
+  std::uint64_t progress_value = 0;
 
   explicit State(const vulkan::Device& d) : device(&d), manager(d) {}
   State(const State&) = delete;
@@ -80,7 +86,20 @@ struct Sender::State {
     // Nothing may still use the textures or semaphores when they are destroyed.
     if (device != nullptr) vkQueueWaitIdle(device->queue());
     connections.clear();
+    retired.clear();
     slots.clear();
+    if (progress != VK_NULL_HANDLE) vkDestroySemaphore(device->device(), progress, nullptr);
+  }
+
+  Result<void> create_progress() {
+    VkSemaphoreTypeCreateInfo type{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
+    type.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
+    VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type};
+    if (VkResult r = vkCreateSemaphore(device->device(), &info, nullptr, &progress);
+        r != VK_SUCCESS) {
+      return tl::unexpected(vulkan::vk_error(r, "vkCreateSemaphore(progress timeline)"));
+    }
+    return {};
   }
 
   void log(const std::string& message) const {
@@ -103,7 +122,25 @@ struct Sender::State {
       }
     }
     ++dropped;
+    retire(index);
+  }
+
+  // Closes a connection now; its semaphores may still be named by present()'s pending
+  // signal submissions, so they are destroyed once `progress` shows those have executed
+  // (VUID-vkDestroySemaphore-semaphore-01137).
+  void retire(std::size_t index) {
+    std::unique_ptr<Connection> c = std::move(connections[index]);
     connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(index));
+    c->socket.reset();  // the peer sees EOF at once
+    if (!c->syncs.empty()) retired.emplace_back(progress_value, std::move(c));
+  }
+
+  // Destroys retired connections whose last possible use has executed. Never waits.
+  void collect_retired() {
+    if (retired.empty()) return;
+    std::uint64_t done = 0;
+    if (vkGetSemaphoreCounterValue(device->device(), progress, &done) != VK_SUCCESS) return;
+    std::erase_if(retired, [done](const auto& entry) { return entry.first <= done; });
   }
 
   // Slots needed so that receivers that stop reading stall nobody: each holds at most two
@@ -117,6 +154,7 @@ struct Sender::State {
     if (VkResult r = vkQueueWaitIdle(device->queue()); r != VK_SUCCESS) {
       return tl::unexpected(vulkan::vk_error(r, "vkQueueWaitIdle"));
     }
+    retired.clear();
     for (auto& c : connections) {
       c->syncs.clear();
       c->outstanding.clear();
@@ -248,6 +286,7 @@ struct Sender::State {
 
   // Accepts waiting connections and reads every message that has arrived. Never blocks.
   void pump() {
+    collect_retired();
     for (;;) {
       auto accepted = listener->accept(milliseconds(0));
       if (!accepted) break;
@@ -276,7 +315,7 @@ struct Sender::State {
           const ErrorCode code = message.error().code();
           if (code == ErrorCode::Timeout) break;
           if (code == ErrorCode::Disconnected) {
-            connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(i));
+            retire(i);
           } else {
             drop(i, message.error(), true);
           }
@@ -285,7 +324,7 @@ struct Sender::State {
         }
         if (auto handled = handle(c, std::move(message).value()); !handled) {
           if (handled.error().code() == ErrorCode::Disconnected) {
-            connections.erase(connections.begin() + static_cast<std::ptrdiff_t>(i));
+            retire(i);
           } else {
             drop(i, handled.error(), true);
           }
@@ -339,6 +378,7 @@ Result<Sender> Sender::publish(const vulkan::Device& device, std::string name,
   state->name = name;
   state->options = options;
   state->caps = state->manager.sync_capabilities();
+  GEYSER_TRY_VOID(state->create_progress());
   GEYSER_TRY_VOID(state->make_slots(desc, options.slots));
   std::filesystem::path dir = options.runtime_dir;
   if (dir.empty()) {
@@ -414,7 +454,13 @@ Result<void> Sender::present(const SenderFrame& frame) {
   }
   // Gpu receivers: a signal submitted after the application's writes. Cpu receivers: the
   // writes must be finished before the frame is announced.
+  VkSemaphoreSubmitInfo progress{VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO};
+  progress.semaphore = s.progress;
+  progress.value = frame.frame;
+  progress.stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+  signals.push_back(progress);
   GEYSER_TRY_VOID(detail::submit_semaphores(*s.device, {}, signals));
+  s.progress_value = frame.frame;
   if (any_cpu) GEYSER_TRY_VOID(detail::drain_queue(*s.device, s.options.gpu_timeout));
   const ipc::FramePresented message{s.generation,
                                     static_cast<std::uint8_t>(frame.slot),

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <string>
+#include <string_view>
 
 #include "external_memory.hpp"
 
@@ -51,6 +52,19 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
                                               : S_ISSOCK(st.st_mode) ? "socket"
                                                                      : "directory") +
                                              ", not an exported memory handle");
+    }
+    // Drivers export memory as memfds (lavapipe) or device files (NVIDIA), never as files
+    // with a name on a filesystem. NVIDIA answers such a file with OUT_OF_DEVICE_MEMORY,
+    // which would misname the problem: refuse it here.
+    if (S_ISREG(st.st_mode)) {
+      char target[64] = {};
+      const std::string link = "/proc/self/fd/" + std::to_string(fd);
+      const ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+      if (n > 0 && std::string_view(target, static_cast<std::size_t>(n)).rfind("/memfd:", 0) != 0) {
+        return fail(ErrorCode::Validation, "import_texture: fd " + std::to_string(fd) +
+                                               " is a regular file, not an exported memory "
+                                               "handle (those are memfds or device files)");
+      }
     }
     // A regular file (a memfd is one) holds the memory itself: it must be large enough.
     // Drivers whose fds are device files report no size; the driver checks those.
