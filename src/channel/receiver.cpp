@@ -231,8 +231,6 @@ struct Receiver::State {
     const auto deadline = Clock::now() + timeout;
     GEYSER_TRY(UniqueFd fd, ipc::connect_channel(dir, name, remaining(deadline)));
     socket = std::move(fd);
-    ++connection_id;
-    last_acquired = 0;  // a new sender numbers its frames from 1
     ipc::Hello hello;
     hello.client_pid = static_cast<std::uint32_t>(getpid());
     hello.sync = manager.sync_capabilities();
@@ -249,6 +247,10 @@ struct Receiver::State {
       }
       GEYSER_TRY_VOID(pump(remaining(deadline)));
     }
+    // Counted only once the sender has described its stream: an attempt that timed out on a
+    // sender still starting up is no connection.
+    ++connection_id;
+    last_acquired = 0;  // a new sender numbers its frames from 1
     return {};
   }
 
