@@ -130,7 +130,13 @@ Result<channel::Receiver> connect(const vulkan::Device& device, const RecvOption
     auto receiver = channel::Receiver::connect(
         device, options.name, std::max(milliseconds(0), std::min(left, milliseconds(250))),
         receiver_options);
-    if (receiver || receiver.error().code() != ErrorCode::Disconnected) return receiver;
+    // Disconnected: nobody publishes the name yet. Timeout: a sender published it but did
+    // not answer within this slice (it answers between frames, and its first frame can be
+    // slow to come on a GPU starting up). Both are worth waiting out.
+    if (receiver || (receiver.error().code() != ErrorCode::Disconnected &&
+                     receiver.error().code() != ErrorCode::Timeout)) {
+      return receiver;
+    }
     if (Clock::now() >= deadline || stop_requested()) return receiver;
   }
 }
