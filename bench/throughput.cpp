@@ -105,11 +105,9 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   GEYSER_TRY(vulkan::Device device, make_device(env));
   const auto deadline = Clock::now() + env.timeout;
   GEYSER_TRY_VOID(wait_for(shared.published, 1, deadline, "the sender to publish"));
-  // One import at a time. Mesa's lavapipe imports an opaque fd with lseek(fd, 0) + read()
-  // of its header (os_import_memory_fd), and every receiver's fd of a slot shares one open
-  // file description (and so one file offset) with the sender's: receivers importing at
-  // once can read each other's offset and fail with VK_ERROR_INVALID_EXTERNAL_HANDLE.
-  GEYSER_TRY_VOID(wait_for(shared.ready, index, deadline, "the previous receivers to import"));
+  // Receivers connect and import all at once, as real ones do. (Lavapipe imports by
+  // lseek(0) + read() of the fd; Geyser gives each import its own file description of the
+  // memfd, so concurrent importers cannot move each other's offset.)
   channel::ReceiverOptions options;
   options.runtime_dir = env.runtime_dir;
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(env.timeout);
