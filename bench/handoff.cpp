@@ -174,8 +174,8 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
       }
       GEYSER_TRY_VOID(sender.poll(5ms));
     }
-    // Receiver::connect returns once a frame is pending (it waits for one after the stream
-    // description): present one, which the receiver acquires and releases, untimed.
+    // A first frame, untimed: the receiver acquires and releases it, so that the measured
+    // handoffs start from a receiver that has imported and used every resource once.
     GEYSER_TRY(channel::SenderFrame first, sender.acquire(2s));
     GEYSER_TRY_VOID(sender.present(first));
     GEYSER_TRY_VOID(receive_ctl(ctl, Ctl::Connected, timeout));

@@ -65,8 +65,7 @@ Result<void> sender_body(const Environment& env, Resolution res, const UniqueFd&
     }
     GEYSER_TRY_VOID(sender.poll(5ms));
   }
-  // One frame in each slot, so that the receiver reads every imported texture once. The
-  // first also ends the receiver's Receiver::connect, which returns once a frame is pending.
+  // One frame in each slot, so that the receiver reads every imported texture once.
   for (std::uint32_t i = 0; i < options.slots; ++i) {
     GEYSER_TRY(channel::SenderFrame frame, sender.acquire(2s));
     GEYSER_TRY_VOID(sender.present(frame));

@@ -33,7 +33,7 @@ struct HeadlessOptions {
   /// Or pick by index in vkEnumeratePhysicalDevices order.
   std::optional<std::uint32_t> device_index;
   /// Enable VK_LAYER_KHRONOS_validation and count its messages (see
-  /// validation_message_count). Fails with Unsupported if the layer is not installed.
+  /// validation_error_count). Fails with Unsupported if the layer is not installed.
   /// nullopt: enabled when the environment variable GEYSER_VALIDATION is "1".
   std::optional<bool> validation;
   std::string application_name = "geyser";
