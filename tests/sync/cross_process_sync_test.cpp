@@ -4,12 +4,8 @@
 // pattern while the peer reads and checks every pixel of every frame. And when the peer dies
 // or leaves without releasing, the producer's waits end in Timeout at the requested time and
 // the producer keeps working.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -30,12 +26,11 @@
 #include "geyser/unique_fd.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 #include "geyser/vulkan/texture_sync.hpp"
+#include "support/peer_process.hpp"
 #include "support/process_stats.hpp"
 #include "support/vulkan_fixture.hpp"
 #include "sync/sync_protocol.hpp"
 #include "sync/sync_support.hpp"
-
-extern char** environ;
 
 namespace geyser::test {
 namespace {
@@ -47,65 +42,16 @@ using vulkan::VulkanSharedTexture;
 constexpr int kReplyTimeoutMs = 60'000;
 constexpr auto kExitTimeout = std::chrono::seconds(60);
 
-// "exit 0", "signal 9".
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-  return "wait status " + std::to_string(status);
-}
-
-// A running geyser_sync_peer and our end of its socket. Killed and reaped on destruction if
-// still running.
-class SyncPeerProcess {
+// A running geyser_sync_peer and our end of its socket.
+class SyncPeerProcess : public PeerProcess {
  public:
-  SyncPeerProcess(pid_t pid, UniqueFd socket) : pid_(pid), socket_(std::move(socket)) {}
-  SyncPeerProcess(const SyncPeerProcess&) = delete;
-  SyncPeerProcess& operator=(const SyncPeerProcess&) = delete;
-  ~SyncPeerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // Spawns the peer with one end of a socketpair on its fd kSyncPeerSocketFd.
-  static Result<std::unique_ptr<SyncPeerProcess>> spawn() {
-    int ends[2] = {-1, -1};
-    // CLOEXEC on both ends: the child gets its end only through the dup2 below, which clears
-    // the flag on the copy, and never inherits ours (or it would never see EOF).
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) {
-      return fail(Error::from_errno(ErrorCode::Internal, "socketpair", errno));
-    }
-    UniqueFd ours(ends[0]);
-    UniqueFd theirs(ends[1]);
-    if (theirs.get() == kSyncPeerSocketFd) {
-      // dup2(3, 3) would leave FD_CLOEXEC set: move it out of the way first.
-      theirs.reset(fcntl(theirs.get(), F_DUPFD_CLOEXEC, 10));
-      if (!theirs) return fail(Error::from_errno(ErrorCode::Internal, "F_DUPFD_CLOEXEC", errno));
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, theirs.get(), kSyncPeerSocketFd);
-    char* argv[] = {const_cast<char*>(GEYSER_SYNC_PEER), nullptr};
-    pid_t pid = -1;
-    const int err = posix_spawn(&pid, GEYSER_SYNC_PEER, &actions, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (err != 0) {
-      return fail(Error::from_errno(ErrorCode::Internal,
-                                    std::string("posix_spawn ") + GEYSER_SYNC_PEER, err));
-    }
-    return std::make_unique<SyncPeerProcess>(pid, std::move(ours));
-  }
-
-  [[nodiscard]] pid_t pid() const { return pid_; }
-  [[nodiscard]] int socket() const { return socket_.get(); }
-  void close_socket() { socket_.reset(); }
+  explicit SyncPeerProcess(PeerProcess process) : PeerProcess(std::move(process)) {}
 
   [[nodiscard]] Result<void> send(const SyncPeerMessage& message, std::span<const int> fds = {}) {
-    return send_sync_message(socket_.get(), message, fds);
+    return send_sync_message(socket(), message, fds);
   }
   [[nodiscard]] Result<ReceivedSyncMessage> receive(int timeout_ms = kReplyTimeoutMs) {
-    return receive_sync_message(socket_.get(), timeout_ms);
+    return receive_sync_message(socket(), timeout_ms);
   }
   // Sends `message` and waits for its Reply.
   [[nodiscard]] Result<ReceivedSyncMessage> request(const SyncPeerMessage& message,
@@ -118,36 +64,6 @@ class SyncPeerProcess {
     }
     return reply;
   }
-
-  // Reaps the peer; after `timeout` it is killed. Returns the wait status, or Timeout.
-  Result<int> wait_for_exit(std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      int status = 0;
-      const pid_t done = waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        pid_ = -1;
-        return status;
-      }
-      if (done < 0 && errno != EINTR) {
-        const int err = errno;
-        pid_ = -1;
-        return fail(Error::from_errno(ErrorCode::Internal, "waitpid", err));
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-        return fail(ErrorCode::Timeout, "geyser_sync_peer did not exit within " +
-                                            std::to_string(timeout.count()) + " s; killed");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-
- private:
-  pid_t pid_;
-  UniqueFd socket_;
 };
 
 // Passes when the peer replied Ok.
@@ -182,9 +98,9 @@ class CrossProcessSyncTest : public OneDeviceTest {
   void SetUp() override {
     OneDeviceTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    auto spawned = SyncPeerProcess::spawn();
+    auto spawned = PeerProcess::spawn(GEYSER_SYNC_PEER);
     ASSERT_TRUE(spawned) << spawned.error().to_string();
-    peer_ = std::move(spawned).value();
+    peer_ = std::make_unique<SyncPeerProcess>(std::move(spawned).value());
     auto hello = peer_->receive();
     ASSERT_TRUE(hello) << "no Hello from geyser_sync_peer: " << hello.error().to_string();
     ASSERT_EQ(hello->message.command, static_cast<std::uint16_t>(SyncPeerCommand::Hello));
@@ -214,7 +130,7 @@ class CrossProcessSyncTest : public OneDeviceTest {
       peer_.reset();
       return;
     }
-    if (peer_->socket() >= 0) {
+    if (peer_->socket()) {
       auto bye = peer_->request(make_sync_message(SyncPeerCommand::Quit));
       EXPECT_TRUE(PeerOk(bye)) << "the peer's teardown";
     }

@@ -1,10 +1,9 @@
 // geyser_sync_peer: the consumer process of the cross-process sync tests. It finds a socket
-// on fd 3 (kSyncPeerSocketFd), creates its own Device (validation from GEYSER_VALIDATION),
+// on fd 3 (kPeerSocketFd), creates its own Device (validation from GEYSER_VALIDATION),
 // says Hello with its sync capabilities, then serves commands: Slot (import a texture and
 // join its TextureSync), Read (read frames, check every pixel, report), Quit. Exits 0 unless
 // the validation layer reported an error or the socket broke; whether reads succeeded is in
 // its messages.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 #include "geyser/vulkan/device.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 #include "geyser/vulkan/texture_sync.hpp"
+#include "support/peer_main.hpp"
 #include "sync/frame_check.hpp"
 #include "sync/sync_protocol.hpp"
 
@@ -52,7 +52,7 @@ struct Slot {
 
 class Peer {
  public:
-  Peer(int socket, vulkan::Device& device) : socket_(socket), manager_(device) {}
+  Peer(const UniqueFd& socket, vulkan::Device& device) : socket_(socket), manager_(device) {}
 
   // Serves one command; false when the peer should stop.
   bool serve(ReceivedSyncMessage received) {
@@ -166,7 +166,7 @@ class Peer {
     return true;
   }
 
-  int socket_;
+  const UniqueFd& socket_;
   vulkan::VulkanTextureShareManager manager_;
   std::vector<std::unique_ptr<Slot>> slots_;
   bool all_ok_ = true;
@@ -177,11 +177,8 @@ int run() {
   // Never outlive the test that spawned us.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() == 1) return 2;
-  const int socket = kSyncPeerSocketFd;
-  if (fcntl(socket, F_GETFD) < 0) {
-    std::fprintf(stderr, "geyser_sync_peer: no socket on fd %d; run it from the tests\n", socket);
-    return 2;
-  }
+  const std::optional<UniqueFd> socket = peer_socket("geyser_sync_peer");
+  if (!socket) return 2;
 
   std::unique_ptr<vulkan::Device> device;
   {
@@ -189,7 +186,7 @@ int run() {
     if (!created) {
       SyncPeerMessage hello = error_message(SyncPeerCommand::Hello, created.error(),
                                             "sync peer Device::create_headless");
-      (void)send_sync_message(socket, hello);
+      (void)send_sync_message(*socket, hello);
       // No device is a reason to skip, not a failure of the peer.
       return created.error().code() == ErrorCode::Unsupported ? 0 : 1;
     }
@@ -198,7 +195,7 @@ int run() {
 
   bool ok = true;
   {
-    Peer peer(socket, *device);
+    Peer peer(*socket, *device);
     {
       const SyncCapabilities caps = vulkan::VulkanTextureShareManager(*device).sync_capabilities();
       SyncPeerMessage hello = make_sync_message(SyncPeerCommand::Hello);
@@ -207,35 +204,22 @@ int run() {
       hello.timeline_export = caps.timeline_export ? 1 : 0;
       hello.timeline_import = caps.timeline_import ? 1 : 0;
       set_text(hello, device->name());
-      if (!send_sync_message(socket, hello)) return 1;
+      if (!send_sync_message(*socket, hello)) return 1;
     }
-    for (;;) {
-      auto received = receive_sync_message(socket, kReceiveTimeoutMs);
-      if (!received) {
-        // EOF is how a test that is done (or has failed) may end the peer.
-        if (received.error().code() != ErrorCode::Disconnected) {
-          std::fprintf(stderr, "geyser_sync_peer: %s\n", received.error().to_string().c_str());
-          ok = false;
-        }
-        break;
-      }
-      if (!peer.serve(std::move(received).value())) break;
-    }
+    ok = serve_until_done("geyser_sync_peer", [&]() -> Result<bool> {
+      GEYSER_TRY(auto received, receive_sync_message(*socket, kReceiveTimeoutMs));
+      return peer.serve(std::move(received));
+    });
     peer.clear();
     ok = ok && peer.all_ok();
   }
-  // Destroy the device before counting: the layer reports leaked objects at vkDestroyDevice.
-  device.reset();
-  const std::uint64_t validation_errors = vulkan::validation_error_count();
-  if (validation_errors > 0) {
-    std::fprintf(stderr, "geyser_sync_peer: %llu validation error(s)\n",
-                 static_cast<unsigned long long>(validation_errors));
-    ok = false;
-  }
+  const std::uint64_t validation_errors =
+      destroy_and_count_validation_errors(device, "geyser_sync_peer");
+  ok = ok && validation_errors == 0;
   SyncPeerMessage bye = make_sync_message(SyncPeerCommand::Reply);
   bye.status = static_cast<std::uint32_t>(ok ? SyncPeerStatus::Ok : SyncPeerStatus::Failed);
   set_text(bye, "sync peer done, " + std::to_string(validation_errors) + " validation error(s)");
-  (void)send_sync_message(socket, bye);
+  (void)send_sync_message(*socket, bye);
   return ok ? 0 : 1;
 }
 

@@ -1,13 +1,12 @@
 // The test-only protocol between the cross-process sync tests and geyser_sync_peer: one
 // fixed-layout message per SOCK_SEQPACKET packet, with up to kMaxSyncPeerFds fds attached
 // with SCM_RIGHTS (a slot carries three: the texture's memory, and the ready and released
-// timelines). Both ends are the same build on the same machine, so the layout is the host's.
+// timelines). support/fixed_message.hpp has the transport and the helpers shared with the
+// texture peer.
 #pragma once
 
 #include <cstdint>
 #include <span>
-#include <string>
-#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -17,13 +16,12 @@
 #include "geyser/sync.hpp"
 #include "geyser/unique_fd.hpp"
 #include "geyser/vulkan/texture_sync.hpp"
+#include "support/fixed_message.hpp"
 
 namespace geyser::test {
 
 inline constexpr std::uint32_t kSyncPeerMagic = 0x434e5947;  // "GYNC"
 inline constexpr std::uint16_t kSyncPeerVersion = 1;
-/// The descriptor number the peer finds its socket on.
-inline constexpr int kSyncPeerSocketFd = 3;
 inline constexpr std::uint32_t kMaxSyncPeerFds = 3;
 
 enum class SyncPeerCommand : std::uint16_t {
@@ -36,11 +34,7 @@ enum class SyncPeerCommand : std::uint16_t {
   Summary = 7,      ///< peer -> test: the end of a Read: frames_ok, frames_failed
 };
 
-enum class SyncPeerStatus : std::uint32_t {
-  Ok = 0,
-  Failed = 1,  ///< a check failed; text says which
-  Error = 2,   ///< a Geyser call failed; error_code and text say which
-};
+using SyncPeerStatus = PeerStatus;
 
 /// One message. Plain fields only; fds travel beside it (fd_count of them).
 struct SyncPeerMessage {
@@ -89,10 +83,9 @@ struct SyncPeerMessage {
 static_assert(std::is_trivially_copyable_v<SyncPeerMessage>);
 static_assert(sizeof(SyncPeerMessage) == 744, "SyncPeerMessage must have no hidden padding");
 
+/// A message of `command` with everything else zero. set_text and text_of come from
+/// support/fixed_message.hpp.
 [[nodiscard]] SyncPeerMessage make_sync_message(SyncPeerCommand command);
-/// Copies `text` into message.text, truncated to fit.
-void set_text(SyncPeerMessage& message, std::string_view text);
-[[nodiscard]] std::string text_of(const SyncPeerMessage& message);
 
 /// A Slot message for `slot` and the fds to attach, in order: texture, ready, released (the
 /// handles keep owning them).
@@ -104,7 +97,7 @@ void set_text(SyncPeerMessage& message, std::string_view text);
 
 /// Sends `message` as one packet with `fds` attached (the caller keeps its fds); sets
 /// fd_count. Disconnected when the other end is gone.
-[[nodiscard]] Result<void> send_sync_message(int socket, SyncPeerMessage message,
+[[nodiscard]] Result<void> send_sync_message(const UniqueFd& socket, SyncPeerMessage message,
                                              std::span<const int> fds = {});
 
 struct ReceivedSyncMessage {
@@ -113,6 +106,7 @@ struct ReceivedSyncMessage {
 };
 /// Waits up to `timeout_ms` for one message. Timeout; Disconnected at EOF; Protocol for a
 /// short packet, a bad magic or version, or fds that do not match fd_count.
-[[nodiscard]] Result<ReceivedSyncMessage> receive_sync_message(int socket, int timeout_ms);
+[[nodiscard]] Result<ReceivedSyncMessage> receive_sync_message(const UniqueFd& socket,
+                                                               int timeout_ms);
 
 }  // namespace geyser::test

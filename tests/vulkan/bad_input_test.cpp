@@ -26,16 +26,10 @@
 #include "geyser/vulkan/texture_share_manager.hpp"
 #include "support/process_stats.hpp"
 #include "support/vulkan_fixture.hpp"
+#include "vulkan/test_descriptors.hpp"
 
 namespace geyser::test {
 namespace {
-
-TextureDescriptor rgba8(std::uint32_t width, std::uint32_t height) {
-  TextureDescriptor desc;
-  desc.width = width;
-  desc.height = height;
-  return desc;
-}
 
 // A texture and one exported handle of it.
 struct Exported {

@@ -1,11 +1,7 @@
 // The cross-device round trip between two processes: the test spawns geyser_test_peer,
 // hands it a socket, and sends handles (plain fields) and fds (SCM_RIGHTS) both ways.
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -15,7 +11,6 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -23,10 +18,10 @@
 #include "geyser/texture.hpp"
 #include "geyser/unique_fd.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
+#include "support/peer_process.hpp"
 #include "support/vulkan_fixture.hpp"
 #include "vulkan/peer_protocol.hpp"
-
-extern char** environ;
+#include "vulkan/test_descriptors.hpp"
 
 namespace geyser::test {
 namespace {
@@ -34,99 +29,21 @@ namespace {
 constexpr int kReplyTimeoutMs = 60'000;
 constexpr auto kExitTimeout = std::chrono::seconds(60);
 
-// "exit 0", "signal 9".
-std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
-  return "wait status " + std::to_string(status);
-}
-
-// A running geyser_test_peer and our end of its socket. Killed and reaped on destruction if
-// still running.
-class PeerProcess {
+// A running geyser_test_peer and our end of its socket.
+class TestPeerProcess : public PeerProcess {
  public:
-  PeerProcess(pid_t pid, UniqueFd socket) : pid_(pid), socket_(std::move(socket)) {}
-  PeerProcess(const PeerProcess&) = delete;
-  PeerProcess& operator=(const PeerProcess&) = delete;
-  ~PeerProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  // Spawns the peer with one end of a socketpair on its fd kPeerSocketFd.
-  static Result<std::unique_ptr<PeerProcess>> spawn() {
-    int ends[2] = {-1, -1};
-    // CLOEXEC on both ends: the child gets its end only through the dup2 below, which clears
-    // the flag on the copy, and never inherits ours (or it would never see EOF).
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) {
-      return fail(Error::from_errno(ErrorCode::Internal, "socketpair", errno));
-    }
-    UniqueFd ours(ends[0]);
-    UniqueFd theirs(ends[1]);
-    if (theirs.get() == kPeerSocketFd) {
-      // dup2(3, 3) would leave FD_CLOEXEC set on some C libraries: move it out of the way.
-      theirs.reset(fcntl(theirs.get(), F_DUPFD_CLOEXEC, 10));
-      if (!theirs) return fail(Error::from_errno(ErrorCode::Internal, "F_DUPFD_CLOEXEC", errno));
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, theirs.get(), kPeerSocketFd);
-    char* argv[] = {const_cast<char*>(GEYSER_TEST_PEER), nullptr};
-    pid_t pid = -1;
-    const int err = posix_spawn(&pid, GEYSER_TEST_PEER, &actions, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (err != 0) {
-      return fail(Error::from_errno(ErrorCode::Internal,
-                                    std::string("posix_spawn ") + GEYSER_TEST_PEER, err));
-    }
-    return std::make_unique<PeerProcess>(pid, std::move(ours));
-  }
-
-  [[nodiscard]] int socket() const { return socket_.get(); }
-  void close_socket() { socket_.reset(); }
+  explicit TestPeerProcess(PeerProcess process) : PeerProcess(std::move(process)) {}
 
   // Sends `message` (with `fd` attached unless -1) and waits for the reply.
   Result<ReceivedMessage> request(const PeerMessage& message, int fd = -1) {
-    GEYSER_TRY_VOID(send_message(socket_.get(), message, fd));
-    GEYSER_TRY(auto reply, receive_message(socket_.get(), kReplyTimeoutMs));
+    GEYSER_TRY_VOID(send_message(socket(), message, fd));
+    GEYSER_TRY(auto reply, receive_message(socket(), kReplyTimeoutMs));
     if (reply.message.command != static_cast<std::uint16_t>(PeerCommand::Reply)) {
       return fail(ErrorCode::Protocol,
                   "peer answered with command " + std::to_string(reply.message.command));
     }
     return reply;
   }
-
-  // Reaps the peer; after `timeout` it is killed. Returns the wait status, or Timeout.
-  Result<int> wait_for_exit(std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-      int status = 0;
-      const pid_t done = waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        pid_ = -1;
-        return status;
-      }
-      if (done < 0 && errno != EINTR) {
-        const int err = errno;
-        pid_ = -1;
-        return fail(Error::from_errno(ErrorCode::Internal, "waitpid", err));
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-        return fail(ErrorCode::Timeout, "geyser_test_peer did not exit within " +
-                                            std::to_string(timeout.count()) + " s; killed");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-
- private:
-  pid_t pid_;
-  UniqueFd socket_;
 };
 
 // Passes when the peer replied Ok.
@@ -144,9 +61,9 @@ class CrossProcessTest : public OneDeviceTest {
   void SetUp() override {
     OneDeviceTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    auto spawned = PeerProcess::spawn();
+    auto spawned = PeerProcess::spawn(GEYSER_TEST_PEER);
     ASSERT_TRUE(spawned) << spawned.error().to_string();
-    peer_ = std::move(spawned).value();
+    peer_ = std::make_unique<TestPeerProcess>(std::move(spawned).value());
     auto hello = receive_message(peer_->socket(), kReplyTimeoutMs);
     ASSERT_TRUE(hello) << "no Hello from geyser_test_peer: " << hello.error().to_string();
     ASSERT_EQ(hello->message.command, static_cast<std::uint16_t>(PeerCommand::Hello));
@@ -174,7 +91,7 @@ class CrossProcessTest : public OneDeviceTest {
       peer_.reset();
       return;
     }
-    if (peer_->socket() >= 0) {
+    if (peer_->socket()) {
       auto bye = peer_->request(make_message(PeerCommand::Quit));
       EXPECT_TRUE(PeerOk(bye)) << "the peer's teardown";
     }
@@ -235,16 +152,8 @@ class CrossProcessTest : public OneDeviceTest {
     return PeerOk(peer_->request(check));
   }
 
-  std::unique_ptr<PeerProcess> peer_;
+  std::unique_ptr<TestPeerProcess> peer_;
 };
-
-TextureDescriptor rgba8(std::uint32_t width, std::uint32_t height) {
-  TextureDescriptor desc;
-  desc.width = width;
-  desc.height = height;
-  desc.format = TextureFormat::Rgba8Unorm;
-  return desc;
-}
 
 TEST_F(CrossProcessTest, ParentExportsPeerImportsAndWritesBack) {
   EXPECT_TRUE(ParentToPeer(rgba8(257, 131), 1));

@@ -12,16 +12,10 @@
 #include "geyser/vulkan/device.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 #include "support/vulkan_fixture.hpp"
+#include "vulkan/test_descriptors.hpp"
 
 namespace geyser::test {
 namespace {
-
-TextureDescriptor rgba8(std::uint32_t width, std::uint32_t height) {
-  TextureDescriptor desc;
-  desc.width = width;
-  desc.height = height;
-  return desc;
-}
 
 // What VkPhysicalDeviceIDProperties says about `physical_device`, asked directly.
 DeviceIdentity vulkan_identity(VkPhysicalDevice physical_device) {

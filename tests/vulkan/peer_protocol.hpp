@@ -1,24 +1,21 @@
 // The test-only protocol between the cross-process tests and geyser_test_peer: one
-// fixed-layout message per SOCK_SEQPACKET packet, at most one fd attached with SCM_RIGHTS.
-// Both ends are the same build on the same machine, so the layout is the host's.
+// fixed-layout message per SOCK_SEQPACKET packet, at most one fd attached with SCM_RIGHTS
+// (support/fixed_message.hpp has the transport and the helpers shared with the sync peer).
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <string_view>
 #include <type_traits>
 
 #include "geyser/error.hpp"
 #include "geyser/share_handle.hpp"
 #include "geyser/texture.hpp"
 #include "geyser/unique_fd.hpp"
+#include "support/fixed_message.hpp"
 
 namespace geyser::test {
 
 inline constexpr std::uint32_t kPeerMagic = 0x52455047;  // "GPER"
 inline constexpr std::uint16_t kPeerVersion = 1;
-/// The descriptor number the peer finds its socket on.
-inline constexpr int kPeerSocketFd = 3;
 
 enum class PeerCommand : std::uint16_t {
   Hello = 1,  ///< peer -> test, first message: identity, or why it has no device
@@ -28,12 +25,6 @@ enum class PeerCommand : std::uint16_t {
   CheckExported = 4,  ///< test -> peer: check frame_check in the texture made by CreateExport
   Quit = 5,           ///< test -> peer: tear down, reply, exit
   Reply = 6,          ///< peer -> test: status and text, a handle after CreateExport
-};
-
-enum class PeerStatus : std::uint32_t {
-  Ok = 0,
-  Failed = 1,  ///< a check failed; text says which
-  Error = 2,   ///< a Geyser call failed; error_code and text say which
 };
 
 /// One message. Plain fields only; the fd of a handle travels beside it.
@@ -67,15 +58,10 @@ struct PeerMessage {
 static_assert(std::is_trivially_copyable_v<PeerMessage>);
 static_assert(sizeof(PeerMessage) == 640, "PeerMessage must have no hidden padding");
 
-/// A message of `command` with everything else zero.
+/// A message of `command` with everything else zero. set_text, text_of, put_descriptor and
+/// take_descriptor come from support/fixed_message.hpp.
 [[nodiscard]] PeerMessage make_message(PeerCommand command);
-/// Copies `text` into message.text, truncated to fit.
-void set_text(PeerMessage& message, std::string_view text);
-[[nodiscard]] std::string text_of(const PeerMessage& message);
 
-/// Sets the descriptor fields of `message` from `desc`.
-void put_descriptor(PeerMessage& message, const TextureDescriptor& desc);
-[[nodiscard]] TextureDescriptor take_descriptor(const PeerMessage& message);
 /// Sets every plain field of `handle` (not its fd) and has_handle.
 void put_handle(PeerMessage& message, const TextureShareHandle& handle);
 /// Builds a handle from the message's plain fields and `fd`, which it takes.
@@ -83,7 +69,8 @@ void put_handle(PeerMessage& message, const TextureShareHandle& handle);
 
 /// Sends `message` as one packet, with `fd` attached when it is not -1 (the caller keeps
 /// its fd). Disconnected when the other end is gone.
-[[nodiscard]] Result<void> send_message(int socket, const PeerMessage& message, int fd = -1);
+[[nodiscard]] Result<void> send_message(const UniqueFd& socket, const PeerMessage& message,
+                                        int fd = -1);
 
 struct ReceivedMessage {
   PeerMessage message;
@@ -91,6 +78,6 @@ struct ReceivedMessage {
 };
 /// Waits up to `timeout_ms` for one message. Timeout, Disconnected at EOF, Protocol for a
 /// short packet, a bad magic or version, or fds that do not match has_handle.
-[[nodiscard]] Result<ReceivedMessage> receive_message(int socket, int timeout_ms);
+[[nodiscard]] Result<ReceivedMessage> receive_message(const UniqueFd& socket, int timeout_ms);
 
 }  // namespace geyser::test

@@ -2,9 +2,6 @@
 // (kPeerSocketFd), creates its own Device, says Hello, then serves commands until Quit or
 // EOF. Exits 0 unless the validation layer reported an error or the socket broke; whether a
 // command succeeded is in its reply.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +15,7 @@
 #include "geyser/test_pattern.hpp"
 #include "geyser/vulkan/device.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
+#include "support/peer_main.hpp"
 #include "vulkan/peer_protocol.hpp"
 
 namespace geyser::test {
@@ -68,7 +66,7 @@ std::optional<PeerMessage> check_frame(vulkan::VulkanSharedTexture& texture, std
 
 class Peer {
  public:
-  Peer(int socket, vulkan::Device& device) : socket_(socket), manager_(device) {}
+  Peer(const UniqueFd& socket, vulkan::Device& device) : socket_(socket), manager_(device) {}
 
   // Serves one command; false when the peer should stop.
   bool serve(ReceivedMessage received) {
@@ -136,7 +134,7 @@ class Peer {
     return true;
   }
 
-  int socket_;
+  const UniqueFd& socket_;
   vulkan::VulkanTextureShareManager manager_;
   std::unique_ptr<vulkan::VulkanSharedTexture> exported_;
   bool all_ok_ = true;
@@ -144,11 +142,8 @@ class Peer {
 
 int run() {
   setenv("GEYSER_VALIDATION", "1", 0);
-  const int socket = kPeerSocketFd;
-  if (fcntl(socket, F_GETFD) < 0) {
-    std::fprintf(stderr, "geyser_test_peer: no socket on fd %d; run it from the tests\n", socket);
-    return 2;
-  }
+  const std::optional<UniqueFd> socket = peer_socket("geyser_test_peer");
+  if (!socket) return 2;
 
   std::unique_ptr<vulkan::Device> device;
   {
@@ -156,7 +151,7 @@ int run() {
     if (!created) {
       PeerMessage hello = error_reply(created.error(), "peer Device::create_headless");
       hello.command = static_cast<std::uint16_t>(PeerCommand::Hello);
-      (void)send_message(socket, hello);
+      (void)send_message(*socket, hello);
       // No device is a reason to skip, not a failure of the peer.
       return created.error().code() == ErrorCode::Unsupported ? 0 : 1;
     }
@@ -167,39 +162,26 @@ int run() {
     std::memcpy(hello.driver_uuid, device->identity().driver_uuid.data(), 16);
     std::memcpy(hello.device_uuid, device->identity().device_uuid.data(), 16);
     set_text(hello, device->name());
-    if (!send_message(socket, hello)) return 1;
+    if (!send_message(*socket, hello)) return 1;
   }
 
   bool ok = true;
   {
-    Peer peer(socket, *device);
-    for (;;) {
-      auto received = receive_message(socket, kReceiveTimeoutMs);
-      if (!received) {
-        // EOF is how a test that is done (or has failed) may end the peer.
-        if (received.error().code() != ErrorCode::Disconnected) {
-          std::fprintf(stderr, "geyser_test_peer: %s\n", received.error().to_string().c_str());
-          ok = false;
-        }
-        break;
-      }
-      if (!peer.serve(std::move(received).value())) break;
-    }
+    Peer peer(*socket, *device);
+    ok = serve_until_done("geyser_test_peer", [&]() -> Result<bool> {
+      GEYSER_TRY(auto received, receive_message(*socket, kReceiveTimeoutMs));
+      return peer.serve(std::move(received));
+    });
     peer.clear();
     ok = ok && peer.all_ok();
   }
-  // Destroy the device before counting: the layer reports leaked objects at vkDestroyDevice.
-  device.reset();
-  const std::uint64_t validation_errors = vulkan::validation_error_count();
-  if (validation_errors > 0) {
-    std::fprintf(stderr, "geyser_test_peer: %llu validation error(s)\n",
-                 static_cast<unsigned long long>(validation_errors));
-    ok = false;
-  }
+  const std::uint64_t validation_errors =
+      destroy_and_count_validation_errors(device, "geyser_test_peer");
+  ok = ok && validation_errors == 0;
   PeerMessage bye = make_message(PeerCommand::Reply);
   bye.status = static_cast<std::uint32_t>(ok ? PeerStatus::Ok : PeerStatus::Failed);
   set_text(bye, "peer done, " + std::to_string(validation_errors) + " validation error(s)");
-  (void)send_message(socket, bye);
+  (void)send_message(*socket, bye);
   return ok ? 0 : 1;
 }
 
