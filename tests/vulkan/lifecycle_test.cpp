@@ -26,7 +26,7 @@ using LifecycleTest = TwoDeviceTest;
 TEST_F(LifecycleTest, ThousandCreateExportImportReleaseCyclesLeakNothing) {
   constexpr int kCycles = 1000;
   constexpr int kWarmUp = 50;
-  constexpr std::int64_t kRssBound = 16ll << 20;
+  [[maybe_unused]] constexpr std::int64_t kRssBound = 16ll << 20;
   const TextureDescriptor desc = rgba8(256, 256);
   const std::size_t fd_baseline = open_fd_count();
   const std::string fds_before = describe_open_fds();
@@ -61,8 +61,14 @@ TEST_F(LifecycleTest, ThousandCreateExportImportReleaseCyclesLeakNothing) {
       static_cast<double>(rss_end) / (1 << 20), static_cast<double>(growth) / (1 << 20));
   RecordProperty("rss_after_warm_up", std::to_string(rss_after_warm_up));
   RecordProperty("rss_end", std::to_string(rss_end));
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine: RSS says nothing about leaks there
+  // (LeakSanitizer and the fd check above do). The figure is printed all the same.
+  std::printf("AddressSanitizer build: RSS growth not checked\n");
+#else
   EXPECT_LT(growth, kRssBound) << "RSS grew by " << growth << " bytes over " << (kCycles - kWarmUp)
                                << " cycles";
+#endif
 }
 
 TEST_F(LifecycleTest, ReleasingAHandleClosesItsFd) {
