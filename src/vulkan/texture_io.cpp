@@ -1,5 +1,6 @@
 // upload() and readback(): host copies into and out of a shared texture, with the
 // acquire/release barriers of DESIGN.md rule 4, waited on the CPU.
+#include <chrono>
 #include <cstring>
 #include <string>
 
@@ -13,6 +14,7 @@ class StagingBuffer {
  public:
   explicit StagingBuffer(const Device& device) : device_(device.device()) {}
   ~StagingBuffer() {
+    if (leaked_) return;  // still in use by a submission that never finished
     if (mapped_ != nullptr) vkUnmapMemory(device_, memory_);
     if (buffer_ != VK_NULL_HANDLE) vkDestroyBuffer(device_, buffer_, nullptr);
     if (memory_ != VK_NULL_HANDLE) vkFreeMemory(device_, memory_, nullptr);
@@ -61,6 +63,7 @@ class StagingBuffer {
     return {};
   }
   VkBuffer buffer() const noexcept { return buffer_; }
+  void leak() noexcept { leaked_ = true; }
   std::uint8_t* data() const noexcept { return static_cast<std::uint8_t*>(mapped_); }
 
  private:
@@ -68,6 +71,7 @@ class StagingBuffer {
   VkBuffer buffer_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
   void* mapped_ = nullptr;
+  bool leaked_ = false;
 };
 
 // One command buffer and fence, submitted once and waited for.
@@ -75,6 +79,7 @@ class OneShot {
  public:
   explicit OneShot(const Device& device) : device_(device) {}
   ~OneShot() {
+    if (pending_) return;  // destroying what the GPU may still use is worse than a leak
     if (fence_ != VK_NULL_HANDLE) vkDestroyFence(device_.device(), fence_, nullptr);
     if (cmd_ != VK_NULL_HANDLE)
       vkFreeCommandBuffers(device_.device(), device_.command_pool(), 1, &cmd_);
@@ -120,17 +125,31 @@ class OneShot {
     if (VkResult r = vkQueueSubmit2(device_.queue(), 1, &submit, fence_); r != VK_SUCCESS) {
       return tl::unexpected(vk_error(r, "vkQueueSubmit2"));
     }
-    if (VkResult r = vkWaitForFences(device_.device(), 1, &fence_, VK_TRUE, UINT64_MAX);
-        r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkWaitForFences"));
+    // Bounded: a wait for a semaphore whose signaller died would otherwise block for good.
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(kGpuWaitTimeout).count();
+    const VkResult r =
+        vkWaitForFences(device_.device(), 1, &fence_, VK_TRUE, static_cast<std::uint64_t>(ns));
+    if (r == VK_TIMEOUT) {
+      pending_ = true;
+      return fail(Error(ErrorCode::Timeout,
+                        "the copy did not finish within " +
+                            std::to_string(kGpuWaitTimeout.count()) +
+                            " ms (a semaphore it waits for was never signalled?); its "
+                            "resources are leaked rather than destroyed while in use",
+                        NativeDomain::VkResult, r));
     }
+    if (r != VK_SUCCESS) return tl::unexpected(vk_error(r, "vkWaitForFences"));
     return {};
   }
+
+  /// True when the submission timed out and may still be executing.
+  bool pending() const noexcept { return pending_; }
 
  private:
   const Device& device_;
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
+  bool pending_ = false;
 };
 
 VkImageSubresourceRange whole_color(const TextureDescriptor& desc) {
@@ -241,7 +260,10 @@ Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> 
       release_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_2_COPY_BIT,
                       VK_ACCESS_2_TRANSFER_WRITE_BIT);
   pipeline_barrier(cmd, &release);
-  GEYSER_TRY_VOID(shot.submit_and_wait(waits, signals));
+  if (auto done = shot.submit_and_wait(waits, signals); !done) {
+    if (shot.pending()) staging.leak();
+    return tl::unexpected(std::move(done).error());
+  }
   texture.mark_released();
   return {};
 }
@@ -273,7 +295,10 @@ Result<std::vector<std::uint8_t>> readback(VulkanSharedTexture& texture,
   to_host.dstStageMask = VK_PIPELINE_STAGE_2_HOST_BIT;
   to_host.dstAccessMask = VK_ACCESS_2_HOST_READ_BIT;
   pipeline_barrier(cmd, &release, &to_host);
-  GEYSER_TRY_VOID(shot.submit_and_wait(waits, signals));
+  if (auto done = shot.submit_and_wait(waits, signals); !done) {
+    if (shot.pending()) staging.leak();
+    return tl::unexpected(std::move(done).error());
+  }
   texture.mark_released();
   return std::vector<std::uint8_t>(staging.data(), staging.data() + size);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -186,6 +187,52 @@ TEST_F(LifecycleTest, ConcurrentImportsOfOneHandleAllSucceed) {
   EXPECT_EQ(failures.load(), 0) << "first: " << first_failure;
   devices.clear();
   EXPECT_EQ(open_fd_count(), fd_baseline);
+}
+
+}  // namespace
+}  // namespace geyser::test
+
+namespace geyser::test {
+namespace {
+
+// A copy that waits for a semaphore nobody signals (its signaller died) must not block the
+// caller for good: readback gives up after kGpuWaitTimeout with Timeout. The device has
+// validation off on purpose: the timed-out copy's objects are leaked by design (destroying
+// them while the GPU may use them would be worse), which the layer reports at vkDestroyDevice.
+TEST(GpuWaitTest, ReadbackWaitingForANeverSignalledSemaphoreTimesOut) {
+  auto device = vulkan::Device::create_headless({.validation = false});
+  if (!device && device.error().code() == ErrorCode::Unsupported) {
+    GTEST_SKIP() << device.error().to_string();
+  }
+  ASSERT_TRUE(device) << device.error().to_string();
+  vulkan::VulkanTextureShareManager manager(*device);
+  auto texture = manager.create(rgba8(16, 16));
+  ASSERT_TRUE(texture) << texture.error().to_string();
+
+  VkSemaphoreTypeCreateInfo type{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
+  type.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
+  VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type};
+  VkSemaphore semaphore = VK_NULL_HANDLE;
+  ASSERT_EQ(vkCreateSemaphore(device->device(), &info, nullptr, &semaphore), VK_SUCCESS);
+  VkSemaphoreSubmitInfo wait{VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO};
+  wait.semaphore = semaphore;
+  wait.value = 1;
+  wait.stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+
+  const auto start = std::chrono::steady_clock::now();
+  auto read = vulkan::readback(**texture, {&wait, 1});
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(FailsWith(read, ErrorCode::Timeout));
+  EXPECT_GE(elapsed, vulkan::kGpuWaitTimeout);
+  EXPECT_LT(elapsed, vulkan::kGpuWaitTimeout + std::chrono::seconds(5));
+
+  // The "dead" signaller's value arrives after all: the queue drains and the device closes.
+  VkSemaphoreSignalInfo signal{VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO};
+  signal.semaphore = semaphore;
+  signal.value = 1;
+  ASSERT_EQ(vkSignalSemaphore(device->device(), &signal), VK_SUCCESS);
+  EXPECT_EQ(vkQueueWaitIdle(device->queue()), VK_SUCCESS);
+  vkDestroySemaphore(device->device(), semaphore, nullptr);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // opaque fds.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -128,15 +129,19 @@ class VulkanTextureShareManager final : public TextureShareManager {
 /// Vulkan usage flags for Geyser usage flags.
 [[nodiscard]] VkImageUsageFlags to_vk_usage(TextureUsage usage) noexcept;
 
+/// How long upload() and readback() wait for their own submission.
+inline constexpr std::chrono::milliseconds kGpuWaitTimeout{10000};
+
 /// Copies tightly packed texels into mip 0, layer 0 of `texture` and waits for the copy:
 /// acquires the image from VK_QUEUE_FAMILY_EXTERNAL, copies, releases it again in the
 /// shared layout. `bytes` must be width * height * texel size (Validation otherwise).
 /// The texture needs TransferDst usage; colour formats only.
 ///
 /// `waits` and `signals` go into the submission (e.g. from TextureSync); the function then
-/// waits for the submission's fence, so a wait for a value nobody will signal blocks it:
-/// wait on the CPU with a timeout first (TextureSync::wait_for_texture) when the signaller
-/// could die.
+/// waits for the submission's fence, at most kGpuWaitTimeout: a wait for a value nobody
+/// will signal ends in Timeout (and the copy's resources are leaked, not destroyed while
+/// in use). Wait on the CPU with a timeout first (TextureSync::wait_for_texture) when the
+/// signaller could die.
 [[nodiscard]] Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
                                   std::span<const VkSemaphoreSubmitInfo> waits = {},
                                   std::span<const VkSemaphoreSubmitInfo> signals = {});
