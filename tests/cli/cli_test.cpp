@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,6 +75,25 @@ void expect_pattern(const DecodedPng& png, std::uint64_t frame) {
   EXPECT_FALSE(mismatch.has_value()) << "frame " << frame << ": " << mismatch->to_string();
 }
 
+// How many times `needle` occurs in `text`.
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+// The frame count of the last progress line ("N frames, F fps, ...") recv printed; 0: none.
+std::uint64_t last_progress_frames(const std::string& out) {
+  static const std::regex line(R"((?:^|\n)(\d+) frames, )");
+  std::uint64_t frames = 0;
+  for (std::sregex_iterator it(out.begin(), out.end(), line), end; it != end; ++it) {
+    frames = std::stoull((*it)[1].str());
+  }
+  return frames;
+}
+
 TEST_F(Cli, HelpForEverySubcommandExitsZero) {
   for (const char* command : {"info", "demo", "list", "send", "recv"}) {
     const Outcome o = geyser({command, "--help"}, 10s);
@@ -137,6 +158,67 @@ TEST_F(Cli, SendAndRecvVerifyAcrossProcesses) {
   const Outcome listed = geyser({"list", "--json"}, 10s);
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_TRUE(json::parse(listed.out)["channels"].empty()) << listed.out;
+}
+
+// recv --timeout bounds the wait for a sender also across a restart (docs/cli.md): the
+// sender is SIGKILLed mid-stream, a new one publishes the name 1.5 s later, and recv takes
+// its frames on the same run. With --frames 0 it then ends normally, exit 0, once the
+// second sender is gone for --timeout seconds. Without --json recv prints a progress line as
+// soon as it checked its first frame, and says on stderr when the sender went away and
+// when it reconnected: the test waits for those lines rather than sleeping.
+TEST_F(Cli, RecvKeepsWaitingAcrossASenderRestart) {
+  const std::vector<std::string> send_args{"send", "restartable", "--size", "96x64", "--fps", "60"};
+  constexpr int kTimeoutS = 6;  // > the 1.5 s gap plus a sender's start-up, with margin
+  Process first(send_args, env_);
+  ASSERT_FALSE(wait_for_channel("restartable").is_null());
+  Process recv(
+      {"recv", "restartable", "--frames", "0", "--verify", "--timeout", std::to_string(kTimeoutS)},
+      env_);
+  ASSERT_TRUE(recv.read_until(
+      [](const std::string& out, const std::string&) { return last_progress_frames(out) > 0; },
+      20s))
+      << recv.out() << recv.err();
+
+  const Outcome killed = first.stop(SIGKILL, 10s);
+  EXPECT_EQ(killed.signal, SIGKILL) << killed.out << killed.err;
+  const std::uint64_t before_restart = last_progress_frames(recv.out());  // a lower bound
+  ASSERT_TRUE(recv.read_until(
+      [](const std::string&, const std::string& err) {
+        return err.find("the sender of 'restartable' went away") != std::string::npos;
+      },
+      10s))
+      << recv.out() << recv.err();
+  std::this_thread::sleep_for(1500ms);
+
+  Process second(send_args, env_);
+  ASSERT_TRUE(recv.read_until(
+      [](const std::string&, const std::string& err) {
+        return err.find("reconnected to 'restartable'") != std::string::npos;
+      },
+      20s))
+      << recv.out() << recv.err();
+
+  const auto stopped = Clock::now();
+  const Outcome s = second.stop(SIGTERM, 20s);
+  EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
+  EXPECT_NE(s.out.find("unpublished"), std::string::npos) << s.out;
+
+  const Outcome r = recv.wait(std::chrono::seconds(kTimeoutS) + 20s);
+  const auto waited = Clock::now() - stopped;
+  ASSERT_FALSE(r.timed_out) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;  // --frames 0 ended by the timeout
+  // It waited for a sender to come back rather than ending when the second one left.
+  EXPECT_GE(waited, std::chrono::seconds(kTimeoutS) / 2);
+  EXPECT_EQ(occurrences(r.err, "went away"), 2u) << r.err;
+  EXPECT_EQ(occurrences(r.err, "reconnected"), 1u) << r.err;  // a frame from each sender
+  EXPECT_EQ(r.err.find("does not match"), std::string::npos) << r.err;
+
+  std::smatch summary;
+  ASSERT_TRUE(std::regex_search(
+      r.out, summary, std::regex(R"(geyser recv: (\d+) frames from 'restartable' \(96x64 )")))
+      << r.out;
+  EXPECT_GT(std::stoull(summary[1].str()), before_restart) << r.out;
+  EXPECT_NE(r.out.find(", 0 bad;"), std::string::npos) << r.out;
 }
 
 TEST_F(Cli, RecvOfAnUnknownChannelNamesTheExistingOnes) {

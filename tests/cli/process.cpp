@@ -126,6 +126,17 @@ Outcome Process::stop(int sig, std::chrono::milliseconds timeout) {
   return wait(timeout);
 }
 
+bool Process::read_until(
+    const std::function<bool(const std::string& out, const std::string& err)>& done,
+    std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (done(outcome_.out, outcome_.err)) return true;
+    if (reaped_ || (out_fd_ < 0 && err_fd_ < 0) || Clock::now() >= deadline) return false;
+    drain(20);
+  }
+}
+
 Outcome run(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
             const Env& env) {
   Process process(args, env);

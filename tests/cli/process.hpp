@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,13 @@ class Process {
   Outcome wait(std::chrono::milliseconds timeout);
   /// Sends `sig`, then wait(timeout).
   Outcome stop(int sig, std::chrono::milliseconds timeout);
+  /// Reads its output, without waiting for it to exit, until `done(out, err)` holds on all
+  /// read so far (true), or it closed both pipes or `timeout` passed (false).
+  bool read_until(const std::function<bool(const std::string& out, const std::string& err)>& done,
+                  std::chrono::milliseconds timeout);
+  /// Its stdout and stderr read so far.
+  [[nodiscard]] const std::string& out() const noexcept { return outcome_.out; }
+  [[nodiscard]] const std::string& err() const noexcept { return outcome_.err; }
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   [[nodiscard]] bool started() const noexcept { return pid_ > 0; }
 
