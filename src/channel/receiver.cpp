@@ -280,6 +280,28 @@ struct Receiver::State {
     return {};
   }
 
+  // The frame the sender presented right before it left, as the held frame. Gpu mode: waits
+  // on the CPU, bounded, rather than on the queue, in case its signal never executes.
+  std::optional<ReceivedFrame> take_last_words() {
+    LastWords last = std::move(*last_words);
+    last_words.reset();
+    if (!last.slot->sync->wait_for_texture(last.frame.frame, milliseconds(500))) {
+      return std::nullopt;
+    }
+    (void)release_held();
+    ReceivedFrame out;
+    out.frame = last.frame.frame;
+    out.generation = last.frame.generation;
+    out.slot = last.frame.slot;
+    out.timestamp_ns = last.frame.timestamp_ns;
+    out.connection = connection_id;
+    out.texture = last.slot->texture.get();
+    out.keep_alive = std::move(last.slot);
+    held = out;
+    ++stats.frames_acquired;
+    return out;
+  }
+
   void collect_retired() {
     if (retired.empty()) return;
     // Only the held frame may still be read by the application; the rest can go once the
@@ -330,24 +352,7 @@ Result<ReceivedFrame> Receiver::acquire(milliseconds timeout) {
   State& s = *state_;
   const auto deadline = Clock::now() + timeout;
   if (!s.socket && s.last_words) {
-    // The sender presented this frame and then left. Gpu mode: wait on the CPU, bounded,
-    // rather than on the queue, in case its signal never executes.
-    State::LastWords last = std::move(*s.last_words);
-    s.last_words.reset();
-    if (last.slot->sync->wait_for_texture(last.frame.frame, milliseconds(500))) {
-      (void)s.release_held();
-      ReceivedFrame out;
-      out.frame = last.frame.frame;
-      out.generation = last.frame.generation;
-      out.slot = last.frame.slot;
-      out.timestamp_ns = last.frame.timestamp_ns;
-      out.connection = s.connection_id;
-      out.texture = last.slot->texture.get();
-      out.keep_alive = std::move(last.slot);
-      s.held = out;
-      ++s.stats.frames_acquired;
-      return out;
-    }
+    if (auto last = s.take_last_words()) return *last;
   }
   if (!s.socket) {
     // One attempt to find a restarted sender, bounded by the caller's timeout.
@@ -359,7 +364,13 @@ Result<ReceivedFrame> Receiver::acquire(milliseconds timeout) {
     ++s.stats.reconnects;
   }
   while (!s.pending) {
-    GEYSER_TRY_VOID(s.pump(remaining(deadline)));
+    if (auto pumped = s.pump(remaining(deadline)); !pumped) {
+      // A frame presented right before the sender left comes first; Disconnected next time.
+      if (pumped.error().code() == ErrorCode::Disconnected && s.last_words) {
+        if (auto last = s.take_last_words()) return *last;
+      }
+      return tl::unexpected(std::move(pumped).error());
+    }
     if (!s.pending && remaining(deadline).count() == 0) {
       return fail(ErrorCode::Timeout, "no new frame on channel '" + s.name + "' within " +
                                           std::to_string(timeout.count()) + " ms");

@@ -80,6 +80,8 @@ struct Sender::State {
   State(const State&) = delete;
   State& operator=(const State&) = delete;
   ~State() {
+    // Unpublish first, so that no receiver reconnects to a sender that is going away.
+    listener.reset();
     for (auto& c : connections) {
       (void)ipc::send(c->socket, ipc::Message(ipc::Goodbye{}), milliseconds(0));
     }
