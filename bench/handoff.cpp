@@ -283,35 +283,10 @@ Result<HandoffResult> run_handoff(const Environment& env, const HandoffPlan& pla
     return fail(ErrorCode::Validation, "run_handoff: too many resolutions or samples");
   }
   GEYSER_TRY(auto shared, SharedBlock<Shared>::create());
-  GEYSER_TRY(auto sockets, ipc::socket_pair());
-  UniqueFd& sender_end = sockets.first;
-  UniqueFd& receiver_end = sockets.second;
-  std::vector<pid_t> pids;
-  auto sender = spawn([&] {
-    receiver_end.reset();
-    return run_worker(shared->sender_error, "handoff sender",
-                      [&] { return sender_body(env, plan, sender_end, *shared); });
-  });
-  if (sender) pids.push_back(*sender);
-  auto receiver = spawn([&] {
-    sender_end.reset();
-    return run_worker(shared->receiver_error, "handoff receiver",
-                      [&] { return receiver_body(env, plan, receiver_end, *shared); });
-  });
-  if (receiver) pids.push_back(*receiver);
-  // The parent keeps no end open, so a worker that dies ends the other's waits with EOF.
-  sender_end.reset();
-  receiver_end.reset();
-  auto waited = wait_all(pids, env.timeout);
-  if (!sender) return tl::unexpected(sender.error());
-  if (!receiver) return tl::unexpected(receiver.error());
-  if (!waited) {
-    std::string why = waited.error().message();
-    for (const char* text : {shared->sender_error, shared->receiver_error}) {
-      if (text[0] != '\0') why += std::string(" ") + text;
-    }
-    return fail(ErrorCode::Internal, why);
-  }
+  GEYSER_TRY_VOID(run_worker_pair(
+      shared->sender_error, shared->receiver_error, "handoff", env.timeout,
+      [&](UniqueFd& socket) { return sender_body(env, plan, socket, *shared); },
+      [&](UniqueFd& socket) { return receiver_body(env, plan, socket, *shared); }));
 
   HandoffResult result;
   result.device = {shared->device_name, shared->driver, shared->sync_mode};

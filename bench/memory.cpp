@@ -109,34 +109,10 @@ Result<MemoryRow> run_memory(const Environment& env, Resolution resolution) {
   GEYSER_TRY(auto shared, SharedBlock<Shared>::create());
   shared->row.resolution = resolution;
   shared->row.slots = channel::SenderOptions{}.slots;
-  GEYSER_TRY(auto sockets, ipc::socket_pair());
-  UniqueFd& sender_end = sockets.first;
-  UniqueFd& receiver_end = sockets.second;
-  std::vector<pid_t> pids;
-  auto sender = spawn([&] {
-    receiver_end.reset();
-    return run_worker(shared->errors[0], "memory sender",
-                      [&] { return sender_body(env, resolution, sender_end, shared->row); });
-  });
-  if (sender) pids.push_back(*sender);
-  auto receiver = spawn([&] {
-    sender_end.reset();
-    return run_worker(shared->errors[1], "memory receiver",
-                      [&] { return receiver_body(env, receiver_end, shared->row); });
-  });
-  if (receiver) pids.push_back(*receiver);
-  sender_end.reset();
-  receiver_end.reset();
-  auto waited = wait_all(pids, env.timeout);
-  if (!sender) return tl::unexpected(sender.error());
-  if (!receiver) return tl::unexpected(receiver.error());
-  if (!waited) {
-    std::string why = waited.error().message();
-    for (const auto& text : shared->errors) {
-      if (text[0] != '\0') why += std::string(" ") + text;
-    }
-    return fail(ErrorCode::Internal, why);
-  }
+  GEYSER_TRY_VOID(run_worker_pair(
+      shared->errors[0], shared->errors[1], "memory", env.timeout,
+      [&](UniqueFd& socket) { return sender_body(env, resolution, socket, shared->row); },
+      [&](UniqueFd& socket) { return receiver_body(env, socket, shared->row); }));
   return shared->row;
 }
 

@@ -1,6 +1,10 @@
 #include "worker.hpp"
 
 #include <cstdio>
+#include <string>
+#include <vector>
+
+#include "geyser/ipc/socket.hpp"
 
 #include "process.hpp"
 
@@ -42,6 +46,43 @@ int run_worker(std::span<char> error_text, const char* role,
   set_text(error_text, text);
   std::fprintf(stderr, "geyser bench: %s\n", text.c_str());
   return 1;
+}
+
+Result<void> run_worker_pair(std::span<char> sender_error, std::span<char> receiver_error,
+                             const char* scenario, std::chrono::seconds timeout,
+                             const std::function<Result<void>(UniqueFd&)>& sender,
+                             const std::function<Result<void>(UniqueFd&)>& receiver) {
+  GEYSER_TRY(auto sockets, ipc::socket_pair());
+  UniqueFd& sender_end = sockets.first;
+  UniqueFd& receiver_end = sockets.second;
+  const std::string sender_role = std::string(scenario) + " sender";
+  const std::string receiver_role = std::string(scenario) + " receiver";
+  std::vector<pid_t> pids;
+  auto sender_pid = spawn([&] {
+    receiver_end.reset();
+    return run_worker(sender_error, sender_role.c_str(), [&] { return sender(sender_end); });
+  });
+  if (sender_pid) pids.push_back(*sender_pid);
+  auto receiver_pid = spawn([&] {
+    sender_end.reset();
+    return run_worker(receiver_error, receiver_role.c_str(),
+                      [&] { return receiver(receiver_end); });
+  });
+  if (receiver_pid) pids.push_back(*receiver_pid);
+  // The parent keeps no end open, so a worker that dies ends the other's waits with EOF.
+  sender_end.reset();
+  receiver_end.reset();
+  auto waited = wait_all(pids, timeout);
+  if (!sender_pid) return tl::unexpected(sender_pid.error());
+  if (!receiver_pid) return tl::unexpected(receiver_pid.error());
+  if (!waited) {
+    std::string why = waited.error().message();
+    for (std::span<char> text : {sender_error, receiver_error}) {
+      if (!text.empty() && text[0] != '\0') why += " " + std::string(text.data());
+    }
+    return fail(ErrorCode::Internal, why);
+  }
+  return {};
 }
 
 }  // namespace geyser::bench

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "geyser/error.hpp"
+#include "geyser/unique_fd.hpp"
 #include "geyser/vulkan/device.hpp"
 #include "scenarios.hpp"
 
@@ -26,6 +27,16 @@ namespace geyser::bench {
 /// stderr, and becomes exit code 1.
 int run_worker(std::span<char> error_text, const char* role,
                const std::function<Result<void>()>& body);
+
+/// A sender and a receiver worker joined by a socket pair: forks both, gives each its end
+/// (the parent keeps none, so a worker that dies ends the other's waits with EOF), and waits
+/// for both for at most `timeout`. Their errors go to the two shared `error_text` buffers
+/// and, on failure, into the returned error.
+[[nodiscard]] Result<void> run_worker_pair(std::span<char> sender_error,
+                                           std::span<char> receiver_error, const char* scenario,
+                                           std::chrono::seconds timeout,
+                                           const std::function<Result<void>(UniqueFd&)>& sender,
+                                           const std::function<Result<void>(UniqueFd&)>& receiver);
 
 using namespace std::chrono_literals;
 
