@@ -6,7 +6,7 @@
 
 #include "geyser/device_identity.hpp"
 #include "geyser/texture.hpp"
-#include "geyser/unique_fd.hpp"
+#include "geyser/unique_handle.hpp"
 
 namespace geyser {
 
@@ -38,7 +38,7 @@ struct VulkanImageInfo {
 /// closes it, and importing does not consume it (the importer duplicates). Move-only;
 /// clone() duplicates the fd.
 struct TextureShareHandle {
-  UniqueFd fd;
+  UniqueHandle os_handle;
   MemoryHandleType handle_type = MemoryHandleType::OpaqueFd;
   DeviceIdentity identity;
   TextureDescriptor descriptor;
@@ -54,7 +54,7 @@ enum class SemaphoreType : std::uint8_t { Binary, Timeline };
 
 /// A semaphore, exported. Owns one duplicated fd, like TextureShareHandle.
 struct SemaphoreShareHandle {
-  UniqueFd fd;
+  UniqueHandle os_handle;
   SemaphoreType type = SemaphoreType::Timeline;
   DeviceIdentity identity;
 

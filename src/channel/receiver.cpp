@@ -121,10 +121,10 @@ struct Receiver::State {
                       geyser::to_string(device->identity().device_uuid));
     }
     std::vector<std::shared_ptr<ImportedSlot>> fresh;
-    for (ipc::SlotFds& fds : description.slots) {
+    for (ipc::SlotHandles& fds : description.slots) {
       auto slot = std::make_shared<ImportedSlot>();
       TextureShareHandle handle;
-      handle.fd = std::move(fds.memory);
+      handle.os_handle = std::move(fds.memory);
       handle.handle_type = description.handle_type;
       handle.identity = description.identity;
       handle.descriptor = description.descriptor;

@@ -118,7 +118,7 @@ struct Sender::State {
     // Closing a socket with unread packets makes Linux reset the connection, and the peer
     // would read ECONNRESET instead of our Error: discard what is queued first (bounded).
     for (int i = 0; i < 64; ++i) {
-      if (!ipc::receive_message(c.socket, ipc::kMaxMessageSize, ipc::kMaxFdsPerMessage,
+      if (!ipc::receive_message(c.socket, ipc::kMaxMessageSize, ipc::kMaxHandlesPerMessage,
                                 milliseconds(0))) {
         break;
       }
@@ -203,8 +203,8 @@ struct Sender::State {
     for (Slot& slot : slots) {
       GEYSER_TRY(auto sync, vulkan::TextureSync::create_producer(manager, *slot.texture, c.mode));
       GEYSER_TRY(auto handles, sync.export_handles());
-      ipc::SlotFds fds;
-      GEYSER_TRY(fds.memory, slot.handle.fd.duplicate());
+      ipc::SlotHandles fds;
+      GEYSER_TRY(fds.memory, slot.handle.os_handle.duplicate());
       fds.ready = std::move(handles.ready);
       fds.released = std::move(handles.released);
       message.slots.push_back(std::move(fds));

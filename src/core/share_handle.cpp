@@ -4,7 +4,7 @@ namespace geyser {
 
 namespace {
 
-// Names the handle whose fd could not be duplicated; keeps the code and native error.
+// Names the handle whose OS handle could not be duplicated; keeps the code and native error.
 Error with_context(const char* what, const Error& error) {
   return Error(error.code(), std::string(what) + ": " + error.message(), error.native_domain(),
                error.native_code());
@@ -29,13 +29,13 @@ std::string_view to_string(SemaphoreType type) noexcept {
 }
 
 Result<TextureShareHandle> TextureShareHandle::clone() const {
-  auto copy = fd.duplicate();
+  auto copy = os_handle.duplicate();
   if (!copy) return fail(with_context("TextureShareHandle::clone", copy.error()));
   return TextureShareHandle{std::move(*copy), handle_type, identity, descriptor, image};
 }
 
 Result<SemaphoreShareHandle> SemaphoreShareHandle::clone() const {
-  auto copy = fd.duplicate();
+  auto copy = os_handle.duplicate();
   if (!copy) return fail(with_context("SemaphoreShareHandle::clone", copy.error()));
   return SemaphoreShareHandle{std::move(*copy), type, identity};
 }

@@ -12,7 +12,7 @@ std::string_view to_string(Backend backend) noexcept {
 }
 
 void TextureShareManager::release_texture_handle(TextureShareHandle&& handle) noexcept {
-  handle.fd.reset();
+  handle.os_handle.reset();
 }
 
 }  // namespace geyser

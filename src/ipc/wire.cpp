@@ -183,7 +183,7 @@ std::vector<std::uint8_t> bounded_utf8(std::string_view text) {
 }
 
 EncodedMessage finish(MessageType type, const std::vector<std::uint8_t>& body,
-                      std::vector<int> fds) {
+                      std::vector<NativeHandle> handles) {
   EncodedMessage out;
   out.bytes.reserve(kHeaderSize + body.size());
   ByteWriter writer(out.bytes);
@@ -191,10 +191,10 @@ EncodedMessage finish(MessageType type, const std::vector<std::uint8_t>& body,
   writer.u16(kProtocolVersion);
   writer.u16(static_cast<std::uint16_t>(type));
   writer.u32(static_cast<std::uint32_t>(body.size()));
-  writer.u16(static_cast<std::uint16_t>(fds.size()));
+  writer.u16(static_cast<std::uint16_t>(handles.size()));
   writer.u16(0);  // reserved
   writer.bytes(body);
-  out.fds = std::move(fds);
+  out.handles = std::move(handles);
   return out;
 }
 
@@ -215,9 +215,9 @@ Result<void> check_body_size(MessageType type, std::size_t actual, std::size_t e
   return {};
 }
 
-Result<void> check_no_fds(MessageType type, const std::vector<UniqueFd>& fds) {
-  if (!fds.empty()) {
-    return protocol(type, std::to_string(fds.size()) + " fds attached; this type carries none");
+Result<void> check_no_handles(MessageType type, const std::vector<UniqueHandle>& handles) {
+  if (!handles.empty()) {
+    return protocol(type, std::to_string(handles.size()) + " handles attached; this type carries none");
   }
   return {};
 }
@@ -237,11 +237,11 @@ Result<void> check_extent(MessageType type, std::uint32_t width, std::uint32_t h
 
 // --- decoders, one per type. `body` has exactly the header's body size. ---
 
-Result<Message> decode_hello(std::span<const std::uint8_t> body, std::vector<UniqueFd>& fds,
+Result<Message> decode_hello(std::span<const std::uint8_t> body, std::vector<UniqueHandle>& handles,
                              std::uint16_t header_version) {
   constexpr MessageType kType = MessageType::Hello;
   GEYSER_TRY_VOID(check_body_size(kType, body.size(), kHelloBodySize));
-  GEYSER_TRY_VOID(check_no_fds(kType, fds));
+  GEYSER_TRY_VOID(check_no_handles(kType, handles));
   ByteReader reader(body);
   Hello hello;
   hello.protocol_version = reader.u16();
@@ -264,7 +264,7 @@ Result<Message> decode_hello(std::span<const std::uint8_t> body, std::vector<Uni
 }
 
 Result<Message> decode_stream_description(std::span<const std::uint8_t> body,
-                                          std::vector<UniqueFd>& fds) {
+                                          std::vector<UniqueHandle>& handles) {
   constexpr MessageType kType = MessageType::StreamDescription;
   GEYSER_TRY_VOID(check_body_size(kType, body.size(), kStreamDescriptionBodySize));
   ByteReader reader(body);
@@ -294,12 +294,12 @@ Result<Message> decode_stream_description(std::span<const std::uint8_t> body,
     return protocol(kType, "slot count " + std::to_string(slot_count) + " is out of range 1.." +
                                std::to_string(kMaxSlots));
   }
-  const std::size_t expected_fds = std::size_t{slot_count} * kFdsPerSlot;
-  if (fds.size() != expected_fds) {
+  const std::size_t expected_handles = std::size_t{slot_count} * kHandlesPerSlot;
+  if (handles.size() != expected_handles) {
     return protocol(kType, std::to_string(slot_count) + " slots need " +
-                               std::to_string(expected_fds) + " fds (" +
-                               std::to_string(kFdsPerSlot) + " per slot), " +
-                               std::to_string(fds.size()) + " attached");
+                               std::to_string(expected_handles) + " handles (" +
+                               std::to_string(kHandlesPerSlot) + " per slot), " +
+                               std::to_string(handles.size()) + " attached");
   }
   if (!known_sync_mode(sync_mode)) {
     return protocol(kType, "sync mode " + std::to_string(sync_mode) + " is not 0 (gpu) or 1 (cpu)");
@@ -325,11 +325,11 @@ Result<Message> decode_stream_description(std::span<const std::uint8_t> body,
   message.image.dedicated = dedicated == 1;
   message.slots.resize(slot_count);
   for (std::size_t slot = 0; slot < slot_count; ++slot) {
-    message.slots[slot].memory = std::move(fds[slot * kFdsPerSlot + 0]);
-    message.slots[slot].ready = std::move(fds[slot * kFdsPerSlot + 1]);
-    message.slots[slot].released = std::move(fds[slot * kFdsPerSlot + 2]);
+    message.slots[slot].memory = std::move(handles[slot * kHandlesPerSlot + 0]);
+    message.slots[slot].ready = std::move(handles[slot * kHandlesPerSlot + 1]);
+    message.slots[slot].released = std::move(handles[slot * kHandlesPerSlot + 2]);
   }
-  fds.clear();
+  handles.clear();
   return message;
 }
 
@@ -342,10 +342,10 @@ Result<void> check_slot(MessageType type, std::uint8_t slot) {
 }
 
 Result<Message> decode_frame_presented(std::span<const std::uint8_t> body,
-                                       std::vector<UniqueFd>& fds) {
+                                       std::vector<UniqueHandle>& handles) {
   constexpr MessageType kType = MessageType::FramePresented;
   GEYSER_TRY_VOID(check_body_size(kType, body.size(), kFramePresentedBodySize));
-  GEYSER_TRY_VOID(check_no_fds(kType, fds));
+  GEYSER_TRY_VOID(check_no_handles(kType, handles));
   ByteReader reader(body);
   FramePresented message;
   message.generation = reader.u64();
@@ -360,10 +360,10 @@ Result<Message> decode_frame_presented(std::span<const std::uint8_t> body,
 }
 
 Result<Message> decode_frame_released(std::span<const std::uint8_t> body,
-                                      std::vector<UniqueFd>& fds) {
+                                      std::vector<UniqueHandle>& handles) {
   constexpr MessageType kType = MessageType::FrameReleased;
   GEYSER_TRY_VOID(check_body_size(kType, body.size(), kFrameReleasedBodySize));
-  GEYSER_TRY_VOID(check_no_fds(kType, fds));
+  GEYSER_TRY_VOID(check_no_handles(kType, handles));
   ByteReader reader(body);
   FrameReleased message;
   message.generation = reader.u64();
@@ -374,10 +374,10 @@ Result<Message> decode_frame_released(std::span<const std::uint8_t> body,
   return message;
 }
 
-Result<Message> decode_description(std::span<const std::uint8_t> body, std::vector<UniqueFd>& fds) {
+Result<Message> decode_description(std::span<const std::uint8_t> body, std::vector<UniqueHandle>& handles) {
   constexpr MessageType kType = MessageType::Description;
   GEYSER_TRY_VOID(check_body_size(kType, body.size(), kDescriptionBodySize));
-  GEYSER_TRY_VOID(check_no_fds(kType, fds));
+  GEYSER_TRY_VOID(check_no_handles(kType, handles));
   ByteReader reader(body);
   Description message;
   message.width = reader.u32();
@@ -402,9 +402,9 @@ Result<Message> decode_description(std::span<const std::uint8_t> body, std::vect
   return message;
 }
 
-Result<Message> decode_error(std::span<const std::uint8_t> body, std::vector<UniqueFd>& fds) {
+Result<Message> decode_error(std::span<const std::uint8_t> body, std::vector<UniqueHandle>& handles) {
   constexpr MessageType kType = MessageType::Error;
-  GEYSER_TRY_VOID(check_no_fds(kType, fds));
+  GEYSER_TRY_VOID(check_no_handles(kType, handles));
   if (body.size() < kErrorFixedSize) {
     return protocol(kType, "body is " + std::to_string(body.size()) + " bytes, at least " +
                                std::to_string(kErrorFixedSize) + " needed");
@@ -516,18 +516,18 @@ Result<EncodedMessage> encode_stream_description(const StreamDescription& messag
                               " is unknown");
   }
   if (message.image.allocation_size == 0) return invalid(kWhat, "allocation size is 0");
-  std::vector<int> fds;
-  fds.reserve(message.slots.size() * kFdsPerSlot);
+  std::vector<NativeHandle> handles;
+  handles.reserve(message.slots.size() * kHandlesPerSlot);
   for (std::size_t slot = 0; slot < message.slots.size(); ++slot) {
-    const SlotFds& s = message.slots[slot];
+    const SlotHandles& s = message.slots[slot];
     const char* names[] = {"memory", "ready", "released"};
-    const UniqueFd* owned[] = {&s.memory, &s.ready, &s.released};
-    static_assert(std::size(names) == kFdsPerSlot);
-    for (std::size_t k = 0; k < kFdsPerSlot; ++k) {
+    const UniqueHandle* owned[] = {&s.memory, &s.ready, &s.released};
+    static_assert(std::size(names) == kHandlesPerSlot);
+    for (std::size_t k = 0; k < kHandlesPerSlot; ++k) {
       if (!owned[k]->valid()) {
         return invalid(kWhat, "slot " + std::to_string(slot) + " has no " + names[k] + " fd");
       }
-      fds.push_back(owned[k]->get());
+      handles.push_back(owned[k]->get());
     }
   }
   std::vector<std::uint8_t> body;
@@ -553,7 +553,7 @@ Result<EncodedMessage> encode_stream_description(const StreamDescription& messag
   writer.u64(message.image.allocation_size);
   write_uuid(writer, message.identity.driver_uuid);
   write_uuid(writer, message.identity.device_uuid);
-  return finish(MessageType::StreamDescription, body, std::move(fds));
+  return finish(MessageType::StreamDescription, body, std::move(handles));
 }
 
 Result<EncodedMessage> encode_frame_presented(const FramePresented& message) {
@@ -657,7 +657,7 @@ Result<WireHeader> decode_header(std::span<const std::uint8_t> bytes) {
   header.version = reader.u16();
   header.type = static_cast<MessageType>(reader.u16());
   header.body_size = reader.u32();
-  header.fd_count = reader.u16();
+  header.handle_count = reader.u16();
   const std::uint16_t reserved = reader.u16();
   if (header.magic != kWireMagic) {
     return fail(ErrorCode::Protocol, "decode: wrong magic " + hex32(header.magic) + ", expected " +
@@ -677,16 +677,16 @@ Result<WireHeader> decode_header(std::span<const std::uint8_t> bytes) {
                                          " bytes is over the limit of " +
                                          std::to_string(kMaxBodySize));
   }
-  if (header.fd_count > kMaxFdsPerMessage) {
-    return fail(ErrorCode::Protocol, "decode: " + std::to_string(header.fd_count) +
-                                         " fds declared, at most " +
-                                         std::to_string(kMaxFdsPerMessage) + " allowed");
+  if (header.handle_count > kMaxHandlesPerMessage) {
+    return fail(ErrorCode::Protocol, "decode: " + std::to_string(header.handle_count) +
+                                         " handles declared, at most " +
+                                         std::to_string(kMaxHandlesPerMessage) + " allowed");
   }
   return header;
 }
 
-Result<Message> decode(std::span<const std::uint8_t> bytes, std::vector<UniqueFd> fds) {
-  // `fds` is owned here: every early return closes them.
+Result<Message> decode(std::span<const std::uint8_t> bytes, std::vector<UniqueHandle> handles) {
+  // `handles` is owned here: every early return closes them.
   GEYSER_TRY(const WireHeader header, decode_header(bytes));
   const MessageType type = header.type;
   if (to_string(type) == "Unknown") {
@@ -698,29 +698,29 @@ Result<Message> decode(std::span<const std::uint8_t> bytes, std::vector<UniqueFd
     return protocol(type, "header says the body is " + std::to_string(header.body_size) +
                               " bytes, " + std::to_string(actual_body) + " arrived");
   }
-  if (header.fd_count != fds.size()) {
-    return protocol(type, "header declares " + std::to_string(header.fd_count) + " fds, " +
-                              std::to_string(fds.size()) + " attached");
+  if (header.handle_count != handles.size()) {
+    return protocol(type, "header declares " + std::to_string(header.handle_count) + " handles, " +
+                              std::to_string(handles.size()) + " attached");
   }
-  for (std::size_t i = 0; i < fds.size(); ++i) {
-    if (!fds[i].valid()) return protocol(type, "fd #" + std::to_string(i) + " is empty");
+  for (std::size_t i = 0; i < handles.size(); ++i) {
+    if (!handles[i].valid()) return protocol(type, "handle #" + std::to_string(i) + " is empty");
   }
   const auto body = bytes.subspan(kHeaderSize);
   switch (type) {
-    case MessageType::Hello: return decode_hello(body, fds, header.version);
-    case MessageType::StreamDescription: return decode_stream_description(body, fds);
-    case MessageType::FramePresented: return decode_frame_presented(body, fds);
-    case MessageType::FrameReleased: return decode_frame_released(body, fds);
+    case MessageType::Hello: return decode_hello(body, handles, header.version);
+    case MessageType::StreamDescription: return decode_stream_description(body, handles);
+    case MessageType::FramePresented: return decode_frame_presented(body, handles);
+    case MessageType::FrameReleased: return decode_frame_released(body, handles);
     case MessageType::DescribeRequest:
       GEYSER_TRY_VOID(check_body_size(type, body.size(), 0));
-      GEYSER_TRY_VOID(check_no_fds(type, fds));
+      GEYSER_TRY_VOID(check_no_handles(type, handles));
       return DescribeRequest{};
-    case MessageType::Description: return decode_description(body, fds);
+    case MessageType::Description: return decode_description(body, handles);
     case MessageType::Goodbye:
       GEYSER_TRY_VOID(check_body_size(type, body.size(), 0));
-      GEYSER_TRY_VOID(check_no_fds(type, fds));
+      GEYSER_TRY_VOID(check_no_handles(type, handles));
       return Goodbye{};
-    case MessageType::Error: return decode_error(body, fds);
+    case MessageType::Error: return decode_error(body, handles);
   }
   return fail(ErrorCode::Protocol,
               "decode: unknown message type " + std::to_string(static_cast<unsigned>(type)));

@@ -164,7 +164,7 @@ Result<SemaphoreShareHandle> VulkanTextureShareManager::export_semaphore(
     return tl::unexpected(vk_error(r, "vkGetSemaphoreFdKHR(OPAQUE_FD)"));
   }
   SemaphoreShareHandle handle;
-  handle.fd = UniqueFd(fd);
+  handle.os_handle = UniqueFd(fd);
   const int flags = fcntl(fd, F_GETFD);
   if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
   handle.type = vk->type();
@@ -189,20 +189,20 @@ Result<std::unique_ptr<VulkanSharedSemaphore>> VulkanTextureShareManager::import
                                             " cannot import this semaphore type as an opaque fd");
   }
   struct stat st {};
-  if (!handle.fd || fstat(handle.fd.get(), &st) != 0) {
+  if (!handle.os_handle || fstat(handle.os_handle.get(), &st) != 0) {
     return fail(Error::from_errno(ErrorCode::Validation,
-                                  "import_semaphore: fd " + std::to_string(handle.fd.get()) +
+                                  "import_semaphore: fd " + std::to_string(handle.os_handle.get()) +
                                       " is not an open file descriptor",
-                                  handle.fd ? errno : EBADF));
+                                  handle.os_handle ? errno : EBADF));
   }
   if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISDIR(st.st_mode)) {
-    return fail(ErrorCode::Validation, "import_semaphore: fd " + std::to_string(handle.fd.get()) +
+    return fail(ErrorCode::Validation, "import_semaphore: fd " + std::to_string(handle.os_handle.get()) +
                                            " is a pipe, socket or directory");
   }
   std::unique_ptr<VulkanSharedSemaphore> semaphore(
       new VulkanSharedSemaphore(*device_, handle.type, /*imported=*/true));
   GEYSER_TRY(semaphore->semaphore_, make_semaphore(*device_, handle.type, false));
-  GEYSER_TRY(UniqueFd dup, handle.fd.duplicate());
+  GEYSER_TRY(UniqueFd dup, handle.os_handle.duplicate());
   VkImportSemaphoreFdInfoKHR import{VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR};
   import.semaphore = semaphore->semaphore_;
   import.handleType = kHandleType;

@@ -151,7 +151,7 @@ Result<TextureShareHandle> VulkanTextureShareManager::export_texture(const Share
       *detail::memory_service(MemoryHandleType::OpaqueFd);
   GEYSER_TRY(UniqueFd fd, service.export_memory(*device_, vk_texture->memory()));
   TextureShareHandle handle;
-  handle.fd = std::move(fd);
+  handle.os_handle = std::move(fd);
   handle.handle_type = service.handle_type();
   handle.identity = device_->identity();
   handle.descriptor = vk_texture->descriptor();
@@ -221,7 +221,7 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
   }
   GEYSER_TRY_VOID(detail::check_image_support(*device_, desc, info, service->vk_handle_type(),
                                               detail::Direction::Import, "import_texture"));
-  if (!handle.fd.valid()) {
+  if (!handle.os_handle.valid()) {
     return fail(ErrorCode::Validation, "import_texture: the handle holds no fd");
   }
 
@@ -252,8 +252,8 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
 
   // Only now look at the fd: refuse what is not a memory handle, then import a duplicate
   // so that the handle keeps its own fd (Vulkan owns the fd only on success).
-  GEYSER_TRY_VOID(service->check_fd(handle.fd.get(), info.allocation_size));
-  GEYSER_TRY(UniqueFd dup, service->duplicate_for_import(handle.fd));
+  GEYSER_TRY_VOID(service->check_fd(handle.os_handle.get(), info.allocation_size));
+  GEYSER_TRY(UniqueFd dup, service->duplicate_for_import(handle.os_handle));
   GEYSER_TRY(texture->memory_,
              service->import_memory(*device_, std::move(dup), texture->image_, info.allocation_size,
                                     info.memory_type_index));

@@ -41,11 +41,11 @@ Result<TextureSync> TextureSync::create_consumer(VulkanTextureShareManager& mana
   TextureSync sync(texture, handles.mode, SyncRole::Consumer);
   if (handles.mode == SyncMode::Gpu) {
     SemaphoreShareHandle ready;
-    GEYSER_TRY(ready.fd, handles.ready.duplicate());
+    GEYSER_TRY(ready.os_handle, handles.ready.duplicate());
     ready.type = SemaphoreType::Timeline;
     ready.identity = handles.identity;
     SemaphoreShareHandle released;
-    GEYSER_TRY(released.fd, handles.released.duplicate());
+    GEYSER_TRY(released.os_handle, handles.released.duplicate());
     released.type = SemaphoreType::Timeline;
     released.identity = handles.identity;
     GEYSER_TRY(sync.ready_semaphore_, manager.import_vk_semaphore(ready));
@@ -71,8 +71,8 @@ Result<SyncShareHandles> TextureSync::export_handles() const {
     VulkanTextureShareManager manager(device);
     GEYSER_TRY(auto ready, manager.export_semaphore(*ready_semaphore_));
     GEYSER_TRY(auto released, manager.export_semaphore(*released_semaphore_));
-    handles.ready = std::move(ready.fd);
-    handles.released = std::move(released.fd);
+    handles.ready = std::move(ready.os_handle);
+    handles.released = std::move(released.os_handle);
   } else {
     GEYSER_TRY(handles.ready, ready_timeline_->export_fd());
     GEYSER_TRY(handles.released, released_timeline_->export_fd());

@@ -217,15 +217,15 @@ TEST(ShareHandleTest, CloneDuplicatesTheFdAndCopiesTheRest) {
   ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
   ::close(fds[1]);
   TextureShareHandle handle;
-  handle.fd = UniqueFd(fds[0]);
+  handle.os_handle = UniqueFd(fds[0]);
   handle.identity.driver_uuid[0] = 7;
   handle.descriptor.width = 640;
   handle.image.vk_format = 37;
   handle.image.allocation_size = 1 << 20;
   const auto copy = handle.clone();
   ASSERT_TRUE(copy.has_value()) << copy.error().to_string();
-  EXPECT_TRUE(copy->fd.valid());
-  EXPECT_NE(copy->fd.get(), handle.fd.get());
+  EXPECT_TRUE(copy->os_handle.valid());
+  EXPECT_NE(copy->os_handle.get(), handle.os_handle.get());
   EXPECT_EQ(copy->identity, handle.identity);
   EXPECT_EQ(copy->descriptor, handle.descriptor);
   EXPECT_EQ(copy->image, handle.image);
@@ -236,11 +236,11 @@ TEST(ShareHandleTest, CloneDuplicatesTheFdAndCopiesTheRest) {
   auto empty_clone = semaphore.clone();
   ASSERT_FALSE(empty_clone.has_value());
   EXPECT_EQ(empty_clone.error().code(), ErrorCode::Validation);
-  semaphore.fd = std::move(handle.fd);
+  semaphore.os_handle = std::move(handle.os_handle);
   const auto semaphore_copy = semaphore.clone();
   ASSERT_TRUE(semaphore_copy.has_value());
   EXPECT_EQ(semaphore_copy->type, SemaphoreType::Binary);
-  EXPECT_TRUE(semaphore_copy->fd.valid());
+  EXPECT_TRUE(semaphore_copy->os_handle.valid());
 }
 
 // The smallest manager: only the default release_texture_handle is under test.
@@ -277,10 +277,10 @@ TEST(ShareHandleTest, DefaultReleaseClosesTheFd) {
   ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
   ::close(fds[1]);
   TextureShareHandle handle;
-  handle.fd = UniqueFd(fds[0]);
+  handle.os_handle = UniqueFd(fds[0]);
   NullManager manager;
   manager.release_texture_handle(std::move(handle));
-  EXPECT_FALSE(handle.fd.valid());  // NOLINT(bugprone-use-after-move): release empties it
+  EXPECT_FALSE(handle.os_handle.valid());  // NOLINT(bugprone-use-after-move): release empties it
   EXPECT_EQ(::fcntl(fds[0], F_GETFD), -1);
 }
 

@@ -51,7 +51,7 @@ StreamDescription sample_stream(std::size_t slots, SyncMode mode) {
   message.identity = DeviceIdentity{uuid(1), uuid(100)};
   message.sync_mode = mode;
   for (std::size_t i = 0; i < slots; ++i) {
-    SlotFds slot;
+    SlotHandles slot;
     slot.memory = test::memfd_with("memory " + std::to_string(i));
     slot.ready = test::memfd_with("ready " + std::to_string(i));
     slot.released = test::memfd_with("released " + std::to_string(i));
@@ -191,9 +191,9 @@ TEST_F(WireTest, StreamDescriptionRoundTripsWithItsFds) {
       const StreamDescription sent = sample_stream(slots, mode);
       auto encoded = encode_stream_description(sent);
       ASSERT_TRUE(encoded) << encoded.error().to_string();
-      ASSERT_EQ(encoded->fds.size(), slots * kFdsPerSlot);
-      EXPECT_EQ(encoded->bytes[12], slots * kFdsPerSlot);  // header fd count
-      auto decoded = decode(encoded->bytes, dup_fds(encoded->fds));
+      ASSERT_EQ(encoded->handles.size(), slots * kHandlesPerSlot);
+      EXPECT_EQ(encoded->bytes[12], slots * kHandlesPerSlot);  // header fd count
+      auto decoded = decode(encoded->bytes, dup_fds(encoded->handles));
       ASSERT_TRUE(decoded) << decoded.error().to_string();
       auto& got = std::get<StreamDescription>(*decoded);
       EXPECT_EQ(got.generation, sent.generation);
@@ -461,7 +461,7 @@ TEST_F(WireTest, FuzzedInputNeverCrashesOrLeaks) {
     auto encoded = encode(message);
     ASSERT_TRUE(encoded);
     corpus.push_back(encoded->bytes);
-    corpus_fds.push_back(encoded->fds.size());
+    corpus_fds.push_back(encoded->handles.size());
   }
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
   std::size_t accepted = 0;

@@ -96,7 +96,7 @@ void put_handle_fields(Message& message, const TextureShareHandle& handle) {
 template <typename Message>
 [[nodiscard]] TextureShareHandle take_handle_fields(const Message& message, UniqueFd fd) {
   TextureShareHandle handle;
-  handle.fd = std::move(fd);
+  handle.os_handle = std::move(fd);
   handle.handle_type = static_cast<MemoryHandleType>(message.handle_type);
   std::memcpy(handle.identity.driver_uuid.data(), message.driver_uuid, 16);
   std::memcpy(handle.identity.device_uuid.data(), message.device_uuid, 16);

@@ -20,7 +20,7 @@ std::pair<SyncPeerMessage, std::vector<int>> make_slot_message(
   put_handle_fields(message, texture);
   std::memcpy(message.sync_driver_uuid, sync.identity.driver_uuid.data(), 16);
   std::memcpy(message.sync_device_uuid, sync.identity.device_uuid.data(), 16);
-  return {message, {texture.fd.get(), sync.ready.get(), sync.released.get()}};
+  return {message, {texture.os_handle.get(), sync.ready.get(), sync.released.get()}};
 }
 
 Result<std::pair<TextureShareHandle, vulkan::SyncShareHandles>> take_slot(

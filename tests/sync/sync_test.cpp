@@ -457,11 +457,11 @@ void ExchangeOverASharedTimeline(VulkanTextureShareManager& a_manager,
     ASSERT_TRUE(Succeeds(handle));
     EXPECT_EQ(handle->type, SemaphoreType::Timeline);
     EXPECT_EQ(handle->identity, a_manager.identity());
-    EXPECT_NE(fcntl(handle->fd.get(), F_GETFD) & FD_CLOEXEC, 0);
+    EXPECT_NE(fcntl(handle->os_handle.get(), F_GETFD) & FD_CLOEXEC, 0);
 
     auto imported = b_manager.import_semaphore(*handle);
     ASSERT_TRUE(Succeeds(imported));
-    EXPECT_TRUE(handle->fd.valid()) << "import must not consume the handle";
+    EXPECT_TRUE(handle->os_handle.valid()) << "import must not consume the handle";
     const vulkan::VulkanSharedSemaphore* b = vulkan::as_vulkan(imported->get());
     ASSERT_NE(b, nullptr);
     EXPECT_TRUE(b->imported());
@@ -544,8 +544,8 @@ TEST_F(SharedSemaphoreTest, ImportOfAnotherDevicesHandleIsDeviceMismatch) {
   } else {
     // No exportable semaphores here: any fd will do, the identity check comes first and must
     // not touch it.
-    handle.fd = sealed_memfd(4096);
-    ASSERT_TRUE(handle.fd.valid());
+    handle.os_handle = sealed_memfd(4096);
+    ASSERT_TRUE(handle.os_handle.valid());
     handle.type = SemaphoreType::Timeline;
     handle.identity = manager(0).identity();
   }
@@ -573,7 +573,7 @@ TEST_F(SharedSemaphoreTest, ImportOfAnotherDevicesHandleIsDeviceMismatch) {
       c.corrupt(copy->identity);
       EXPECT_TRUE(FailsWith(manager(1).import_semaphore(*copy), ErrorCode::DeviceMismatch));
       EXPECT_TRUE(FailsWith(manager(1).import_vk_semaphore(*copy), ErrorCode::DeviceMismatch));
-      EXPECT_NE(fcntl(copy->fd.get(), F_GETFD), -1) << "the rejected handle lost its fd";
+      EXPECT_NE(fcntl(copy->os_handle.get(), F_GETFD), -1) << "the rejected handle lost its fd";
     }
   }
   EXPECT_EQ(open_fd_count(), baseline) << describe_open_fds();

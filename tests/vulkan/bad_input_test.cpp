@@ -80,7 +80,7 @@ class BadInputTest : public TwoDeviceTest {
 TEST_F(BadInputTest, ImportEmptyFdIsValidation) {
   Exported e;
   ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
-  e.handle.fd.reset();
+  e.handle.os_handle.reset();
   EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
 }
 
@@ -93,9 +93,9 @@ TEST_F(BadInputTest, ImportClosedFdIsValidation) {
   int closed = fcntl(null_fd.get(), F_DUPFD_CLOEXEC, 900);
   if (closed < 0) closed = null_fd.release();
   close(closed);
-  e.handle.fd.reset(closed);
+  e.handle.os_handle.reset(closed);
   auto imported = importer().import(e.handle);
-  (void)e.handle.fd.release();  // not ours to close
+  (void)e.handle.os_handle.release();  // not ours to close
   EXPECT_TRUE(FailsWith(imported, ErrorCode::Validation));
 }
 
@@ -112,7 +112,7 @@ TEST_F(BadInputTest, ImportRegularFileIsValidation) {
   ASSERT_EQ(ftruncate(file.get(), static_cast<off_t>(e.handle.image.allocation_size)), 0);
   const auto bytes = pattern_bytes(e.handle.descriptor, 1);
   ASSERT_EQ(write(file.get(), bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-  e.handle.fd = std::move(file);
+  e.handle.os_handle = std::move(file);
   EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
 }
 
@@ -121,7 +121,7 @@ TEST_F(BadInputTest, ImportPipeIsValidationWithoutReadingIt) {
   ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
   int ends[2] = {-1, -1};
   ASSERT_EQ(pipe2(ends, O_CLOEXEC), 0);
-  e.handle.fd.reset(ends[0]);
+  e.handle.os_handle.reset(ends[0]);
   // The write end stays open during the import, so a driver that read() the fd would block.
   // The watchdog closes it after a while so that such a bug fails the test instead of
   // hanging it.
@@ -149,7 +149,7 @@ TEST_F(BadInputTest, ImportMemfdTooSmallIsValidation) {
   ASSERT_TRUE(memfd.valid());
   ASSERT_EQ(ftruncate(memfd.get(), 4096), 0);
   ASSERT_LT(4096u, e.handle.image.allocation_size);
-  e.handle.fd = std::move(memfd);
+  e.handle.os_handle = std::move(memfd);
   EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::Validation));
 }
 
@@ -169,7 +169,7 @@ TEST_F(BadInputTest, ImportAllocationLargerThanTheFdIsValidation) {
   Exported e;
   ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
   struct stat st {};
-  ASSERT_EQ(fstat(e.handle.fd.get(), &st), 0);
+  ASSERT_EQ(fstat(e.handle.os_handle.get(), &st), 0);
   if (!S_ISREG(st.st_mode)) {
     GTEST_SKIP() << device(0).name()
                  << " exports fds that are not regular files: their size is the driver's to check";
@@ -278,7 +278,7 @@ TEST_F(BadInputTest, IdentityIsCheckedBeforeTheFd) {
   Exported e;
   ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
   e.handle.identity.device_uuid[3] ^= 0x10;
-  e.handle.fd.reset();
+  e.handle.os_handle.reset();
   EXPECT_TRUE(FailsWith(importer().import(e.handle), ErrorCode::DeviceMismatch));
 }
 

@@ -85,7 +85,7 @@ TEST_F(CrossDeviceTest, ExportedHandleDescribesTheTexture) {
   ASSERT_TRUE(texture) << texture.error().to_string();
   auto handle = manager(0).export_texture(**texture);
   ASSERT_TRUE(handle) << handle.error().to_string();
-  EXPECT_TRUE(handle->fd.valid());
+  EXPECT_TRUE(handle->os_handle.valid());
   EXPECT_EQ(handle->handle_type, MemoryHandleType::OpaqueFd);
   EXPECT_EQ(handle->identity, manager(0).identity());
   EXPECT_EQ(handle->descriptor, desc);
@@ -106,7 +106,7 @@ TEST_F(CrossDeviceTest, EachExportIsAnIndependentHandle) {
   auto second = manager(0).export_texture(**texture);
   ASSERT_TRUE(first) << first.error().to_string();
   ASSERT_TRUE(second) << second.error().to_string();
-  EXPECT_NE(first->fd.get(), second->fd.get());
+  EXPECT_NE(first->os_handle.get(), second->os_handle.get());
   manager(0).release_texture_handle(std::move(*first));
   auto imported = manager(1).import(*second);
   ASSERT_TRUE(imported) << imported.error().to_string();
@@ -144,7 +144,7 @@ TEST_F(CrossDeviceTest, OneHandleImportsTwice) {
   auto second = manager(1).import(*handle);
   ASSERT_TRUE(first) << first.error().to_string();
   ASSERT_TRUE(second) << second.error().to_string();
-  EXPECT_TRUE(handle->fd.valid()) << "import must not consume the handle's fd";
+  EXPECT_TRUE(handle->os_handle.valid()) << "import must not consume the handle's fd";
   ASSERT_TRUE(Succeeds(write_pattern(**first, 4)));
   EXPECT_TRUE(HasPattern(**second, 4));
   EXPECT_TRUE(HasPattern(**texture, 4));

@@ -117,7 +117,7 @@ class CrossProcessTest : public OneDeviceTest {
     put_handle(message, *handle);
     message.frame_check = frame;
     message.frame_write = frame + 1;
-    auto reply = peer_->request(message, handle->fd.get());
+    auto reply = peer_->request(message, handle->os_handle.get());
     manager().release_texture_handle(std::move(*handle));
     if (auto ok = PeerOk(reply); !ok) return ok;
     return HasPattern(**texture, frame + 1);
@@ -201,12 +201,12 @@ TEST_F(CrossProcessTest, ExportedFdsAreCloseOnExec) {
   ASSERT_TRUE(texture) << texture.error().to_string();
   auto handle = manager().export_texture(**texture);
   ASSERT_TRUE(handle) << handle.error().to_string();
-  const int flags = fcntl(handle->fd.get(), F_GETFD);
+  const int flags = fcntl(handle->os_handle.get(), F_GETFD);
   ASSERT_GE(flags, 0);
   EXPECT_NE(flags & FD_CLOEXEC, 0);
   auto copy = handle->clone();
   ASSERT_TRUE(copy) << copy.error().to_string();
-  EXPECT_NE(fcntl(copy->fd.get(), F_GETFD) & FD_CLOEXEC, 0);
+  EXPECT_NE(fcntl(copy->os_handle.get(), F_GETFD) & FD_CLOEXEC, 0);
 }
 
 TEST_F(CrossProcessTest, PeerRejectsBadHandlesAndKeepsWorking) {
@@ -238,7 +238,7 @@ TEST_F(CrossProcessTest, PeerRejectsBadHandlesAndKeepsWorking) {
     PeerMessage message = make_message(PeerCommand::ImportCheckWrite);
     put_handle(message, *handle);
     c.corrupt(message);
-    auto reply = peer_->request(message, handle->fd.get());
+    auto reply = peer_->request(message, handle->os_handle.get());
     ASSERT_TRUE(reply) << reply.error().to_string();
     EXPECT_EQ(reply->message.status, static_cast<std::uint32_t>(PeerStatus::Error))
         << text_of(reply->message);

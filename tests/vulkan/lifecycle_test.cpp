@@ -111,7 +111,7 @@ TEST_F(LifecycleTest, ClonedHandleImportsAfterTheOriginalIsReleased) {
   ASSERT_TRUE(handle) << handle.error().to_string();
   auto clone = handle->clone();
   ASSERT_TRUE(clone) << clone.error().to_string();
-  EXPECT_NE(clone->fd.get(), handle->fd.get());
+  EXPECT_NE(clone->os_handle.get(), handle->os_handle.get());
   EXPECT_EQ(clone->descriptor, handle->descriptor);
   EXPECT_EQ(clone->image, handle->image);
   EXPECT_EQ(clone->identity, handle->identity);

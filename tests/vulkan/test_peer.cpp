@@ -115,7 +115,7 @@ class Peer {
     exported_ = std::move(*texture);
     PeerMessage answer = make_message(PeerCommand::Reply);
     put_handle(answer, *handle);
-    return reply(answer, handle->fd.get());
+    return reply(answer, handle->os_handle.get());
   }
 
   PeerMessage check_exported(const PeerMessage& message) {

@@ -1,8 +1,9 @@
-// Wire messages over the transport: encode + send_message, receive_message + decode.
+// Wire messages over a transport: encode + send, receive + decode.
 #pragma once
 
 #include "geyser/error.hpp"
 #include "geyser/ipc/socket.hpp"
+#include "geyser/ipc/transport.hpp"
 #include "geyser/ipc/wire.hpp"
 #include "geyser/unique_fd.hpp"
 
@@ -13,10 +14,16 @@ namespace geyser::ipc {
 [[nodiscard]] Result<void> send(const UniqueFd& socket, const Message& message,
                                 Milliseconds timeout);
 
-/// Receives one message (at most kMaxMessageSize bytes and kMaxFdsPerMessage fds) and
+/// Receives one message (at most kMaxMessageSize bytes and kMaxHandlesPerMessage fds) and
 /// decodes it. Fails like receive_message (Disconnected, Timeout, Protocol) and decode
 /// (Protocol); on any failure every received fd has been closed. A Protocol error means the
 /// connection must be closed: the stream of messages can no longer be trusted.
 [[nodiscard]] Result<Message> receive(const UniqueFd& socket, Milliseconds timeout);
+
+/// The same over a transport's connection: what the channel core uses.
+[[nodiscard]] Result<void> send(Connection& connection, const Message& message,
+                                Milliseconds timeout);
+/// The same over a transport's connection.
+[[nodiscard]] Result<Message> receive(Connection& connection, Milliseconds timeout);
 
 }  // namespace geyser::ipc

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "geyser/error.hpp"
+#include "geyser/ipc/peer.hpp"
 #include "geyser/unique_fd.hpp"
 
 namespace geyser::ipc {
@@ -101,25 +102,8 @@ class Listener {
   ino_t ino_ = 0;
 };
 
-/// Who is on the other end of a connected Unix socket, as the kernel recorded it when the
-/// connection was made (SO_PEERCRED). It cannot be forged by the peer.
-struct PeerCredentials {
-  pid_t pid = 0;
-  uid_t uid = 0;
-  gid_t gid = 0;
-};
-
 /// The peer's credentials (getsockopt SO_PEERCRED). Internal when the call fails.
 [[nodiscard]] Result<PeerCredentials> peer_credentials(const UniqueFd& socket);
-
-/// Which peers may talk to us. The default admits only our own effective uid (DESIGN.md
-/// "Channels"); root is not special.
-struct PeerPolicy {
-  /// The uid the peer must have; unset means this process's effective uid.
-  std::optional<uid_t> expected_uid;
-  /// Further uids admitted explicitly (e.g. a service user the application trusts).
-  std::vector<uid_t> also_allowed_uids;
-};
 
 /// Checks the peer's uid against `policy`. Returns its credentials, or PermissionDenied
 /// naming the peer's pid and uid and the uid expected.

@@ -18,7 +18,7 @@
 #include "geyser/share_handle.hpp"
 #include "geyser/sync.hpp"
 #include "geyser/texture.hpp"
-#include "geyser/unique_fd.hpp"
+#include "geyser/unique_handle.hpp"
 
 namespace geyser::ipc {
 
@@ -35,9 +35,9 @@ inline constexpr std::size_t kMaxMessageSize = kHeaderSize + kMaxBodySize;
 /// Most slots in a stream's ring.
 inline constexpr std::size_t kMaxSlots = 16;
 /// Descriptors per slot in a StreamDescription: memory, ready timeline, released timeline.
-inline constexpr std::size_t kFdsPerSlot = 3;
+inline constexpr std::size_t kHandlesPerSlot = 3;
 /// Most descriptors any message carries (a StreamDescription of kMaxSlots slots).
-inline constexpr std::size_t kMaxFdsPerMessage = kMaxSlots * kFdsPerSlot;
+inline constexpr std::size_t kMaxHandlesPerMessage = kMaxSlots * kHandlesPerSlot;
 /// Longest message text in an Error message, in bytes of UTF-8.
 inline constexpr std::size_t kMaxErrorTextSize = 1024;
 
@@ -61,7 +61,7 @@ struct WireHeader {
   std::uint16_t version = kProtocolVersion;
   MessageType type = MessageType::Goodbye;
   std::uint32_t body_size = 0;
-  std::uint16_t fd_count = 0;
+  std::uint16_t handle_count = 0;
 };
 
 /// A receiver introduces itself: what it speaks, who it is, what it can do and on which
@@ -76,10 +76,10 @@ struct Hello {
 
 /// One slot's descriptors. In SyncMode::Gpu `ready` and `released` are opaque
 /// timeline-semaphore fds; in SyncMode::Cpu they are CpuTimeline memfds.
-struct SlotFds {
-  UniqueFd memory;    ///< the texture's memory (MemoryHandleType)
-  UniqueFd ready;     ///< the sender signals frame N here when it is written
-  UniqueFd released;  ///< the receiver signals frame N here when it is done reading it
+struct SlotHandles {
+  UniqueHandle memory;    ///< the texture's memory (MemoryHandleType)
+  UniqueHandle ready;     ///< the sender signals frame N here when it is written
+  UniqueHandle released;  ///< the receiver signals frame N here when it is done reading it
 };
 
 /// A stream generation: what every slot's texture is and the descriptors to import them.
@@ -91,7 +91,7 @@ struct StreamDescription {
   MemoryHandleType handle_type = MemoryHandleType::OpaqueFd;
   DeviceIdentity identity;
   SyncMode sync_mode = SyncMode::Cpu;
-  std::vector<SlotFds> slots;  ///< 1..kMaxSlots, each with kFdsPerSlot valid fds
+  std::vector<SlotHandles> slots;  ///< 1..kMaxSlots, each with kHandlesPerSlot valid fds
 };
 
 /// A frame is ready in a slot. No fds: the slot's were sent with its generation.
@@ -155,7 +155,7 @@ using Message = std::variant<Hello, StreamDescription, FramePresented, FrameRele
 /// never closed through this struct.
 struct EncodedMessage {
   std::vector<std::uint8_t> bytes;
-  std::vector<int> fds;
+  std::vector<NativeHandle> handles;
 };
 
 /// Encoders. Each checks its input and fails with Validation naming the bad field (slot
@@ -183,11 +183,11 @@ struct EncodedMessage {
 /// with Protocol, naming the problem, for: a bad header (see decode_header), an unknown
 /// type, a body size that differs from the bytes present or from the type's layout, an
 /// fd count in the header that differs from the fds attached or from what the type
-/// declares (none except StreamDescription, which has exactly slot count x kFdsPerSlot),
+/// declares (none except StreamDescription, which has exactly slot count x kHandlesPerSlot),
 /// a slot count or slot index out of bounds, an invalid enum value (format, sync mode,
 /// handle type, error code), a descriptor that geyser::validate rejects, non-zero reserved
 /// fields and invalid UTF-8.
 [[nodiscard]] Result<Message> decode(std::span<const std::uint8_t> bytes,
-                                     std::vector<UniqueFd> fds);
+                                     std::vector<UniqueHandle> handles);
 
 }  // namespace geyser::ipc

@@ -26,8 +26,8 @@ enum class SyncRole : std::uint8_t {
 /// timeline-semaphore fds; in Cpu mode they are CpuTimeline memfds. Owns both fds.
 struct SyncShareHandles {
   SyncMode mode = SyncMode::Cpu;
-  UniqueFd ready;     ///< the producer signals frame N here when frame N is written
-  UniqueFd released;  ///< the consumer signals frame N here when it is done reading frame N
+  UniqueHandle ready;     ///< the producer signals frame N here when frame N is written
+  UniqueHandle released;  ///< the consumer signals frame N here when it is done reading frame N
   DeviceIdentity identity;
 };
 
