@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "control.hpp"
-#include "geyser/channel/receiver.hpp"
-#include "geyser/channel/sender.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "geyser/ipc/socket.hpp"
 #include "geyser/test_pattern.hpp"
 #include "process.hpp"

@@ -6,8 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "geyser/channel/receiver.hpp"
-#include "geyser/channel/sender.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "geyser/test_pattern.hpp"
 #include "process.hpp"
 #include "scenarios.hpp"

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "geyser/channel/receiver.hpp"
+#include "geyser/vulkan/receiver.hpp"
 #include "geyser/test_pattern.hpp"
 
 int main(int argc, char** argv) {

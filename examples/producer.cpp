@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "geyser/channel/sender.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "geyser/test_pattern.hpp"
 
 int main(int argc, char** argv) {

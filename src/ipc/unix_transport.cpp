@@ -16,9 +16,7 @@ class UnixListener final : public TransportListener {
     GEYSER_TRY(auto connection, UnixConnection::adopt(std::move(socket)));
     return std::unique_ptr<Connection>(std::move(connection));
   }
-  NativeHandle native_handle() const noexcept override {
-    return listener_.listener().fd().get();
-  }
+  NativeHandle native_handle() const noexcept override { return listener_.listener().fd().get(); }
 
  private:
   ChannelListener listener_;

@@ -38,8 +38,8 @@
 #include <thread>
 #include <vector>
 
-#include "geyser/channel/receiver.hpp"
-#include "geyser/channel/sender.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "geyser/ipc/message_io.hpp"
 #include "geyser/ipc/runtime_dir.hpp"
 #include "geyser/test_pattern.hpp"

@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "geyser/channel/discovery.hpp"
-#include "geyser/channel/receiver.hpp"
-#include "geyser/channel/sender.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "geyser/ipc/message_io.hpp"
 #include "geyser/ipc/runtime_dir.hpp"
 #include "support/process_stats.hpp"

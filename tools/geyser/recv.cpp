@@ -16,7 +16,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "geyser/channel/discovery.hpp"
-#include "geyser/channel/receiver.hpp"
+#include "geyser/vulkan/receiver.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/texture.hpp"
 #include "json.hpp"

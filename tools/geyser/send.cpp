@@ -15,7 +15,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
-#include "geyser/channel/sender.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/texture.hpp"
 

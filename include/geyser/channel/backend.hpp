@@ -112,10 +112,9 @@ class ReceiverBackend {
   [[nodiscard]] virtual std::string device_name() const = 0;
   [[nodiscard]] virtual SyncCapabilities sync_capabilities() const = 0;
 
-  /// Imports one slot. Does not consume `slot`'s handles. DeviceMismatch, Unsupported,
-  /// Validation as the backend's import says.
-  [[nodiscard]] virtual Result<std::shared_ptr<ImportedSlot>> import_slot(
-      const SlotImport& slot) = 0;
+  /// Imports one slot. Consumes `slot`'s handles (what the import keeps is its own).
+  /// DeviceMismatch, Unsupported, Validation as the backend's import says.
+  [[nodiscard]] virtual Result<std::shared_ptr<ImportedSlot>> import_slot(SlotImport slot) = 0;
   /// Frame `frame` of `slot` becomes readable for the application's next submissions:
   /// Gpu mode orders them after the sender's signal; Cpu mode waits (at most `timeout`).
   [[nodiscard]] virtual Result<void> begin_read(ImportedSlot& slot, std::uint64_t frame,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "geyser/error.hpp"
+#include "geyser/ipc/transport.hpp"
 #include "geyser/ipc/wire.hpp"
 
 namespace geyser::channel {
@@ -25,5 +26,9 @@ struct ChannelInfo {
 [[nodiscard]] Result<std::vector<ChannelInfo>> list_channels(
     const std::filesystem::path& runtime_dir = {},
     std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
+
+/// The same over any transport (e.g. an ipc::LoopbackTransport in tests).
+[[nodiscard]] Result<std::vector<ChannelInfo>> list_channels(
+    ipc::Transport& transport, std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
 
 }  // namespace geyser::channel

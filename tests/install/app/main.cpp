@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "geyser/channel/sender.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "geyser/test_pattern.hpp"
 
 int main() {

@@ -1,37 +1,18 @@
-// Receiver: connects to a named channel and gets its newest frame, across sender restarts.
+// vulkan::Receiver: connects to a named channel and imports its textures on a
+// vulkan::Device. The Vulkan front of channel::ReceiverCore.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "geyser/channel/receiver_core.hpp"
 #include "geyser/error.hpp"
-#include "geyser/sync.hpp"
-#include "geyser/texture.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 
-namespace geyser::channel {
-
-/// Options for Receiver::connect.
-struct ReceiverOptions {
-  /// The runtime directory; empty: ipc::runtime_dir().
-  std::filesystem::path runtime_dir;
-  /// How long release() waits for the GPU in `cpu` sync mode before failing.
-  std::chrono::milliseconds gpu_timeout{10000};
-};
-
-/// Where a receiver stands.
-enum class ReceiverState : std::uint8_t {
-  Connected,     ///< connected and has the stream description
-  Waiting,       ///< connected, no stream description yet
-  Disconnected,  ///< the sender is gone; acquire() tries to reconnect
-};
-[[nodiscard]] std::string_view to_string(ReceiverState state) noexcept;
-
-class Receiver;
-struct ImportedSlot;
+namespace geyser::vulkan {
 
 /// A frame the receiver holds. Its texture stays valid while the Receiver lives and holds
 /// it, even after the sender died. In the shared layout, owned by VK_QUEUE_FAMILY_EXTERNAL:
@@ -43,28 +24,20 @@ struct ReceivedFrame {
   std::uint32_t slot = 0;
   std::uint64_t timestamp_ns = 0;  ///< the sender's CLOCK_MONOTONIC at present()
   std::uint64_t connection = 0;    ///< which connection (1, 2, ... across reconnects)
-  vulkan::VulkanSharedTexture* texture = nullptr;
-  std::shared_ptr<ImportedSlot> keep_alive;  ///< holds the import; internal
+  VulkanSharedTexture* texture = nullptr;
+  std::shared_ptr<channel::ImportedSlot> keep_alive;  ///< holds the import; internal
 };
 
-/// Figures about a receiver.
-struct ReceiverStats {
-  std::uint64_t frames_acquired = 0;
-  std::uint64_t frames_skipped = 0;  ///< presented but superseded before acquire
-  std::uint64_t reconnects = 0;
-  std::uint64_t imports = 0;  ///< textures imported (once per generation and slot)
-  SyncMode sync_mode = SyncMode::Cpu;
-};
-
-/// A connection to channel `name`. Single-threaded. Move-only.
+/// A connection to channel `name` on a vulkan::Device. Thread-safety: none; use it from one
+/// thread; native_event_handle() may be watched from another. Move-only.
 class Receiver {
  public:
   /// Connects to `name`, waiting at most `timeout` for a sender to publish it and answer.
   /// Disconnected when no sender appears in time; DeviceMismatch or Unsupported when the
   /// sender's textures cannot be imported on `device` (which must outlive the Receiver).
-  [[nodiscard]] static Result<Receiver> connect(const vulkan::Device& device, std::string name,
+  [[nodiscard]] static Result<Receiver> connect(const Device& device, std::string name,
                                                 std::chrono::milliseconds timeout,
-                                                const ReceiverOptions& options = {});
+                                                const channel::ReceiverOptions& options = {});
 
   /// The newest frame the sender has presented since the last acquire, waiting at most
   /// `timeout` for one. Releases the frame held before (and every frame skipped). When the
@@ -74,25 +47,30 @@ class Receiver {
   /// Gives the held frame back to the sender (after the reads submitted to the device's
   /// queue). Nothing to do when none is held.
   [[nodiscard]] Result<void> release();
-  /// The frame held now, if any (valid after the sender died).
+  /// The frame held now, if any (valid after the sender died). The pointer is valid until
+  /// the next call on this receiver.
   [[nodiscard]] const ReceivedFrame* held() const noexcept;
 
-  [[nodiscard]] ReceiverState state() const noexcept;
-  [[nodiscard]] ReceiverStats stats() const noexcept;
+  /// Readable while the sender has sent something: call acquire(0) then.
+  [[nodiscard]] NativeHandle native_event_handle() const noexcept;
+  [[nodiscard]] channel::ReceiverState state() const noexcept;
+  [[nodiscard]] channel::ReceiverStats stats() const noexcept;
   /// The current stream's texture descriptor (valid once Connected).
   [[nodiscard]] const TextureDescriptor& descriptor() const noexcept;
   [[nodiscard]] const std::string& name() const noexcept;
-
-  Receiver(Receiver&&) noexcept;
-  Receiver& operator=(Receiver&&) noexcept;
-  Receiver(const Receiver&) = delete;
-  Receiver& operator=(const Receiver&) = delete;
-  ~Receiver();
+  /// The backend-neutral receiver underneath.
+  [[nodiscard]] channel::ReceiverCore& core() noexcept { return core_; }
 
  private:
-  struct State;
-  explicit Receiver(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
+  explicit Receiver(channel::ReceiverCore core) noexcept : core_(std::move(core)) {}
+  channel::ReceiverCore core_;
+  mutable std::optional<ReceivedFrame> held_;  // what held() points at
 };
 
+}  // namespace geyser::vulkan
+
+namespace geyser::channel {
+/// The names channels had when Vulkan was their only backend.
+using Receiver = vulkan::Receiver;
+using ReceivedFrame = vulkan::ReceivedFrame;
 }  // namespace geyser::channel

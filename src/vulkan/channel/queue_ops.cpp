@@ -1,13 +1,10 @@
 #include "queue_ops.hpp"
 
-#include <time.h>
-
 #include <string>
 
-namespace geyser::channel::detail {
+namespace geyser::vulkan::detail {
 
-Result<void> submit_semaphores(const vulkan::Device& device,
-                               std::span<const VkSemaphoreSubmitInfo> waits,
+Result<void> submit_semaphores(const Device& device, std::span<const VkSemaphoreSubmitInfo> waits,
                                std::span<const VkSemaphoreSubmitInfo> signals) {
   if (waits.empty() && signals.empty()) return {};
   VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
@@ -16,21 +13,21 @@ Result<void> submit_semaphores(const vulkan::Device& device,
   submit.signalSemaphoreInfoCount = static_cast<std::uint32_t>(signals.size());
   submit.pSignalSemaphoreInfos = signals.data();
   if (VkResult r = vkQueueSubmit2(device.queue(), 1, &submit, VK_NULL_HANDLE); r != VK_SUCCESS) {
-    return tl::unexpected(vulkan::vk_error(r, "vkQueueSubmit2(semaphores only)"));
+    return tl::unexpected(vk_error(r, "vkQueueSubmit2(semaphores only)"));
   }
   return {};
 }
 
-Result<void> drain_queue(const vulkan::Device& device, std::chrono::milliseconds timeout) {
+Result<void> drain_queue(const Device& device, std::chrono::milliseconds timeout) {
   VkFenceCreateInfo info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
   VkFence fence = VK_NULL_HANDLE;
   if (VkResult r = vkCreateFence(device.device(), &info, nullptr, &fence); r != VK_SUCCESS) {
-    return tl::unexpected(vulkan::vk_error(r, "vkCreateFence"));
+    return tl::unexpected(vk_error(r, "vkCreateFence"));
   }
   VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
   if (VkResult r = vkQueueSubmit2(device.queue(), 1, &submit, fence); r != VK_SUCCESS) {
     vkDestroyFence(device.device(), fence, nullptr);
-    return tl::unexpected(vulkan::vk_error(r, "vkQueueSubmit2(fence only)"));
+    return tl::unexpected(vk_error(r, "vkQueueSubmit2(fence only)"));
   }
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
   const VkResult r = vkWaitForFences(device.device(), 1, &fence, VK_TRUE,
@@ -43,15 +40,8 @@ Result<void> drain_queue(const vulkan::Device& device, std::chrono::milliseconds
                       NativeDomain::VkResult, r));
   }
   vkDestroyFence(device.device(), fence, nullptr);
-  if (r != VK_SUCCESS) return tl::unexpected(vulkan::vk_error(r, "vkWaitForFences"));
+  if (r != VK_SUCCESS) return tl::unexpected(vk_error(r, "vkWaitForFences"));
   return {};
 }
 
-std::uint64_t monotonic_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull +
-         static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace geyser::channel::detail
+}  // namespace geyser::vulkan::detail

@@ -1,0 +1,105 @@
+// ReceiverCore: connects to a named channel and follows its newest frame across sender
+// restarts, importing slots through a backend. Backend-neutral: the typed fronts
+// (vulkan::Receiver, ...) wrap it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "geyser/channel/backend.hpp"
+#include "geyser/error.hpp"
+#include "geyser/ipc/transport.hpp"
+#include "geyser/sync.hpp"
+#include "geyser/texture.hpp"
+
+namespace geyser::channel {
+
+/// Options for connecting to a channel.
+struct ReceiverOptions {
+  /// The runtime directory; empty: ipc::runtime_dir(). Used only when `transport` is empty.
+  std::filesystem::path runtime_dir;
+  /// Where to connect; empty: ipc::default_transport(runtime_dir).
+  std::shared_ptr<ipc::Transport> transport;
+  /// How long release() waits for the GPU in `cpu` sync mode before failing.
+  std::chrono::milliseconds gpu_timeout{10000};
+};
+
+/// Where a receiver stands.
+enum class ReceiverState : std::uint8_t {
+  Connected,     ///< connected and has the stream description
+  Waiting,       ///< connected, no stream description yet
+  Disconnected,  ///< the sender is gone; acquire() tries to reconnect
+};
+[[nodiscard]] std::string_view to_string(ReceiverState state) noexcept;
+
+/// A frame the receiver holds. `slot_import` is the backend's ImportedSlot: it stays valid
+/// while it is held, even after the sender died.
+struct FrameLease {
+  std::uint64_t frame = 0;
+  std::uint64_t generation = 0;
+  std::uint32_t slot = 0;
+  std::uint64_t timestamp_ns = 0;  ///< the sender's CLOCK_MONOTONIC at present()
+  std::uint64_t connection = 0;    ///< which connection (1, 2, ... across reconnects)
+  std::shared_ptr<ImportedSlot> slot_import;
+};
+
+/// Figures about a receiver.
+struct ReceiverStats {
+  std::uint64_t frames_acquired = 0;
+  std::uint64_t frames_skipped = 0;  ///< presented but superseded before acquire
+  std::uint64_t reconnects = 0;
+  std::uint64_t imports = 0;  ///< slots imported (once per generation and slot)
+  SyncMode sync_mode = SyncMode::Cpu;
+};
+
+/// A connection to a channel over a ReceiverBackend and a transport. Thread-safety: none;
+/// use it from one thread; native_event_handle() may be watched from another. Move-only.
+class ReceiverCore {
+ public:
+  /// Connects to `name`, waiting at most `timeout` for a sender to publish it and answer.
+  /// Disconnected when no sender appears in time; DeviceMismatch or Unsupported when the
+  /// sender's slots cannot be imported by `backend`.
+  [[nodiscard]] static Result<ReceiverCore> connect(std::unique_ptr<ReceiverBackend> backend,
+                                                    std::string name,
+                                                    std::chrono::milliseconds timeout,
+                                                    const ReceiverOptions& options = {});
+
+  /// The newest frame the sender has presented since the last acquire, waiting at most
+  /// `timeout` for one. Releases the frame held before (and every frame skipped). When the
+  /// sender is gone: Disconnected, keeping the held frame valid; the next calls reconnect
+  /// when a sender publishes the name again. Timeout when no new frame came.
+  [[nodiscard]] Result<FrameLease> acquire(std::chrono::milliseconds timeout);
+  /// Gives the held frame back to the sender (after the reads submitted so far). Nothing to
+  /// do when none is held.
+  [[nodiscard]] Result<void> release();
+  /// The frame held now, if any (valid after the sender died).
+  [[nodiscard]] const FrameLease* held() const noexcept;
+
+  /// Readable while the sender has sent something (a frame, a new generation, its close):
+  /// call acquire(0) then. While Disconnected it stays quiet: call acquire() now and then
+  /// to look for a restarted sender. Owned by the receiver; stable for its lifetime.
+  [[nodiscard]] NativeHandle native_event_handle() const noexcept;
+  [[nodiscard]] ReceiverState state() const noexcept;
+  [[nodiscard]] ReceiverStats stats() const noexcept;
+  /// The current stream's texture descriptor (valid once Connected).
+  [[nodiscard]] const TextureDescriptor& descriptor() const noexcept;
+  [[nodiscard]] const std::string& name() const noexcept;
+  [[nodiscard]] ReceiverBackend& backend() const noexcept;
+
+  ReceiverCore(ReceiverCore&&) noexcept;
+  ReceiverCore& operator=(ReceiverCore&&) noexcept;
+  ReceiverCore(const ReceiverCore&) = delete;
+  ReceiverCore& operator=(const ReceiverCore&) = delete;
+  ~ReceiverCore();
+
+ private:
+  struct State;
+  explicit ReceiverCore(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace geyser::channel

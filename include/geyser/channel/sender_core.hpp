@@ -1,0 +1,110 @@
+// SenderCore: publishes a named stream of frames over a ring of slots that a backend
+// allocates. Backend-neutral: the typed fronts (vulkan::Sender, ...) wrap it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "geyser/channel/backend.hpp"
+#include "geyser/error.hpp"
+#include "geyser/ipc/peer.hpp"
+#include "geyser/ipc/transport.hpp"
+#include "geyser/sync.hpp"
+#include "geyser/texture.hpp"
+
+namespace geyser::channel {
+
+/// Options for publishing a channel.
+struct SenderOptions {
+  /// Slots in the ring at first, 2..16. A receiver holds at most two frames (the one it
+  /// reads and one given but not yet acquired), so the ring grows, by a new generation, to
+  /// 2 x receivers + 1 slots (at most 16) as receivers connect, and does not shrink: a
+  /// receiver that stops reading then never stalls the sender or the other receivers (up to
+  /// 7 receivers; beyond, a stopped one can delay the others).
+  std::uint32_t slots = 3;
+  /// Which peers may connect (default: this user only).
+  ipc::PeerPolicy peers;
+  /// The runtime directory; empty: ipc::runtime_dir() ($GEYSER_RUNTIME_DIR, ...). Used
+  /// only when `transport` is empty.
+  std::filesystem::path runtime_dir;
+  /// Where to publish; empty: ipc::default_transport(runtime_dir).
+  std::shared_ptr<ipc::Transport> transport;
+  /// How long one send to a receiver may wait before that receiver is skipped for the frame.
+  std::chrono::milliseconds send_timeout{50};
+  /// How long present() waits for the GPU in `cpu` sync mode before failing.
+  std::chrono::milliseconds gpu_timeout{10000};
+};
+
+/// A slot the application writes the next frame into (from SenderCore::acquire).
+struct SlotLease {
+  std::uint64_t frame = 0;  ///< the frame number it will be presented as (1, 2, ...)
+  std::uint32_t slot = 0;
+  std::uint64_t generation = 0;
+};
+
+/// Figures about a sender.
+struct SenderStats {
+  std::uint64_t frames = 0;     ///< frames presented
+  double fps = 0.0;             ///< presents per second over the last second or so
+  std::uint32_t receivers = 0;  ///< connected receivers
+  std::uint64_t generation = 0;
+  SyncMode sync_mode = SyncMode::Cpu;  ///< the mode this sender offers (per receiver it may be cpu)
+  std::uint64_t dropped_connections = 0;  ///< receivers dropped for protocol errors or refused
+};
+
+/// Publishes a channel over a SenderBackend and a transport. Thread-safety: none; use it
+/// from one thread (all transport work happens inside acquire(), present(), resize() and
+/// poll()); native_event_handle() may be watched from another. Move-only; destroying it
+/// unpublishes the name and receivers see Disconnected. Receivers that misbehave
+/// (malformed messages, a wrong uid, another device) are logged and dropped; the sender
+/// and the other receivers carry on.
+class SenderCore {
+ public:
+  /// Publishes `name` (ipc::validate_channel_name) with slots described by `desc` made by
+  /// `backend`. Validation for a bad name, descriptor or slot count, or when a live sender
+  /// holds the name.
+  [[nodiscard]] static Result<SenderCore> publish(std::unique_ptr<SenderBackend> backend,
+                                                  std::string name, const TextureDescriptor& desc,
+                                                  const SenderOptions& options = {});
+
+  /// A free slot for the next frame, waiting at most `timeout` for receivers to release one
+  /// (Timeout otherwise). The application writes the frame into it, then calls present().
+  [[nodiscard]] Result<SlotLease> acquire(std::chrono::milliseconds timeout);
+  /// Announces the frame (SenderBackend::present), then tells the receivers.
+  [[nodiscard]] Result<void> present(const SlotLease& lease);
+  /// Gives an acquired slot back unwritten (nothing is announced).
+  void cancel(const SlotLease& lease) noexcept;
+  /// acquire + SenderBackend::write + present: `bytes` (tightly packed) as the next frame.
+  [[nodiscard]] Result<std::uint64_t> write(std::span<const std::uint8_t> bytes,
+                                            std::chrono::milliseconds timeout);
+  /// Starts a new generation with slots described by `desc`: receivers re-import.
+  [[nodiscard]] Result<void> resize(const TextureDescriptor& desc);
+  /// Accepts receivers, answers listers, reads releases; waits at most `timeout` for
+  /// something to happen and returns after the first activity (it does not pace).
+  [[nodiscard]] Result<void> poll(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
+  /// Readable while a receiver or lister is waiting to connect or has sent something
+  /// (a release): call poll(0) then. Owned by the sender; stable for its lifetime.
+  [[nodiscard]] NativeHandle native_event_handle() const noexcept;
+  [[nodiscard]] SenderStats stats() const;
+  [[nodiscard]] const std::string& name() const noexcept;
+  [[nodiscard]] const TextureDescriptor& descriptor() const noexcept;
+  [[nodiscard]] SenderBackend& backend() const noexcept;
+
+  SenderCore(SenderCore&&) noexcept;
+  SenderCore& operator=(SenderCore&&) noexcept;
+  SenderCore(const SenderCore&) = delete;
+  SenderCore& operator=(const SenderCore&) = delete;
+  ~SenderCore();
+
+ private:
+  struct State;
+  explicit SenderCore(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace geyser::channel

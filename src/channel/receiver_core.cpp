@@ -1,0 +1,421 @@
+// ReceiverCore: imports a sender's ring once per generation and follows its newest frame.
+#include "geyser/channel/receiver_core.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "clock.hpp"
+#include "geyser/ipc/event_set.hpp"
+#include "geyser/ipc/message_io.hpp"
+#include "geyser/ipc/runtime_dir.hpp"
+
+namespace geyser::channel {
+namespace {
+
+using detail::Clock;
+using detail::remaining;
+using std::chrono::milliseconds;
+
+}  // namespace
+
+std::string_view to_string(ReceiverState state) noexcept {
+  switch (state) {
+    case ReceiverState::Connected: return "connected";
+    case ReceiverState::Waiting: return "waiting";
+    default: return "disconnected";
+  }
+}
+
+struct ReceiverCore::State {
+  std::unique_ptr<ReceiverBackend> backend;  // first: destroyed last
+  ipc::EventSet events;
+  std::string name;
+  ReceiverOptions options;
+  std::shared_ptr<ipc::Transport> transport;
+
+  std::unique_ptr<ipc::Connection> connection;  // empty: disconnected
+  std::uint64_t connection_id = 0;              // bumped on every connection
+  bool have_stream = false;
+  std::uint64_t generation = 0;
+  TextureDescriptor desc;
+  SyncMode mode = SyncMode::Cpu;
+  // One import per slot of this connection's generation (imported once, cached by
+  // (connection, generation, slot): docs/architecture.md, rule 6).
+  std::vector<std::shared_ptr<ImportedSlot>> slots;
+  // Imports of earlier generations or connections, kept until the device is surely done.
+  std::vector<std::shared_ptr<ImportedSlot>> retired;
+  std::optional<ipc::FramePresented> pending;  // the newest frame not yet acquired
+  std::optional<FrameLease> held;
+  struct LastWords {
+    ipc::FramePresented frame;
+    std::shared_ptr<ImportedSlot> slot;
+  };
+  std::optional<LastWords> last_words;  // a frame presented right before the sender left
+  std::uint64_t last_acquired = 0;      // frame number, for counting skipped frames
+  ReceiverStats stats;
+
+  State(std::unique_ptr<ReceiverBackend> b, ipc::EventSet e)
+      : backend(std::move(b)), events(std::move(e)) {}
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    if (connection) {
+      (void)release_held();
+      if (connection) (void)ipc::send(*connection, ipc::Message(ipc::Goodbye{}), milliseconds(0));
+    }
+    held.reset();
+    backend->wait_idle();
+    last_words.reset();
+    slots.clear();
+    retired.clear();
+  }
+
+  void log(const std::string& message) const {
+    std::fprintf(stderr, "geyser: receiver '%s': %s\n", name.c_str(), message.c_str());
+  }
+
+  void disconnect() {
+    if (connection) events.remove(connection->native_handle());
+    connection.reset();
+    have_stream = false;
+    // A frame presented just before the sender left is still whole in memory we hold: keep
+    // it so that the last frames of a sender that exits are not lost.
+    if (pending && pending->slot < slots.size()) {
+      last_words = LastWords{*pending, slots[pending->slot]};
+    }
+    pending.reset();
+    for (auto& slot : slots) retired.push_back(std::move(slot));
+    slots.clear();
+  }
+
+  // Closes the connection after telling the sender why (best effort).
+  Error abandon(Error why) {
+    if (connection) {
+      (void)ipc::send(*connection, ipc::Message(ipc::ErrorMessage{why.code(), why.message()}),
+                      milliseconds(0));
+    }
+    log("closing the connection: " + why.to_string());
+    disconnect();
+    return why;
+  }
+
+  Result<void> check_identity(const DeviceIdentity& theirs) const {
+    const DeviceIdentity& ours = backend->identity();
+    if (theirs.compatible_with(ours)) return {};
+    return fail(ErrorCode::DeviceMismatch, "channel '" + name + "' shares textures of driver " +
+                                               geyser::to_string(theirs.driver_uuid) + " device " +
+                                               geyser::to_string(theirs.device_uuid) +
+                                               ", this receiver's " + backend->device_name() +
+                                               " is device " + geyser::to_string(ours.device_uuid));
+  }
+
+  Result<void> import_stream(ipc::StreamDescription description) {
+    GEYSER_TRY_VOID(check_identity(description.identity));
+    std::vector<std::shared_ptr<ImportedSlot>> fresh;
+    for (ipc::SlotHandles& handles : description.slots) {
+      SlotImport slot;
+      slot.memory.os_handle = std::move(handles.memory);
+      slot.memory.handle_type = description.handle_type;
+      slot.memory.identity = description.identity;
+      slot.memory.descriptor = description.descriptor;
+      slot.memory.image = description.image;
+      slot.sync.ready = std::move(handles.ready);
+      slot.sync.released = std::move(handles.released);
+      slot.mode = description.sync_mode;
+      GEYSER_TRY(auto imported, backend->import_slot(std::move(slot)));
+      fresh.push_back(std::move(imported));
+      ++stats.imports;
+    }
+    for (auto& slot : slots) retired.push_back(std::move(slot));
+    slots = std::move(fresh);
+    generation = description.generation;
+    desc = description.descriptor;
+    mode = description.sync_mode;
+    stats.sync_mode = mode;
+    have_stream = true;
+    pending.reset();
+    return {};
+  }
+
+  Result<void> send_released(std::uint64_t frame_generation, std::uint32_t slot,
+                             std::uint64_t frame) {
+    return ipc::send(
+        *connection,
+        ipc::Message(ipc::FrameReleased{frame_generation, static_cast<std::uint8_t>(slot), frame}),
+        milliseconds(100));
+  }
+
+  // Gives back a frame that was presented to us but superseded before we acquired it.
+  Result<void> skip(const ipc::FramePresented& frame) {
+    GEYSER_TRY_VOID(backend->skip(*slots[frame.slot], frame.frame));
+    return send_released(frame.generation, frame.slot, frame.frame);
+  }
+
+  Result<void> handle_frame(const ipc::FramePresented& presented) {
+    if (!have_stream || presented.generation != generation || presented.slot >= slots.size()) {
+      if (have_stream && presented.generation < generation) return {};
+      return fail(ErrorCode::Protocol, "FramePresented for generation " +
+                                           std::to_string(presented.generation) + " slot " +
+                                           std::to_string(presented.slot) +
+                                           ", which the stream does not have");
+    }
+    if (pending) GEYSER_TRY_VOID(skip(*pending));
+    pending = presented;
+    return {};
+  }
+
+  // Handles one message; an error means the connection is unusable.
+  Result<void> handle(ipc::Message message) {
+    if (auto* description = std::get_if<ipc::StreamDescription>(&message)) {
+      return import_stream(std::move(*description));
+    }
+    if (auto* presented = std::get_if<ipc::FramePresented>(&message)) {
+      return handle_frame(*presented);
+    }
+    if (std::holds_alternative<ipc::Goodbye>(message)) {
+      return fail(ErrorCode::Disconnected, "the sender of channel '" + name + "' closed it");
+    }
+    if (auto* error = std::get_if<ipc::ErrorMessage>(&message)) {
+      return fail(error->code, "the sender of channel '" + name + "' refused: " + error->text);
+    }
+    return fail(ErrorCode::Protocol, std::string("unexpected ") +
+                                         std::string(ipc::to_string(ipc::message_type(message))) +
+                                         " from the sender");
+  }
+
+  // Reads messages for at most `timeout` (0: only those already there), until a frame is
+  // pending. Disconnected (and the connection closed) when the sender went away.
+  Result<void> pump(milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      auto message = ipc::receive(*connection, pending ? milliseconds(0) : remaining(deadline));
+      if (!message) {
+        if (message.error().code() == ErrorCode::Timeout) return {};
+        if (message.error().code() == ErrorCode::Disconnected) {
+          disconnect();
+          return fail(ErrorCode::Disconnected, "the sender of channel '" + name + "' went away");
+        }
+        return tl::unexpected(abandon(std::move(message).error()));
+      }
+      const bool description = std::holds_alternative<ipc::StreamDescription>(*message);
+      if (auto handled = handle(std::move(message).value()); !handled) {
+        if (handled.error().code() == ErrorCode::Disconnected) {
+          disconnect();
+          return handled;
+        }
+        return tl::unexpected(abandon(std::move(handled).error()));
+      }
+      // A new stream is news for the caller (connect waits for exactly that): return rather
+      // than wait on for a frame the sender may only present once we are connected.
+      if (description) return {};
+    }
+  }
+
+  Result<void> open_connection(milliseconds timeout) {
+    GEYSER_TRY(auto opened, transport->connect(name, timeout));
+    GEYSER_TRY_VOID(events.add(opened->native_handle()));
+    connection = std::move(opened);
+    return {};
+  }
+
+  // Connects, says Hello and waits for the stream description.
+  Result<void> try_connect(milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    GEYSER_TRY_VOID(open_connection(remaining(deadline)));
+    ipc::Hello hello;
+    hello.client_pid = static_cast<std::uint32_t>(getpid());
+    hello.sync = backend->sync_capabilities();
+    hello.identity = backend->identity();
+    if (auto sent = ipc::send(*connection, ipc::Message(hello), remaining(deadline)); !sent) {
+      disconnect();
+      return sent;
+    }
+    while (!have_stream) {
+      if (remaining(deadline).count() == 0) {
+        disconnect();
+        return fail(ErrorCode::Timeout,
+                    "the sender of channel '" + name + "' did not describe its stream in time");
+      }
+      GEYSER_TRY_VOID(pump(remaining(deadline)));
+    }
+    // Counted only once the sender has described its stream: an attempt that timed out on a
+    // sender still starting up is no connection.
+    ++connection_id;
+    last_acquired = 0;  // a new sender numbers its frames from 1
+    return {};
+  }
+
+  // Releases the held frame to the sender, after the reads submitted before this call.
+  Result<void> release_held() {
+    if (!held) return {};
+    FrameLease frame = std::move(*held);
+    held.reset();
+    if (!connection || frame.connection != connection_id || frame.generation != generation) {
+      // Its sender or generation is gone: nobody waits for it. Its import is retired.
+      return {};
+    }
+    GEYSER_TRY_VOID(backend->end_read(*slots[frame.slot], frame.frame, options.gpu_timeout));
+    auto sent = send_released(frame.generation, frame.slot, frame.frame);
+    if (!sent && sent.error().code() == ErrorCode::Disconnected) disconnect();
+    return {};
+  }
+
+  FrameLease make_lease(const ipc::FramePresented& frame, std::shared_ptr<ImportedSlot> slot) {
+    FrameLease out;
+    out.frame = frame.frame;
+    out.generation = frame.generation;
+    out.slot = frame.slot;
+    out.timestamp_ns = frame.timestamp_ns;
+    out.connection = connection_id;
+    out.slot_import = std::move(slot);
+    held = out;
+    ++stats.frames_acquired;
+    return out;
+  }
+
+  // The frame the sender presented right before it left, as the held frame. Waits on the
+  // CPU, bounded, rather than on the device, in case its signal never executes.
+  std::optional<FrameLease> take_last_words() {
+    LastWords last = std::move(*last_words);
+    last_words.reset();
+    if (!backend->wait_written(*last.slot, last.frame.frame, milliseconds(500))) {
+      return std::nullopt;
+    }
+    (void)release_held();
+    return make_lease(last.frame, std::move(last.slot));
+  }
+
+  void collect_retired() {
+    if (retired.empty()) return;
+    // Only the held frame may still be read by the application; the rest can go once the
+    // device has finished what was submitted (generation changes are rare).
+    if (backend->finish(options.gpu_timeout)) {
+      std::erase_if(retired, [&](const std::shared_ptr<ImportedSlot>& slot) {
+        return !held || held->slot_import != slot;
+      });
+    }
+  }
+
+  // A new frame is pending: give back the old one, then take the new one.
+  Result<FrameLease> take_pending() {
+    GEYSER_TRY_VOID(release_held());
+    if (!connection) {
+      return fail(ErrorCode::Disconnected, "the sender of channel '" + name + "' went away");
+    }
+    const ipc::FramePresented frame = *pending;
+    pending.reset();
+    GEYSER_TRY_VOID(backend->begin_read(*slots[frame.slot], frame.frame, options.gpu_timeout));
+    FrameLease out = make_lease(frame, slots[frame.slot]);
+    // Frames the sender presented meanwhile that we never got (superseded while pending, or
+    // not sent while we held two) count as skipped.
+    if (last_acquired != 0 && frame.frame > last_acquired + 1) {
+      stats.frames_skipped += frame.frame - last_acquired - 1;
+    }
+    last_acquired = frame.frame;
+    collect_retired();
+    return out;
+  }
+};
+
+ReceiverCore::ReceiverCore(std::unique_ptr<State> state) : state_(std::move(state)) {}
+ReceiverCore::ReceiverCore(ReceiverCore&&) noexcept = default;
+ReceiverCore& ReceiverCore::operator=(ReceiverCore&&) noexcept = default;
+ReceiverCore::~ReceiverCore() = default;
+
+Result<ReceiverCore> ReceiverCore::connect(std::unique_ptr<ReceiverBackend> backend,
+                                           std::string name, milliseconds timeout,
+                                           const ReceiverOptions& options) {
+  GEYSER_TRY_VOID(ipc::validate_channel_name(name));
+  if (!backend) return fail(ErrorCode::Validation, "Receiver::connect: no backend");
+  GEYSER_TRY(ipc::EventSet events, ipc::EventSet::create());
+  auto state = std::make_unique<State>(std::move(backend), std::move(events));
+  state->name = name;
+  state->options = options;
+  state->transport = options.transport;
+  if (!state->transport) {
+    GEYSER_TRY(state->transport, ipc::default_transport(options.runtime_dir));
+  }
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    auto connected = state->try_connect(remaining(deadline));
+    if (connected) return ReceiverCore(std::move(state));
+    const ErrorCode code = connected.error().code();
+    // Only "nobody publishes it (yet)" is worth waiting out; everything else is final.
+    if (code != ErrorCode::Disconnected || remaining(deadline).count() == 0) {
+      if (code == ErrorCode::Disconnected) {
+        return fail(ErrorCode::Disconnected, "no sender published channel '" + name + "' within " +
+                                                 std::to_string(timeout.count()) + " ms");
+      }
+      return tl::unexpected(std::move(connected).error());
+    }
+    std::this_thread::sleep_for(std::min(remaining(deadline), milliseconds(20)));
+  }
+}
+
+Result<FrameLease> ReceiverCore::acquire(milliseconds timeout) {
+  State& s = *state_;
+  const auto deadline = Clock::now() + timeout;
+  if (!s.connection && s.last_words) {
+    if (auto last = s.take_last_words()) return *last;
+  }
+  if (!s.connection) {
+    // One attempt to find a restarted sender, bounded by the caller's timeout.
+    auto connected = s.try_connect(std::min(remaining(deadline), milliseconds(250)));
+    if (!connected) {
+      return fail(ErrorCode::Disconnected,
+                  "channel '" + s.name + "' has no sender (" + connected.error().message() + ")");
+    }
+    ++s.stats.reconnects;
+  }
+  while (!s.pending) {
+    if (auto pumped = s.pump(remaining(deadline)); !pumped) {
+      // A frame presented right before the sender left comes first; Disconnected next time.
+      if (pumped.error().code() == ErrorCode::Disconnected && s.last_words) {
+        if (auto last = s.take_last_words()) return *last;
+      }
+      return tl::unexpected(std::move(pumped).error());
+    }
+    if (!s.pending && remaining(deadline).count() == 0) {
+      return fail(ErrorCode::Timeout, "no new frame on channel '" + s.name + "' within " +
+                                          std::to_string(timeout.count()) + " ms");
+    }
+  }
+  return s.take_pending();
+}
+
+Result<void> ReceiverCore::release() {
+  return state_->release_held();
+}
+
+const FrameLease* ReceiverCore::held() const noexcept {
+  return state_->held ? &*state_->held : nullptr;
+}
+
+NativeHandle ReceiverCore::native_event_handle() const noexcept {
+  return state_->events.native_handle();
+}
+
+ReceiverState ReceiverCore::state() const noexcept {
+  if (!state_->connection) return ReceiverState::Disconnected;
+  return state_->have_stream ? ReceiverState::Connected : ReceiverState::Waiting;
+}
+
+ReceiverStats ReceiverCore::stats() const noexcept {
+  return state_->stats;
+}
+const TextureDescriptor& ReceiverCore::descriptor() const noexcept {
+  return state_->desc;
+}
+const std::string& ReceiverCore::name() const noexcept {
+  return state_->name;
+}
+ReceiverBackend& ReceiverCore::backend() const noexcept {
+  return *state_->backend;
+}
+
+}  // namespace geyser::channel

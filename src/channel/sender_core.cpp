@@ -1,0 +1,522 @@
+// SenderCore: a backend's ring of slots behind a published transport name.
+#include "geyser/channel/sender_core.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clock.hpp"
+#include "geyser/ipc/event_set.hpp"
+#include "geyser/ipc/message_io.hpp"
+#include "geyser/ipc/runtime_dir.hpp"
+
+namespace geyser::channel {
+namespace {
+
+using detail::Clock;
+using detail::remaining;
+using std::chrono::milliseconds;
+
+// One connection: a receiver, a lister, or not yet known.
+struct Peer {
+  enum class Role { Unknown, Receiver };
+  std::unique_ptr<ipc::Connection> connection;
+  Role role = Role::Unknown;
+  SyncMode mode = SyncMode::Cpu;
+  std::uint64_t generation_sent = 0;                 // the generation whose description it has
+  std::vector<std::unique_ptr<ProducerLink>> links;  // per slot
+  std::vector<std::uint64_t> outstanding;  // per slot: frame given and not released (0: none)
+  std::vector<std::uint64_t> must_reach;   // per slot, gpu: `released` must reach this
+
+  std::uint32_t outstanding_count() const {
+    return static_cast<std::uint32_t>(
+        std::count_if(outstanding.begin(), outstanding.end(), [](auto f) { return f != 0; }));
+  }
+  const ipc::PeerCredentials& credentials() const { return connection->peer(); }
+};
+
+struct SlotState {
+  std::uint64_t last_frame = 0;
+  bool in_app = false;  // acquired by the application, not yet presented
+};
+
+}  // namespace
+
+struct SenderCore::State {
+  std::unique_ptr<SenderBackend> backend;  // first: destroyed last
+  ipc::EventSet events;
+  std::string name;
+  SenderOptions options;
+  TextureDescriptor desc;
+  SyncCapabilities caps;
+  std::shared_ptr<ipc::Transport> transport;
+  std::unique_ptr<ipc::TransportListener> listener;
+  std::uint64_t generation = 0;
+  std::uint64_t next_frame = 1;
+  std::uint64_t dropped = 0;
+  std::deque<Clock::time_point> recent_presents;
+  Clock::time_point last_refusal_log{};
+  std::vector<SlotState> slots;
+  std::vector<std::unique_ptr<Peer>> peers;
+
+  State(std::unique_ptr<SenderBackend> b, ipc::EventSet e)
+      : backend(std::move(b)), events(std::move(e)) {}
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    // Unpublish first, so that no receiver reconnects to a sender that is going away.
+    if (listener) events.remove(listener->native_handle());
+    listener.reset();
+    for (auto& p : peers) {
+      (void)ipc::send(*p->connection, ipc::Message(ipc::Goodbye{}), milliseconds(0));
+    }
+    // The device may still use the links' semaphores: the backend destroys them once it is
+    // idle, before its slots.
+    for (auto& p : peers) backend->retire(std::move(p->links));
+    peers.clear();
+    backend.reset();
+  }
+
+  void log(const std::string& message) const {
+    std::fprintf(stderr, "geyser: sender '%s': %s\n", name.c_str(), message.c_str());
+  }
+
+  void drop(std::size_t index, const Error& why, bool tell_peer) {
+    Peer& p = *peers[index];
+    log("closing the connection of pid " + std::to_string(p.credentials().pid) + ": " +
+        why.to_string());
+    if (tell_peer) {
+      (void)ipc::send(*p.connection, ipc::Message(ipc::ErrorMessage{why.code(), why.message()}),
+                      milliseconds(0));
+    }
+    // Closing a Unix socket with unread packets makes Linux reset the connection, and the
+    // peer would read ECONNRESET instead of our Error: discard what is queued (bounded).
+    for (int i = 0; i < 64; ++i) {
+      if (!p.connection->receive(ipc::kMaxMessageSize, ipc::kMaxHandlesPerMessage,
+                                 milliseconds(0))) {
+        break;
+      }
+    }
+    ++dropped;
+    retire(index);
+  }
+
+  // Closes a connection now (the peer sees EOF at once); its links go to the backend,
+  // which destroys them once the device no longer uses them.
+  void retire(std::size_t index) {
+    std::unique_ptr<Peer> p = std::move(peers[index]);
+    peers.erase(peers.begin() + static_cast<std::ptrdiff_t>(index));
+    events.remove(p->connection->native_handle());
+    p->connection.reset();
+    if (!p->links.empty()) backend->retire(std::move(p->links));
+  }
+
+  // Slots needed so that receivers that stop reading stall nobody: each holds at most two
+  // frames (the one it reads and one given but not yet acquired), plus one to write into.
+  std::size_t slots_needed() const {
+    return std::clamp<std::size_t>(2 * receiver_count() + 1, options.slots, ipc::kMaxSlots);
+  }
+
+  Result<void> make_slots(const TextureDescriptor& d, std::size_t count) {
+    GEYSER_TRY_VOID(backend->create_slots(d, count));
+    slots.assign(count, SlotState{});
+    desc = d;
+    ++generation;
+    return {};
+  }
+
+  // A new generation with `count` slots of `d`.
+  Result<void> regenerate(const TextureDescriptor& d, std::size_t count) {
+    for (auto& p : peers) {
+      backend->retire(std::move(p->links));
+      p->links.clear();
+      p->outstanding.clear();
+      p->must_reach.clear();
+      p->generation_sent = 0;
+    }
+    GEYSER_TRY_VOID(make_slots(d, count));
+    for (std::size_t i = 0; i < peers.size();) {
+      Peer& p = *peers[i];
+      if (p.role == Peer::Role::Receiver) {
+        if (auto sent = send_stream_description(p); !sent) {
+          drop(i, sent.error(), false);
+          continue;
+        }
+      }
+      ++i;
+    }
+    return {};
+  }
+
+  Result<void> send_stream_description(Peer& p) {
+    p.links.clear();
+    p.outstanding.assign(slots.size(), 0);
+    p.must_reach.assign(slots.size(), 0);
+    const TextureShareHandle& first = backend->slot_export(0);
+    ipc::StreamDescription message;
+    message.generation = generation;
+    message.descriptor = desc;
+    message.image = first.image;
+    message.handle_type = first.handle_type;
+    message.identity = first.identity;
+    message.sync_mode = p.mode;
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      GEYSER_TRY(auto link, backend->create_link(i, p.mode));
+      GEYSER_TRY(SlotSyncHandles sync, link->export_handles());
+      ipc::SlotHandles handles;
+      GEYSER_TRY(handles.memory, backend->slot_export(i).os_handle.duplicate());
+      handles.ready = std::move(sync.ready);
+      handles.released = std::move(sync.released);
+      message.slots.push_back(std::move(handles));
+      p.links.push_back(std::move(link));
+    }
+    GEYSER_TRY_VOID(
+        ipc::send(*p.connection, ipc::Message(std::move(message)), options.send_timeout));
+    p.generation_sent = generation;
+    return {};
+  }
+
+  Result<void> handle_first(Peer& p, ipc::Message& message) {
+    if (std::holds_alternative<ipc::DescribeRequest>(message)) {
+      GEYSER_TRY_VOID(ipc::send(*p.connection, ipc::Message(describe()), options.send_timeout));
+      return fail(ErrorCode::Disconnected, "lister answered");
+    }
+    if (auto* hello = std::get_if<ipc::Hello>(&message)) {
+      const DeviceIdentity& ours = backend->identity();
+      if (!hello->identity.compatible_with(ours)) {
+        return fail(ErrorCode::DeviceMismatch,
+                    "the receiver imports on driver " + to_string(hello->identity.driver_uuid) +
+                        " device " + to_string(hello->identity.device_uuid) +
+                        ", this sender's textures live on " + backend->device_name() + " (device " +
+                        to_string(ours.device_uuid) + ")");
+      }
+      GEYSER_TRY(p.mode, choose_sync_mode(caps, hello->sync));
+      p.role = Peer::Role::Receiver;
+      return send_stream_description(p);
+    }
+    return fail(ErrorCode::Protocol, std::string("expected Hello or DescribeRequest first, got ") +
+                                         std::string(ipc::to_string(ipc::message_type(message))));
+  }
+
+  // Handles one message of a peer. An error closes that connection only.
+  Result<void> handle(Peer& p, ipc::Message message) {
+    if (p.role == Peer::Role::Unknown) return handle_first(p, message);
+    if (auto* released = std::get_if<ipc::FrameReleased>(&message)) {
+      if (released->generation != generation) return {};  // an old generation: nothing to do
+      if (released->slot >= slots.size() || p.outstanding[released->slot] != released->frame ||
+          released->frame == 0) {
+        return fail(ErrorCode::Protocol,
+                    "FrameReleased for frame " + std::to_string(released->frame) + " in slot " +
+                        std::to_string(released->slot) + ", which this receiver does not hold");
+      }
+      p.outstanding[released->slot] = 0;
+      return {};
+    }
+    if (std::holds_alternative<ipc::Goodbye>(message)) {
+      return fail(ErrorCode::Disconnected, "the receiver said goodbye");
+    }
+    if (auto* error = std::get_if<ipc::ErrorMessage>(&message)) {
+      return fail(error->code, "the receiver reported: " + error->text);
+    }
+    return fail(ErrorCode::Protocol, std::string("unexpected ") +
+                                         std::string(ipc::to_string(ipc::message_type(message))) +
+                                         " from a receiver");
+  }
+
+  SyncMode offered_mode() const {
+    return (caps.timeline_export && caps.timeline_import) ? SyncMode::Gpu : SyncMode::Cpu;
+  }
+
+  ipc::Description describe() const {
+    ipc::Description d;
+    d.width = desc.width;
+    d.height = desc.height;
+    d.format = desc.format;
+    d.sync_mode = offered_mode();
+    d.fps_milli = static_cast<std::uint32_t>(fps() * 1000.0);
+    d.frame_count = next_frame - 1;
+    d.receiver_count = receiver_count();
+    d.sender_pid = static_cast<std::uint32_t>(getpid());
+    return d;
+  }
+
+  std::uint32_t receiver_count() const {
+    return static_cast<std::uint32_t>(std::count_if(
+        peers.begin(), peers.end(), [](const auto& p) { return p->role == Peer::Role::Receiver; }));
+  }
+
+  double fps() const {
+    if (recent_presents.size() < 2) return 0.0;
+    const double seconds =
+        std::chrono::duration<double>(recent_presents.back() - recent_presents.front()).count();
+    return seconds > 0 ? static_cast<double>(recent_presents.size() - 1) / seconds : 0.0;
+  }
+
+  void accept_all() {
+    for (;;) {
+      auto accepted = listener->accept(milliseconds(0));
+      if (!accepted) break;
+      auto connection = std::move(accepted).value();
+      auto checked = ipc::check_peer(connection->peer(), options.peers);
+      if (!checked) {
+        // A refused client may retry in a loop: log at most once a second.
+        if (Clock::now() - last_refusal_log > std::chrono::seconds(1)) {
+          log("refused a connection: " + checked.error().to_string());
+          last_refusal_log = Clock::now();
+        }
+        ++dropped;
+        continue;
+      }
+      if (auto added = events.add(connection->native_handle()); !added) {
+        log("refused a connection: " + added.error().to_string());
+        ++dropped;
+        continue;
+      }
+      auto p = std::make_unique<Peer>();
+      p->connection = std::move(connection);
+      peers.push_back(std::move(p));
+    }
+  }
+
+  // Reads every message peer `index` has sent; false when the connection was closed.
+  bool read_peer(std::size_t index) {
+    Peer& p = *peers[index];
+    for (;;) {
+      auto message = ipc::receive(*p.connection, milliseconds(0));
+      if (!message) {
+        const ErrorCode code = message.error().code();
+        if (code == ErrorCode::Timeout) return true;
+        if (code == ErrorCode::Disconnected) {
+          retire(index);
+        } else {
+          drop(index, message.error(), true);
+        }
+        return false;
+      }
+      if (auto handled = handle(p, std::move(message).value()); !handled) {
+        if (handled.error().code() == ErrorCode::Disconnected) {
+          retire(index);
+        } else {
+          drop(index, handled.error(), true);
+        }
+        return false;
+      }
+    }
+  }
+
+  // Accepts waiting connections and reads every message that has arrived. Never blocks.
+  void pump() {
+    backend->collect();
+    accept_all();
+    for (std::size_t i = 0; i < peers.size();) {
+      if (read_peer(i)) ++i;
+    }
+  }
+
+  bool slot_free(std::size_t index) const {
+    if (slots[index].in_app) return false;
+    for (const auto& p : peers) {
+      if (p->role != Peer::Role::Receiver || p->generation_sent != generation) continue;
+      if (p->outstanding[index] != 0) return false;
+      // Gpu mode: the receiver's release was submitted before its FrameReleased; the slot
+      // is reusable once the device has executed it. A poll, never a wait: a receiver that
+      // died with a release pending must not stall us (its connection closes, freeing it).
+      if (p->mode == SyncMode::Gpu && p->must_reach[index] != 0) {
+        auto value = p->links[index]->released_value();
+        if (!value || *value < p->must_reach[index]) return false;
+      }
+    }
+    return true;
+  }
+
+  // The free slot written longest ago.
+  Result<std::optional<std::size_t>> pick_slot() const {
+    std::optional<std::size_t> best;
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      if (slots[i].in_app) {
+        return fail(ErrorCode::Validation,
+                    "Sender::acquire: slot " + std::to_string(i) +
+                        " is already acquired; present it before acquiring another");
+      }
+      if (slot_free(i) && (!best || slots[i].last_frame < slots[*best].last_frame)) best = i;
+    }
+    return best;
+  }
+
+  void count_present() {
+    ++next_frame;
+    recent_presents.push_back(Clock::now());
+    while (recent_presents.size() > 2 &&
+           recent_presents.back() - recent_presents.front() > std::chrono::seconds(1)) {
+      recent_presents.pop_front();
+    }
+  }
+};
+
+SenderCore::SenderCore(std::unique_ptr<State> state) : state_(std::move(state)) {}
+SenderCore::SenderCore(SenderCore&&) noexcept = default;
+SenderCore& SenderCore::operator=(SenderCore&&) noexcept = default;
+SenderCore::~SenderCore() = default;
+
+Result<SenderCore> SenderCore::publish(std::unique_ptr<SenderBackend> backend, std::string name,
+                                       const TextureDescriptor& desc,
+                                       const SenderOptions& options) {
+  GEYSER_TRY_VOID(ipc::validate_channel_name(name));
+  if (options.slots < 2 || options.slots > ipc::kMaxSlots) {
+    return fail(ErrorCode::Validation, "Sender::publish: slots " + std::to_string(options.slots) +
+                                           " is out of range 2.." + std::to_string(ipc::kMaxSlots));
+  }
+  GEYSER_TRY_VOID(validate(desc));
+  if (!backend) return fail(ErrorCode::Validation, "Sender::publish: no backend");
+  GEYSER_TRY(ipc::EventSet events, ipc::EventSet::create());
+  auto state = std::make_unique<State>(std::move(backend), std::move(events));
+  state->name = name;
+  state->options = options;
+  state->caps = state->backend->sync_capabilities();
+  GEYSER_TRY_VOID(state->make_slots(desc, options.slots));
+  state->transport = options.transport;
+  if (!state->transport) {
+    GEYSER_TRY(state->transport, ipc::default_transport(options.runtime_dir));
+  }
+  GEYSER_TRY(state->listener, state->transport->listen(name));
+  GEYSER_TRY_VOID(state->events.add(state->listener->native_handle()));
+  return SenderCore(std::move(state));
+}
+
+Result<SlotLease> SenderCore::acquire(milliseconds timeout) {
+  State& s = *state_;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    s.pump();
+    if (s.slots.size() < s.slots_needed()) {
+      // More receivers than the ring can serve without one stalling the rest: grow it.
+      GEYSER_TRY_VOID(s.regenerate(s.desc, s.slots_needed()));
+    }
+    GEYSER_TRY(const std::optional<std::size_t> best, s.pick_slot());
+    if (best) {
+      s.slots[*best].in_app = true;
+      return SlotLease{s.next_frame, static_cast<std::uint32_t>(*best), s.generation};
+    }
+    const auto left = remaining(deadline);
+    if (left.count() == 0) {
+      return fail(ErrorCode::Timeout,
+                  "Sender::acquire: every slot is still held by receivers after " +
+                      std::to_string(timeout.count()) + " ms");
+    }
+    // Releases arrive as messages; a gpu release may still be executing: look again soon.
+    (void)s.events.wait(std::min(left, milliseconds(1)));
+  }
+}
+
+Result<void> SenderCore::present(const SlotLease& lease) {
+  State& s = *state_;
+  if (lease.generation != s.generation || lease.slot >= s.slots.size() ||
+      !s.slots[lease.slot].in_app || lease.frame != s.next_frame) {
+    return fail(ErrorCode::Validation, "Sender::present: frame " + std::to_string(lease.frame) +
+                                           " in slot " + std::to_string(lease.slot) +
+                                           " was not acquired from this sender's current ring");
+  }
+  // Who gets the frame: receivers of this generation that hold fewer than two frames (the
+  // one they read and one given but not yet acquired), so one that stopped reading pins at
+  // most two slots; the ring has 2 per receiver + 1 (see slots_needed).
+  constexpr std::uint32_t max_held = 2;
+  std::vector<Peer*> targets;
+  std::vector<ProducerLink*> links;
+  for (auto& p : s.peers) {
+    if (p->role != Peer::Role::Receiver || p->generation_sent != s.generation) continue;
+    if (p->outstanding_count() >= max_held) continue;
+    targets.push_back(p.get());
+    links.push_back(p->links[lease.slot].get());
+  }
+  GEYSER_TRY_VOID(s.backend->present(lease.slot, lease.frame, links, s.options.gpu_timeout));
+  const ipc::FramePresented message{s.generation,
+                                    static_cast<std::uint8_t>(lease.slot),
+                                    lease.frame,
+                                    lease.frame,
+                                    detail::monotonic_ns(),
+                                    kSharedImageLayout};
+  for (Peer* p : targets) {
+    auto sent = ipc::send(*p->connection, ipc::Message(message), s.options.send_timeout);
+    if (!sent) continue;  // a full connection skips this frame; EOF is seen by the next pump
+    p->outstanding[lease.slot] = lease.frame;
+    if (p->mode == SyncMode::Gpu) p->must_reach[lease.slot] = lease.frame;
+  }
+  SlotState& slot = s.slots[lease.slot];
+  slot.in_app = false;
+  slot.last_frame = lease.frame;
+  s.count_present();
+  return {};
+}
+
+void SenderCore::cancel(const SlotLease& lease) noexcept {
+  State& s = *state_;
+  if (lease.generation == s.generation && lease.slot < s.slots.size()) {
+    s.slots[lease.slot].in_app = false;
+  }
+}
+
+Result<std::uint64_t> SenderCore::write(std::span<const std::uint8_t> bytes, milliseconds timeout) {
+  GEYSER_TRY(const SlotLease lease, acquire(timeout));
+  if (auto written = state_->backend->write(lease.slot, bytes); !written) {
+    cancel(lease);
+    return tl::unexpected(std::move(written).error());
+  }
+  GEYSER_TRY_VOID(present(lease));
+  return lease.frame;
+}
+
+Result<void> SenderCore::resize(const TextureDescriptor& desc) {
+  State& s = *state_;
+  GEYSER_TRY_VOID(validate(desc));
+  for (const SlotState& slot : s.slots) {
+    if (slot.in_app) {
+      return fail(ErrorCode::Validation, "Sender::resize: present the acquired frame first");
+    }
+  }
+  // The old slots go away once the device is done with them; receivers keep their own
+  // imports alive.
+  return s.regenerate(desc, s.slots_needed());
+}
+
+Result<void> SenderCore::poll(milliseconds timeout) {
+  State& s = *state_;
+  s.pump();
+  if (timeout.count() > 0) {
+    (void)s.events.wait(timeout);
+    s.pump();
+  }
+  return {};
+}
+
+NativeHandle SenderCore::native_event_handle() const noexcept {
+  return state_->events.native_handle();
+}
+
+SenderStats SenderCore::stats() const {
+  const State& s = *state_;
+  SenderStats out;
+  out.frames = s.next_frame - 1;
+  out.fps = s.fps();
+  out.receivers = s.receiver_count();
+  out.generation = s.generation;
+  out.sync_mode = s.offered_mode();
+  out.dropped_connections = s.dropped;
+  return out;
+}
+
+const std::string& SenderCore::name() const noexcept {
+  return state_->name;
+}
+const TextureDescriptor& SenderCore::descriptor() const noexcept {
+  return state_->desc;
+}
+SenderBackend& SenderCore::backend() const noexcept {
+  return *state_->backend;
+}
+
+}  // namespace geyser::channel

@@ -1,0 +1,67 @@
+// vulkan::Receiver: ReceiverCore over VulkanReceiverBackend, with typed frames.
+#include "geyser/vulkan/receiver.hpp"
+
+#include "receiver_backend.hpp"
+
+namespace geyser::vulkan {
+namespace {
+
+ReceivedFrame typed(const channel::FrameLease& lease) {
+  ReceivedFrame out;
+  out.frame = lease.frame;
+  out.generation = lease.generation;
+  out.slot = lease.slot;
+  out.timestamp_ns = lease.timestamp_ns;
+  out.connection = lease.connection;
+  out.texture = detail::as_vulkan_slot(*lease.slot_import).texture.get();
+  out.keep_alive = lease.slot_import;
+  return out;
+}
+
+}  // namespace
+
+Result<Receiver> Receiver::connect(const Device& device, std::string name,
+                                   std::chrono::milliseconds timeout,
+                                   const channel::ReceiverOptions& options) {
+  GEYSER_TRY(auto core,
+             channel::ReceiverCore::connect(std::make_unique<detail::VulkanReceiverBackend>(device),
+                                            std::move(name), timeout, options));
+  return Receiver(std::move(core));
+}
+
+Result<ReceivedFrame> Receiver::acquire(std::chrono::milliseconds timeout) {
+  GEYSER_TRY(const channel::FrameLease lease, core_.acquire(timeout));
+  return typed(lease);
+}
+
+Result<void> Receiver::release() {
+  return core_.release();
+}
+
+const ReceivedFrame* Receiver::held() const noexcept {
+  const channel::FrameLease* lease = core_.held();
+  if (lease == nullptr) {
+    held_.reset();
+    return nullptr;
+  }
+  held_ = typed(*lease);
+  return &*held_;
+}
+
+NativeHandle Receiver::native_event_handle() const noexcept {
+  return core_.native_event_handle();
+}
+channel::ReceiverState Receiver::state() const noexcept {
+  return core_.state();
+}
+channel::ReceiverStats Receiver::stats() const noexcept {
+  return core_.stats();
+}
+const TextureDescriptor& Receiver::descriptor() const noexcept {
+  return core_.descriptor();
+}
+const std::string& Receiver::name() const noexcept {
+  return core_.name();
+}
+
+}  // namespace geyser::vulkan

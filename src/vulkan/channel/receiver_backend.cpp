@@ -1,0 +1,84 @@
+// The Vulkan consumer backend of the channel core.
+#include "receiver_backend.hpp"
+
+#include "queue_ops.hpp"
+
+namespace geyser::vulkan::detail {
+
+const DeviceIdentity& VulkanReceiverBackend::identity() const noexcept {
+  return device_->identity();
+}
+
+std::string VulkanReceiverBackend::device_name() const {
+  return device_->name();
+}
+
+SyncCapabilities VulkanReceiverBackend::sync_capabilities() const {
+  return manager_.sync_capabilities();
+}
+
+Result<std::shared_ptr<channel::ImportedSlot>> VulkanReceiverBackend::import_slot(
+    channel::SlotImport slot) {
+  auto imported = std::make_shared<VulkanImportedSlot>();
+  GEYSER_TRY(imported->texture, manager_.import(slot.memory));
+  SyncShareHandles handles;
+  handles.mode = slot.mode;
+  handles.ready = std::move(slot.sync.ready);
+  handles.released = std::move(slot.sync.released);
+  handles.identity = slot.memory.identity;
+  GEYSER_TRY(auto sync, TextureSync::create_consumer(manager_, *imported->texture, handles));
+  imported->sync.emplace(std::move(sync));
+  return std::shared_ptr<channel::ImportedSlot>(std::move(imported));
+}
+
+Result<void> VulkanReceiverBackend::signal_released(TextureSync& sync, std::uint64_t frame) {
+  const VkSemaphoreSubmitInfo signal = *sync.outgoing_signal(frame);
+  return submit_semaphores(*device_, {}, {&signal, 1});
+}
+
+Result<void> VulkanReceiverBackend::begin_read(channel::ImportedSlot& slot, std::uint64_t frame,
+                                               std::chrono::milliseconds timeout) {
+  TextureSync& sync = *as_vulkan_slot(slot).sync;
+  if (sync.mode() == SyncMode::Gpu) {
+    // Submitted only once the sender has submitted its signal (it announced the frame
+    // after): never a wait for a value nobody will signal. Later submissions on the queue
+    // are ordered after it.
+    const VkSemaphoreSubmitInfo wait =
+        *sync.incoming_wait(frame, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT);
+    return submit_semaphores(*device_, {&wait, 1}, {});
+  }
+  // The sender drained its queue before announcing: this returns at once.
+  return sync.wait_for_texture(frame, timeout);
+}
+
+Result<void> VulkanReceiverBackend::end_read(channel::ImportedSlot& slot, std::uint64_t frame,
+                                             std::chrono::milliseconds timeout) {
+  TextureSync& sync = *as_vulkan_slot(slot).sync;
+  if (sync.mode() == SyncMode::Gpu) return signal_released(sync, frame);
+  GEYSER_TRY_VOID(drain_queue(*device_, timeout));
+  return sync.signal_texture_ready(frame);
+}
+
+Result<void> VulkanReceiverBackend::skip(channel::ImportedSlot& slot, std::uint64_t frame) {
+  TextureSync& sync = *as_vulkan_slot(slot).sync;
+  // Gpu mode: a semaphore-only submit rather than vkSignalSemaphore: it is ordered after
+  // our earlier release signals on the same queue, so the timeline only ever rises (and the
+  // 1.3.239 validation layer reports host signals of shared semaphores falsely).
+  if (sync.mode() == SyncMode::Gpu) return signal_released(sync, frame);
+  return sync.signal_texture_ready(frame);
+}
+
+Result<void> VulkanReceiverBackend::wait_written(channel::ImportedSlot& slot, std::uint64_t frame,
+                                                 std::chrono::milliseconds timeout) {
+  return as_vulkan_slot(slot).sync->wait_for_texture(frame, timeout);
+}
+
+Result<void> VulkanReceiverBackend::finish(std::chrono::milliseconds timeout) {
+  return drain_queue(*device_, timeout);
+}
+
+void VulkanReceiverBackend::wait_idle() noexcept {
+  vkQueueWaitIdle(device_->queue());
+}
+
+}  // namespace geyser::vulkan::detail

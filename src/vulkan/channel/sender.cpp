@@ -1,0 +1,53 @@
+// vulkan::Sender: SenderCore over VulkanSenderBackend, with typed frames.
+#include "geyser/vulkan/sender.hpp"
+
+#include "sender_backend.hpp"
+
+namespace geyser::vulkan {
+
+Result<Sender> Sender::publish(const Device& device, std::string name,
+                               const TextureDescriptor& desc,
+                               const channel::SenderOptions& options) {
+  GEYSER_TRY(auto backend, detail::VulkanSenderBackend::create(device));
+  detail::VulkanSenderBackend* typed = backend.get();
+  GEYSER_TRY(auto core,
+             channel::SenderCore::publish(std::move(backend), std::move(name), desc, options));
+  return Sender(std::move(core), typed);
+}
+
+Result<SenderFrame> Sender::acquire(std::chrono::milliseconds timeout) {
+  GEYSER_TRY(const channel::SlotLease lease, core_.acquire(timeout));
+  return SenderFrame{lease.frame, lease.slot, lease.generation, backend_->texture(lease.slot)};
+}
+
+Result<void> Sender::present(const SenderFrame& frame) {
+  return core_.present(channel::SlotLease{frame.frame, frame.slot, frame.generation});
+}
+
+Result<std::uint64_t> Sender::write(std::span<const std::uint8_t> bytes,
+                                    std::chrono::milliseconds timeout) {
+  return core_.write(bytes, timeout);
+}
+
+Result<void> Sender::resize(const TextureDescriptor& desc) {
+  return core_.resize(desc);
+}
+
+Result<void> Sender::poll(std::chrono::milliseconds timeout) {
+  return core_.poll(timeout);
+}
+
+NativeHandle Sender::native_event_handle() const noexcept {
+  return core_.native_event_handle();
+}
+channel::SenderStats Sender::stats() const {
+  return core_.stats();
+}
+const std::string& Sender::name() const noexcept {
+  return core_.name();
+}
+const TextureDescriptor& Sender::descriptor() const noexcept {
+  return core_.descriptor();
+}
+
+}  // namespace geyser::vulkan

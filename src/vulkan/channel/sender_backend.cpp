@@ -1,0 +1,140 @@
+// The Vulkan producer backend of the channel core.
+#include "sender_backend.hpp"
+
+#include <string>
+
+#include "geyser/vulkan/texture_sync.hpp"
+#include "queue_ops.hpp"
+
+namespace geyser::vulkan::detail {
+namespace {
+
+// One slot's TextureSync with one receiver.
+class VulkanProducerLink final : public channel::ProducerLink {
+ public:
+  explicit VulkanProducerLink(TextureSync sync) : sync_(std::move(sync)) {}
+  SyncMode mode() const noexcept override { return sync_.mode(); }
+  Result<channel::SlotSyncHandles> export_handles() const override {
+    GEYSER_TRY(SyncShareHandles handles, sync_.export_handles());
+    return channel::SlotSyncHandles{std::move(handles.ready), std::move(handles.released)};
+  }
+  Result<std::uint64_t> released_value() const override { return sync_.peer_value(); }
+  TextureSync& sync() noexcept { return sync_; }
+
+ private:
+  TextureSync sync_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<VulkanSenderBackend>> VulkanSenderBackend::create(const Device& device) {
+  std::unique_ptr<VulkanSenderBackend> backend(new VulkanSenderBackend(device));
+  VkSemaphoreTypeCreateInfo type{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
+  type.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
+  VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type};
+  if (VkResult r = vkCreateSemaphore(device.device(), &info, nullptr, &backend->progress_);
+      r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkCreateSemaphore(progress timeline)"));
+  }
+  return backend;
+}
+
+VulkanSenderBackend::~VulkanSenderBackend() {
+  // Nothing may still use the textures or semaphores when they are destroyed.
+  vkQueueWaitIdle(device_->queue());
+  retired_.clear();
+  slots_.clear();
+  if (progress_ != VK_NULL_HANDLE) vkDestroySemaphore(device_->device(), progress_, nullptr);
+}
+
+const DeviceIdentity& VulkanSenderBackend::identity() const noexcept {
+  return device_->identity();
+}
+
+std::string VulkanSenderBackend::device_name() const {
+  return device_->name();
+}
+
+SyncCapabilities VulkanSenderBackend::sync_capabilities() const {
+  return manager_.sync_capabilities();
+}
+
+Result<void> VulkanSenderBackend::create_slots(const TextureDescriptor& desc, std::size_t count) {
+  // The device must be done with the old ring and with every retired link.
+  if (VkResult r = vkQueueWaitIdle(device_->queue()); r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkQueueWaitIdle"));
+  }
+  retired_.clear();
+  std::vector<Slot> fresh(count);
+  for (Slot& slot : fresh) {
+    GEYSER_TRY(slot.texture, manager_.create(desc));
+    GEYSER_TRY(slot.handle, manager_.export_texture(*slot.texture));
+  }
+  slots_ = std::move(fresh);
+  return {};
+}
+
+const TextureShareHandle& VulkanSenderBackend::slot_export(std::size_t slot) const {
+  return slots_[slot].handle;
+}
+
+Result<std::unique_ptr<channel::ProducerLink>> VulkanSenderBackend::create_link(std::size_t slot,
+                                                                                SyncMode mode) {
+  GEYSER_TRY(TextureSync sync, TextureSync::create_producer(manager_, *slots_[slot].texture, mode));
+  return std::unique_ptr<channel::ProducerLink>(new VulkanProducerLink(std::move(sync)));
+}
+
+Result<void> VulkanSenderBackend::present(std::size_t /*slot*/, std::uint64_t frame,
+                                          std::span<channel::ProducerLink* const> links,
+                                          std::chrono::milliseconds timeout) {
+  // Gpu receivers: a signal submitted after the application's writes. Cpu receivers: the
+  // writes must be finished before the frame is announced.
+  std::vector<VkSemaphoreSubmitInfo> signals;
+  bool any_cpu = false;
+  for (channel::ProducerLink* link : links) {
+    auto& sync = static_cast<VulkanProducerLink*>(link)->sync();
+    if (sync.mode() == SyncMode::Gpu) {
+      signals.push_back(*sync.outgoing_signal(frame));
+    } else {
+      any_cpu = true;
+    }
+  }
+  VkSemaphoreSubmitInfo progress{VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO};
+  progress.semaphore = progress_;
+  progress.value = frame;
+  progress.stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+  signals.push_back(progress);
+  GEYSER_TRY_VOID(submit_semaphores(*device_, {}, signals));
+  progress_value_ = frame;
+  if (!any_cpu) return {};
+  GEYSER_TRY_VOID(drain_queue(*device_, timeout));
+  for (channel::ProducerLink* link : links) {
+    auto& sync = static_cast<VulkanProducerLink*>(link)->sync();
+    if (sync.mode() == SyncMode::Cpu) (void)sync.signal_texture_ready(frame);
+  }
+  return {};
+}
+
+// The links' semaphores may still be named by present()'s pending signal submissions, so
+// they are destroyed once `progress_` shows those have executed
+// (VUID-vkDestroySemaphore-semaphore-01137).
+void VulkanSenderBackend::retire(std::vector<std::unique_ptr<channel::ProducerLink>> links) {
+  if (!links.empty()) retired_.emplace_back(progress_value_, std::move(links));
+}
+
+void VulkanSenderBackend::collect() {
+  if (retired_.empty()) return;
+  std::uint64_t done = 0;
+  if (vkGetSemaphoreCounterValue(device_->device(), progress_, &done) != VK_SUCCESS) return;
+  std::erase_if(retired_, [done](const auto& entry) { return entry.first <= done; });
+}
+
+Result<void> VulkanSenderBackend::write(std::size_t slot, std::span<const std::uint8_t> bytes) {
+  return upload(*slots_[slot].texture, bytes);
+}
+
+VulkanSharedTexture* VulkanSenderBackend::texture(std::size_t slot) const noexcept {
+  return slot < slots_.size() ? slots_[slot].texture.get() : nullptr;
+}
+
+}  // namespace geyser::vulkan::detail

@@ -1,0 +1,61 @@
+// Internal: the Vulkan producer backend of the channel core: a ring of exportable
+// textures on one vulkan::Device, TextureSync links, and a private progress timeline that
+// says when the device is done with a closed connection's semaphores.
+#pragma once
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <vulkan/vulkan.h>
+
+#include "geyser/channel/backend.hpp"
+#include "geyser/vulkan/texture_share_manager.hpp"
+
+namespace geyser::vulkan::detail {
+
+class VulkanSenderBackend final : public channel::SenderBackend {
+ public:
+  /// A backend on `device`, which must outlive it. Internal when the progress timeline
+  /// cannot be made.
+  [[nodiscard]] static Result<std::unique_ptr<VulkanSenderBackend>> create(const Device& device);
+  ~VulkanSenderBackend() override;
+
+  [[nodiscard]] const DeviceIdentity& identity() const noexcept override;
+  [[nodiscard]] std::string device_name() const override;
+  [[nodiscard]] SyncCapabilities sync_capabilities() const override;
+  [[nodiscard]] Result<void> create_slots(const TextureDescriptor& desc,
+                                          std::size_t count) override;
+  [[nodiscard]] const TextureShareHandle& slot_export(std::size_t slot) const override;
+  [[nodiscard]] Result<std::unique_ptr<channel::ProducerLink>> create_link(std::size_t slot,
+                                                                           SyncMode mode) override;
+  [[nodiscard]] Result<void> present(std::size_t slot, std::uint64_t frame,
+                                     std::span<channel::ProducerLink* const> links,
+                                     std::chrono::milliseconds timeout) override;
+  void retire(std::vector<std::unique_ptr<channel::ProducerLink>> links) override;
+  void collect() override;
+  [[nodiscard]] Result<void> write(std::size_t slot, std::span<const std::uint8_t> bytes) override;
+
+  /// Slot `slot`'s texture (valid until the next create_slots).
+  [[nodiscard]] VulkanSharedTexture* texture(std::size_t slot) const noexcept;
+
+ private:
+  explicit VulkanSenderBackend(const Device& device) : device_(&device), manager_(device) {}
+  struct Slot {
+    std::unique_ptr<VulkanSharedTexture> texture;
+    TextureShareHandle handle;  // exported once per ring; duplicated per receiver
+  };
+  using Links = std::vector<std::unique_ptr<channel::ProducerLink>>;
+
+  const Device* device_;
+  VulkanTextureShareManager manager_;
+  std::vector<Slot> slots_;
+  // Declared after slots_: links point at the slots' textures. Each with the progress value
+  // after which the device no longer uses its semaphores.
+  std::vector<std::pair<std::uint64_t, Links>> retired_;
+  // Signalled by every present() submission with the frame number.
+  VkSemaphore progress_ = VK_NULL_HANDLE;
+  std::uint64_t progress_value_ = 0;
+};
+
+}  // namespace geyser::vulkan::detail
