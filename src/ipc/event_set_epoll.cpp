@@ -11,8 +11,8 @@ namespace geyser::ipc {
 Result<EventSet> EventSet::create() {
   UniqueFd fd(::epoll_create1(EPOLL_CLOEXEC));
   if (!fd) {
-    return fail(Error(ErrorCode::Internal, "EventSet: epoll_create1 failed", NativeDomain::Errno,
-                      errno));
+    return fail(
+        Error(ErrorCode::Internal, "EventSet: epoll_create1 failed", NativeDomain::Errno, errno));
   }
   return EventSet(std::move(fd));
 }
