@@ -17,11 +17,12 @@ enum class MemoryHandleType : std::uint8_t {
 };
 [[nodiscard]] std::string_view to_string(MemoryHandleType type) noexcept;
 
-/// The layout every shared image is in between accesses, on every side (DESIGN.md rule 4).
+/// The layout every shared image is in between accesses, on every side
+/// (docs/architecture.md, rule 4).
 /// GL calls it GL_LAYOUT_GENERAL_EXT.
 inline constexpr std::uint32_t kSharedImageLayout = 1;  // VK_IMAGE_LAYOUT_GENERAL
 
-/// The Vulkan facts an importer needs to create an identical image (DESIGN.md rule 3).
+/// The Vulkan facts an importer needs to create an identical image (docs/architecture.md, rule 3).
 /// Plain values, so that they can be sent over the wire as they are.
 struct VulkanImageInfo {
   std::uint32_t vk_format = 0;        ///< VkFormat
@@ -30,7 +31,7 @@ struct VulkanImageInfo {
   std::uint32_t create_flags = 0;     ///< VkImageCreateFlags
   std::uint64_t allocation_size = 0;  ///< VkMemoryAllocateInfo::allocationSize of the export
   std::uint32_t memory_type_index = 0;
-  bool dedicated = true;  ///< one image per allocation (DESIGN.md rule 2)
+  bool dedicated = true;  ///< one image per allocation (docs/architecture.md, rule 2)
   friend bool operator==(const VulkanImageInfo&, const VulkanImageInfo&) = default;
 };
 
@@ -52,11 +53,21 @@ struct TextureShareHandle {
 enum class SemaphoreType : std::uint8_t { Binary, Timeline };
 [[nodiscard]] std::string_view to_string(SemaphoreType type) noexcept;
 
+/// The OS handle type behind a semaphore share handle.
+enum class SemaphoreHandleType : std::uint8_t {
+  OpaqueFd,  ///< VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT (Linux)
+};
+[[nodiscard]] std::string_view to_string(SemaphoreHandleType type) noexcept;
+
 /// A semaphore, exported. Owns one duplicated fd, like TextureShareHandle.
 struct SemaphoreShareHandle {
   UniqueHandle os_handle;
   SemaphoreType type = SemaphoreType::Timeline;
   DeviceIdentity identity;
+  /// Picks the service that imports it. Not on the wire: a received handle keeps the
+  /// default, the only type exported today. Last, so that aggregate initialisers of the
+  /// fields above stay valid.
+  SemaphoreHandleType handle_type = SemaphoreHandleType::OpaqueFd;
 
   [[nodiscard]] Result<SemaphoreShareHandle> clone() const;
 };

@@ -28,6 +28,13 @@ std::string_view to_string(SemaphoreType type) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(SemaphoreHandleType type) noexcept {
+  switch (type) {
+    case SemaphoreHandleType::OpaqueFd: return "opaque_fd";
+  }
+  return "unknown";
+}
+
 Result<TextureShareHandle> TextureShareHandle::clone() const {
   auto copy = os_handle.duplicate();
   if (!copy) return fail(with_context("TextureShareHandle::clone", copy.error()));
@@ -37,7 +44,7 @@ Result<TextureShareHandle> TextureShareHandle::clone() const {
 Result<SemaphoreShareHandle> SemaphoreShareHandle::clone() const {
   auto copy = os_handle.duplicate();
   if (!copy) return fail(with_context("SemaphoreShareHandle::clone", copy.error()));
-  return SemaphoreShareHandle{std::move(*copy), type, identity};
+  return SemaphoreShareHandle{std::move(*copy), type, identity, handle_type};
 }
 
 }  // namespace geyser

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <string>
 
-#include "external_memory.hpp"
+#include "external_memory/service.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 #include "image_support.hpp"
 
@@ -61,8 +61,7 @@ VkImageCreateInfo image_create_info(const TextureDescriptor& desc, const VulkanI
 }
 
 Result<void> check_image_support(const Device& device, const TextureDescriptor& desc,
-                                 const VulkanImageInfo& info,
-                                 VkExternalMemoryHandleTypeFlagBits handle_type,
+                                 const VulkanImageInfo& info, const ExternalMemoryService& service,
                                  Direction direction, const char* call) {
   const VkPhysicalDeviceLimits& limits = device.properties().limits;
   const std::string what = std::string(call) + "(" + describe(desc) + ")";
@@ -75,9 +74,10 @@ Result<void> check_image_support(const Device& device, const TextureDescriptor& 
                                            " layers exceed the device's maxImageArrayLayers " +
                                            std::to_string(limits.maxImageArrayLayers));
   }
-  const ExternalSupport support = query_external(
-      device.physical_device(), static_cast<VkFormat>(info.vk_format),
-      static_cast<VkImageTiling>(info.tiling), info.usage, info.create_flags, handle_type);
+  const ExternalSupport support =
+      query_external(device.physical_device(), static_cast<VkFormat>(info.vk_format),
+                     static_cast<VkImageTiling>(info.tiling), info.usage, info.create_flags,
+                     service.vk_handle_type());
   if (support.result == VK_ERROR_FORMAT_NOT_SUPPORTED) {
     return fail(Error(
         ErrorCode::Unsupported,
@@ -100,7 +100,7 @@ Result<void> check_image_support(const Device& device, const TextureDescriptor& 
   if ((support.features & needed) == 0) {
     return fail(ErrorCode::Unsupported, what + ": " + device.name() + " cannot " +
                                             (direction == Direction::Export ? "export" : "import") +
-                                            " this image as " + "an opaque fd");
+                                            " this image as " + std::string(service.description()));
   }
   if (desc.width > support.limits.maxExtent.width ||
       desc.height > support.limits.maxExtent.height ||
@@ -119,11 +119,12 @@ Result<void> check_image_support(const Device& device, const TextureDescriptor& 
 }  // namespace detail
 
 FormatCapability VulkanTextureShareManager::query_format(TextureFormat format) const {
-  const detail::ExternalMemoryService& service =
-      *detail::memory_service(MemoryHandleType::OpaqueFd);
   FormatCapability cap;
   cap.format = format;
-  cap.handle_type = service.handle_type();
+  // What the device would export with; nothing is shareable where it can use no service.
+  const detail::ExternalMemoryService* service = detail::preferred_memory_service(*device_);
+  if (service == nullptr) return cap;
+  cap.handle_type = service->handle_type();
   const FormatInfo& fi = format_info(format);
   for (TextureUsage usage : kAllUsages) {
     // Report only what create_shareable_texture would accept: the format must be able to
@@ -131,7 +132,7 @@ FormatCapability VulkanTextureShareManager::query_format(TextureFormat format) c
     if (!validate(TextureDescriptor{.format = format, .usage = usage})) continue;
     const auto support = detail::query_external(
         device_->physical_device(), static_cast<VkFormat>(fi.vk_format), VK_IMAGE_TILING_OPTIMAL,
-        to_vk_usage(usage), 0, service.vk_handle_type());
+        to_vk_usage(usage), 0, service->vk_handle_type());
     if (support.result != VK_SUCCESS) continue;
     const bool exportable = (support.features & VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT) != 0;
     const bool importable = (support.features & VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT) != 0;

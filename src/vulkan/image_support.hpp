@@ -3,6 +3,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include "external_memory/service.hpp"
 #include "geyser/share_handle.hpp"
 #include "geyser/vulkan/device.hpp"
 
@@ -15,12 +16,12 @@ enum class Direction { Export, Import };
                                                   const VulkanImageInfo& info, const void* next);
 
 /// Checks with vkGetPhysicalDeviceImageFormatProperties2 and the device limits that the
-/// image can be created and exported (or imported) as `handle_type`. Validation for
+/// image can be created and exported (or imported) through `service`. Validation for
 /// extents beyond the device's limits, Unsupported for format/usage/handle combinations
 /// the device cannot do. `call` names the public function in messages.
 [[nodiscard]] Result<void> check_image_support(const Device& device, const TextureDescriptor& desc,
                                                const VulkanImageInfo& info,
-                                               VkExternalMemoryHandleTypeFlagBits handle_type,
+                                               const ExternalMemoryService& service,
                                                Direction direction, const char* call);
 
 }  // namespace geyser::vulkan::detail

@@ -1,17 +1,50 @@
-// Shared semaphores on Vulkan: VK_KHR_external_semaphore_fd with OPAQUE_FD handles.
-#include <fcntl.h>
-#include <sys/stat.h>
-
-#include <cerrno>
+// Shared semaphores on Vulkan, exported and imported through the external semaphore
+// service the registry picks (external_semaphore/).
 #include <string>
 
+#include "external_semaphore/service.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 
 namespace geyser::vulkan {
 namespace {
 
-constexpr VkExternalSemaphoreHandleTypeFlagBits kHandleType =
-    VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT;
+using detail::ExternalSemaphoreService;
+
+// What `service` reports for `type` on `device`: nothing where the service is missing or
+// the device lacks its extension.
+SemaphoreCapability query(const Device& device, const ExternalSemaphoreService* service,
+                          SemaphoreType type) {
+  SemaphoreCapability cap;
+  cap.type = type;
+  if (service == nullptr || !service->available(device)) return cap;
+  VkSemaphoreTypeCreateInfo type_info{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
+  type_info.semaphoreType =
+      type == SemaphoreType::Timeline ? VK_SEMAPHORE_TYPE_TIMELINE : VK_SEMAPHORE_TYPE_BINARY;
+  VkPhysicalDeviceExternalSemaphoreInfo info{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_SEMAPHORE_INFO, &type_info};
+  info.handleType = service->vk_handle_type();
+  VkExternalSemaphoreProperties props{VK_STRUCTURE_TYPE_EXTERNAL_SEMAPHORE_PROPERTIES};
+  vkGetPhysicalDeviceExternalSemaphoreProperties(device.physical_device(), &info, &props);
+  cap.exportable =
+      (props.externalSemaphoreFeatures & VK_EXTERNAL_SEMAPHORE_FEATURE_EXPORTABLE_BIT) != 0;
+  cap.importable =
+      (props.externalSemaphoreFeatures & VK_EXTERNAL_SEMAPHORE_FEATURE_IMPORTABLE_BIT) != 0;
+  return cap;
+}
+
+// How messages name what `device` was asked to export as: the service it uses, or, when it
+// can use none, every service of this build with the extension the device lacks for it.
+std::string export_target(const Device& device) {
+  if (const ExternalSemaphoreService* service = detail::preferred_semaphore_service(device)) {
+    return std::string(service->description());
+  }
+  std::string out;
+  for (const ExternalSemaphoreService* service : detail::semaphore_services()) {
+    out += (out.empty() ? "" : " or ") + std::string(service->description()) + " (no " +
+           std::string(service->extension_name()) + ")";
+  }
+  return out.empty() ? "any OS handle (this build has no semaphore service)" : out;
+}
 
 Result<void> require_timeline(const VulkanSharedSemaphore& s, const char* call) {
   if (s.type() != SemaphoreType::Timeline) {
@@ -76,22 +109,7 @@ Result<void> VulkanSharedSemaphore::signal(std::uint64_t value) const {
 }
 
 SemaphoreCapability VulkanTextureShareManager::query_semaphore(SemaphoreType type) const {
-  SemaphoreCapability cap;
-  cap.type = type;
-  if (!device_->has_semaphore_fd()) return cap;
-  VkSemaphoreTypeCreateInfo type_info{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
-  type_info.semaphoreType =
-      type == SemaphoreType::Timeline ? VK_SEMAPHORE_TYPE_TIMELINE : VK_SEMAPHORE_TYPE_BINARY;
-  VkPhysicalDeviceExternalSemaphoreInfo info{
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_SEMAPHORE_INFO, &type_info};
-  info.handleType = kHandleType;
-  VkExternalSemaphoreProperties props{VK_STRUCTURE_TYPE_EXTERNAL_SEMAPHORE_PROPERTIES};
-  vkGetPhysicalDeviceExternalSemaphoreProperties(device_->physical_device(), &info, &props);
-  cap.exportable =
-      (props.externalSemaphoreFeatures & VK_EXTERNAL_SEMAPHORE_FEATURE_EXPORTABLE_BIT) != 0;
-  cap.importable =
-      (props.externalSemaphoreFeatures & VK_EXTERNAL_SEMAPHORE_FEATURE_IMPORTABLE_BIT) != 0;
-  return cap;
+  return query(*device_, detail::preferred_semaphore_service(*device_), type);
 }
 
 SyncCapabilities VulkanTextureShareManager::sync_capabilities() const {
@@ -113,11 +131,14 @@ Result<std::unique_ptr<SharedSemaphore>> VulkanTextureShareManager::import_semap
 
 namespace {
 
-Result<VkSemaphore> make_semaphore(const Device& device, SemaphoreType type, bool exportable) {
+// A semaphore exportable as `export_types`; 0 for one that is imported into (an import
+// replaces its payload, so it needs no export info).
+Result<VkSemaphore> make_semaphore(const Device& device, SemaphoreType type,
+                                   VkExternalSemaphoreHandleTypeFlags export_types) {
   VkExportSemaphoreCreateInfo export_info{VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO};
-  export_info.handleTypes = kHandleType;
+  export_info.handleTypes = export_types;
   VkSemaphoreTypeCreateInfo type_info{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
-                                      exportable ? &export_info : nullptr};
+                                      export_types != 0 ? &export_info : nullptr};
   type_info.semaphoreType =
       type == SemaphoreType::Timeline ? VK_SEMAPHORE_TYPE_TIMELINE : VK_SEMAPHORE_TYPE_BINARY;
   type_info.initialValue = 0;
@@ -134,16 +155,16 @@ Result<VkSemaphore> make_semaphore(const Device& device, SemaphoreType type, boo
 
 Result<std::unique_ptr<VulkanSharedSemaphore>> VulkanTextureShareManager::create_vk_semaphore(
     SemaphoreType type) {
-  const SemaphoreCapability cap = query_semaphore(type);
-  if (!cap.exportable) {
-    return fail(ErrorCode::Unsupported,
-                "create_shared_semaphore(" + std::string(to_string(type)) +
-                    "): " + device_->name() + " cannot export this semaphore type as an opaque fd" +
-                    (device_->has_semaphore_fd() ? "" : " (no VK_KHR_external_semaphore_fd)"));
+  const ExternalSemaphoreService* service = detail::preferred_semaphore_service(*device_);
+  if (!query(*device_, service, type).exportable) {
+    return fail(ErrorCode::Unsupported, "create_shared_semaphore(" + std::string(to_string(type)) +
+                                            "): " + device_->name() +
+                                            " cannot export this semaphore type as " +
+                                            export_target(*device_));
   }
   std::unique_ptr<VulkanSharedSemaphore> semaphore(
       new VulkanSharedSemaphore(*device_, type, /*imported=*/false));
-  GEYSER_TRY(semaphore->semaphore_, make_semaphore(*device_, type, true));
+  GEYSER_TRY(semaphore->semaphore_, make_semaphore(*device_, type, service->vk_handle_type()));
   return semaphore;
 }
 
@@ -155,20 +176,19 @@ Result<SemaphoreShareHandle> VulkanTextureShareManager::export_semaphore(
         ErrorCode::Validation,
         "export_semaphore: the semaphore is not a Vulkan semaphore of this manager's device");
   }
-  VkSemaphoreGetFdInfoKHR info{VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR};
-  info.semaphore = vk->semaphore();
-  info.handleType = kHandleType;
-  int fd = -1;
-  if (VkResult r = device_->functions().get_semaphore_fd(device_->device(), &info, &fd);
-      r != VK_SUCCESS) {
-    return tl::unexpected(vk_error(r, "vkGetSemaphoreFdKHR(OPAQUE_FD)"));
+  // The same service create_vk_semaphore made it exportable for: the choice depends on
+  // the device alone.
+  const ExternalSemaphoreService* service = detail::preferred_semaphore_service(*device_);
+  if (service == nullptr) {
+    return fail(ErrorCode::Unsupported, "export_semaphore: " + device_->name() +
+                                            " cannot export semaphores as " +
+                                            export_target(*device_));
   }
   SemaphoreShareHandle handle;
-  handle.os_handle = UniqueFd(fd);
-  const int flags = fcntl(fd, F_GETFD);
-  if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  GEYSER_TRY(handle.os_handle, service->export_semaphore(*device_, vk->semaphore()));
   handle.type = vk->type();
   handle.identity = device_->identity();
+  handle.handle_type = service->handle_type();
   return handle;
 }
 
@@ -182,36 +202,26 @@ Result<std::unique_ptr<VulkanSharedSemaphore>> VulkanTextureShareManager::import
                     (handle.identity.known() ? "" : " (unknown origin)") + ", this device is " +
                     device_->name());
   }
-  const SemaphoreCapability cap = query_semaphore(handle.type);
-  if (!cap.importable) {
+  // The exporter chose the handle type; only its service can import the handle.
+  const ExternalSemaphoreService* service = detail::semaphore_service(handle.handle_type);
+  if (service == nullptr) {
+    return fail(ErrorCode::Unsupported, "import_semaphore: handle type " +
+                                            std::string(to_string(handle.handle_type)) +
+                                            " is not available on this platform");
+  }
+  if (!query(*device_, service, handle.type).importable) {
     return fail(ErrorCode::Unsupported, "import_semaphore(" + std::string(to_string(handle.type)) +
                                             "): " + device_->name() +
-                                            " cannot import this semaphore type as an opaque fd");
+                                            " cannot import this semaphore type as " +
+                                            std::string(service->description()));
   }
-  struct stat st {};
-  if (!handle.os_handle || fstat(handle.os_handle.get(), &st) != 0) {
-    return fail(Error::from_errno(ErrorCode::Validation,
-                                  "import_semaphore: fd " + std::to_string(handle.os_handle.get()) +
-                                      " is not an open file descriptor",
-                                  handle.os_handle ? errno : EBADF));
-  }
-  if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISDIR(st.st_mode)) {
-    return fail(ErrorCode::Validation, "import_semaphore: fd " + std::to_string(handle.os_handle.get()) +
-                                           " is a pipe, socket or directory");
-  }
+  GEYSER_TRY_VOID(service->check_handle(handle.os_handle.get()));
   std::unique_ptr<VulkanSharedSemaphore> semaphore(
       new VulkanSharedSemaphore(*device_, handle.type, /*imported=*/true));
-  GEYSER_TRY(semaphore->semaphore_, make_semaphore(*device_, handle.type, false));
-  GEYSER_TRY(UniqueFd dup, handle.os_handle.duplicate());
-  VkImportSemaphoreFdInfoKHR import{VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR};
-  import.semaphore = semaphore->semaphore_;
-  import.handleType = kHandleType;
-  import.fd = dup.get();
-  if (VkResult r = device_->functions().import_semaphore_fd(device_->device(), &import);
-      r != VK_SUCCESS) {
-    return tl::unexpected(vk_error(r, "vkImportSemaphoreFdKHR(OPAQUE_FD)"));  // dup closes
-  }
-  (void)dup.release();  // the driver owns it now
+  GEYSER_TRY(semaphore->semaphore_, make_semaphore(*device_, handle.type, 0));
+  // Import a duplicate so that the handle keeps its own (the service consumes what it gets).
+  GEYSER_TRY(UniqueHandle dup, handle.os_handle.duplicate());
+  GEYSER_TRY_VOID(service->import_semaphore(*device_, semaphore->semaphore_, std::move(dup)));
   return semaphore;
 }
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "external_memory.hpp"
+#include "external_memory/service.hpp"
 #include "image_support.hpp"
 
 namespace geyser::vulkan {
@@ -29,6 +29,19 @@ std::optional<std::uint32_t> pick_memory_type(const VkPhysicalDeviceMemoryProper
     }
   }
   return std::nullopt;
+}
+
+// The memory service `device` exports with. Unsupported where it can use none (Device
+// requires VK_KHR_external_memory_fd today, so opaque fd is always there on Linux).
+Result<const detail::ExternalMemoryService*> export_service(const Device& device,
+                                                            const char* call) {
+  const detail::ExternalMemoryService* service = detail::preferred_memory_service(device);
+  if (service == nullptr) {
+    return fail(ErrorCode::Unsupported, std::string(call) + ": " + device.name() +
+                                            " can use none of this build's external memory "
+                                            "handle types");
+  }
+  return service;
 }
 
 }  // namespace
@@ -78,8 +91,8 @@ Result<std::unique_ptr<SharedTexture>> VulkanTextureShareManager::import_texture
 Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
     const TextureDescriptor& desc) {
   GEYSER_TRY_VOID(validate(desc));
-  const detail::ExternalMemoryService& service =
-      *detail::memory_service(MemoryHandleType::OpaqueFd);
+  GEYSER_TRY(const detail::ExternalMemoryService* service,
+             export_service(*device_, "create_shareable_texture"));
 
   VulkanImageInfo info;
   info.vk_format = format_info(desc.format).vk_format;
@@ -87,15 +100,14 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
   info.usage = to_vk_usage(desc.usage);
   info.create_flags = 0;
   info.dedicated = true;
-  GEYSER_TRY_VOID(detail::check_image_support(*device_, desc, info, service.vk_handle_type(),
-                                              detail::Direction::Export,
-                                              "create_shareable_texture"));
+  GEYSER_TRY_VOID(detail::check_image_support(
+      *device_, desc, info, *service, detail::Direction::Export, "create_shareable_texture"));
 
   std::unique_ptr<VulkanSharedTexture> texture(
       new VulkanSharedTexture(*device_, desc, info, /*imported=*/false));
   const VkDevice vk_device = device_->device();
   VkExternalMemoryImageCreateInfo external{VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_IMAGE_CREATE_INFO};
-  external.handleTypes = service.vk_handle_type();
+  external.handleTypes = service->vk_handle_type();
   const VkImageCreateInfo image_info = detail::image_create_info(desc, info, &external);
   if (VkResult r = vkCreateImage(vk_device, &image_info, nullptr, &texture->image_);
       r != VK_SUCCESS) {
@@ -115,12 +127,12 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
                                             hex32(reqs.memoryRequirements.memoryTypeBits));
   }
 
-  // Always a dedicated allocation (DESIGN.md rule 2), so that GL and CUDA can import it as
-  // one: GL_DEDICATED_MEMORY_OBJECT_EXT, CUDA_EXTERNAL_MEMORY_DEDICATED.
+  // Always a dedicated allocation (docs/architecture.md, rule 2), so that GL and CUDA can
+  // import it as one: GL_DEDICATED_MEMORY_OBJECT_EXT, CUDA_EXTERNAL_MEMORY_DEDICATED.
   VkMemoryDedicatedAllocateInfo dedicated{VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO};
   dedicated.image = texture->image_;
   VkExportMemoryAllocateInfo export_info{VK_STRUCTURE_TYPE_EXPORT_MEMORY_ALLOCATE_INFO, &dedicated};
-  export_info.handleTypes = service.vk_handle_type();
+  export_info.handleTypes = service->vk_handle_type();
   VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, &export_info};
   alloc.allocationSize = reqs.memoryRequirements.size;
   alloc.memoryTypeIndex = *type;
@@ -147,12 +159,13 @@ Result<TextureShareHandle> VulkanTextureShareManager::export_texture(const Share
     return fail(ErrorCode::Validation,
                 "export_texture: the texture belongs to another device than this manager's");
   }
-  const detail::ExternalMemoryService& service =
-      *detail::memory_service(MemoryHandleType::OpaqueFd);
-  GEYSER_TRY(UniqueFd fd, service.export_memory(*device_, vk_texture->memory()));
+  // The same service create() allocated the memory exportable for: the choice depends on
+  // the device alone.
+  GEYSER_TRY(const detail::ExternalMemoryService* service,
+             export_service(*device_, "export_texture"));
   TextureShareHandle handle;
-  handle.os_handle = std::move(fd);
-  handle.handle_type = service.handle_type();
+  GEYSER_TRY(handle.os_handle, service->export_memory(*device_, vk_texture->memory()));
+  handle.handle_type = service->handle_type();
   handle.identity = device_->identity();
   handle.descriptor = vk_texture->descriptor();
   handle.image = vk_texture->image_info();
@@ -161,7 +174,8 @@ Result<TextureShareHandle> VulkanTextureShareManager::export_texture(const Share
 
 Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
     const TextureShareHandle& handle) {
-  // Everything that can be checked without the fd comes first (DESIGN.md rules 1 and 3).
+  // Everything that can be checked without the fd comes first (docs/architecture.md,
+  // rules 1 and 3).
   const detail::ExternalMemoryService* service = detail::memory_service(handle.handle_type);
   if (service == nullptr) {
     return fail(ErrorCode::Unsupported, std::string("import_texture: handle type ") +
@@ -214,12 +228,13 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
   }
   if (!info.dedicated) {
     return fail(ErrorCode::Unsupported,
-                "import_texture: only dedicated allocations are shared (DESIGN.md rule 2)");
+                "import_texture: only dedicated allocations are shared (docs/architecture.md, "
+                "rule 2)");
   }
   if (info.allocation_size == 0) {
     return fail(ErrorCode::Validation, "import_texture: allocation size is 0");
   }
-  GEYSER_TRY_VOID(detail::check_image_support(*device_, desc, info, service->vk_handle_type(),
+  GEYSER_TRY_VOID(detail::check_image_support(*device_, desc, info, *service,
                                               detail::Direction::Import, "import_texture"));
   if (!handle.os_handle.valid()) {
     return fail(ErrorCode::Validation, "import_texture: the handle holds no fd");
@@ -252,8 +267,8 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
 
   // Only now look at the fd: refuse what is not a memory handle, then import a duplicate
   // so that the handle keeps its own fd (Vulkan owns the fd only on success).
-  GEYSER_TRY_VOID(service->check_fd(handle.os_handle.get(), info.allocation_size));
-  GEYSER_TRY(UniqueFd dup, service->duplicate_for_import(handle.os_handle));
+  GEYSER_TRY_VOID(service->check_handle(handle.os_handle.get(), info.allocation_size));
+  GEYSER_TRY(UniqueHandle dup, service->duplicate_for_import(handle.os_handle));
   GEYSER_TRY(texture->memory_,
              service->import_memory(*device_, std::move(dup), texture->image_, info.allocation_size,
                                     info.memory_type_index));
@@ -261,7 +276,7 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
       r != VK_SUCCESS) {
     return tl::unexpected(vk_error(r, "vkBindImageMemory(import)"));
   }
-  // The producer releases every access in the shared layout (DESIGN.md rule 4).
+  // The producer releases every access in the shared layout (docs/architecture.md, rule 4).
   texture->layout_ = static_cast<VkImageLayout>(kSharedImageLayout);
   return texture;
 }

@@ -1,4 +1,5 @@
-// Shared Vulkan semaphores: binary or timeline, exported and imported as opaque fds.
+// Shared Vulkan semaphores: binary or timeline, exported and imported as OS handles (opaque
+// fds on Linux; the external semaphore service the device supports picks the type).
 #pragma once
 
 #include <vulkan/vulkan.h>
@@ -37,7 +38,8 @@ class VulkanSharedSemaphore final : public SharedSemaphore {
   VkSemaphore semaphore_ = VK_NULL_HANDLE;
 };
 
-/// Whether a semaphore type can be shared as an opaque fd on a device.
+/// Whether a semaphore type can be shared on a device through its preferred external
+/// semaphore handle type (opaque fd on Linux).
 struct SemaphoreCapability {
   SemaphoreType type = SemaphoreType::Timeline;
   bool exportable = false;

@@ -1,5 +1,6 @@
-// Shareable textures on Vulkan: exportable dedicated images, exported and imported as
-// opaque fds.
+// Shareable textures on Vulkan: exportable dedicated images, exported and imported as OS
+// handles (opaque fds on Linux; the external memory service the device supports picks the
+// type, the handle's type picks it on import).
 #pragma once
 
 #include <chrono>
@@ -106,14 +107,16 @@ class VulkanTextureShareManager final : public TextureShareManager {
   [[nodiscard]] Result<std::unique_ptr<VulkanSharedSemaphore>> import_vk_semaphore(
       const SemaphoreShareHandle& handle);
 
-  /// Whether semaphores of `type` can be exported and imported as opaque fds here
+  /// Whether semaphores of `type` can be exported and imported here through the device's
+  /// preferred semaphore handle type, opaque fd on Linux
   /// (vkGetPhysicalDeviceExternalSemaphoreProperties; false when the device lacks
   /// VK_KHR_external_semaphore_fd).
   [[nodiscard]] SemaphoreCapability query_semaphore(SemaphoreType type) const;
   /// This side's capabilities for choose_sync_mode.
   [[nodiscard]] SyncCapabilities sync_capabilities() const;
 
-  /// Whether `format` can be exported and imported as opaque fds on this device.
+  /// Whether `format` can be exported and imported on this device through its preferred
+  /// memory handle type (opaque fd on Linux; FormatCapability::handle_type names it).
   [[nodiscard]] FormatCapability query_format(TextureFormat format) const;
   /// query_format for every format.
   [[nodiscard]] std::vector<FormatCapability> query_formats() const;

@@ -1,4 +1,5 @@
-// VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT: Linux opaque file descriptors.
+// VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT: Linux opaque file descriptors
+// (VK_KHR_external_memory_fd). The handles here are POSIX fds.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "external_memory.hpp"
+#include "service.hpp"
 
 namespace geyser::vulkan::detail {
 namespace {
@@ -18,8 +19,13 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
   VkExternalMemoryHandleTypeFlagBits vk_handle_type() const noexcept override {
     return VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
   }
+  std::string_view description() const noexcept override { return "an opaque fd"; }
+  bool available(const Device& device) const noexcept override {
+    // Device loads vkGetMemoryFdKHR only from a device with VK_KHR_external_memory_fd.
+    return device.functions().get_memory_fd != nullptr;
+  }
 
-  Result<UniqueFd> export_memory(const Device& device, VkDeviceMemory memory) const override {
+  Result<UniqueHandle> export_memory(const Device& device, VkDeviceMemory memory) const override {
     VkMemoryGetFdInfoKHR info{VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR};
     info.memory = memory;
     info.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT;
@@ -28,14 +34,14 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
         r != VK_SUCCESS) {
       return tl::unexpected(vk_error(r, "vkGetMemoryFdKHR(OPAQUE_FD)"));
     }
-    UniqueFd owned(fd);
+    UniqueHandle owned(fd);
     // Drivers are not required to set FD_CLOEXEC; a handle must not leak into children.
     const int flags = fcntl(owned.get(), F_GETFD);
     if (flags >= 0) fcntl(owned.get(), F_SETFD, flags | FD_CLOEXEC);
     return owned;
   }
 
-  Result<void> check_fd(int fd, VkDeviceSize allocation_size) const override {
+  Result<void> check_handle(NativeHandle fd, VkDeviceSize allocation_size) const override {
     struct stat st {};
     if (fd < 0 || fstat(fd, &st) != 0) {
       return fail(Error::from_errno(
@@ -77,7 +83,7 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
     return {};
   }
 
-  Result<UniqueFd> duplicate_for_import(const UniqueFd& fd) const override {
+  Result<UniqueHandle> duplicate_for_import(const UniqueHandle& fd) const override {
     // Lavapipe's opaque fds are memfds, and its import lseek()s to 0 and read()s a header.
     // dup() and SCM_RIGHTS share one file offset between every holder, so importers in two
     // processes at once could read each other's position (seen with 8 receivers joining
@@ -86,13 +92,13 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
     struct stat st {};
     if (fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
       const std::string path = "/proc/self/fd/" + std::to_string(fd.get());
-      UniqueFd reopened(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+      UniqueHandle reopened(::open(path.c_str(), O_RDWR | O_CLOEXEC));
       if (reopened) return reopened;
     }
     return fd.duplicate();
   }
 
-  Result<VkDeviceMemory> import_memory(const Device& device, UniqueFd fd, VkImage image,
+  Result<VkDeviceMemory> import_memory(const Device& device, UniqueHandle fd, VkImage image,
                                        VkDeviceSize size,
                                        std::uint32_t memory_type) const override {
     VkMemoryDedicatedAllocateInfo dedicated{VK_STRUCTURE_TYPE_MEMORY_DEDICATED_ALLOCATE_INFO};
@@ -118,12 +124,9 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
 
 }  // namespace
 
-const ExternalMemoryService* memory_service(MemoryHandleType type) noexcept {
-  static const OpaqueFdMemoryService opaque_fd;
-  switch (type) {
-    case MemoryHandleType::OpaqueFd: return &opaque_fd;
-    default: return nullptr;
-  }
+const ExternalMemoryService& opaque_fd_memory_service() noexcept {
+  static const OpaqueFdMemoryService service;
+  return service;
 }
 
 }  // namespace geyser::vulkan::detail

@@ -1,0 +1,36 @@
+// Which semaphore service handles which handle type, and which one a device shares with.
+#include <array>
+
+#include "service.hpp"
+
+namespace geyser::vulkan::detail {
+namespace {
+
+// Every service this build has, most preferred first: creation and export take the first
+// one the device can use. A new handle type adds its service here.
+const std::array<const ExternalSemaphoreService*, 1>& services() noexcept {
+  static const std::array<const ExternalSemaphoreService*, 1> list{&opaque_fd_semaphore_service()};
+  return list;
+}
+
+}  // namespace
+
+const ExternalSemaphoreService* semaphore_service(SemaphoreHandleType type) noexcept {
+  for (const ExternalSemaphoreService* service : services()) {
+    if (service->handle_type() == type) return service;
+  }
+  return nullptr;
+}
+
+const ExternalSemaphoreService* preferred_semaphore_service(const Device& device) noexcept {
+  for (const ExternalSemaphoreService* service : services()) {
+    if (service->available(device)) return service;
+  }
+  return nullptr;
+}
+
+std::span<const ExternalSemaphoreService* const> semaphore_services() noexcept {
+  return services();
+}
+
+}  // namespace geyser::vulkan::detail
