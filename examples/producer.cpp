@@ -1,4 +1,4 @@
-// Publishes channel NAME and streams the animated test pattern of DESIGN.md into it.
+// Publishes channel NAME and streams the animated test pattern of docs/architecture.md into it.
 //
 //   geyser-producer [NAME] [FRAMES] [WIDTHxHEIGHT]      (defaults: geyser-example 600 1280x720)
 //
@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "geyser/vulkan/sender.hpp"
 #include "geyser/test_pattern.hpp"
+#include "geyser/vulkan/sender.hpp"
 
 int main(int argc, char** argv) {
   using namespace std::chrono_literals;

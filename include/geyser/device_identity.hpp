@@ -1,5 +1,5 @@
 // Which driver and which device made a handle: opaque handles are valid only between the
-// same driver and device (DESIGN.md rule 1).
+// same driver and device (docs/architecture.md, rule 1).
 #pragma once
 
 #include <array>

@@ -31,7 +31,8 @@ enum class ErrorCode : std::uint8_t {
 enum class NativeDomain : std::uint8_t { None, VkResult, Errno, CUresult, GLenum };
 
 /// An error: a code, the native code that caused it (VkResult, errno, ...) and a message
-/// that names the failing call and the values involved.
+/// that names the failing call and the values involved. A value type: copies may be used
+/// from any thread.
 class Error {
  public:
   Error(ErrorCode code, std::string message, NativeDomain domain = NativeDomain::None,

@@ -1,4 +1,4 @@
-// The two synchronization modes of DESIGN.md rule 5, and how a pair of peers picks one.
+// The two synchronization modes of docs/architecture.md, rule 5, and how a pair of peers picks one.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// The verifiable test pattern of DESIGN.md: any consumer can check any frame without being
-// told what to expect.
+// The verifiable test pattern (docs/architecture.md, "Test pattern"): any consumer can check any
+// frame without being told what to expect.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 namespace geyser {
 
 /// Byte `k` of texel (x, y) of frame `f`. For RGBA8 formats (k < 4) this is exactly
-/// DESIGN.md's pattern: R = (x + f) mod 256, G = (y + 2f) mod 256, B = f mod 256, A = 255.
+/// The pattern: R = (x + f) mod 256, G = (y + 2f) mod 256, B = f mod 256, A = 255.
 /// Wider texels repeat the four rules with an offset of 31 * (k / 4), so every byte of
 /// every format is checked bit for bit.
 [[nodiscard]] constexpr std::uint8_t pattern_byte(std::uint32_t x, std::uint32_t y, std::uint32_t k,

@@ -16,7 +16,9 @@ enum class Backend : std::uint8_t { Vulkan, OpenGL, Cuda };
 
 /// A texture whose memory can be shared. Created or imported by a TextureShareManager; it
 /// keeps its manager's device alive only as long as the manager lives, so destroy textures
-/// before their manager. The backend's subclass gives the native objects.
+/// before their manager. The backend's subclass gives the native objects. Thread-safety:
+/// like its manager (one thread at a time); the GPU accesses are ordered by the sync
+/// protocol, not by locks.
 class SharedTexture {
  public:
   virtual ~SharedTexture() = default;
@@ -33,7 +35,7 @@ class SharedTexture {
 };
 
 /// A semaphore whose payload can be shared (exported as an opaque fd). The backend's
-/// subclass gives the native object.
+/// subclass gives the native object. Thread-safety: like its manager.
 class SharedSemaphore {
  public:
   virtual ~SharedSemaphore() = default;

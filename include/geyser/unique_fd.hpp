@@ -7,7 +7,8 @@
 
 namespace geyser {
 
-/// Owns one file descriptor and closes it on destruction. Move-only; -1 means empty.
+/// Owns one file descriptor and closes it on destruction. Move-only; -1 means empty. Not
+/// thread-safe: one owner, one thread at a time (get() of a shared const one is fine).
 class UniqueFd {
  public:
   UniqueFd() noexcept = default;

@@ -1,5 +1,5 @@
 // upload() and readback(): host copies into and out of a shared texture, with the
-// acquire/release barriers of DESIGN.md rule 4, waited on the CPU.
+// acquire/release barriers of docs/architecture.md, rule 4, waited on the CPU.
 #include <chrono>
 #include <cstring>
 #include <string>

@@ -26,7 +26,8 @@ TEST(TestPatternTest, Rgba8MatchesTheDesignFormula) {
     for (std::uint32_t y = 0; y < kHeight; ++y) {
       for (std::uint32_t x = 0; x < kWidth; ++x) {
         const std::uint8_t* px = &image[(std::size_t{y} * kWidth + x) * 4];
-        // DESIGN.md: R = (x + f) mod 256, G = (y + 2f) mod 256, B = f mod 256, A = 255.
+        // docs/architecture.md, "Test pattern": R = (x + f) mod 256, G = (y + 2f) mod 256, B = f
+        // mod 256, A = 255.
         wrong += px[0] != (x + f) % 256;
         wrong += px[1] != (y + 2 * f) % 256;
         wrong += px[2] != f % 256;

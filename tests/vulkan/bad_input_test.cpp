@@ -274,7 +274,8 @@ TEST_F(BadInputTest, ImportWithZeroUuidsIsDeviceMismatch) {
 }
 
 TEST_F(BadInputTest, IdentityIsCheckedBeforeTheFd) {
-  // DESIGN.md rule 1: DeviceMismatch before touching the fd, even when the fd is bad too.
+  // docs/architecture.md, rule 1: DeviceMismatch before touching the fd, even when the fd is bad
+  // too.
   Exported e;
   ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
   e.handle.identity.device_uuid[3] ^= 0x10;

@@ -39,7 +39,8 @@ struct InfoOptions {
 // Semaphores. Kept apart from the rest: the sync work refines what is queried here
 // (per-type export support, the sync mode negotiated per connection).
 
-/// Which semaphores a device can export, and the sync mode (DESIGN.md rule 5) that follows.
+/// Which semaphores a device can export, and the sync mode (docs/architecture.md, rule 5) that
+/// follows.
 struct SemaphoreSupport {
   std::vector<std::string> handle_types;     ///< "opaque_fd"
   std::vector<std::string> semaphore_types;  ///< "binary", "timeline"

@@ -1,4 +1,4 @@
-// Channel names and where their sockets live: a private runtime directory (DESIGN.md
+// Channel names and where their sockets live: a private runtime directory (docs/architecture.md,
 // "Channels").
 #pragma once
 
@@ -42,7 +42,7 @@ inline constexpr std::size_t kMaxChannelNameSize = 64;
 /// A published channel: the listening socket at "<dir>/<name>.sock" and an exclusive
 /// flock on "<dir>/<name>.lock" that says this process owns the name. Move-only.
 /// Destroying it unlinks the socket, then drops the lock. The lock file is left in place:
-/// unlinking a lock file races with the next publisher opening it.
+/// unlinking a lock file races with the next publisher opening it. Not thread-safe.
 class ChannelListener {
  public:
   [[nodiscard]] const Listener& listener() const noexcept { return listener_; }

@@ -71,7 +71,8 @@ struct ReceivedMessage {
 
 /// A listening SOCK_SEQPACKET socket bound to a path. Move-only. Destroying it closes the
 /// socket and unlinks the path, but only if the path still names the socket this Listener
-/// created (same device and inode), so a successor's socket is never removed.
+/// created (same device and inode), so a successor's socket is never removed. accept() may
+/// be called from one thread at a time.
 class Listener {
  public:
   /// Binds and listens at `path`. Fails with Validation when the path does not fit

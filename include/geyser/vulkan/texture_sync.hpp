@@ -1,5 +1,5 @@
-// The access protocol on a shared texture (DESIGN.md rules 4 and 5): who waits for what,
-// who signals what, in which layout, in either sync mode.
+// The access protocol on a shared texture (docs/architecture.md, rules 4 and 5): who waits for
+// what, who signals what, in which layout, in either sync mode.
 #pragma once
 
 #include <chrono>
@@ -68,7 +68,8 @@ struct SubmitSemaphores {
 /// - Geyser's helpers: write (producer) and read (consumer) do all of it, waiting on the
 ///   CPU with a timeout, so a dead peer never hangs them.
 ///
-/// Move-only. Keeps a pointer to the texture, which must outlive it.
+/// Move-only. Keeps a pointer to the texture, which must outlive it. Not thread-safe: use
+/// each TextureSync from one thread at a time (the two sides are normally in two processes).
 class TextureSync {
  public:
   /// The producer's side for `texture`, in `mode` (Gpu creates two exportable timeline
