@@ -1,0 +1,313 @@
+// A hostile sender: a raw listener that answers a real ReceiverCore's Hello with garbage,
+// broken descriptions or impossible frames. The receiver returns the right error, tells
+// the sender why, and neither crashes nor hangs nor leaks.
+#include <sys/mman.h>
+
+#include <functional>
+#include <future>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "geyser/ipc/message_io.hpp"
+#include "harness.hpp"
+
+namespace geyser::channel::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The sender's end of the protocol by hand, with a FakeSenderBackend for real slots.
+struct RawSender {
+  std::shared_ptr<TestTransport> transport;
+  std::shared_ptr<FakeSenderControl> control = std::make_shared<FakeSenderControl>();
+  FakeSenderBackend backend{control};
+  std::vector<std::unique_ptr<ProducerLink>> links;
+  std::unique_ptr<ipc::TransportListener> listener;
+  std::unique_ptr<ipc::Connection> connection;
+  TextureDescriptor desc = small_desc();
+
+  void listen() {
+    auto published = transport->listen(kChannel);
+    ASSERT_TRUE(published) << published.error().to_string();
+    listener = std::move(published).value();
+  }
+  // Accepts the receiver and reads its Hello.
+  void accept_hello() {
+    auto accepted = listener->accept(kBound);
+    ASSERT_TRUE(accepted) << accepted.error().to_string();
+    connection = std::move(accepted).value();
+    auto hello = ipc::receive(*connection, kBound);
+    ASSERT_TRUE(hello) << hello.error().to_string();
+    ASSERT_TRUE(std::holds_alternative<ipc::Hello>(*hello));
+    EXPECT_EQ(std::get<ipc::Hello>(*hello).identity, fake_identity());
+  }
+  // A valid description of `count` slots, whose handles come from the fake backend.
+  ipc::StreamDescription description(std::uint64_t generation, std::size_t count = 2) {
+    ipc::StreamDescription d;
+    links.clear();
+    EXPECT_TRUE(backend.create_slots(desc, count));
+    d.generation = generation;
+    d.descriptor = desc;
+    d.image = backend.slot_export(0).image;
+    d.handle_type = MemoryHandleType::OpaqueFd;
+    d.identity = control->identity;
+    d.sync_mode = SyncMode::Cpu;
+    for (std::size_t i = 0; i < count; ++i) {
+      auto link = backend.create_link(i, SyncMode::Cpu);
+      EXPECT_TRUE(link);
+      auto sync = (*link)->export_handles();
+      auto memory = backend.slot_export(i).os_handle.duplicate();
+      EXPECT_TRUE(sync && memory);
+      d.slots.push_back(ipc::SlotHandles{std::move(memory).value(), std::move(sync->ready),
+                                         std::move(sync->released)});
+      links.push_back(std::move(link).value());
+    }
+    return d;
+  }
+  void send(const ipc::Message& message) {
+    auto sent = send_message(*connection, message);
+    ASSERT_TRUE(sent) << sent.error().to_string();
+  }
+  void send_bytes(const std::vector<std::uint8_t>& bytes, std::span<const NativeHandle> handles) {
+    ASSERT_TRUE(connection->send(bytes, handles, kShort));
+  }
+  // Sends `d` with its handles, changed by `edit` first.
+  void send_edited(
+      ipc::StreamDescription d,
+      const std::function<void(std::vector<std::uint8_t>&, std::vector<NativeHandle>&)>& edit) {
+    const ipc::Message message(std::move(d));  // owns the fds that `encoded` borrows
+    auto encoded = ipc::encode(message);
+    ASSERT_TRUE(encoded) << encoded.error().to_string();
+    edit(encoded->bytes, encoded->handles);
+    send_bytes(encoded->bytes, encoded->handles);
+  }
+  // Writes and announces frame `frame` in `slot`, as a real sender does.
+  void present(std::uint64_t generation, std::uint8_t slot, std::uint64_t frame) {
+    EXPECT_TRUE(backend.write(slot, pattern(desc, frame)));
+    ProducerLink* link = links[slot].get();
+    EXPECT_TRUE(backend.present(slot, frame, {&link, 1}, 0ms));
+    send(ipc::FramePresented{generation, slot, frame, frame, 1, kSharedImageLayout});
+  }
+};
+
+UniqueFd memfd_of(std::size_t size) {
+  UniqueFd fd(::memfd_create("geyser-hostile", MFD_CLOEXEC));
+  if (fd) (void)::ftruncate(fd.get(), static_cast<off_t>(size));
+  return fd;
+}
+
+struct SenderCase {
+  const char* name;
+  // Answers the Hello.
+  std::function<void(RawSender&)> answer;
+  // What connect() returns: nullopt when it succeeds.
+  std::optional<ErrorCode> connect_code;
+  // Then, once connected: does something wrong before the receiver's acquire.
+  std::function<void(RawSender&)> after = {};
+  ErrorCode acquire_code = ErrorCode::Protocol;
+  std::chrono::milliseconds timeout = kBound;
+};
+
+void valid_description(RawSender& raw) {
+  raw.send(raw.description(5));
+}
+
+const SenderCase kCases[] = {
+    {"GarbageAnswer",
+     [](RawSender& raw) { raw.send_bytes(std::vector<std::uint8_t>(40, 0xee), {}); },
+     ErrorCode::Protocol},
+    {"TruncatedAnswer",
+     [](RawSender& raw) {
+       auto bytes = encode_bytes(ipc::Goodbye{});
+       bytes.resize(10);
+       raw.send_bytes(bytes, {});
+     },
+     ErrorCode::Protocol},
+    {"OversizedAnswer",
+     [](RawSender& raw) {
+       raw.send_bytes(std::vector<std::uint8_t>(ipc::kMaxMessageSize + 1, 0), {});
+     },
+     ErrorCode::Protocol},
+    {"HelloAnswer", [](RawSender& raw) { raw.send(fake_hello()); }, ErrorCode::Protocol},
+    {"FrameBeforeAnyDescription",
+     [](RawSender& raw) {
+       raw.send(ipc::FramePresented{1, 0, 1, 1, 1, kSharedImageLayout});
+     },
+     ErrorCode::Protocol},
+    {"DescriptionMissingAHandle",
+     [](RawSender& raw) {
+       raw.send_edited(raw.description(1), [](auto&, auto& handles) { handles.pop_back(); });
+     },
+     ErrorCode::Protocol},
+    {"DescriptionWithAnExtraHandle",
+     [](RawSender& raw) {
+       raw.send_edited(raw.description(1),
+                       [](auto&, auto& handles) { handles.push_back(handles.front()); });
+     },
+     ErrorCode::Protocol},
+    {"DescriptionDeclaringOneSlotLess",
+     [](RawSender& raw) {
+       raw.send_edited(raw.description(1, 3), [](auto& bytes, auto& handles) {
+         handles.resize(handles.size() - ipc::kHandlesPerSlot);
+         bytes[12] = static_cast<std::uint8_t>(handles.size());  // header handle count
+       });
+     },
+     ErrorCode::Protocol},
+    {"DescriptionOfAnotherDevice",
+     [](RawSender& raw) {
+       auto d = raw.description(1);
+       d.identity = fake_identity(7);
+       raw.send(std::move(d));
+     },
+     ErrorCode::DeviceMismatch},
+    {"DescriptionWithMemoryOfTheWrongSize",
+     [](RawSender& raw) {
+       auto d = raw.description(1);
+       d.slots[1].memory = memfd_of(3);
+       raw.send(std::move(d));
+     },
+     ErrorCode::Validation},
+    {"DescriptionWithATimelineThatIsNone",
+     [](RawSender& raw) {
+       auto d = raw.description(1);
+       d.slots[0].ready = memfd_of(4096);
+       raw.send(std::move(d));
+     },
+     ErrorCode::Validation},
+    {"DescriptionInGpuModeToACpuReceiver",
+     [](RawSender& raw) {
+       auto d = raw.description(1);
+       d.sync_mode = SyncMode::Gpu;
+       raw.send(std::move(d));
+     },
+     ErrorCode::Unsupported},
+    {"ErrorAnswer",
+     [](RawSender& raw) {
+       raw.send(ipc::ErrorMessage{ErrorCode::PermissionDenied, "not for you"});
+     },
+     ErrorCode::PermissionDenied},
+    {"SilentSender", [](RawSender&) {}, ErrorCode::Timeout, {}, ErrorCode::Protocol, 20ms},
+    {"FrameInASlotOutOfRange", valid_description, std::nullopt,
+     [](RawSender& raw) {
+       raw.send(ipc::FramePresented{5, 2, 1, 1, 1, kSharedImageLayout});
+     }},
+    {"FrameOfAFutureGeneration", valid_description, std::nullopt,
+     [](RawSender& raw) {
+       raw.send(ipc::FramePresented{6, 0, 1, 1, 1, kSharedImageLayout});
+     }},
+    {"FrameOfAPastGenerationIsIgnored", valid_description, std::nullopt,
+     [](RawSender& raw) {
+       raw.send(ipc::FramePresented{4, 0, 1, 1, 1, kSharedImageLayout});
+     },
+     ErrorCode::Timeout},
+    {"FrameNeverWritten", valid_description, std::nullopt,
+     [](RawSender& raw) {
+       raw.send(ipc::FramePresented{5, 0, 1, 1, 1, kSharedImageLayout});
+     },
+     ErrorCode::Timeout},
+    {"HelloMidstream", valid_description, std::nullopt,
+     [](RawSender& raw) { raw.send(fake_hello()); }},
+    {"GarbageMidstream", valid_description, std::nullopt,
+     [](RawSender& raw) { raw.send_bytes(std::vector<std::uint8_t>(17, 1), {}); }},
+    {"GoodbyeMidstream", valid_description, std::nullopt,
+     [](RawSender& raw) { raw.send(ipc::Goodbye{}); }, ErrorCode::Disconnected},
+};
+
+class HostileSender : public ::testing::TestWithParam<SenderCase> {};
+
+TEST_P(HostileSender, TheReceiverFailsCleanly) {
+  const SenderCase& c = GetParam();
+  const std::size_t fds = fd_count();
+  auto receiver_control = std::make_shared<FakeReceiverControl>();
+  {
+    RawSender raw{make_transport()};
+    ASSERT_NO_FATAL_FAILURE(raw.listen());
+    auto connecting = std::async(std::launch::async, [&] {
+      return connect_unserved(raw.transport, receiver_control, c.timeout);
+    });
+    ASSERT_NO_FATAL_FAILURE(raw.accept_hello());
+    ASSERT_NO_FATAL_FAILURE(c.answer(raw));
+    auto receiver = connecting.get();
+    if (c.connect_code) {
+      ASSERT_FALSE(receiver);
+      EXPECT_EQ(receiver.error().code(), *c.connect_code) << receiver.error().to_string();
+      if (*c.connect_code != ErrorCode::Timeout) {
+        // The receiver told the sender why it hung up.
+        const PeerSaw saw = drain(*raw.connection, kShort);
+        ASSERT_TRUE(saw.error.has_value());
+        EXPECT_EQ(*saw.error, *c.connect_code);
+        EXPECT_TRUE(saw.closed);
+      }
+    } else {
+      ASSERT_TRUE(receiver) << receiver.error().to_string();
+      EXPECT_EQ(receiver->state(), ReceiverState::Connected);
+      EXPECT_EQ(receiver->descriptor(), raw.desc);
+      ASSERT_NO_FATAL_FAILURE(c.after(raw));
+      auto lease = receiver->acquire(kShort);
+      ASSERT_FALSE(lease);
+      EXPECT_EQ(lease.error().code(), c.acquire_code) << lease.error().to_string();
+      const bool fatal =
+          c.acquire_code != ErrorCode::Timeout && c.acquire_code != ErrorCode::Disconnected;
+      EXPECT_EQ(receiver->state(), c.acquire_code == ErrorCode::Timeout
+                                       ? ReceiverState::Connected
+                                       : ReceiverState::Disconnected);
+      if (fatal) {
+        const PeerSaw saw = drain(*raw.connection, kShort);
+        ASSERT_TRUE(saw.error.has_value());
+        EXPECT_EQ(*saw.error, c.acquire_code);
+      }
+      // After a proper frame it works (the connection is still there) or it looks for a
+      // new sender, finds nobody answering and says so.
+      if (receiver->state() == ReceiverState::Connected) {
+        raw.present(5, 1, 2);
+        auto good = receiver->acquire(kWait);
+        ASSERT_TRUE(good) << good.error().to_string();
+        EXPECT_EQ(good->frame, 2u);
+        EXPECT_TRUE(holds_pattern(*good));
+      } else {
+        raw.listener.reset();
+        auto again = receiver->acquire(kShort);
+        ASSERT_FALSE(again);
+        EXPECT_EQ(again.error().code(), ErrorCode::Disconnected);
+      }
+    }
+  }
+  EXPECT_EQ(receiver_control->live_imports, 0);
+  EXPECT_EQ(receiver_control->violations, 0) << receiver_control->last_violation;
+  EXPECT_EQ(fd_count(), fds);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, HostileSender, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<SenderCase>& test) {
+                           return std::string(test.param.name);
+                         });
+
+TEST(HostileSenders, AValidRawSenderIsFollowedFrameByFrame) {
+  // The raw sender above, used properly, is a sender like any other.
+  auto receiver_control = std::make_shared<FakeReceiverControl>();
+  RawSender raw{make_transport()};
+  ASSERT_NO_FATAL_FAILURE(raw.listen());
+  auto connecting = std::async(std::launch::async, [&] {
+    return connect_unserved(raw.transport, receiver_control, kBound);
+  });
+  ASSERT_NO_FATAL_FAILURE(raw.accept_hello());
+  raw.send(raw.description(1, 3));
+  auto receiver = connecting.get();
+  ASSERT_TRUE(receiver) << receiver.error().to_string();
+  for (std::uint64_t f = 1; f <= 6; ++f) {
+    raw.present(1, static_cast<std::uint8_t>(f % 3), f);
+    auto lease = receiver->acquire(kWait);
+    ASSERT_TRUE(lease) << lease.error().to_string();
+    EXPECT_EQ(lease->frame, f);
+    EXPECT_TRUE(holds_pattern(*lease));
+  }
+  const PeerSaw saw = drain(*raw.connection);
+  EXPECT_EQ(saw.messages.size(), 5u);  // FrameReleased for frames 1..5
+  EXPECT_FALSE(saw.error.has_value());
+}
+
+}  // namespace
+}  // namespace geyser::channel::test

@@ -1,0 +1,184 @@
+// The sync-mode handshake, and `gpu` mode's rule that a slot is reused only once the
+// receiver's release has executed on its device, not merely been announced.
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace geyser::channel::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr SyncCapabilities kNone{};
+constexpr SyncCapabilities kTimelines{true, true};
+
+// Sets GEYSER_SYNC (nullptr: unsets it) for one test.
+class ScopedSyncEnv {
+ public:
+  explicit ScopedSyncEnv(const char* value) {
+    if (const char* old = std::getenv("GEYSER_SYNC")) old_ = old;
+    if (value) {
+      ::setenv("GEYSER_SYNC", value, 1);
+    } else {
+      ::unsetenv("GEYSER_SYNC");
+    }
+  }
+  ~ScopedSyncEnv() {
+    if (old_) {
+      ::setenv("GEYSER_SYNC", old_->c_str(), 1);
+    } else {
+      ::unsetenv("GEYSER_SYNC");
+    }
+  }
+  ScopedSyncEnv(const ScopedSyncEnv&) = delete;
+  ScopedSyncEnv& operator=(const ScopedSyncEnv&) = delete;
+
+ private:
+  std::optional<std::string> old_;
+};
+
+FakeReceiverBackend& device_of(ReceiverCore& receiver) {
+  return static_cast<FakeReceiverBackend&>(receiver.backend());
+}
+
+struct Handshake {
+  const char* name;
+  const char* env;
+  SyncCapabilities sender;
+  SyncCapabilities receiver;
+  SyncMode mode;
+};
+
+class SyncHandshake : public ::testing::TestWithParam<Handshake> {};
+
+TEST_P(SyncHandshake, PicksTheModeBothSidesCanDo) {
+  const Handshake& h = GetParam();
+  ScopedSyncEnv env(h.env);
+  auto transport = make_transport();
+  auto control = std::make_shared<FakeSenderControl>();
+  control->caps = h.sender;
+  auto sender = publish_fake(transport, control);
+  ASSERT_TRUE(sender);
+  EXPECT_EQ(sender->stats().sync_mode,
+            h.sender == kTimelines ? SyncMode::Gpu : SyncMode::Cpu);  // what it offers
+  auto receiver_control = std::make_shared<FakeReceiverControl>();
+  receiver_control->caps = h.receiver;
+  auto receiver = connect_fake(*sender, transport, receiver_control);
+  ASSERT_TRUE(receiver) << receiver.error().to_string();
+  EXPECT_EQ(receiver->stats().sync_mode, h.mode);
+  for (int i = 0; i < 6; ++i) {
+    auto written = write_frame(*sender);
+    ASSERT_TRUE(written) << written.error().to_string();
+    auto lease = receiver->acquire(kWait);
+    ASSERT_TRUE(lease) << lease.error().to_string();
+    EXPECT_EQ(lease->frame, *written);
+    EXPECT_TRUE(holds_pattern(*lease));
+    device_of(*receiver).execute();  // the receiver's device gets on with its work
+  }
+  ASSERT_TRUE(sender->resize(small_desc(3, 3)));
+  ASSERT_TRUE(write_frame(*sender));
+  std::optional<FrameLease> kept;
+  {
+    auto lease = receiver->acquire(kWait);
+    ASSERT_TRUE(lease);
+    EXPECT_TRUE(holds_pattern(*lease));
+    kept = *lease;
+    ReceiverCore closing = std::move(receiver).value();
+  }
+  EXPECT_EQ(receiver_control->live_imports, 1);  // the one our lease keeps
+  EXPECT_TRUE(holds_pattern(*kept));
+  kept.reset();
+  EXPECT_EQ(receiver_control->live_imports, 0);
+  EXPECT_EQ(receiver_control->violations, 0) << receiver_control->last_violation;
+  EXPECT_EQ(control->violations, 0) << control->last_violation;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, SyncHandshake,
+    ::testing::Values(Handshake{"NeitherCan", nullptr, kNone, kNone, SyncMode::Cpu},
+                      Handshake{"OnlyTheSenderCan", nullptr, kTimelines, kNone, SyncMode::Cpu},
+                      Handshake{"OnlyTheReceiverCan", nullptr, kNone, kTimelines, SyncMode::Cpu},
+                      Handshake{"BothCan", nullptr, kTimelines, kTimelines, SyncMode::Gpu},
+                      Handshake{"BothCanAuto", "auto", kTimelines, kTimelines, SyncMode::Gpu},
+                      Handshake{"ForcedCpu", "cpu", kTimelines, kTimelines, SyncMode::Cpu},
+                      Handshake{"ForcedGpu", "GPU", kTimelines, kTimelines, SyncMode::Gpu}),
+    [](const ::testing::TestParamInfo<Handshake>& test) { return std::string(test.param.name); });
+
+TEST(SyncMode, ForcedGpuThatOneSideCannotDoIsUnsupported) {
+  ScopedSyncEnv env("gpu");
+  auto transport = make_transport();
+  auto control = std::make_shared<FakeSenderControl>();
+  control->caps = kTimelines;
+  auto sender = publish_fake(transport, control);
+  ASSERT_TRUE(sender);
+  auto receiver = connect_fake(*sender, transport);  // a receiver without timelines
+  ASSERT_FALSE(receiver);
+  EXPECT_EQ(receiver.error().code(), ErrorCode::Unsupported) << receiver.error().to_string();
+  EXPECT_EQ(sender->stats().dropped_connections, 1u);
+}
+
+TEST(SyncMode, ANonsenseOverrideIsRefused) {
+  ScopedSyncEnv env("fastest");
+  auto transport = make_transport();
+  auto sender = publish_fake(transport, std::make_shared<FakeSenderControl>());
+  ASSERT_TRUE(sender);
+  auto receiver = connect_fake(*sender, transport);
+  ASSERT_FALSE(receiver);
+  EXPECT_EQ(receiver.error().code(), ErrorCode::Validation) << receiver.error().to_string();
+}
+
+TEST(SyncMode, GpuSlotIsReusedOnlyOnceTheReleaseHasExecuted) {
+  ScopedSyncEnv env(nullptr);
+  auto transport = make_transport();
+  auto control = std::make_shared<FakeSenderControl>();
+  control->caps = kTimelines;
+  auto sender = publish_fake(transport, control);
+  ASSERT_TRUE(sender);
+  auto receiver_control = std::make_shared<FakeReceiverControl>();
+  receiver_control->caps = kTimelines;
+  auto receiver = connect_fake(*sender, transport, receiver_control);
+  ASSERT_TRUE(receiver);
+  ASSERT_EQ(receiver->stats().sync_mode, SyncMode::Gpu);
+  ASSERT_EQ(control->slot_count, 3u);
+
+  auto present_frame = [&]() -> std::optional<SlotLease> {
+    auto lease = sender->acquire(0ms);
+    if (!lease) return std::nullopt;
+    EXPECT_TRUE(sender->backend().write(lease->slot, pattern(sender->descriptor(), lease->frame)));
+    EXPECT_TRUE(sender->present(*lease));
+    return *lease;
+  };
+  const auto first = present_frame();
+  const auto second = present_frame();
+  ASSERT_TRUE(first && second);
+  // The receiver takes frame 2 and skips frame 1: FrameReleased(1) is sent, but the
+  // release itself is device work that has not run yet.
+  auto lease = receiver->acquire(kWait);
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(lease->frame, second->frame);
+  EXPECT_EQ(device_of(*receiver).pending_work(), 1u);
+  const auto third = present_frame();  // the one slot never used
+  ASSERT_TRUE(third);
+  EXPECT_NE(third->slot, first->slot);
+  EXPECT_NE(third->slot, second->slot);
+  // Frame 2 is held, frame 3 given, frame 1's release not executed: no slot is free.
+  auto busy = sender->acquire(0ms);
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code(), ErrorCode::Timeout);
+  device_of(*receiver).execute();
+  const auto fourth = present_frame();
+  ASSERT_TRUE(fourth);
+  EXPECT_EQ(fourth->slot, first->slot);
+  auto next = receiver->acquire(kWait);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->frame, third->frame);
+  EXPECT_TRUE(holds_pattern(*next));
+  EXPECT_EQ(receiver_control->violations, 0) << receiver_control->last_violation;
+}
+
+}  // namespace
+}  // namespace geyser::channel::test
