@@ -189,8 +189,9 @@ struct ReceiverCore::State {
   }
 
   // Reads messages for at most `timeout` (0: only those already there), until a frame is
-  // pending. Disconnected (and the connection closed) when the sender went away.
-  Result<void> pump(milliseconds timeout) {
+  // pending, or with `until_described` until a stream description came. Disconnected (and
+  // the connection closed) when the sender went away.
+  Result<void> pump(milliseconds timeout, bool until_described = false) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
       auto message = ipc::receive(*connection, pending ? milliseconds(0) : remaining(deadline));
@@ -210,9 +211,10 @@ struct ReceiverCore::State {
         }
         return tl::unexpected(abandon(std::move(handled).error()));
       }
-      // A new stream is news for the caller (connect waits for exactly that): return rather
-      // than wait on for a frame the sender may only present once we are connected.
-      if (description) return {};
+      // A new stream is what connect waits for: return rather than wait on for a frame the
+      // sender may only present once we are connected. acquire() reads on: a frame may be
+      // queued right behind it.
+      if (description && until_described) return {};
     }
   }
 
@@ -241,7 +243,7 @@ struct ReceiverCore::State {
         return fail(ErrorCode::Timeout,
                     "the sender of channel '" + name + "' did not describe its stream in time");
       }
-      GEYSER_TRY_VOID(pump(remaining(deadline)));
+      GEYSER_TRY_VOID(pump(remaining(deadline), true));
     }
     // Counted only once the sender has described its stream: an attempt that timed out on a
     // sender still starting up is no connection.
@@ -259,7 +261,13 @@ struct ReceiverCore::State {
       // Its sender or generation is gone: nobody waits for it. Its import is retired.
       return {};
     }
-    GEYSER_TRY_VOID(backend->end_read(*slots[frame.slot], frame.frame, options.gpu_timeout));
+    if (auto ended = backend->end_read(*slots[frame.slot], frame.frame, options.gpu_timeout);
+        !ended) {
+      // The release cannot be ordered after our reads, so the sender must not get the slot
+      // back by a FrameReleased; closing the connection frees it on the sender's side, and
+      // the next acquire() reconnects.
+      return tl::unexpected(abandon(std::move(ended).error()));
+    }
     auto sent = send_released(frame.generation, frame.slot, frame.frame);
     if (!sent && sent.error().code() == ErrorCode::Disconnected) disconnect();
     return {};
@@ -309,7 +317,13 @@ struct ReceiverCore::State {
     }
     const ipc::FramePresented frame = *pending;
     pending.reset();
-    GEYSER_TRY_VOID(backend->begin_read(*slots[frame.slot], frame.frame, options.gpu_timeout));
+    if (auto began = backend->begin_read(*slots[frame.slot], frame.frame, options.gpu_timeout);
+        !began) {
+      // The frame was never read: give it back as skipped, so that the sender can reuse its
+      // slot; if even that fails, the connection is closed, which frees it too.
+      if (auto skipped = skip(frame); !skipped) (void)abandon(std::move(skipped).error());
+      return tl::unexpected(std::move(began).error());
+    }
     FrameLease out = make_lease(frame, slots[frame.slot]);
     // Frames the sender presented meanwhile that we never got (superseded while pending, or
     // not sent while we held two) count as skipped.

@@ -130,8 +130,10 @@ struct SenderCore::State {
     return {};
   }
 
-  // A new generation with `count` slots of `d`.
+  // A new generation with `count` slots of `d`. The new ring is made first: when that
+  // fails, the old ring, its links and who holds what stay as they were.
   Result<void> regenerate(const TextureDescriptor& d, std::size_t count) {
+    GEYSER_TRY_VOID(make_slots(d, count));
     for (auto& p : peers) {
       backend->retire(std::move(p->links));
       p->links.clear();
@@ -139,12 +141,11 @@ struct SenderCore::State {
       p->must_reach.clear();
       p->generation_sent = 0;
     }
-    GEYSER_TRY_VOID(make_slots(d, count));
     for (std::size_t i = 0; i < peers.size();) {
       Peer& p = *peers[i];
       if (p.role == Peer::Role::Receiver) {
         if (auto sent = send_stream_description(p); !sent) {
-          drop(i, sent.error(), false);
+          close(i, sent.error(), false);
           continue;
         }
       }
@@ -207,9 +208,9 @@ struct SenderCore::State {
   Result<void> handle(Peer& p, ipc::Message message) {
     if (p.role == Peer::Role::Unknown) return handle_first(p, message);
     if (auto* released = std::get_if<ipc::FrameReleased>(&message)) {
-      if (released->generation != generation) return {};  // an old generation: nothing to do
-      if (released->slot >= slots.size() || p.outstanding[released->slot] != released->frame ||
-          released->frame == 0) {
+      if (released->generation < generation) return {};  // an old generation: nothing to do
+      if (released->generation > generation || released->slot >= slots.size() ||
+          p.outstanding[released->slot] != released->frame || released->frame == 0) {
         return fail(ErrorCode::Protocol,
                     "FrameReleased for frame " + std::to_string(released->frame) + " in slot " +
                         std::to_string(released->slot) + ", which this receiver does not hold");
@@ -257,10 +258,13 @@ struct SenderCore::State {
     return seconds > 0 ? static_cast<double>(recent_presents.size() - 1) / seconds : 0.0;
   }
 
-  void accept_all() {
+  // Accepts every waiting connection; true when there was one.
+  bool accept_all() {
+    bool any = false;
     for (;;) {
       auto accepted = listener->accept(milliseconds(0));
-      if (!accepted) break;
+      if (!accepted) return any;
+      any = true;
       auto connection = std::move(accepted).value();
       auto checked = ipc::check_peer(connection->peer(), options.peers);
       if (!checked) {
@@ -283,39 +287,43 @@ struct SenderCore::State {
     }
   }
 
+  // Closes connection `index` because of `why`: a peer that left (Disconnected) is
+  // retired quietly, any other failure drops it (logged, counted, told when `tell_peer`).
+  void close(std::size_t index, const Error& why, bool tell_peer) {
+    if (why.code() == ErrorCode::Disconnected) {
+      retire(index);
+    } else {
+      drop(index, why, tell_peer);
+    }
+  }
+
   // Reads every message peer `index` has sent; false when the connection was closed.
-  bool read_peer(std::size_t index) {
+  bool read_peer(std::size_t index, bool& active) {
     Peer& p = *peers[index];
     for (;;) {
       auto message = ipc::receive(*p.connection, milliseconds(0));
+      if (!message && message.error().code() == ErrorCode::Timeout) return true;
+      active = true;
       if (!message) {
-        const ErrorCode code = message.error().code();
-        if (code == ErrorCode::Timeout) return true;
-        if (code == ErrorCode::Disconnected) {
-          retire(index);
-        } else {
-          drop(index, message.error(), true);
-        }
+        close(index, message.error(), true);
         return false;
       }
       if (auto handled = handle(p, std::move(message).value()); !handled) {
-        if (handled.error().code() == ErrorCode::Disconnected) {
-          retire(index);
-        } else {
-          drop(index, handled.error(), true);
-        }
+        close(index, handled.error(), true);
         return false;
       }
     }
   }
 
   // Accepts waiting connections and reads every message that has arrived. Never blocks.
-  void pump() {
+  // True when there was anything to do.
+  bool pump() {
     backend->collect();
-    accept_all();
+    bool active = accept_all();
     for (std::size_t i = 0; i < peers.size();) {
-      if (read_peer(i)) ++i;
+      if (read_peer(i, active)) ++i;
     }
+    return active;
   }
 
   bool slot_free(std::size_t index) const {
@@ -433,7 +441,13 @@ Result<void> SenderCore::present(const SlotLease& lease) {
     targets.push_back(p.get());
     links.push_back(p->links[lease.slot].get());
   }
-  GEYSER_TRY_VOID(s.backend->present(lease.slot, lease.frame, links, s.options.gpu_timeout));
+  if (auto announced = s.backend->present(lease.slot, lease.frame, links, s.options.gpu_timeout);
+      !announced) {
+    // Nothing was announced: the slot goes back to the ring, and the next acquire may
+    // hand it out again.
+    cancel(lease);
+    return announced;
+  }
   const ipc::FramePresented message{s.generation,
                                     static_cast<std::uint8_t>(lease.slot),
                                     lease.frame,
@@ -485,11 +499,8 @@ Result<void> SenderCore::resize(const TextureDescriptor& desc) {
 
 Result<void> SenderCore::poll(milliseconds timeout) {
   State& s = *state_;
-  s.pump();
-  if (timeout.count() > 0) {
-    (void)s.events.wait(timeout);
-    s.pump();
-  }
+  if (s.pump() || timeout.count() == 0) return {};
+  if (s.events.wait(timeout)) (void)s.pump();
   return {};
 }
 

@@ -135,7 +135,6 @@ TEST(Resize, ManyInARowLeaveTheReceiverOnTheLastOne) {
 }
 
 TEST(Resize, AFrameQueuedBehindANewGenerationIsAcquiredWithAZeroTimeout) {
-  GTEST_SKIP() << "KNOWN BUG, fails today; fixed in the next commit";  // TEMP
   // What an event loop does: the receiver's handle is readable, so it calls acquire(0).
   auto transport = make_transport();
   auto sender = publish_fake(transport, std::make_shared<FakeSenderControl>());
@@ -153,7 +152,6 @@ TEST(Resize, AFrameQueuedBehindANewGenerationIsAcquiredWithAZeroTimeout) {
 }
 
 TEST(Resize, AReceiverThatLeftJustBeforeIsNotCountedAsDropped) {
-  GTEST_SKIP() << "KNOWN BUG, fails today; fixed in the next commit";  // TEMP
   // dropped_connections counts "receivers dropped for protocol errors or refused"; one
   // that said Goodbye is neither, even when the sender only notices at the resize.
   auto transport = make_transport();

@@ -55,7 +55,10 @@ class SenderBackend {
   [[nodiscard]] virtual SyncCapabilities sync_capabilities() const = 0;
 
   /// Replaces the ring with `count` slots of `desc`, once the device no longer uses the old
-  /// ones (links given to retire() are destroyed then too). On failure the old ring stays.
+  /// ones; links retired before are destroyed then too. On failure the old ring and its
+  /// links stay usable. The links of the old ring are retired after this call: destroying
+  /// them must not need their slot. Each slot's export must have a non-zero
+  /// image.allocation_size (the wire requires one; docs/protocol.md).
   [[nodiscard]] virtual Result<void> create_slots(const TextureDescriptor& desc,
                                                   std::size_t count) = 0;
   /// Slot `slot`'s memory, exported once per ring; the core duplicates its handle per
