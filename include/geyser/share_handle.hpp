@@ -23,12 +23,14 @@ enum class MemoryHandleType : std::uint8_t {
 inline constexpr std::uint32_t kSharedImageLayout = 1;  // VK_IMAGE_LAYOUT_GENERAL
 
 /// The Vulkan facts an importer needs to create an identical image (docs/architecture.md, rule 3).
-/// Plain values, so that they can be sent over the wire as they are.
+/// Plain values, so that they can be sent over the wire as they are. They come from the peer,
+/// so an import accepts only what Geyser's own export sets for the descriptor (anything else
+/// is Validation naming the field, before any Vulkan call).
 struct VulkanImageInfo {
-  std::uint32_t vk_format = 0;        ///< VkFormat
-  std::uint32_t tiling = 0;           ///< VkImageTiling (always OPTIMAL today)
-  std::uint32_t usage = 0;            ///< VkImageUsageFlags
-  std::uint32_t create_flags = 0;     ///< VkImageCreateFlags
+  std::uint32_t vk_format = 0;        ///< VkFormat: the format table's for the descriptor's format
+  std::uint32_t tiling = 0;           ///< VkImageTiling: always OPTIMAL
+  std::uint32_t usage = 0;            ///< VkImageUsageFlags: to_vk_usage(descriptor.usage)
+  std::uint32_t create_flags = 0;     ///< VkImageCreateFlags: always 0
   std::uint64_t allocation_size = 0;  ///< VkMemoryAllocateInfo::allocationSize of the export
   std::uint32_t memory_type_index = 0;
   bool dedicated = true;  ///< one image per allocation (docs/architecture.md, rule 2)
@@ -62,6 +64,8 @@ enum class SemaphoreHandleType : std::uint8_t {
 /// A semaphore, exported. Owns one duplicated fd, like TextureShareHandle.
 struct SemaphoreShareHandle {
   UniqueHandle os_handle;
+  /// The exporter's semaphore type. Import creates the semaphore with it, so it must be what
+  /// the exporter made (Vulkan requires the types to match for opaque fds).
   SemaphoreType type = SemaphoreType::Timeline;
   DeviceIdentity identity;
   /// Picks the service that imports it. Not on the wire: a received handle keeps the

@@ -43,6 +43,16 @@ ExternalSupport query_external(VkPhysicalDevice physical, VkFormat format, VkIma
 
 }  // namespace
 
+VulkanImageInfo shared_image_info(const TextureDescriptor& desc) noexcept {
+  VulkanImageInfo info;
+  info.vk_format = format_info(desc.format).vk_format;
+  info.tiling = VK_IMAGE_TILING_OPTIMAL;
+  info.usage = to_vk_usage(desc.usage);
+  info.create_flags = 0;
+  info.dedicated = true;
+  return info;
+}
+
 VkImageCreateInfo image_create_info(const TextureDescriptor& desc, const VulkanImageInfo& info,
                                     const void* next) {
   VkImageCreateInfo ci{VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO, next};
@@ -125,14 +135,16 @@ FormatCapability VulkanTextureShareManager::query_format(TextureFormat format) c
   const detail::ExternalMemoryService* service = detail::preferred_memory_service(*device_);
   if (service == nullptr) return cap;
   cap.handle_type = service->handle_type();
-  const FormatInfo& fi = format_info(format);
   for (TextureUsage usage : kAllUsages) {
     // Report only what create_shareable_texture would accept: the format must be able to
     // have the usage at all (validate), and the device must export and import it.
-    if (!validate(TextureDescriptor{.format = format, .usage = usage})) continue;
-    const auto support = detail::query_external(
-        device_->physical_device(), static_cast<VkFormat>(fi.vk_format), VK_IMAGE_TILING_OPTIMAL,
-        to_vk_usage(usage), 0, service->vk_handle_type());
+    const TextureDescriptor desc{.format = format, .usage = usage};
+    if (!validate(desc)) continue;
+    const VulkanImageInfo info = detail::shared_image_info(desc);
+    const auto support =
+        detail::query_external(device_->physical_device(), static_cast<VkFormat>(info.vk_format),
+                               static_cast<VkImageTiling>(info.tiling), info.usage,
+                               info.create_flags, service->vk_handle_type());
     if (support.result != VK_SUCCESS) continue;
     const bool exportable = (support.features & VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT) != 0;
     const bool importable = (support.features & VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT) != 0;

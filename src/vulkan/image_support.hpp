@@ -11,6 +11,13 @@ namespace geyser::vulkan::detail {
 
 enum class Direction { Export, Import };
 
+/// What Geyser creates every shared image with for `desc`: the format table's VkFormat,
+/// OPTIMAL tiling, to_vk_usage(desc.usage), no create flags, dedicated. create() uses it, and
+/// import accepts only handles whose VulkanImageInfo says the same (docs/architecture.md,
+/// rule 3). The allocation size and memory type are left 0: the allocation decides them.
+/// `desc` must have passed validate() (format_info aborts on a format outside the enum).
+[[nodiscard]] VulkanImageInfo shared_image_info(const TextureDescriptor& desc) noexcept;
+
 /// The VkImageCreateInfo for a shared image; `next` is the external memory info.
 [[nodiscard]] VkImageCreateInfo image_create_info(const TextureDescriptor& desc,
                                                   const VulkanImageInfo& info, const void* next);

@@ -209,13 +209,23 @@ Result<std::unique_ptr<VulkanSharedSemaphore>> VulkanTextureShareManager::import
                                             std::string(to_string(handle.handle_type)) +
                                             " is not available on this platform");
   }
+  // The semaphore is created with the handle's type, which must be the exporter's
+  // (VUID-VkImportSemaphoreFdInfoKHR-handleType-03264): only the two Vulkan has.
+  if (handle.type != SemaphoreType::Binary && handle.type != SemaphoreType::Timeline) {
+    return fail(ErrorCode::Validation, "import_semaphore: semaphore type " +
+                                           std::to_string(static_cast<unsigned>(handle.type)) +
+                                           " is neither binary nor timeline");
+  }
+  // What the fd is does not depend on the device: a handle that is no semaphore fd at all
+  // (a memfd, a pipe) is the peer's mistake, Validation, even where the device could import
+  // no semaphore anyway. fstat only; nothing reads from it.
+  GEYSER_TRY_VOID(service->check_handle(handle.os_handle.get()));
   if (!query(*device_, service, handle.type).importable) {
     return fail(ErrorCode::Unsupported, "import_semaphore(" + std::string(to_string(handle.type)) +
                                             "): " + device_->name() +
                                             " cannot import this semaphore type as " +
                                             std::string(service->description()));
   }
-  GEYSER_TRY_VOID(service->check_handle(handle.os_handle.get()));
   std::unique_ptr<VulkanSharedSemaphore> semaphore(
       new VulkanSharedSemaphore(*device_, handle.type, /*imported=*/true));
   GEYSER_TRY(semaphore->semaphore_, make_semaphore(*device_, handle.type, 0));

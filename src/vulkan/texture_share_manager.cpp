@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "external_memory/service.hpp"
 #include "image_support.hpp"
@@ -15,6 +16,60 @@ std::string hex32(std::uint32_t v) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%x", v);
   return buf;
+}
+
+// "TransferSrc|Sampled".
+std::string usage_list(TextureUsage usage) {
+  std::string out;
+  for (const std::string_view name : usage_names(usage)) {
+    out += (out.empty() ? "" : "|") + std::string(name);
+  }
+  return out.empty() ? "none" : out;
+}
+
+// The peer's VulkanImageInfo reaches vkGetPhysicalDeviceImageFormatProperties2 and
+// vkCreateImage as it is, so it may only say what Geyser's own create() says for `desc`
+// (detail::shared_image_info; docs/architecture.md, rule 3). Undefined bits are invalid API
+// usage (VUID-VkImageCreateInfo-flags-parameter, -usage-parameter); SPARSE_BINDING and
+// PROTECTED need features Geyser never enables (VUID-VkImageCreateInfo-flags-00969, -01890);
+// MUTABLE_FORMAT, LINEAR tiling or a usage beyond the descriptor's make an image that lavapipe
+// imports without complaint, with another layout than the exporter's memory may have. `desc`
+// has passed validate(). Checked before any Vulkan call and before the fd is looked at.
+Result<void> check_image_info(const TextureDescriptor& desc, const VulkanImageInfo& info) {
+  const VulkanImageInfo expected = detail::shared_image_info(desc);
+  if (info.vk_format != expected.vk_format) {
+    return fail(ErrorCode::Validation,
+                "import_texture: VulkanImageInfo::vk_format " + std::to_string(info.vk_format) +
+                    " is not " + std::to_string(expected.vk_format) +
+                    ", the format table's VkFormat for the descriptor's format " +
+                    std::string(to_string(desc.format)));
+  }
+  if (info.tiling != expected.tiling) {
+    return fail(ErrorCode::Validation,
+                "import_texture: VulkanImageInfo::tiling " + std::to_string(info.tiling) +
+                    " is not " + std::to_string(expected.tiling) +
+                    " (VK_IMAGE_TILING_OPTIMAL), the only tiling Geyser shares images with");
+  }
+  VkImageUsageFlags known = 0;
+  for (TextureUsage u : kAllUsages) known |= to_vk_usage(u);
+  if ((info.usage & ~known) != 0) {
+    return fail(ErrorCode::Validation,
+                "import_texture: VulkanImageInfo::usage " + hex32(info.usage) + " has bits " +
+                    hex32(info.usage & ~known) + " that no TextureUsage maps to");
+  }
+  if (info.usage != expected.usage) {
+    return fail(ErrorCode::Validation, "import_texture: VulkanImageInfo::usage " +
+                                           hex32(info.usage) + " is not " + hex32(expected.usage) +
+                                           ", what Geyser sets for the descriptor's usage " +
+                                           usage_list(desc.usage));
+  }
+  if (info.create_flags != expected.create_flags) {
+    return fail(ErrorCode::Validation, "import_texture: VulkanImageInfo::create_flags " +
+                                           hex32(info.create_flags) + " is not " +
+                                           hex32(expected.create_flags) +
+                                           ", the flags Geyser creates shared images with");
+  }
+  return {};
 }
 
 std::optional<std::uint32_t> pick_memory_type(const VkPhysicalDeviceMemoryProperties& props,
@@ -94,12 +149,7 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
   GEYSER_TRY(const detail::ExternalMemoryService* service,
              export_service(*device_, "create_shareable_texture"));
 
-  VulkanImageInfo info;
-  info.vk_format = format_info(desc.format).vk_format;
-  info.tiling = VK_IMAGE_TILING_OPTIMAL;
-  info.usage = to_vk_usage(desc.usage);
-  info.create_flags = 0;
-  info.dedicated = true;
+  const VulkanImageInfo info = detail::shared_image_info(desc);
   GEYSER_TRY_VOID(detail::check_image_support(
       *device_, desc, info, *service, detail::Direction::Export, "create_shareable_texture"));
 
@@ -199,33 +249,7 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
   const TextureDescriptor& desc = handle.descriptor;
   GEYSER_TRY_VOID(validate(desc));
   const VulkanImageInfo& info = handle.image;
-  if (info.vk_format != format_info(desc.format).vk_format) {
-    return fail(ErrorCode::Validation, "import_texture: VkFormat " +
-                                           std::to_string(info.vk_format) +
-                                           " disagrees with the descriptor's format " +
-                                           std::string(to_string(desc.format)));
-  }
-  const VkImageUsageFlags needed_usage = to_vk_usage(desc.usage);
-  if ((info.usage & needed_usage) != needed_usage) {
-    return fail(ErrorCode::Validation, "import_texture: Vulkan usage " + hex32(info.usage) +
-                                           " lacks the descriptor's usage " + hex32(needed_usage));
-  }
-  // Every Vulkan usage bit that has a Geyser equivalent must suit the format too (no colour
-  // attachment on a depth format): the importer recreates the image with exactly these bits.
-  TextureUsage carried = TextureUsage::None;
-  for (TextureUsage u : kAllUsages) {
-    if ((info.usage & to_vk_usage(u)) != 0) carried |= u;
-  }
-  if (auto valid = validate(TextureDescriptor{desc.width, desc.height, desc.format, carried,
-                                              desc.mip_levels, desc.array_layers});
-      !valid) {
-    return fail(ErrorCode::Validation, "import_texture: Vulkan usage " + hex32(info.usage) +
-                                           " does not suit the format: " + valid.error().message());
-  }
-  if (info.tiling != VK_IMAGE_TILING_OPTIMAL && info.tiling != VK_IMAGE_TILING_LINEAR) {
-    return fail(ErrorCode::Validation, "import_texture: tiling " + std::to_string(info.tiling) +
-                                           " is not OPTIMAL or LINEAR");
-  }
+  GEYSER_TRY_VOID(check_image_info(desc, info));
   if (!info.dedicated) {
     return fail(ErrorCode::Unsupported,
                 "import_texture: only dedicated allocations are shared (docs/architecture.md, "

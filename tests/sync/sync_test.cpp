@@ -3,6 +3,7 @@
 // both modes: a producer on device A streams frames 1..200 of the test pattern through a ring
 // of two shared textures to a consumer on device B, which checks every pixel of every frame.
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -34,6 +35,9 @@
 #include "support/process_stats.hpp"
 #include "support/vulkan_fixture.hpp"
 #include "sync/sync_support.hpp"
+// Internal: the opaque-fd semaphore service, whose fd check is tested directly (it needs no
+// device, so it runs where semaphores cannot be shared).
+#include "../../src/vulkan/external_semaphore/service.hpp"
 
 namespace geyser::test {
 namespace {
@@ -577,6 +581,146 @@ TEST_F(SharedSemaphoreTest, ImportOfAnotherDevicesHandleIsDeviceMismatch) {
     }
   }
   EXPECT_EQ(open_fd_count(), baseline) << describe_open_fds();
+}
+
+// What a sender might hand a gpu-mode receiver instead of a semaphore fd: its cpu-mode
+// timelines (memfds), any memfd, a file. Each is refused with Validation, for either type,
+// before the device is asked whether it can import semaphores at all (so this runs on
+// lavapipe too), and the handle keeps its fd.
+TEST_F(SharedSemaphoreTest, ImportOfARegularFileIsValidation) {
+  auto timeline = CpuTimeline::create();
+  ASSERT_TRUE(Succeeds(timeline));
+  struct Case {
+    const char* name;
+    UniqueFd fd;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"a CpuTimeline's memfd", timeline->export_fd().value()});
+  cases.push_back({"a sealed memfd", sealed_memfd(4096)});
+  cases.push_back({"an unsealed memfd", sealed_memfd(4096, false)});
+  cases.push_back({"a regular file", UniqueFd(open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600))});
+  const std::size_t baseline = open_fd_count();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    ASSERT_TRUE(c.fd.valid()) << "could not make it";
+    for (const SemaphoreType type : {SemaphoreType::Timeline, SemaphoreType::Binary}) {
+      SCOPED_TRACE(std::string(to_string(type)));
+      SemaphoreShareHandle handle;
+      handle.os_handle = c.fd.duplicate().value();
+      handle.type = type;
+      handle.identity = manager(0).identity();
+      EXPECT_TRUE(FailsWith(manager(1).import_semaphore(handle), ErrorCode::Validation));
+      EXPECT_TRUE(FailsWith(manager(1).import_vk_semaphore(handle), ErrorCode::Validation));
+      EXPECT_NE(fcntl(handle.os_handle.get(), F_GETFD), -1) << "the rejected handle lost its fd";
+    }
+  }
+  EXPECT_EQ(open_fd_count(), baseline) << describe_open_fds();
+}
+
+TEST_F(SharedSemaphoreTest, ImportOfAnUnknownSemaphoreTypeIsValidation) {
+  // A value off the end of the enum, as a corrupt or newer peer might describe; the fd is an
+  // anonymous inode, which the service's fd check lets through.
+  SemaphoreShareHandle handle;
+  handle.os_handle = UniqueFd(eventfd(0, EFD_CLOEXEC));
+  ASSERT_TRUE(handle.os_handle.valid());
+  handle.type = static_cast<SemaphoreType>(7);
+  handle.identity = manager(0).identity();
+  const std::size_t baseline = open_fd_count();
+  EXPECT_TRUE(FailsWith(manager(1).import_semaphore(handle), ErrorCode::Validation));
+  EXPECT_TRUE(FailsWith(manager(1).import_vk_semaphore(handle), ErrorCode::Validation));
+  EXPECT_EQ(open_fd_count(), baseline) << describe_open_fds();
+}
+
+TEST(OpaqueFdSemaphoreServiceTest, CheckHandleRefusesRegularFilesButNotDevicesOrAnonInodes) {
+  const vulkan::detail::ExternalSemaphoreService& service =
+      vulkan::detail::opaque_fd_semaphore_service();
+  // Regular files (memfds included) are never semaphore payloads.
+  UniqueFd memfd = sealed_memfd(4096);
+  ASSERT_TRUE(memfd.valid());
+  EXPECT_TRUE(FailsWith(service.check_handle(memfd.get()), ErrorCode::Validation));
+  UniqueFd file(open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  ASSERT_TRUE(file.valid());
+  EXPECT_TRUE(FailsWith(service.check_handle(file.get()), ErrorCode::Validation));
+  // Nor are pipes, as before.
+  int ends[2] = {-1, -1};
+  ASSERT_EQ(pipe2(ends, O_CLOEXEC), 0);
+  UniqueFd read_end(ends[0]);
+  UniqueFd write_end(ends[1]);
+  EXPECT_TRUE(FailsWith(service.check_handle(read_end.get()), ErrorCode::Validation));
+  EXPECT_TRUE(FailsWith(service.check_handle(-1), ErrorCode::Validation));
+  // Drivers' semaphore fds are anonymous inodes or device files (NVIDIA): those pass, and
+  // the driver decides.
+  UniqueFd anon(eventfd(0, EFD_CLOEXEC));
+  ASSERT_TRUE(anon.valid());
+  EXPECT_TRUE(Succeeds(service.check_handle(anon.get())));
+  UniqueFd device_file(open("/dev/null", O_RDWR | O_CLOEXEC));
+  ASSERT_TRUE(device_file.valid());
+  EXPECT_TRUE(Succeeds(service.check_handle(device_file.get())));
+}
+
+// One submission on `device`'s queue that waits for binary `wait` (VK_NULL_HANDLE: none) and
+// signals binary `signal` (none), waited for with a fence for up to 20 s.
+Result<void> submit_binary(const vulkan::Device& device, VkSemaphore wait, VkSemaphore signal) {
+  VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  VkFence fence = VK_NULL_HANDLE;
+  if (VkResult r = vkCreateFence(device.device(), &fence_info, nullptr, &fence); r != VK_SUCCESS) {
+    return tl::unexpected(vulkan::vk_error(r, "vkCreateFence"));
+  }
+  // Value 0 on both: binary semaphores ignore it, and a timeline one would be refused for
+  // the signal (VUID-VkSubmitInfo2-semaphore-03882: the value must exceed the current one).
+  VkSemaphoreSubmitInfo wait_info{VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO};
+  wait_info.semaphore = wait;
+  wait_info.stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+  VkSemaphoreSubmitInfo signal_info{VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO};
+  signal_info.semaphore = signal;
+  signal_info.stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+  VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
+  submit.waitSemaphoreInfoCount = wait != VK_NULL_HANDLE ? 1 : 0;
+  submit.pWaitSemaphoreInfos = &wait_info;
+  submit.signalSemaphoreInfoCount = signal != VK_NULL_HANDLE ? 1 : 0;
+  submit.pSignalSemaphoreInfos = &signal_info;
+  VkResult r = vkQueueSubmit2(device.queue(), 1, &submit, fence);
+  if (r == VK_SUCCESS) r = vkWaitForFences(device.device(), 1, &fence, VK_TRUE, 20'000'000'000ull);
+  vkDestroyFence(device.device(), fence, nullptr);
+  if (r != VK_SUCCESS) return tl::unexpected(vulkan::vk_error(r, "vkQueueSubmit2(binary)"));
+  return {};
+}
+
+// The handle's type is the imported semaphore's type: a binary handle imports as a binary
+// VkSemaphore (VkSemaphoreTypeCreateInfo from SemaphoreShareHandle::type; importing a binary
+// payload into a timeline semaphore breaks VUID-VkImportSemaphoreFdInfoKHR-handleType-03264).
+TEST_F(SharedSemaphoreTest, BinaryHandleImportsAsABinarySemaphore) {
+  if (!manager(0).query_semaphore(SemaphoreType::Binary).exportable ||
+      !manager(1).query_semaphore(SemaphoreType::Binary).importable) {
+    GTEST_SKIP() << "binary semaphores cannot be shared here (" << describe_caps(manager(0))
+                 << "); this runs where they can (an NVIDIA GPU)";
+  }
+  auto created = manager(0).create_shared_semaphore(SemaphoreType::Binary);
+  ASSERT_TRUE(Succeeds(created));
+  const vulkan::VulkanSharedSemaphore* a = vulkan::as_vulkan(created->get());
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->type(), SemaphoreType::Binary);
+  auto handle = manager(0).export_semaphore(**created);
+  ASSERT_TRUE(Succeeds(handle));
+  EXPECT_EQ(handle->type, SemaphoreType::Binary);
+
+  auto imported = manager(1).import_semaphore(*handle);
+  ASSERT_TRUE(Succeeds(imported));
+  const vulkan::VulkanSharedSemaphore* b = vulkan::as_vulkan(imported->get());
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(b->imported());
+  EXPECT_EQ(b->type(), SemaphoreType::Binary);
+  // Timeline calls are refused on it before Vulkan sees them.
+  EXPECT_TRUE(FailsWith(b->value(), ErrorCode::Validation));
+  EXPECT_TRUE(FailsWith(b->signal(1), ErrorCode::Validation));
+
+  // Used as a binary semaphore on both devices: A signals, B waits; then B signals and waits
+  // itself. With the validation layer on, a timeline semaphore behind `b` would be reported
+  // at B's signal of value 0.
+  ASSERT_TRUE(Succeeds(submit_binary(device(0), VK_NULL_HANDLE, a->semaphore())));
+  ASSERT_TRUE(Succeeds(submit_binary(device(1), b->semaphore(), VK_NULL_HANDLE)));
+  ASSERT_TRUE(Succeeds(submit_binary(device(1), VK_NULL_HANDLE, b->semaphore())));
+  ASSERT_TRUE(Succeeds(submit_binary(device(1), b->semaphore(), VK_NULL_HANDLE)));
 }
 
 // ---------------------------------------------------------------------------------------

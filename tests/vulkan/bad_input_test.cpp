@@ -9,12 +9,15 @@
 #include <vulkan/vulkan.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -27,6 +30,9 @@
 #include "support/process_stats.hpp"
 #include "support/vulkan_fixture.hpp"
 #include "vulkan/test_descriptors.hpp"
+// Internal: the opaque-fd memory service, whose fd checks are tested directly with memfds
+// made here (no device needed for those).
+#include "../../src/vulkan/external_memory/service.hpp"
 
 namespace geyser::test {
 namespace {
@@ -36,6 +42,64 @@ struct Exported {
   std::unique_ptr<vulkan::VulkanSharedTexture> texture;
   TextureShareHandle handle;
 };
+
+// "0x1f".
+std::string hex(std::uint32_t value) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%x", value);
+  return buf;
+}
+
+// Passes when `result` failed with `code` and its message contains each of `words` (the
+// field and the value it refused).
+template <typename T>
+testing::AssertionResult FailsNaming(const Result<T>& result, ErrorCode code,
+                                     std::initializer_list<std::string_view> words) {
+  testing::AssertionResult failed = FailsWith(result, code);
+  if (!failed) return failed;
+  for (const std::string_view word : words) {
+    if (result.error().message().find(word) == std::string::npos) {
+      return testing::AssertionFailure()
+             << "the error does not name \"" << word << "\": " << result.error().to_string();
+    }
+  }
+  return testing::AssertionSuccess() << result.error().to_string();
+}
+
+// A memfd of `size` bytes, created with `flags` and then sealed with `seals` (0: none).
+UniqueFd make_memfd(std::size_t size, unsigned flags, int seals) {
+  UniqueFd fd(memfd_create("geyser-bad-input", MFD_CLOEXEC | flags));
+  if (!fd) return fd;
+  if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0) return UniqueFd();
+  if (seals != 0 && fcntl(fd.get(), F_ADD_SEALS, seals) != 0) return UniqueFd();
+  return fd;
+}
+
+// A new memfd holding the same bytes as the regular file `fd` (for lavapipe, its header
+// too, so that the driver would take it), sealed with `seals` (0: none).
+UniqueFd copy_memfd(int fd, int seals) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return UniqueFd();
+  std::vector<char> bytes(static_cast<std::size_t>(st.st_size));
+  if (pread(fd, bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size())) {
+    return UniqueFd();
+  }
+  UniqueFd copy = make_memfd(0, MFD_ALLOW_SEALING, 0);
+  if (!copy ||
+      write(copy.get(), bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) {
+    return UniqueFd();
+  }
+  if (seals != 0 && fcntl(copy.get(), F_ADD_SEALS, seals) != 0) return UniqueFd();
+  return copy;
+}
+
+int access_mode(int fd) {
+  return fcntl(fd, F_GETFL) & O_ACCMODE;
+}
+
+const vulkan::detail::ExternalMemoryService& opaque_fd_service() {
+  return vulkan::detail::opaque_fd_memory_service();
+}
 
 class BadInputTest : public TwoDeviceTest {
  protected:
@@ -452,6 +516,258 @@ TEST_F(BadInputTest, Create16384SquareSucceedsOrRunsOutOfMemory) {
     return;
   }
   EXPECT_EQ((*imported)->descriptor(), desc);
+}
+
+// --- VulkanImageInfo: only what Geyser itself creates (docs/architecture.md, rule 3) --------
+
+// Imports `handle` as it is and again with no fd: both must be Validation naming `words`.
+// The second shows that the field is refused before the fd is looked at (an empty fd is a
+// Validation of its own, with another message).
+void ExpectRefusedBeforeTheFd(vulkan::VulkanTextureShareManager& importer,
+                              const TextureShareHandle& handle,
+                              std::initializer_list<std::string_view> words) {
+  EXPECT_TRUE(FailsNaming(importer.import(handle), ErrorCode::Validation, words));
+  auto without_fd = handle.clone();
+  ASSERT_TRUE(without_fd) << without_fd.error().to_string();
+  without_fd->os_handle.reset();
+  EXPECT_TRUE(FailsNaming(importer.import(*without_fd), ErrorCode::Validation, words))
+      << "with no fd in the handle";
+}
+
+TEST_F(BadInputTest, ImportCreateFlagsGeyserDoesNotSetIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  ASSERT_EQ(e.handle.image.create_flags, 0u) << "Geyser creates shared images with no flags";
+  // MUTABLE_FORMAT is one lavapipe can create, so the import would go through with an image
+  // the exporter never made; SPARSE_BINDING and PROTECTED need features Geyser never
+  // enables; 0x80000000 is no flag at all (the validation layer reports it if it reaches
+  // vkGetPhysicalDeviceImageFormatProperties2).
+  for (const std::uint32_t flags : {std::uint32_t{VK_IMAGE_CREATE_MUTABLE_FORMAT_BIT},
+                                    std::uint32_t{VK_IMAGE_CREATE_SPARSE_BINDING_BIT},
+                                    std::uint32_t{VK_IMAGE_CREATE_PROTECTED_BIT}, 0x80000000u}) {
+    SCOPED_TRACE("create_flags " + hex(flags));
+    e.handle.image.create_flags = flags;
+    ExpectRefusedBeforeTheFd(importer(), e.handle, {"create_flags", hex(flags)});
+  }
+}
+
+TEST_F(BadInputTest, ImportUsageBitsGeyserDoesNotSetIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  const std::uint32_t exported = e.handle.image.usage;
+  ASSERT_EQ(exported, vulkan::to_vk_usage(e.handle.descriptor.usage));
+  // Bits no TextureUsage maps to: INPUT_ATTACHMENT (lavapipe would create it), TRANSIENT
+  // (invalid with transfer usage, VUID-VkImageCreateInfo-usage-00963), and no bit at all.
+  for (const std::uint32_t extra :
+       {std::uint32_t{VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT},
+        std::uint32_t{VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT}, 0x40000000u}) {
+    SCOPED_TRACE("usage | " + hex(extra));
+    e.handle.image.usage = exported | extra;
+    ExpectRefusedBeforeTheFd(importer(), e.handle, {"usage", hex(extra)});
+  }
+  // A bit Geyser does set, but not for this descriptor: the image would be recreated with a
+  // usage (storage) the exporter did not give it.
+  ASSERT_FALSE(has_all(e.handle.descriptor.usage, TextureUsage::Storage));
+  e.handle.image.usage = exported | VK_IMAGE_USAGE_STORAGE_BIT;
+  ExpectRefusedBeforeTheFd(importer(), e.handle, {"usage", hex(e.handle.image.usage)});
+}
+
+TEST_F(BadInputTest, ImportTilingGeyserDoesNotUseIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  ASSERT_EQ(e.handle.image.tiling, static_cast<std::uint32_t>(VK_IMAGE_TILING_OPTIMAL));
+  // LINEAR is valid Vulkan and lavapipe imports it, but the exporter's image is OPTIMAL: the
+  // importer would read the same memory in another layout.
+  for (const std::uint32_t tiling : {std::uint32_t{VK_IMAGE_TILING_LINEAR},
+                                     std::uint32_t{VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT}, 7u}) {
+    SCOPED_TRACE("tiling " + std::to_string(tiling));
+    e.handle.image.tiling = tiling;
+    ExpectRefusedBeforeTheFd(importer(), e.handle, {"tiling", std::to_string(tiling)});
+  }
+}
+
+TEST_F(BadInputTest, ImportVkFormatOtherThanTheFormatTablesNamesIt) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  for (const std::uint32_t vk_format :
+       {std::uint32_t{VK_FORMAT_B8G8R8A8_UNORM}, std::uint32_t{VK_FORMAT_UNDEFINED}, 0x7fffffffu}) {
+    SCOPED_TRACE("vk_format " + std::to_string(vk_format));
+    e.handle.image.vk_format = vk_format;
+    ExpectRefusedBeforeTheFd(importer(), e.handle, {"vk_format", std::to_string(vk_format)});
+  }
+}
+
+// --- memfd seals and access modes ------------------------------------------------------------
+
+TEST(OpaqueFdMemoryServiceTest, CheckHandleRequiresAMemfdSealedAgainstShrinking) {
+  constexpr std::size_t kSize = 65536;
+  // Without F_SEAL_SHRINK the sender could ftruncate the memfd after the import, and the
+  // receiver's mapping (lavapipe maps it) would SIGBUS on its next access.
+  struct Case {
+    const char* name;
+    UniqueFd fd;
+  };
+  std::vector<Case> refused;
+  refused.push_back({"a memfd that cannot be sealed", make_memfd(kSize, 0, 0)});
+  refused.push_back({"a sealable memfd with no seals", make_memfd(kSize, MFD_ALLOW_SEALING, 0)});
+  refused.push_back({"a memfd sealed against growing only",
+                     make_memfd(kSize, MFD_ALLOW_SEALING, F_SEAL_GROW | F_SEAL_SEAL)});
+  for (const Case& c : refused) {
+    SCOPED_TRACE(c.name);
+    ASSERT_TRUE(c.fd.valid());
+    EXPECT_TRUE(FailsNaming(opaque_fd_service().check_handle(c.fd.get(), kSize),
+                            ErrorCode::Validation, {"F_SEAL_SHRINK"}));
+  }
+  // Sealed against shrinking and large enough: the check passes, with or without more seals.
+  UniqueFd shrink_only = make_memfd(kSize, MFD_ALLOW_SEALING, F_SEAL_SHRINK);
+  ASSERT_TRUE(shrink_only.valid());
+  EXPECT_TRUE(Succeeds(opaque_fd_service().check_handle(shrink_only.get(), kSize)));
+  EXPECT_TRUE(Succeeds(opaque_fd_service().check_handle(shrink_only.get(), kSize - 4096)));
+  UniqueFd all = make_memfd(kSize, MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+  ASSERT_TRUE(all.valid());
+  EXPECT_TRUE(Succeeds(opaque_fd_service().check_handle(all.get(), kSize)));
+  // Sealed but too small is still refused.
+  EXPECT_TRUE(
+      FailsWith(opaque_fd_service().check_handle(all.get(), kSize + 1), ErrorCode::Validation));
+  // Device files (NVIDIA's memory fds) have no seals and no size; the driver checks them.
+  UniqueFd device_file(open("/dev/null", O_RDWR | O_CLOEXEC));
+  ASSERT_TRUE(device_file.valid());
+  EXPECT_TRUE(Succeeds(opaque_fd_service().check_handle(device_file.get(), kSize)));
+}
+
+TEST(OpaqueFdMemoryServiceTest, DuplicateForImportKeepsTheAccessMode) {
+  UniqueFd memfd = make_memfd(65536, MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_GROW);
+  ASSERT_TRUE(memfd.valid());
+  ASSERT_EQ(access_mode(memfd.get()), O_RDWR);
+  {
+    auto dup = opaque_fd_service().duplicate_for_import(memfd);
+    ASSERT_TRUE(Succeeds(dup));
+    EXPECT_EQ(access_mode(dup->get()), O_RDWR);
+    // Its own file offset (why memfds are reopened rather than dup()ed).
+    ASSERT_EQ(lseek(memfd.get(), 100, SEEK_SET), 100);
+    EXPECT_EQ(lseek(dup->get(), 0, SEEK_CUR), 0);
+  }
+  // A read-only fd stays read-only: reopening it O_RDWR through /proc would let the
+  // receiver's driver write memory the sender shared for reading.
+  UniqueFd read_only(
+      open(("/proc/self/fd/" + std::to_string(memfd.get())).c_str(), O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(read_only.valid());
+  ASSERT_EQ(access_mode(read_only.get()), O_RDONLY);
+  {
+    auto dup = opaque_fd_service().duplicate_for_import(read_only);
+    ASSERT_TRUE(Succeeds(dup));
+    EXPECT_EQ(access_mode(dup->get()), O_RDONLY) << "the reopened fd gained write access";
+    const char byte = 1;
+    EXPECT_EQ(write(dup->get(), &byte, 1), -1) << "wrote through a read-only fd's duplicate";
+  }
+  // An O_PATH fd grants no access at all; its duplicate must not gain any either.
+  UniqueFd path_only(
+      open(("/proc/self/fd/" + std::to_string(memfd.get())).c_str(), O_PATH | O_CLOEXEC));
+  ASSERT_TRUE(path_only.valid());
+  {
+    auto dup = opaque_fd_service().duplicate_for_import(path_only);
+    if (dup) {
+      EXPECT_NE(fcntl(dup->get(), F_GETFL) & O_PATH, 0) << "the O_PATH fd gained access";
+    }
+  }
+  // Device files are duplicated, never reopened; they keep their mode too.
+  UniqueFd write_only(open("/dev/null", O_WRONLY | O_CLOEXEC));
+  ASSERT_TRUE(write_only.valid());
+  auto dup = opaque_fd_service().duplicate_for_import(write_only);
+  ASSERT_TRUE(Succeeds(dup));
+  EXPECT_EQ(access_mode(dup->get()), O_WRONLY);
+}
+
+TEST(OpaqueFdMemoryServiceTest, ExportSealsAMemfdAgainstResizing) {
+  constexpr std::size_t kSize = 65536;
+  // A sealable memfd the driver left unsealed: export seals it.
+  UniqueFd unsealed = make_memfd(kSize, MFD_ALLOW_SEALING, 0);
+  ASSERT_TRUE(unsealed.valid());
+  EXPECT_TRUE(Succeeds(vulkan::detail::seal_exported_memfd(unsealed.get())));
+  const int seals = fcntl(unsealed.get(), F_GET_SEALS);
+  EXPECT_NE(seals & F_SEAL_SHRINK, 0) << "seals " << hex(static_cast<std::uint32_t>(seals));
+  EXPECT_NE(seals & F_SEAL_GROW, 0) << "seals " << hex(static_cast<std::uint32_t>(seals));
+  EXPECT_NE(ftruncate(unsealed.get(), 4096), 0) << "the sealed memfd could still shrink";
+  EXPECT_NE(ftruncate(unsealed.get(), 2 * kSize), 0) << "the sealed memfd could still grow";
+  EXPECT_TRUE(Succeeds(opaque_fd_service().check_handle(unsealed.get(), kSize)))
+      << "a receiver refuses what the sender sealed";
+  // Already sealed (lavapipe seals its own: Mesa's os_malloc_aligned_fd adds SHRINK, GROW
+  // and SEAL): nothing to add, and a second export of it succeeds too.
+  UniqueFd sealed = make_memfd(kSize, MFD_ALLOW_SEALING, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+  ASSERT_TRUE(sealed.valid());
+  EXPECT_TRUE(Succeeds(vulkan::detail::seal_exported_memfd(sealed.get())));
+  EXPECT_TRUE(Succeeds(vulkan::detail::seal_exported_memfd(sealed.get())));
+  // A memfd that cannot be sealed (made without MFD_ALLOW_SEALING) would be refused by every
+  // receiver: export says so instead of sending it.
+  UniqueFd unsealable = make_memfd(kSize, 0, 0);
+  ASSERT_TRUE(unsealable.valid());
+  EXPECT_TRUE(FailsNaming(vulkan::detail::seal_exported_memfd(unsealable.get()),
+                          ErrorCode::Unsupported, {"F_ADD_SEALS"}));
+  // Device files (NVIDIA) are left alone.
+  UniqueFd device_file(open("/dev/null", O_RDWR | O_CLOEXEC));
+  ASSERT_TRUE(device_file.valid());
+  EXPECT_TRUE(Succeeds(vulkan::detail::seal_exported_memfd(device_file.get())));
+}
+
+TEST_F(BadInputTest, ImportUnsealedMemfdIsValidation) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  struct stat st {};
+  ASSERT_EQ(fstat(e.handle.os_handle.get(), &st), 0);
+  if (!S_ISREG(st.st_mode)) {
+    GTEST_SKIP() << device(0).name() << " exports fds that are not memfds: nothing to seal";
+  }
+  // The exported memory's own bytes (lavapipe's header too, so the driver would take it) in
+  // a memfd whose sender could still truncate it under the receiver's mapping.
+  for (const int seals : {0, F_SEAL_GROW, F_SEAL_WRITE}) {
+    SCOPED_TRACE("seals " + hex(static_cast<std::uint32_t>(seals)));
+    UniqueFd copy = copy_memfd(e.handle.os_handle.get(), seals);
+    ASSERT_TRUE(copy.valid());
+    TextureShareHandle forged;
+    forged.os_handle = std::move(copy);
+    forged.handle_type = e.handle.handle_type;
+    forged.identity = e.handle.identity;
+    forged.descriptor = e.handle.descriptor;
+    forged.image = e.handle.image;
+    EXPECT_TRUE(FailsNaming(importer().import(forged), ErrorCode::Validation, {"F_SEAL_SHRINK"}));
+  }
+}
+
+TEST_F(BadInputTest, ExportedMemfdIsSealedAndStillImports) {
+  Exported e;
+  ASSERT_NO_FATAL_FAILURE(Export(rgba8(64, 64), &e));
+  ASSERT_TRUE(Succeeds(write_pattern(*e.texture, 7)));
+  struct stat st {};
+  ASSERT_EQ(fstat(e.handle.os_handle.get(), &st), 0);
+  if (S_ISREG(st.st_mode)) {
+    const int seals = fcntl(e.handle.os_handle.get(), F_GET_SEALS);
+    ASSERT_GE(seals, 0);
+    ASSERT_NE(seals & F_SEAL_SHRINK, 0) << "exported memfd seals " << hex(seals);
+    EXPECT_NE(seals & F_SEAL_GROW, 0) << "exported memfd seals " << hex(seals);
+    // Sealed, so this cannot take the memory away from under the texture.
+    const int truncated = ftruncate(e.handle.os_handle.get(), 0);
+    const int err = errno;
+    EXPECT_NE(truncated, 0);
+    EXPECT_EQ(err, EPERM);
+    // A sealed copy of the memory passes the receiver's checks and imports.
+    UniqueFd copy = copy_memfd(e.handle.os_handle.get(), F_SEAL_SHRINK | F_SEAL_GROW);
+    ASSERT_TRUE(copy.valid());
+    TextureShareHandle sealed_copy;
+    sealed_copy.os_handle = std::move(copy);
+    sealed_copy.handle_type = e.handle.handle_type;
+    sealed_copy.identity = e.handle.identity;
+    sealed_copy.descriptor = e.handle.descriptor;
+    sealed_copy.image = e.handle.image;
+    auto imported = importer().import(sealed_copy);
+    ASSERT_TRUE(Succeeds(imported));
+    EXPECT_TRUE(HasPattern(**imported, 7));
+  }
+  // The real handle across devices, both ways.
+  auto imported = importer().import(e.handle);
+  ASSERT_TRUE(Succeeds(imported));
+  EXPECT_TRUE(HasPattern(**imported, 7));
+  ASSERT_TRUE(Succeeds(write_pattern(**imported, 8)));
+  EXPECT_TRUE(HasPattern(*e.texture, 8));
 }
 
 // --- export --------------------------------------------------------------------------------

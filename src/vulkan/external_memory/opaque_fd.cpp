@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,13 @@
 
 namespace geyser::vulkan::detail {
 namespace {
+
+// "0x7".
+std::string hex(int v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%x", static_cast<unsigned>(v));
+  return buf;
+}
 
 class OpaqueFdMemoryService final : public ExternalMemoryService {
  public:
@@ -38,6 +46,8 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
     // Drivers are not required to set FD_CLOEXEC; a handle must not leak into children.
     const int flags = fcntl(owned.get(), F_GETFD);
     if (flags >= 0) fcntl(owned.get(), F_SETFD, flags | FD_CLOEXEC);
+    // Receivers map a memfd and refuse one that could shrink under the mapping.
+    GEYSER_TRY_VOID(seal_exported_memfd(owned.get()));
     return owned;
   }
 
@@ -72,9 +82,36 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
                                                "handle (those are memfds or device files)");
       }
     }
-    // A regular file (a memfd is one) holds the memory itself: it must be large enough.
-    // Drivers whose fds are device files report no size; the driver checks those.
-    if (S_ISREG(st.st_mode) && static_cast<VkDeviceSize>(st.st_size) < allocation_size) {
+    // Drivers whose fds are device files report no size and take no seals; the driver
+    // checks those.
+    if (!S_ISREG(st.st_mode)) return {};
+    // A memfd holds the memory itself, and the driver maps it (lavapipe: mmap MAP_SHARED). If
+    // its sender could ftruncate it later, every access past the new end would raise SIGBUS
+    // in this process: it must be sealed against shrinking. Seals are never removed, so one
+    // seen now holds for the mapping's life.
+    const int seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0) {
+      const int err = errno;
+      return fail(Error::from_errno(ErrorCode::Validation,
+                                    "import_texture: fd " + std::to_string(fd) +
+                                        " is a regular file that takes no seals (F_GET_SEALS), "
+                                        "so nothing stops its sender truncating it (F_SEAL_SHRINK)",
+                                    err));
+    }
+    if ((seals & F_SEAL_SHRINK) == 0) {
+      return fail(ErrorCode::Validation,
+                  "import_texture: fd " + std::to_string(fd) + " is a memfd with seals " +
+                      hex(seals) +
+                      ", without F_SEAL_SHRINK: its sender could truncate it under the mapping");
+    }
+    // It must be large enough. Its size is read after the seal was seen: until then it could
+    // still have shrunk.
+    if (fstat(fd, &st) != 0) {
+      const int err = errno;
+      return fail(Error::from_errno(ErrorCode::Validation,
+                                    "import_texture: fstat of fd " + std::to_string(fd), err));
+    }
+    if (static_cast<VkDeviceSize>(st.st_size) < allocation_size) {
       return fail(ErrorCode::Validation, "import_texture: fd " + std::to_string(fd) + " holds " +
                                              std::to_string(st.st_size) +
                                              " bytes, less than the allocation size " +
@@ -89,10 +126,16 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
     // processes at once could read each other's position (seen with 8 receivers joining
     // together). Reopening the memfd through /proc gives this import its own offset. Device
     // files (NVIDIA) must not be reopened: that would open the device anew.
+    //
+    // The reopen keeps the received fd's access mode (F_GETFL & O_ACCMODE): opening
+    // /proc/self/fd/N checks the memfd's inode permissions, not the fd's, so asking for
+    // O_RDWR would turn a read-only fd into a writable one. An O_PATH fd grants no access at
+    // all and is only duplicated (the driver's read of it then fails).
     struct stat st {};
-    if (fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+    const int status = fcntl(fd.get(), F_GETFL);
+    if (fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && status >= 0 && (status & O_PATH) == 0) {
       const std::string path = "/proc/self/fd/" + std::to_string(fd.get());
-      UniqueHandle reopened(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+      UniqueHandle reopened(::open(path.c_str(), (status & O_ACCMODE) | O_CLOEXEC));
       if (reopened) return reopened;
     }
     return fd.duplicate();
@@ -123,6 +166,39 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
 };
 
 }  // namespace
+
+Result<void> seal_exported_memfd(NativeHandle fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const int err = errno;
+    return fail(Error::from_errno(ErrorCode::Internal,
+                                  "vkGetMemoryFdKHR(OPAQUE_FD): fstat of fd " + std::to_string(fd),
+                                  err));
+  }
+  // Device files (NVIDIA) have no size of their own to shrink: the driver owns the memory.
+  if (!S_ISREG(st.st_mode)) return {};
+  // Lavapipe seals its memfds itself (os_malloc_aligned_fd in Mesa's src/util/os_memory_fd.c
+  // adds F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL; F_GET_SEALS reads 0x7 on Mesa 22.3), so
+  // there this finds both seals and adds nothing. Neither seal limits the driver: a
+  // VkDeviceMemory never changes size.
+  constexpr int kSeals = F_SEAL_SHRINK | F_SEAL_GROW;
+  const int seals = fcntl(fd, F_GET_SEALS);
+  if (seals >= 0 && (seals & kSeals) == kSeals) return {};
+  if (seals < 0 || fcntl(fd, F_ADD_SEALS, kSeals & ~seals) != 0) {
+    // EPERM: made without MFD_ALLOW_SEALING, or F_SEAL_SEAL is set. Every receiver would
+    // refuse it (check_handle), so say so here rather than send it.
+    const int err = errno;
+    return fail(Error::from_errno(
+        ErrorCode::Unsupported,
+        "vkGetMemoryFdKHR(OPAQUE_FD) gave memfd " + std::to_string(fd) +
+            " that cannot be sealed against resizing (seals " +
+            (seals < 0 ? std::string("unknown") : hex(seals)) +
+            ", F_ADD_SEALS F_SEAL_SHRINK|F_SEAL_GROW); receivers refuse memfds without "
+            "F_SEAL_SHRINK, so it is not exported",
+        err));
+  }
+  return {};
+}
 
 const ExternalMemoryService& opaque_fd_memory_service() noexcept {
   static const OpaqueFdMemoryService service;

@@ -59,4 +59,12 @@ class ExternalMemoryService {
 /// VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT (opaque_fd.cpp); for the registry.
 [[nodiscard]] const ExternalMemoryService& opaque_fd_memory_service() noexcept;
 
+/// What opaque_fd.cpp's export_memory does to the fd the driver gave it (declared here for
+/// the tests): a memfd is sealed against shrinking and growing (F_SEAL_SHRINK |
+/// F_SEAL_GROW), because receivers refuse memfds without F_SEAL_SHRINK; one that is sealed
+/// already is left as it is. Unsupported for a memfd that cannot be sealed (made without
+/// MFD_ALLOW_SEALING, or F_SEAL_SEAL set without F_SEAL_SHRINK); fds that are not regular
+/// files (device files) are left alone.
+[[nodiscard]] Result<void> seal_exported_memfd(NativeHandle fd);
+
 }  // namespace geyser::vulkan::detail

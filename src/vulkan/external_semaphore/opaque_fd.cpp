@@ -53,11 +53,19 @@ class OpaqueFdSemaphoreService final : public ExternalSemaphoreService {
           "import_semaphore: fd " + std::to_string(fd) + " is not an open file descriptor",
           fd < 0 ? EBADF : errno));
     }
-    // Opaque semaphore fds are anonymous inodes or device files, never pipes, sockets or
-    // directories; a driver that read() one could block on it.
+    // Opaque semaphore fds are anonymous inodes or device files (NVIDIA), never pipes,
+    // sockets or directories; a driver that read() one could block on it.
     if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISDIR(st.st_mode)) {
       return fail(ErrorCode::Validation,
                   "import_semaphore: fd " + std::to_string(fd) + " is a pipe, socket or directory");
+    }
+    // Nor regular files: a memfd is memory (a cpu-mode CpuTimeline, a texture), not a
+    // semaphore payload, and what a driver makes of one is undefined. Only S_ISREG is
+    // refused: device files and anonymous inodes are what drivers export.
+    if (S_ISREG(st.st_mode)) {
+      return fail(ErrorCode::Validation, "import_semaphore: fd " + std::to_string(fd) +
+                                             " is a regular file (a memfd or a file), not a "
+                                             "semaphore handle");
     }
     return {};
   }
