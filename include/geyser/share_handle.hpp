@@ -39,7 +39,7 @@ struct VulkanImageInfo {
 
 /// A texture's memory, exported. Owns one duplicated OS handle: destroying the handle
 /// closes it, and importing does not consume it (the importer duplicates). Move-only;
-/// clone() duplicates the fd.
+/// clone() duplicates the OS handle.
 struct TextureShareHandle {
   UniqueHandle os_handle;
   MemoryHandleType handle_type = MemoryHandleType::OpaqueFd;
@@ -47,7 +47,7 @@ struct TextureShareHandle {
   TextureDescriptor descriptor;
   VulkanImageInfo image;
 
-  /// A copy with its own duplicated fd.
+  /// A copy with its own duplicated OS handle.
   [[nodiscard]] Result<TextureShareHandle> clone() const;
 };
 
@@ -61,7 +61,7 @@ enum class SemaphoreHandleType : std::uint8_t {
 };
 [[nodiscard]] std::string_view to_string(SemaphoreHandleType type) noexcept;
 
-/// A semaphore, exported. Owns one duplicated fd, like TextureShareHandle.
+/// A semaphore, exported. Owns one duplicated OS handle, like TextureShareHandle.
 struct SemaphoreShareHandle {
   UniqueHandle os_handle;
   /// The exporter's semaphore type. Import creates the semaphore with it, so it must be what

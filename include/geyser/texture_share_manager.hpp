@@ -34,8 +34,8 @@ class SharedTexture {
   SharedTexture() = default;
 };
 
-/// A semaphore whose payload can be shared (exported as an opaque fd). The backend's
-/// subclass gives the native object. Thread-safety: like its manager.
+/// A semaphore whose payload can be shared (exported as an OS handle, e.g. an opaque fd). The
+/// backend's subclass gives the native object. Thread-safety: like its manager.
 class SharedSemaphore {
  public:
   virtual ~SharedSemaphore() = default;
@@ -64,28 +64,28 @@ class TextureShareManager {
   /// Unsupported when the device cannot export that format and usage.
   [[nodiscard]] virtual Result<std::unique_ptr<SharedTexture>> create_shareable_texture(
       const TextureDescriptor& desc) = 0;
-  /// Exports `texture`'s memory as a new handle that owns a new fd. The texture must come
+  /// Exports `texture`'s memory as a new handle that owns a new OS handle. The texture must come
   /// from this manager (Validation otherwise). Call as often as needed; each handle is
   /// independent.
   [[nodiscard]] virtual Result<TextureShareHandle> export_texture(const SharedTexture& texture) = 0;
   /// Imports a handle from this or another process. Checks identity (DeviceMismatch),
-  /// support (Unsupported) and sizes (Validation) before touching the fd. Does not consume
-  /// the handle: the fd is duplicated, and the duplicate is owned by the texture on success
+  /// support (Unsupported) and sizes (Validation) before touching the OS handle. Does not consume
+  /// the handle: its OS handle is duplicated, and the duplicate is owned by the texture on success
   /// and closed on failure.
   [[nodiscard]] virtual Result<std::unique_ptr<SharedTexture>> import_texture(
       const TextureShareHandle& handle) = 0;
-  /// Consumes a handle: closes its fd. Textures imported from it stay valid.
+  /// Consumes a handle: closes its OS handle. Textures imported from it stay valid.
   virtual void release_texture_handle(TextureShareHandle&& handle) noexcept;
 
   /// Creates an exportable semaphore (a timeline one starts at 0). Unsupported when the
   /// device cannot export that type.
   [[nodiscard]] virtual Result<std::unique_ptr<SharedSemaphore>> create_shared_semaphore(
       SemaphoreType type) = 0;
-  /// Exports a semaphore made by this manager as a new handle owning a new fd.
+  /// Exports a semaphore made by this manager as a new handle owning a new OS handle.
   [[nodiscard]] virtual Result<SemaphoreShareHandle> export_semaphore(
       const SharedSemaphore& semaphore) = 0;
   /// Imports a semaphore handle; checks identity first (DeviceMismatch), then support
-  /// (Unsupported). Does not consume the handle: a duplicate fd is imported.
+  /// (Unsupported). Does not consume the handle: a duplicate is imported.
   [[nodiscard]] virtual Result<std::unique_ptr<SharedSemaphore>> import_semaphore(
       const SemaphoreShareHandle& handle) = 0;
 
