@@ -323,6 +323,9 @@ struct SenderCore::State {
     for (std::size_t i = 0; i < peers.size();) {
       if (read_peer(i, active)) ++i;
     }
+    // Links of connections closed just now are usually done with on the device already:
+    // free them now rather than at the next call, so a dead receiver's handles go at once.
+    if (active) backend->collect();
     return active;
   }
 
