@@ -153,6 +153,96 @@ TEST_F(RuntimeDirTest, RefusesASymlinkAndANonDirectory) {
   EXPECT_EQ(ensure_private_dir(file).error().code(), ErrorCode::PermissionDenied);
 }
 
+// Finding 7: a directory swapped after it was checked. ensure_private_dir() passed, then the
+// directory was renamed away and a symlink to another directory of ours put in its place:
+// the lock and the socket must land in the directory that was checked, or publishing fails.
+TEST_F(RuntimeDirTest, DirectorySwappedForASymlinkAfterTheCheck) {
+  const fs::path dir = root_ / "run";
+  const fs::path moved = root_ / "run.checked";
+  const fs::path other = root_ / "elsewhere";
+  ASSERT_TRUE(ensure_private_dir(dir));
+  ASSERT_EQ(::mkdir(other.c_str(), 0700), 0);
+  ASSERT_EQ(::rename(dir.c_str(), moved.c_str()), 0);
+  fs::create_directory_symlink(other, dir);
+  auto published = publish_channel(dir, "cam");
+  EXPECT_FALSE(fs::exists(other / "cam.sock")) << "the socket followed the symlink";
+  EXPECT_FALSE(fs::exists(other / "cam.lock")) << "the lock followed the symlink";
+  if (published) {
+    EXPECT_TRUE(fs::exists(moved / "cam.sock"));
+  } else {
+    EXPECT_EQ(published.error().code(), ErrorCode::PermissionDenied)
+        << published.error().to_string();
+  }
+  // Connecting and listing through the symlink must not reach the other directory either.
+  auto decoy = Listener::bind(other / "decoy.sock");
+  ASSERT_TRUE(decoy);
+  EXPECT_FALSE(connect_channel(dir, "decoy", 100ms)) << "connected through the symlink";
+  auto names = list_channels(dir);
+  EXPECT_FALSE(names && !names->empty()) << "listed the symlink's target";
+}
+
+// The same race with the directory held open: once checked, a PrivateDir keeps working on
+// the directory it checked, wherever that is renamed to and whatever replaces its name.
+TEST_F(RuntimeDirTest, PrivateDirKeepsTheDirectoryItChecked) {
+  const fs::path dir = root_ / "run";
+  const fs::path moved = root_ / "run.checked";
+  auto checked = PrivateDir::open(dir);
+  ASSERT_TRUE(checked) << checked.error().to_string();
+  ASSERT_EQ(::rename(dir.c_str(), moved.c_str()), 0);
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);  // a decoy under the old name
+  {
+    auto published = publish_channel(*checked, "cam");
+    ASSERT_TRUE(published) << published.error().to_string();
+    EXPECT_TRUE(fs::exists(moved / "cam.sock"));
+    EXPECT_TRUE(fs::exists(moved / "cam.lock"));
+    EXPECT_FALSE(fs::exists(dir / "cam.sock"));
+    EXPECT_FALSE(fs::exists(dir / "cam.lock"));
+    auto client = connect_channel(*checked, "cam", 1000ms);
+    ASSERT_TRUE(client) << client.error().to_string();
+    auto server = published->accept(1000ms);
+    EXPECT_TRUE(server) << server.error().to_string();
+    auto names = list_channels(*checked);
+    ASSERT_TRUE(names) << names.error().to_string();
+    EXPECT_EQ(*names, std::vector<std::string>{"cam"});
+  }
+  EXPECT_FALSE(fs::exists(moved / "cam.sock")) << "the socket is unlinked where it was bound";
+}
+
+// An intermediate component that is a symlink owned by another user: they could point it
+// anywhere, so the directory under it is refused (and nothing is created through it).
+TEST_F(RuntimeDirTest, RefusesAPathThroughAnotherUsersSymlink) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to lchown a symlink to uid 65534";
+  const fs::path target = root_ / "target";
+  ASSERT_EQ(::mkdir(target.c_str(), 0700), 0);
+  const fs::path link = root_ / "theirs";
+  fs::create_directory_symlink(target, link);
+  ASSERT_EQ(::lchown(link.c_str(), 65534, 65534), 0);
+  auto result = ensure_private_dir(link / "geyser");
+  ASSERT_FALSE(result) << "accepted a path through another user's symlink";
+  EXPECT_EQ(result.error().code(), ErrorCode::PermissionDenied);
+  EXPECT_NE(result.error().message().find("symlink"), std::string::npos)
+      << result.error().message();
+  EXPECT_FALSE(fs::exists(target / "geyser")) << "created through the symlink";
+}
+
+// /tmp/geyser-$UID created by another user before ours does: refused, saying what to do.
+TEST_F(RuntimeDirTest, RefusesAPreCreatedDirectoryOfAnotherUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown a directory to uid 65534";
+  const fs::path dir = root_ / ("geyser-" + std::to_string(::geteuid()));
+  ASSERT_EQ(::mkdir(dir.c_str(), 0700), 0);
+  ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
+  for (auto result : {ensure_private_dir(dir), PrivateDir::open(dir).transform([](auto&&) {})}) {
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().code(), ErrorCode::PermissionDenied);
+    const std::string& message = result.error().message();
+    EXPECT_NE(message.find("owned by uid 65534"), std::string::npos) << message;
+    EXPECT_NE(message.find("remove it"), std::string::npos) << message;
+    EXPECT_NE(message.find("GEYSER_RUNTIME_DIR"), std::string::npos) << message;
+  }
+  EXPECT_FALSE(publish_channel(dir, "cam"));
+  EXPECT_FALSE(fs::exists(dir / "cam.lock"));
+}
+
 struct NameCase {
   std::string name;
   bool valid;

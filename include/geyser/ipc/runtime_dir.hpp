@@ -31,6 +31,32 @@ inline constexpr std::size_t kMaxChannelNameSize = 64;
 /// uid or has any group/other permission bit.
 [[nodiscard]] Result<void> ensure_private_dir(const std::filesystem::path& dir);
 
+/// A private directory held open: the directory ensure_private_dir() checked, as an
+/// O_PATH|O_DIRECTORY|O_NOFOLLOW descriptor, so that what is done in it later (the lock
+/// file by openat, sockets bound and connected through /proc/self/fd/N) happens in that
+/// directory even if its path is renamed or replaced by a symlink afterwards. Move-only.
+class PrivateDir {
+ public:
+  /// ensure_private_dir(dir), then opens it without following a symlink and checks the
+  /// open directory (fstat): a directory, owned by us, no group/other permission bits.
+  [[nodiscard]] static Result<PrivateDir> open(const std::filesystem::path& dir);
+  /// Opens `dir` for a client (connect, list): not through a symlink, a directory, but not
+  /// required to be ours (root may reach a user's channel). Never creates it.
+  [[nodiscard]] static Result<PrivateDir> open_existing(const std::filesystem::path& dir);
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+  /// A duplicate of the directory handle (for what must outlive this object).
+  [[nodiscard]] Result<UniqueFd> duplicate_fd() const { return fd_.duplicate(); }
+  /// "/proc/self/fd/N/<entry>": `entry` in the held directory, for bind and connect.
+  [[nodiscard]] std::filesystem::path entry(std::string_view entry) const;
+
+ private:
+  PrivateDir(UniqueFd fd, std::filesystem::path path) noexcept
+      : fd_(std::move(fd)), path_(std::move(path)) {}
+  UniqueFd fd_;
+  std::filesystem::path path_;
+};
+
 /// runtime_dir_path() made sure of with ensure_private_dir().
 [[nodiscard]] Result<std::filesystem::path> runtime_dir();
 
@@ -53,9 +79,15 @@ class ChannelListener {
   }
 
  private:
-  friend Result<ChannelListener> publish_channel(const std::filesystem::path&, std::string_view);
-  ChannelListener(UniqueFd lock, Listener listener, std::string name) noexcept
-      : lock_(std::move(lock)), listener_(std::move(listener)), name_(std::move(name)) {}
+  friend Result<ChannelListener> publish_channel(const PrivateDir&, std::string_view);
+  ChannelListener(UniqueFd dir, UniqueFd lock, Listener listener, std::string name) noexcept
+      : dir_(std::move(dir)),
+        lock_(std::move(lock)),
+        listener_(std::move(listener)),
+        name_(std::move(name)) {}
+  // The directory the socket was bound in (its path goes through /proc/self/fd/N): closed
+  // last, after the socket is unlinked.
+  UniqueFd dir_;
   // Declared before listener_ so that it is released after the socket is unlinked.
   UniqueFd lock_;
   Listener listener_;
@@ -69,14 +101,21 @@ class ChannelListener {
 /// "<name>.sock" exists and is not a socket (never removed).
 [[nodiscard]] Result<ChannelListener> publish_channel(const std::filesystem::path& dir,
                                                       std::string_view name);
+/// The same in a directory already held open: the lock and socket land in it.
+[[nodiscard]] Result<ChannelListener> publish_channel(const PrivateDir& dir, std::string_view name);
 
 /// Connects to channel `name` in `dir`. Disconnected when no sender publishes it.
 [[nodiscard]] Result<UniqueFd> connect_channel(const std::filesystem::path& dir,
                                                std::string_view name, Milliseconds timeout);
+/// The same in a directory held open.
+[[nodiscard]] Result<UniqueFd> connect_channel(const PrivateDir& dir, std::string_view name,
+                                               Milliseconds timeout);
 
 /// The names of the channels whose sockets are in `dir` (entries "<valid name>.sock" that
 /// are sockets), sorted. Does not check that their senders are alive; a stale one answers
 /// connect with Disconnected. Internal/PermissionDenied when the directory cannot be read.
 [[nodiscard]] Result<std::vector<std::string>> list_channels(const std::filesystem::path& dir);
+/// The same in a directory held open.
+[[nodiscard]] Result<std::vector<std::string>> list_channels(const PrivateDir& dir);
 
 }  // namespace geyser::ipc
