@@ -21,6 +21,12 @@ using detail::Clock;
 using detail::remaining;
 using std::chrono::milliseconds;
 
+// Frame numbers a sender may use. A receiver waits (on its queue, in gpu mode) for the
+// timeline value of each frame; a sender that jumped near the end of the 64-bit range
+// could make that wait endless and wrap the count. 2^62 frames are 2.4 billion years at
+// 60 Hz, so no honest sender reaches it.
+constexpr std::uint64_t kFrameLimit = std::uint64_t{1} << 62;
+
 }  // namespace
 
 std::string_view to_string(ReceiverState state) noexcept {
@@ -57,6 +63,7 @@ struct ReceiverCore::State {
   };
   std::optional<LastWords> last_words;  // a frame presented right before the sender left
   std::uint64_t last_acquired = 0;      // frame number, for counting skipped frames
+  std::uint64_t last_presented = 0;     // of this connection: frame numbers must rise
   ReceiverStats stats;
 
   State(std::unique_ptr<ReceiverBackend> b, ipc::EventSet e)
@@ -164,6 +171,29 @@ struct ReceiverCore::State {
                                            std::to_string(presented.slot) +
                                            ", which the stream does not have");
     }
+    // The protocol fixes these (docs/protocol.md, FramePresented). Checked before anything
+    // waits on the frame: its timeline value is what begin_read waits for, and a value that
+    // is not the frame, or frames that do not rise, would let a sender stall our queue.
+    if (presented.frame == 0 || presented.frame <= last_presented ||
+        presented.frame >= kFrameLimit) {
+      return fail(ErrorCode::Protocol, "FramePresented for frame " +
+                                           std::to_string(presented.frame) + " after frame " +
+                                           std::to_string(last_presented) +
+                                           ": frames must rise from 1 and stay below 2^62");
+    }
+    if (presented.timeline_value != presented.frame) {
+      return fail(ErrorCode::Protocol,
+                  "FramePresented for frame " + std::to_string(presented.frame) +
+                      " with timeline value " + std::to_string(presented.timeline_value) +
+                      ", which must be the frame number");
+    }
+    if (presented.layout != kSharedImageLayout) {
+      return fail(ErrorCode::Protocol, "FramePresented for frame " +
+                                           std::to_string(presented.frame) + " in layout " +
+                                           std::to_string(presented.layout) + ", not the shared " +
+                                           std::to_string(kSharedImageLayout));
+    }
+    last_presented = presented.frame;
     if (pending) GEYSER_TRY_VOID(skip(*pending));
     pending = presented;
     return {};
@@ -220,8 +250,15 @@ struct ReceiverCore::State {
 
   Result<void> open_connection(milliseconds timeout) {
     GEYSER_TRY(auto opened, transport->connect(name, timeout));
+    // Whoever can create the socket could pose as the sender and have us import its
+    // memory: check who the OS says it is before saying anything.
+    if (auto checked = ipc::check_peer(opened->peer(), options.peers); !checked) {
+      return fail(ErrorCode::PermissionDenied,
+                  "channel '" + name + "': refusing its sender: " + checked.error().message());
+    }
     GEYSER_TRY_VOID(events.add(opened->native_handle()));
     connection = std::move(opened);
+    last_presented = 0;  // a new connection numbers its frames anew
     return {};
   }
 
@@ -381,6 +418,10 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout) {
     // One attempt to find a restarted sender, bounded by the caller's timeout.
     auto connected = s.try_connect(std::min(remaining(deadline), milliseconds(250)));
     if (!connected) {
+      // An impostor is no missing sender: say so.
+      if (connected.error().code() == ErrorCode::PermissionDenied) {
+        return tl::unexpected(std::move(connected).error());
+      }
       return fail(ErrorCode::Disconnected,
                   "channel '" + s.name + "' has no sender (" + connected.error().message() + ")");
     }

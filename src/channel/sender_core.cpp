@@ -27,6 +27,7 @@ struct Peer {
   enum class Role { Unknown, Receiver };
   std::unique_ptr<ipc::Connection> connection;
   Role role = Role::Unknown;
+  Clock::time_point accepted_at = Clock::now();  // Unknown past options.hello_timeout: dropped
   SyncMode mode = SyncMode::Cpu;
   std::uint64_t generation_sent = 0;                 // the generation whose description it has
   std::vector<std::unique_ptr<ProducerLink>> links;  // per slot
@@ -196,6 +197,12 @@ struct SenderCore::State {
                         ", this sender's textures live on " + backend->device_name() + " (device " +
                         to_string(ours.device_uuid) + ")");
       }
+      if (receiver_count() >= options.max_receivers) {
+        // Each receiver costs links per slot and may grow the ring: bounded.
+        return fail(ErrorCode::Unsupported, "channel '" + name + "' already serves " +
+                                                std::to_string(receiver_count()) +
+                                                " receivers (SenderOptions::max_receivers)");
+      }
       GEYSER_TRY(p.mode, choose_sync_mode(caps, hello->sync));
       p.role = Peer::Role::Receiver;
       return send_stream_description(p);
@@ -258,10 +265,16 @@ struct SenderCore::State {
     return seconds > 0 ? static_cast<double>(recent_presents.size() - 1) / seconds : 0.0;
   }
 
-  // Accepts every waiting connection; true when there was one.
+  std::size_t pending_count() const {
+    return static_cast<std::size_t>(std::count_if(
+        peers.begin(), peers.end(), [](const auto& p) { return p->role == Peer::Role::Unknown; }));
+  }
+
+  // Accepts waiting connections, a bounded number per pump so that a peer connecting in a
+  // loop cannot keep us here; true when there was one.
   bool accept_all() {
     bool any = false;
-    for (;;) {
+    for (std::size_t n = 0; n < kMaxMessagesPerPeerPerPoll; ++n) {
       auto accepted = listener->accept(milliseconds(0));
       if (!accepted) return any;
       any = true;
@@ -276,6 +289,18 @@ struct SenderCore::State {
         ++dropped;
         continue;
       }
+      if (pending_count() >= options.max_pending_connections) {
+        // Peers that connect and say nothing must not pile up: closed at once (a receiver
+        // sees Disconnected and retries), until hello_timeout frees places.
+        if (Clock::now() - last_refusal_log > std::chrono::seconds(1)) {
+          log("refused a connection of pid " + std::to_string(connection->peer().pid) + ": " +
+              std::to_string(pending_count()) +
+              " connections have not said Hello yet (SenderOptions::max_pending_connections)");
+          last_refusal_log = Clock::now();
+        }
+        ++dropped;
+        continue;
+      }
       if (auto added = events.add(connection->native_handle()); !added) {
         log("refused a connection: " + added.error().to_string());
         ++dropped;
@@ -283,8 +308,10 @@ struct SenderCore::State {
       }
       auto p = std::make_unique<Peer>();
       p->connection = std::move(connection);
+      p->accepted_at = Clock::now();
       peers.push_back(std::move(p));
     }
+    return any;  // the rest wait for the next poll
   }
 
   // Closes connection `index` because of `why`: a peer that left (Disconnected) is
@@ -297,10 +324,16 @@ struct SenderCore::State {
     }
   }
 
-  // Reads every message peer `index` has sent; false when the connection was closed.
+  // Reads the messages peer `index` has sent, at most kMaxMessagesPerPeerPerPoll, so that
+  // one that keeps sending cannot starve the others (the rest stays readable for the next
+  // pump); false when the connection was closed.
   bool read_peer(std::size_t index, bool& active) {
     Peer& p = *peers[index];
-    for (;;) {
+    for (std::size_t n = 0;; ++n) {
+      if (n == kMaxMessagesPerPeerPerPoll) {
+        active = true;
+        return true;
+      }
       auto message = ipc::receive(*p.connection, milliseconds(0));
       if (!message && message.error().code() == ErrorCode::Timeout) return true;
       active = true;
@@ -326,6 +359,22 @@ struct SenderCore::State {
     // Links of connections closed just now are usually done with on the device already:
     // free them now rather than at the next call, so a dead receiver's handles go at once.
     if (active) backend->collect();
+    // After reading: a Hello that arrived in time counts. The others hold a place among
+    // max_pending_connections for at most hello_timeout.
+    const auto now = Clock::now();
+    for (std::size_t i = 0; i < peers.size();) {
+      if (peers[i]->role == Peer::Role::Unknown &&
+          now - peers[i]->accepted_at > options.hello_timeout) {
+        active = true;
+        drop(i,
+             Error(ErrorCode::Timeout, "no Hello or DescribeRequest within " +
+                                           std::to_string(options.hello_timeout.count()) +
+                                           " ms (SenderOptions::hello_timeout)"),
+             true);
+        continue;
+      }
+      ++i;
+    }
     return active;
   }
 
@@ -381,6 +430,14 @@ Result<SenderCore> SenderCore::publish(std::unique_ptr<SenderBackend> backend, s
   if (options.slots < 2 || options.slots > ipc::kMaxSlots) {
     return fail(ErrorCode::Validation, "Sender::publish: slots " + std::to_string(options.slots) +
                                            " is out of range 2.." + std::to_string(ipc::kMaxSlots));
+  }
+  if (options.max_pending_connections == 0 || options.max_receivers == 0 ||
+      options.hello_timeout.count() <= 0) {
+    return fail(ErrorCode::Validation,
+                "Sender::publish: max_pending_connections " +
+                    std::to_string(options.max_pending_connections) + ", max_receivers " +
+                    std::to_string(options.max_receivers) + " and hello_timeout " +
+                    std::to_string(options.hello_timeout.count()) + " ms must be above 0");
   }
   GEYSER_TRY_VOID(validate(desc));
   if (!backend) return fail(ErrorCode::Validation, "Sender::publish: no backend");

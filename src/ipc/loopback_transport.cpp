@@ -261,14 +261,16 @@ struct Registry {
   std::condition_variable changed;
   std::map<std::string, std::shared_ptr<Backlog>, std::less<>> published;
 
-  Result<std::shared_ptr<Backlog>> publish(std::string_view name, Signal signal);
+  Result<std::shared_ptr<Backlog>> publish(std::string_view name, const PeerCredentials& owner,
+                                           Signal signal);
   void unpublish(Backlog& backlog) noexcept;
   std::shared_ptr<Backlog> find(std::string_view name);
   Result<void> enqueue(Backlog& backlog, std::unique_ptr<Connection> server, Milliseconds timeout);
   Result<std::unique_ptr<Connection>> dequeue(Backlog& backlog, Milliseconds timeout);
 };
 
-Result<std::shared_ptr<Backlog>> Registry::publish(std::string_view name, Signal signal) {
+Result<std::shared_ptr<Backlog>> Registry::publish(std::string_view name,
+                                                   const PeerCredentials& owner, Signal signal) {
   std::lock_guard lock(mutex);
   if (published.find(name) != published.end()) {
     return fail(ErrorCode::Validation, "LoopbackTransport::listen: channel " + std::string(name) +
@@ -276,7 +278,7 @@ Result<std::shared_ptr<Backlog>> Registry::publish(std::string_view name, Signal
   }
   auto backlog = std::make_shared<Backlog>();
   backlog->name = std::string(name);
-  backlog->owner = own_credentials();
+  backlog->owner = owner;
   backlog->signal = std::move(signal);
   published.emplace(backlog->name, backlog);
   return backlog;
@@ -366,9 +368,14 @@ LoopbackTransport::LoopbackTransport() : registry_(std::make_shared<loopback_det
 LoopbackTransport::~LoopbackTransport() = default;
 
 Result<std::unique_ptr<TransportListener>> LoopbackTransport::listen(std::string_view name) {
+  return listen_as(name, own_credentials());
+}
+
+Result<std::unique_ptr<TransportListener>> LoopbackTransport::listen_as(
+    std::string_view name, const PeerCredentials& owner) {
   GEYSER_TRY_VOID(validate_channel_name(name));
   GEYSER_TRY(Signal signal, Signal::create("LoopbackTransport::listen"));
-  GEYSER_TRY(auto backlog, registry_->publish(name, std::move(signal)));
+  GEYSER_TRY(auto backlog, registry_->publish(name, owner, std::move(signal)));
   return std::unique_ptr<TransportListener>(
       std::make_unique<LoopbackListener>(registry_, std::move(backlog)));
 }

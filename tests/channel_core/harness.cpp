@@ -128,6 +128,11 @@ Result<std::unique_ptr<ipc::TransportListener>> TestTransport::listen(std::strin
   return loopback_->listen(name);
 }
 
+Result<std::unique_ptr<ipc::TransportListener>> TestTransport::listen_as(
+    std::string_view name, const ipc::PeerCredentials& owner) {
+  return loopback_->listen_as(name, owner);
+}
+
 Result<std::unique_ptr<ipc::Connection>> TestTransport::connect(std::string_view name,
                                                                 ipc::Milliseconds timeout) {
   GEYSER_TRY(auto inner, loopback_->connect(name, timeout));

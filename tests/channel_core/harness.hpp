@@ -57,6 +57,9 @@ class TestTransport final : public ipc::Transport {
   /// LoopbackTransport::connect_as: connects posing as `client`.
   [[nodiscard]] Result<std::unique_ptr<ipc::Connection>> connect_as(
       std::string_view name, const ipc::PeerCredentials& client, ipc::Milliseconds timeout);
+  /// LoopbackTransport::listen_as: publishes `name`, its clients seeing `owner` as their peer.
+  [[nodiscard]] Result<std::unique_ptr<ipc::TransportListener>> listen_as(
+      std::string_view name, const ipc::PeerCredentials& owner);
   [[nodiscard]] Result<std::vector<std::string>> list() override { return loopback_->list(); }
   [[nodiscard]] std::string describe() const override { return loopback_->describe(); }
 

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "geyser/channel/discovery.hpp"
 #include "geyser/ipc/message_io.hpp"
 #include "harness.hpp"
 
@@ -31,6 +32,12 @@ struct RawSender {
 
   void listen() {
     auto published = transport->listen(kChannel);
+    ASSERT_TRUE(published) << published.error().to_string();
+    listener = std::move(published).value();
+  }
+  // Publishes posing as `owner`: the receiver sees those credentials as its sender's.
+  void listen_as(const ipc::PeerCredentials& owner) {
+    auto published = transport->listen_as(kChannel, owner);
     ASSERT_TRUE(published) << published.error().to_string();
     listener = std::move(published).value();
   }
@@ -83,6 +90,14 @@ struct RawSender {
     ASSERT_TRUE(encoded) << encoded.error().to_string();
     edit(encoded->bytes, encoded->handles);
     send_bytes(encoded->bytes, encoded->handles);
+  }
+  // Writes frame `written` into `slot` and signals it as a real sender does, but announces
+  // it as `message` says.
+  void present_as(std::uint8_t slot, std::uint64_t written, const ipc::FramePresented& message) {
+    EXPECT_TRUE(backend.write(slot, pattern(desc, written)));
+    ProducerLink* link = links[slot].get();
+    EXPECT_TRUE(backend.present(slot, written, {&link, 1}, 0ms));
+    send(message);
   }
   // Writes and announces frame `frame` in `slot`, as a real sender does.
   void present(std::uint64_t generation, std::uint8_t slot, std::uint64_t frame) {
@@ -307,6 +322,187 @@ TEST(HostileSenders, AValidRawSenderIsFollowedFrameByFrame) {
   const PeerSaw saw = drain(*raw.connection);
   EXPECT_EQ(saw.messages.size(), 5u);  // FrameReleased for frames 1..5
   EXPECT_FALSE(saw.error.has_value());
+}
+
+// Frames that break the order or the fields the protocol fixes (docs/protocol.md,
+// FramePresented): frame numbers rise on a connection from 1 and stay below 2^62, the
+// timeline value is the frame number, the layout is kSharedImageLayout. A receiver would
+// otherwise wait (on its queue, in gpu mode) for a value the sender chose.
+struct FrameCase {
+  const char* name;
+  std::uint64_t written;          // the frame the slot really holds and `ready` reaches
+  ipc::FramePresented presented;  // generation 5, slot 1, after frame 3 in slot 0
+  bool after_a_frame = true;      // false: the first frame of the connection
+};
+
+constexpr std::uint64_t k2To62 = std::uint64_t{1} << 62;
+constexpr std::uint64_t k2To63 = std::uint64_t{1} << 63;
+
+const FrameCase kFrameCases[] = {
+    {"FrameGoingBackwards", 2, {5, 1, 2, 2, 1, kSharedImageLayout}},
+    {"FrameRepeated", 3, {5, 1, 3, 3, 1, kSharedImageLayout}},
+    {"FrameJumpingTo2To63", k2To63, {5, 1, k2To63, k2To63, 1, kSharedImageLayout}},
+    {"FrameJumpingTo2To62", k2To62, {5, 1, k2To62, k2To62, 1, kSharedImageLayout}},
+    {"TimelineValueAboveTheFrame", 4, {5, 1, 4, 5, 1, kSharedImageLayout}},
+    {"TimelineValueBelowTheFrame", 4, {5, 1, 4, 3, 1, kSharedImageLayout}},
+    {"LayoutUndefined", 4, {5, 1, 4, 4, 1, 0}},
+    {"LayoutNotShared", 4, {5, 1, 4, 4, 1, kSharedImageLayout + 1}},
+    {"FrameZeroFirst", 0, {5, 1, 0, 0, 1, kSharedImageLayout}, false},
+};
+
+class HostileFrames : public ::testing::TestWithParam<FrameCase> {};
+
+TEST_P(HostileFrames, AreProtocolAndNeverAcquired) {
+  const FrameCase& c = GetParam();
+  const std::size_t fds = fd_count();
+  auto receiver_control = std::make_shared<FakeReceiverControl>();
+  {
+    RawSender raw{make_transport()};
+    ASSERT_NO_FATAL_FAILURE(raw.listen());
+    auto connecting = std::async(std::launch::async, [&] {
+      return connect_unserved(raw.transport, receiver_control, kBound);
+    });
+    ASSERT_NO_FATAL_FAILURE(raw.accept_hello());
+    raw.send(raw.description(5));
+    auto receiver = connecting.get();
+    ASSERT_TRUE(receiver) << receiver.error().to_string();
+    if (c.after_a_frame) {
+      raw.present(5, 0, 3);
+      auto good = receiver->acquire(kWait);
+      ASSERT_TRUE(good) << good.error().to_string();
+      EXPECT_EQ(good->frame, 3u);
+    }
+    raw.present_as(c.presented.slot, c.written, c.presented);
+    const auto start = std::chrono::steady_clock::now();
+    auto bad = receiver->acquire(kWait);
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_FALSE(bad) << "acquired frame " << bad->frame << " (timeline value "
+                      << c.presented.timeline_value << ", layout " << c.presented.layout << ")";
+    EXPECT_EQ(bad.error().code(), ErrorCode::Protocol) << bad.error().to_string();
+    EXPECT_LE(took, kWait + 100ms) << "the receiver waited past its timeout";
+    EXPECT_EQ(receiver->state(), ReceiverState::Disconnected);
+    const PeerSaw saw = drain(*raw.connection, kShort);
+    ASSERT_TRUE(saw.error.has_value());
+    EXPECT_EQ(*saw.error, ErrorCode::Protocol);
+    EXPECT_TRUE(saw.closed);
+    if (c.after_a_frame) {
+      // The frame held before stays valid and whole.
+      ASSERT_NE(receiver->held(), nullptr);
+      EXPECT_EQ(receiver->held()->frame, 3u);
+      EXPECT_TRUE(holds_pattern(*receiver->held()));
+    }
+    // It looks for a new sender, finds nobody and says so.
+    raw.listener.reset();
+    auto again = receiver->acquire(kShort);
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code(), ErrorCode::Disconnected);
+    EXPECT_EQ(receiver->stats().frames_acquired, c.after_a_frame ? 1u : 0u);
+  }
+  EXPECT_EQ(receiver_control->live_imports, 0);
+  EXPECT_EQ(receiver_control->violations, 0) << receiver_control->last_violation;
+  EXPECT_EQ(fd_count(), fds);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, HostileFrames, ::testing::ValuesIn(kFrameCases),
+                         [](const ::testing::TestParamInfo<FrameCase>& test) {
+                           return std::string(test.param.name);
+                         });
+
+TEST(HostileSenders, FramesRiseAcrossGenerations) {
+  // Frame numbers are the sender's, not the generation's: after a new description the
+  // next frame still has to be above the last one of the connection.
+  auto receiver_control = std::make_shared<FakeReceiverControl>();
+  RawSender raw{make_transport()};
+  ASSERT_NO_FATAL_FAILURE(raw.listen());
+  auto connecting = std::async(std::launch::async, [&] {
+    return connect_unserved(raw.transport, receiver_control, kBound);
+  });
+  ASSERT_NO_FATAL_FAILURE(raw.accept_hello());
+  raw.send(raw.description(1));
+  auto receiver = connecting.get();
+  ASSERT_TRUE(receiver) << receiver.error().to_string();
+  raw.present(1, 0, 7);
+  ASSERT_TRUE(receiver->acquire(kWait));
+  raw.send(raw.description(2));
+  raw.present(2, 1, 8);
+  auto next = receiver->acquire(kWait);
+  ASSERT_TRUE(next) << next.error().to_string();
+  EXPECT_EQ(next->frame, 8u);
+  raw.present(2, 0, 8);
+  auto repeated = receiver->acquire(kWait);
+  ASSERT_FALSE(repeated);
+  EXPECT_EQ(repeated.error().code(), ErrorCode::Protocol) << repeated.error().to_string();
+}
+
+// A sender's credentials, as the OS recorded them, pass the receiver's PeerPolicy.
+constexpr ipc::PeerCredentials kStranger{4242, 12345, 12345};
+
+TEST(SenderCredentials, ASenderOfAnotherUidIsPermissionDenied) {
+  const std::size_t fds = fd_count();
+  auto receiver_control = std::make_shared<FakeReceiverControl>();
+  {
+    RawSender raw{make_transport()};
+    ASSERT_NO_FATAL_FAILURE(raw.listen_as(kStranger));
+    auto receiver = connect_unserved(raw.transport, receiver_control, kWait);
+    ASSERT_FALSE(receiver);
+    EXPECT_EQ(receiver.error().code(), ErrorCode::PermissionDenied) << receiver.error().to_string();
+    EXPECT_NE(receiver.error().message().find("4242"), std::string::npos)
+        << receiver.error().to_string();
+    EXPECT_NE(receiver.error().message().find("12345"), std::string::npos)
+        << receiver.error().to_string();
+    // It hung up before saying anything.
+    auto accepted = raw.listener->accept(kShort);
+    if (accepted) {
+      const PeerSaw saw = drain(**accepted, kShort);
+      EXPECT_TRUE(saw.messages.empty());
+      EXPECT_TRUE(saw.closed);
+    }
+  }
+  EXPECT_EQ(receiver_control->live_imports, 0);
+  EXPECT_EQ(fd_count(), fds);
+}
+
+TEST(SenderCredentials, AnotherUidAdmittedByThePolicyConnects) {
+  auto receiver_control = std::make_shared<FakeReceiverControl>();
+  RawSender raw{make_transport()};
+  ASSERT_NO_FATAL_FAILURE(raw.listen_as(kStranger));
+  ReceiverOptions options = receiver_options(raw.transport);
+  options.peers.also_allowed_uids = {12345};
+  auto connecting = std::async(std::launch::async, [&] {
+    return ReceiverCore::connect(std::make_unique<FakeReceiverBackend>(receiver_control), kChannel,
+                                 kBound, options);
+  });
+  ASSERT_NO_FATAL_FAILURE(raw.accept_hello());
+  raw.send(raw.description(1));
+  auto receiver = connecting.get();
+  ASSERT_TRUE(receiver) << receiver.error().to_string();
+  raw.present(1, 0, 1);
+  auto lease = receiver->acquire(kWait);
+  ASSERT_TRUE(lease) << lease.error().to_string();
+  EXPECT_TRUE(holds_pattern(*lease));
+}
+
+TEST(SenderCredentials, ListChannelsMarksASenderOfAnotherUidNotAlive) {
+  RawSender raw{make_transport()};
+  ASSERT_NO_FATAL_FAILURE(raw.listen_as(kStranger));
+  auto listed = list_channels(*raw.transport, kShort);
+  ASSERT_TRUE(listed) << listed.error().to_string();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].name, kChannel);
+  EXPECT_FALSE((*listed)[0].alive);
+  EXPECT_NE((*listed)[0].error.find(std::string(to_string(ErrorCode::PermissionDenied))),
+            std::string::npos)
+      << (*listed)[0].error;
+  EXPECT_NE((*listed)[0].error.find("12345"), std::string::npos) << (*listed)[0].error;
+  // Admitted, it is asked (and this raw sender does not answer: not alive, for a timeout).
+  ipc::PeerPolicy policy;
+  policy.also_allowed_uids = {12345};
+  auto admitted = list_channels(*raw.transport, kShort, policy);
+  ASSERT_TRUE(admitted) << admitted.error().to_string();
+  ASSERT_EQ(admitted->size(), 1u);
+  EXPECT_EQ((*admitted)[0].error.find(std::string(to_string(ErrorCode::PermissionDenied))),
+            std::string::npos)
+      << (*admitted)[0].error;
 }
 
 }  // namespace

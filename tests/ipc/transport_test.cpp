@@ -346,6 +346,23 @@ TEST_F(LoopbackTransportTest, ConnectAsShowsThePosedCredentialsAtTheServerEnd) {
   EXPECT_FALSE(check_peer(server->peer())) << "the default policy refuses another uid";
 }
 
+TEST_F(LoopbackTransportTest, ListenAsShowsThePosedCredentialsAtTheClientEnd) {
+  // The server side's credentials, posed: what a receiver checks of its sender.
+  const PeerCredentials posed{4343, 12345, 12345};
+  auto listener = transport_->listen_as("posing", posed);
+  ASSERT_TRUE(listener) << listener.error().to_string();
+  auto client = transport_->connect("posing", kWait);
+  ASSERT_TRUE(client) << client.error().to_string();
+  EXPECT_EQ((*client)->peer().pid, 4343);
+  EXPECT_EQ((*client)->peer().uid, 12345u);
+  EXPECT_EQ((*client)->peer().gid, 12345u);
+  auto server = (*listener)->accept(kWait);
+  ASSERT_TRUE(server) << server.error().to_string();
+  EXPECT_EQ((*server)->peer().uid, ::geteuid()) << "the server sees the real client";
+  EXPECT_FALSE(check_peer((*client)->peer())) << "the default policy refuses another uid";
+  EXPECT_EQ(transport_->listen_as("posing", posed).error().code(), ErrorCode::Validation);
+}
+
 TEST_F(LoopbackTransportTest, SendTimesOutWhileThePeersQueueIsFull) {
   auto client = transport_->connect("loopback", kWait);
   ASSERT_TRUE(client) << client.error().to_string();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "geyser/error.hpp"
+#include "geyser/ipc/peer.hpp"
 #include "geyser/ipc/transport.hpp"
 #include "geyser/ipc/wire.hpp"
 
@@ -22,13 +23,17 @@ struct ChannelInfo {
 };
 
 /// Lists the channels in `runtime_dir` (empty: ipc::runtime_dir()) and asks each sender to
-/// describe itself, waiting at most `timeout` for each.
+/// describe itself, waiting at most `timeout` for each. A sender whose credentials (as the
+/// OS recorded them) `policy` refuses is not asked: it is listed not alive, with the
+/// PermissionDenied naming its pid and uid as the reason.
 [[nodiscard]] Result<std::vector<ChannelInfo>> list_channels(
     const std::filesystem::path& runtime_dir = {},
-    std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(500),
+    const ipc::PeerPolicy& policy = {});
 
 /// The same over any transport (e.g. an ipc::LoopbackTransport in tests).
 [[nodiscard]] Result<std::vector<ChannelInfo>> list_channels(
-    ipc::Transport& transport, std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
+    ipc::Transport& transport, std::chrono::milliseconds timeout = std::chrono::milliseconds(500),
+    const ipc::PeerPolicy& policy = {});
 
 }  // namespace geyser::channel

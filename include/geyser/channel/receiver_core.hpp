@@ -12,6 +12,7 @@
 
 #include "geyser/channel/backend.hpp"
 #include "geyser/error.hpp"
+#include "geyser/ipc/peer.hpp"
 #include "geyser/ipc/transport.hpp"
 #include "geyser/sync.hpp"
 #include "geyser/texture.hpp"
@@ -26,6 +27,11 @@ struct ReceiverOptions {
   std::shared_ptr<ipc::Transport> transport;
   /// How long release() waits for the GPU in `cpu` sync mode before failing.
   std::chrono::milliseconds gpu_timeout{10000};
+  /// Which senders to accept, by the credentials the OS recorded for the connection
+  /// (default: this user only). Anyone who can create the socket could otherwise pose as the
+  /// channel's sender and make this process import its memory; another sender is
+  /// PermissionDenied, naming its pid and uid.
+  ipc::PeerPolicy peers;
 };
 
 /// Where a receiver stands.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -37,7 +38,23 @@ struct SenderOptions {
   std::chrono::milliseconds send_timeout{50};
   /// How long present() waits for the GPU in `cpu` sync mode before failing.
   std::chrono::milliseconds gpu_timeout{10000};
+  /// Connections accepted but not yet identified (no Hello or DescribeRequest yet), at
+  /// least 1. Beyond it new connections are closed at once and counted in
+  /// dropped_connections, so that peers that connect and say nothing cannot exhaust
+  /// descriptors; a refused receiver sees Disconnected and retries.
+  std::uint32_t max_pending_connections = 16;
+  /// How long a connection may stay unidentified, above zero: then it is dropped (told
+  /// Timeout), which frees its place among max_pending_connections.
+  std::chrono::milliseconds hello_timeout{2000};
+  /// Receivers served at once, at least 1. A Hello beyond it is refused (Unsupported, the
+  /// receiver's connect fails) and counted in dropped_connections. Each receiver costs a
+  /// link (two timelines) per slot and can grow the ring, which reaches its 16 slots at 8.
+  std::uint32_t max_receivers = 16;
 };
+
+/// Messages one poll reads from one peer at most: a peer that keeps sending is read a
+/// bounded share per poll, so it cannot starve the others or the caller.
+inline constexpr std::size_t kMaxMessagesPerPeerPerPoll = 64;
 
 /// A slot the application writes the next frame into (from SenderCore::acquire).
 struct SlotLease {

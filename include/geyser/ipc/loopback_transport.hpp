@@ -40,6 +40,10 @@ class LoopbackTransport final : public Transport {
   /// connections still in its backlog. Validation for a bad name or "channel NAME is already
   /// published" while another listener holds it; Internal when no eventfd can be made.
   [[nodiscard]] Result<std::unique_ptr<TransportListener>> listen(std::string_view name) override;
+  /// listen, the clients' ends reporting `owner` as their peer instead of this process
+  /// (tests pose as a sender of another uid or pid with it, as connect_as poses as a client).
+  [[nodiscard]] Result<std::unique_ptr<TransportListener>> listen_as(std::string_view name,
+                                                                     const PeerCredentials& owner);
   /// connect_as with this process's credentials (getpid, geteuid, getegid).
   [[nodiscard]] Result<std::unique_ptr<Connection>> connect(std::string_view name,
                                                             Milliseconds timeout) override;
