@@ -19,8 +19,7 @@ Result<void> send(Connection& connection, const Message& message, Milliseconds t
 }
 
 Result<Message> receive(Connection& connection, Milliseconds timeout) {
-  GEYSER_TRY(Packet received,
-             connection.receive(kMaxMessageSize, kMaxHandlesPerMessage, timeout));
+  GEYSER_TRY(Packet received, connection.receive(kMaxMessageSize, kMaxHandlesPerMessage, timeout));
   return decode(received.bytes, std::move(received.handles));
 }
 

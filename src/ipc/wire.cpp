@@ -217,7 +217,8 @@ Result<void> check_body_size(MessageType type, std::size_t actual, std::size_t e
 
 Result<void> check_no_handles(MessageType type, const std::vector<UniqueHandle>& handles) {
   if (!handles.empty()) {
-    return protocol(type, std::to_string(handles.size()) + " handles attached; this type carries none");
+    return protocol(type,
+                    std::to_string(handles.size()) + " handles attached; this type carries none");
   }
   return {};
 }
@@ -374,7 +375,8 @@ Result<Message> decode_frame_released(std::span<const std::uint8_t> body,
   return message;
 }
 
-Result<Message> decode_description(std::span<const std::uint8_t> body, std::vector<UniqueHandle>& handles) {
+Result<Message> decode_description(std::span<const std::uint8_t> body,
+                                   std::vector<UniqueHandle>& handles) {
   constexpr MessageType kType = MessageType::Description;
   GEYSER_TRY_VOID(check_body_size(kType, body.size(), kDescriptionBodySize));
   GEYSER_TRY_VOID(check_no_handles(kType, handles));
@@ -402,7 +404,8 @@ Result<Message> decode_description(std::span<const std::uint8_t> body, std::vect
   return message;
 }
 
-Result<Message> decode_error(std::span<const std::uint8_t> body, std::vector<UniqueHandle>& handles) {
+Result<Message> decode_error(std::span<const std::uint8_t> body,
+                             std::vector<UniqueHandle>& handles) {
   constexpr MessageType kType = MessageType::Error;
   GEYSER_TRY_VOID(check_no_handles(kType, handles));
   if (body.size() < kErrorFixedSize) {
