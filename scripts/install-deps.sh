@@ -8,6 +8,7 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc
   libegl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri
   libexpected-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libstb-dev
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()
