@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "control.hpp"
-#include "geyser/vulkan/receiver.hpp"
-#include "geyser/vulkan/sender.hpp"
 #include "geyser/ipc/socket.hpp"
 #include "geyser/ipc/wire.hpp"
 #include "geyser/test_pattern.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 #include "process.hpp"
 #include "scenarios.hpp"

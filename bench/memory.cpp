@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "control.hpp"
-#include "geyser/vulkan/receiver.hpp"
-#include "geyser/vulkan/sender.hpp"
 #include "geyser/ipc/socket.hpp"
 #include "geyser/test_pattern.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "process.hpp"
 #include "scenarios.hpp"
 #include "worker.hpp"

@@ -6,9 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include "geyser/test_pattern.hpp"
 #include "geyser/vulkan/receiver.hpp"
 #include "geyser/vulkan/sender.hpp"
-#include "geyser/test_pattern.hpp"
 #include "process.hpp"
 #include "scenarios.hpp"
 #include "worker.hpp"

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "geyser/vulkan/receiver.hpp"
 #include "geyser/test_pattern.hpp"
+#include "geyser/vulkan/receiver.hpp"
 
 int main(int argc, char** argv) {
   using namespace std::chrono_literals;

@@ -38,12 +38,12 @@
 #include <thread>
 #include <vector>
 
-#include "geyser/vulkan/receiver.hpp"
-#include "geyser/vulkan/sender.hpp"
 #include "geyser/ipc/message_io.hpp"
 #include "geyser/ipc/runtime_dir.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/vulkan/device.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "support/process_stats.hpp"
 
 namespace {

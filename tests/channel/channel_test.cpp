@@ -33,10 +33,10 @@
 #include <vector>
 
 #include "geyser/channel/discovery.hpp"
-#include "geyser/vulkan/receiver.hpp"
-#include "geyser/vulkan/sender.hpp"
 #include "geyser/ipc/message_io.hpp"
 #include "geyser/ipc/runtime_dir.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
 #include "support/process_stats.hpp"
 #include "support/vulkan_fixture.hpp"
 

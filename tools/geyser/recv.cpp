@@ -16,9 +16,9 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "geyser/channel/discovery.hpp"
-#include "geyser/vulkan/receiver.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/texture.hpp"
+#include "geyser/vulkan/receiver.hpp"
 #include "json.hpp"
 #include "png.hpp"
 

@@ -15,9 +15,9 @@
 
 #include "commands.hpp"
 #include "common.hpp"
-#include "geyser/vulkan/sender.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/texture.hpp"
+#include "geyser/vulkan/sender.hpp"
 
 namespace geyser::cli {
 namespace {

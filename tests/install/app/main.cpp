@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <vector>
 
-#include "geyser/vulkan/sender.hpp"
 #include "geyser/test_pattern.hpp"
+#include "geyser/vulkan/sender.hpp"
 
 int main() {
   auto device = geyser::vulkan::Device::create_headless();
