@@ -38,11 +38,15 @@ bool validation_requested(const HeadlessOptions& options) {
   return env != nullptr && std::string_view(env) == "1";
 }
 
-std::vector<VkExtensionProperties> device_extensions(VkPhysicalDevice physical) {
+Result<std::vector<VkExtensionProperties>> device_extensions(VkPhysicalDevice physical) {
   std::uint32_t count = 0;
-  vkEnumerateDeviceExtensionProperties(physical, nullptr, &count, nullptr);
+  VkResult r = vkEnumerateDeviceExtensionProperties(physical, nullptr, &count, nullptr);
+  if (r != VK_SUCCESS) return tl::unexpected(vk_error(r, "vkEnumerateDeviceExtensionProperties"));
   std::vector<VkExtensionProperties> extensions(count);
-  vkEnumerateDeviceExtensionProperties(physical, nullptr, &count, extensions.data());
+  r = vkEnumerateDeviceExtensionProperties(physical, nullptr, &count, extensions.data());
+  if (r != VK_SUCCESS && r != VK_INCOMPLETE) {
+    return tl::unexpected(vk_error(r, "vkEnumerateDeviceExtensionProperties"));
+  }
   extensions.resize(count);
   return extensions;
 }
@@ -79,8 +83,11 @@ std::vector<std::string> missing_required(VkPhysicalDevice physical,
   std::vector<std::string> missing;
   if (properties.apiVersion < kMinApiVersion) missing.emplace_back("Vulkan 1.3");
   const auto extensions = device_extensions(physical);
+  if (!extensions) {
+    missing.push_back("a readable extension list (" + extensions.error().message() + ")");
+  }
   for (const char* name : kRequiredDeviceExtensions) {
-    if (!has_extension(extensions, name)) missing.emplace_back(name);
+    if (extensions && !has_extension(*extensions, name)) missing.emplace_back(name);
   }
   VkPhysicalDeviceVulkan13Features f13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
   VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, &f13};
@@ -313,7 +320,10 @@ Result<std::vector<VkPhysicalDevice>> enumerate(VkInstance instance) {
     return tl::unexpected(vk_error(r, "vkEnumeratePhysicalDevices"));
   }
   std::vector<VkPhysicalDevice> devices(count);
-  vkEnumeratePhysicalDevices(instance, &count, devices.data());
+  if (VkResult r = vkEnumeratePhysicalDevices(instance, &count, devices.data());
+      r != VK_SUCCESS && r != VK_INCOMPLETE) {
+    return tl::unexpected(vk_error(r, "vkEnumeratePhysicalDevices"));
+  }
   devices.resize(count);
   if (devices.empty()) {
     return fail(ErrorCode::Unsupported,
@@ -370,7 +380,7 @@ Result<Device> Device::create_headless(const HeadlessOptions& options) {
     return fail(ErrorCode::Unsupported, std::move(message));
   }
 
-  const auto available = device_extensions(state->physical);
+  GEYSER_TRY(const auto available, device_extensions(state->physical));
   std::vector<const char*> extensions(std::begin(kRequiredDeviceExtensions),
                                       std::end(kRequiredDeviceExtensions));
   for (const char* name : kOptionalDeviceExtensions) {
