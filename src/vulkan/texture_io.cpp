@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "fence_wait.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 
 namespace geyser::vulkan {
@@ -126,23 +127,23 @@ class OneShot {
       return tl::unexpected(vk_error(r, "vkQueueSubmit2"));
     }
     // Bounded: a wait for a semaphore whose signaller died would otherwise block for good.
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(kGpuWaitTimeout).count();
-    const VkResult r =
-        vkWaitForFences(device_.device(), 1, &fence_, VK_TRUE, static_cast<std::uint64_t>(ns));
-    if (r == VK_TIMEOUT) {
-      pending_ = true;
+    const detail::FenceWait waited =
+        detail::wait_for_fence(device_.device(), fence_, kGpuWaitTimeout);
+    pending_ = waited.may_be_in_use;
+    if (waited.result == VK_TIMEOUT) {
       return fail(Error(ErrorCode::Timeout,
                         "the copy did not finish within " +
                             std::to_string(kGpuWaitTimeout.count()) +
                             " ms (a semaphore it waits for was never signalled?); its "
                             "resources are leaked rather than destroyed while in use",
-                        NativeDomain::VkResult, r));
+                        NativeDomain::VkResult, waited.result));
     }
-    if (r != VK_SUCCESS) return tl::unexpected(vk_error(r, "vkWaitForFences"));
+    if (waited.result != VK_SUCCESS)
+      return tl::unexpected(vk_error(waited.result, "vkWaitForFences"));
     return {};
   }
 
-  /// True when the submission timed out and may still be executing.
+  /// True when the submission may still be executing (its wait timed out or failed twice).
   bool pending() const noexcept { return pending_; }
 
  private:

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "../fence_wait.hpp"
+
 namespace geyser::vulkan::detail {
 
 Result<void> submit_semaphores(const Device& device, std::span<const VkSemaphoreSubmitInfo> waits,
@@ -29,18 +31,17 @@ Result<void> drain_queue(const Device& device, std::chrono::milliseconds timeout
     vkDestroyFence(device.device(), fence, nullptr);
     return tl::unexpected(vk_error(r, "vkQueueSubmit2(fence only)"));
   }
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
-  const VkResult r = vkWaitForFences(device.device(), 1, &fence, VK_TRUE,
-                                     static_cast<std::uint64_t>(ns < 0 ? 0 : ns));
-  if (r == VK_TIMEOUT) {
-    // Destroying a fence that a pending submission will signal is invalid: leak it.
+  const FenceWait waited = wait_for_fence(device.device(), fence, timeout);
+  // Destroying a fence that a pending submission will signal is invalid: leak it then.
+  if (!waited.may_be_in_use) vkDestroyFence(device.device(), fence, nullptr);
+  if (waited.result == VK_TIMEOUT) {
     return fail(Error(ErrorCode::Timeout,
                       "the GPU did not finish the submitted work within " +
                           std::to_string(timeout.count()) + " ms",
-                      NativeDomain::VkResult, r));
+                      NativeDomain::VkResult, waited.result));
   }
-  vkDestroyFence(device.device(), fence, nullptr);
-  if (r != VK_SUCCESS) return tl::unexpected(vk_error(r, "vkWaitForFences"));
+  if (waited.result != VK_SUCCESS)
+    return tl::unexpected(vk_error(waited.result, "vkWaitForFences"));
   return {};
 }
 
