@@ -59,6 +59,7 @@ struct SenderCore::State {
   std::unique_ptr<ipc::TransportListener> listener;
   std::uint64_t generation = 0;
   std::uint64_t next_frame = 1;
+  std::uint64_t presented = 0;  // below next_frame - 1 by the presents that failed
   std::uint64_t dropped = 0;
   std::deque<Clock::time_point> recent_presents;
   Clock::time_point last_refusal_log{};
@@ -247,7 +248,7 @@ struct SenderCore::State {
     d.format = desc.format;
     d.sync_mode = offered_mode();
     d.fps_milli = static_cast<std::uint32_t>(fps() * 1000.0);
-    d.frame_count = next_frame - 1;
+    d.frame_count = presented;
     d.receiver_count = receiver_count();
     d.sender_pid = static_cast<std::uint32_t>(getpid());
     return d;
@@ -410,6 +411,7 @@ struct SenderCore::State {
 
   void count_present() {
     ++next_frame;
+    ++presented;
     recent_presents.push_back(Clock::now());
     while (recent_presents.size() > 2 &&
            recent_presents.back() - recent_presents.front() > std::chrono::seconds(1)) {
@@ -504,8 +506,10 @@ Result<void> SenderCore::present(const SlotLease& lease) {
   if (auto announced = s.backend->present(lease.slot, lease.frame, links, s.options.gpu_timeout);
       !announced) {
     // Nothing was announced: the slot goes back to the ring, and the next acquire may
-    // hand it out again.
+    // hand it out again. Not the frame number: the backend may have signalled it already
+    // (a timeline value cannot be signalled twice), and frames need only rise.
     cancel(lease);
+    ++s.next_frame;
     return announced;
   }
   const ipc::FramePresented message{s.generation,
@@ -571,7 +575,7 @@ NativeHandle SenderCore::native_event_handle() const noexcept {
 SenderStats SenderCore::stats() const {
   const State& s = *state_;
   SenderStats out;
-  out.frames = s.next_frame - 1;
+  out.frames = s.presented;
   out.fps = s.fps();
   out.receivers = s.receiver_count();
   out.generation = s.generation;

@@ -57,9 +57,16 @@ Result<SenderCore> publish_fake(const SenderOptions& options,
 }
 
 Result<std::uint64_t> write_frame(SenderCore& sender, std::chrono::milliseconds timeout) {
-  // SenderCore::write presents as the next frame number.
-  const std::uint64_t next = sender.stats().frames + 1;
-  return sender.write(pattern(sender.descriptor(), next), timeout);
+  // SenderCore::write by hand, so that the pattern is the frame number acquire gave (a
+  // failed present uses its number up).
+  GEYSER_TRY(const SlotLease lease, sender.acquire(timeout));
+  if (auto written = sender.backend().write(lease.slot, pattern(sender.descriptor(), lease.frame));
+      !written) {
+    sender.cancel(lease);
+    return tl::unexpected(std::move(written).error());
+  }
+  GEYSER_TRY_VOID(sender.present(lease));
+  return lease.frame;
 }
 
 // --- TestTransport ---

@@ -91,7 +91,9 @@ class SenderCore {
   /// A free slot for the next frame, waiting at most `timeout` for receivers to release one
   /// (Timeout otherwise). The application writes the frame into it, then calls present().
   [[nodiscard]] Result<SlotLease> acquire(std::chrono::milliseconds timeout);
-  /// Announces the frame (SenderBackend::present), then tells the receivers.
+  /// Announces the frame (SenderBackend::present), then tells the receivers. On a failure
+  /// the slot goes back to the ring and its frame number is not used again (the next
+  /// acquire gets a higher one).
   [[nodiscard]] Result<void> present(const SlotLease& lease);
   /// Gives an acquired slot back unwritten (nothing is announced).
   void cancel(const SlotLease& lease) noexcept;

@@ -51,6 +51,9 @@ class Sender {
   /// device's queue before. `gpu` receivers are given a semaphore signal submitted after
   /// them (no CPU wait); for `cpu` receivers the queue is drained first.
   [[nodiscard]] Result<void> present(const SenderFrame& frame);
+  /// Gives an acquired slot back unwritten, announcing nothing: what to do when writing the
+  /// frame failed. The next acquire may hand the slot out again.
+  void cancel(const SenderFrame& frame) noexcept;
   /// acquire + vulkan::upload + present: writes `bytes` (tightly packed) as the next frame.
   [[nodiscard]] Result<std::uint64_t> write(std::span<const std::uint8_t> bytes,
                                             std::chrono::milliseconds timeout);

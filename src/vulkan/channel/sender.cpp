@@ -24,6 +24,10 @@ Result<void> Sender::present(const SenderFrame& frame) {
   return core_.present(channel::SlotLease{frame.frame, frame.slot, frame.generation});
 }
 
+void Sender::cancel(const SenderFrame& frame) noexcept {
+  core_.cancel(channel::SlotLease{frame.frame, frame.slot, frame.generation});
+}
+
 Result<std::uint64_t> Sender::write(std::span<const std::uint8_t> bytes,
                                     std::chrono::milliseconds timeout) {
   return core_.write(bytes, timeout);
