@@ -47,6 +47,7 @@ struct ReceiverCore::State {
   std::unique_ptr<ipc::Connection> connection;  // empty: disconnected
   std::uint64_t connection_id = 0;              // bumped on every connection
   bool have_stream = false;
+  Clock::time_point hello_sent{};  // when this connection said Hello
   std::uint64_t generation = 0;
   TextureDescriptor desc;
   SyncMode mode = SyncMode::Cpu;
@@ -262,9 +263,36 @@ struct ReceiverCore::State {
     return {};
   }
 
-  // Connects, says Hello and waits for the stream description.
+  // The handshake: connects and says Hello when there is no connection, then reads until
+  // the sender describes its stream or `timeout` passes. A connection still waiting for its
+  // description outlives the timeout (state Waiting), so that acquire(0) from an event loop
+  // completes the handshake over several calls. One that waits longer than
+  // options.handshake_timeout is dropped: Disconnected, and the next call starts over.
   Result<void> try_connect(milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
+    if (!connection) GEYSER_TRY_VOID(say_hello(deadline));
+    while (!have_stream) {
+      GEYSER_TRY_VOID(pump(remaining(deadline), true));
+      if (have_stream) break;
+      if (Clock::now() - hello_sent >= options.handshake_timeout) {
+        disconnect();
+        return fail(ErrorCode::Disconnected,
+                    "the sender of channel '" + name + "' did not describe its stream within " +
+                        std::to_string(options.handshake_timeout.count()) + " ms");
+      }
+      if (remaining(deadline).count() == 0) {
+        return fail(ErrorCode::Timeout,
+                    "waiting for the sender of channel '" + name + "' to describe its stream");
+      }
+    }
+    // Counted only once the sender has described its stream: an attempt that timed out on a
+    // sender still starting up is no connection.
+    ++connection_id;
+    last_acquired = 0;  // a new sender numbers its frames from 1
+    return {};
+  }
+
+  Result<void> say_hello(Clock::time_point deadline) {
     GEYSER_TRY_VOID(open_connection(remaining(deadline)));
     ipc::Hello hello;
     hello.client_pid = static_cast<std::uint32_t>(getpid());
@@ -274,18 +302,7 @@ struct ReceiverCore::State {
       disconnect();
       return sent;
     }
-    while (!have_stream) {
-      if (remaining(deadline).count() == 0) {
-        disconnect();
-        return fail(ErrorCode::Timeout,
-                    "the sender of channel '" + name + "' did not describe its stream in time");
-      }
-      GEYSER_TRY_VOID(pump(remaining(deadline), true));
-    }
-    // Counted only once the sender has described its stream: an attempt that timed out on a
-    // sender still starting up is no connection.
-    ++connection_id;
-    last_acquired = 0;  // a new sender numbers its frames from 1
+    hello_sent = Clock::now();
     return {};
   }
 
@@ -383,6 +400,9 @@ Result<ReceiverCore> ReceiverCore::connect(std::unique_ptr<ReceiverBackend> back
                                            const ReceiverOptions& options) {
   GEYSER_TRY_VOID(ipc::validate_channel_name(name));
   if (!backend) return fail(ErrorCode::Validation, "Receiver::connect: no backend");
+  if (options.handshake_timeout.count() <= 0) {
+    return fail(ErrorCode::Validation, "Receiver::connect: handshake_timeout must be above 0");
+  }
   GEYSER_TRY(ipc::EventSet events, ipc::EventSet::create());
   auto state = std::make_unique<State>(std::move(backend), std::move(events));
   state->name = name;
@@ -398,9 +418,15 @@ Result<ReceiverCore> ReceiverCore::connect(std::unique_ptr<ReceiverBackend> back
     const ErrorCode code = connected.error().code();
     // Only "nobody publishes it (yet)" is worth waiting out; everything else is final.
     if (code != ErrorCode::Disconnected || remaining(deadline).count() == 0) {
+      if (code == ErrorCode::Timeout) {
+        return fail(ErrorCode::Timeout, "the sender of channel '" + name +
+                                            "' did not describe its stream within " +
+                                            std::to_string(timeout.count()) + " ms");
+      }
       if (code == ErrorCode::Disconnected) {
         return fail(ErrorCode::Disconnected, "no sender published channel '" + name + "' within " +
-                                                 std::to_string(timeout.count()) + " ms");
+                                                 std::to_string(timeout.count()) + " ms (" +
+                                                 connected.error().message() + ")");
       }
       return tl::unexpected(std::move(connected).error());
     }
@@ -414,8 +440,9 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout) {
   if (!s.connection && s.last_words) {
     if (auto last = s.take_last_words()) return *last;
   }
-  if (!s.connection) {
-    // One attempt to find a restarted sender, bounded by the caller's timeout.
+  if (!s.connection || !s.have_stream) {
+    // One step towards a restarted sender, bounded by the caller's timeout; a handshake
+    // under way goes on at the next call.
     auto connected = s.try_connect(std::min(remaining(deadline), milliseconds(250)));
     if (!connected) {
       // An impostor is no missing sender: say so.

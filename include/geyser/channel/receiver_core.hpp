@@ -27,6 +27,9 @@ struct ReceiverOptions {
   std::shared_ptr<ipc::Transport> transport;
   /// How long release() waits for the GPU in `cpu` sync mode before failing.
   std::chrono::milliseconds gpu_timeout{10000};
+  /// How long a new connection waits for the sender's stream description, over as many
+  /// acquire() calls as it takes, before it is dropped and tried again.
+  std::chrono::milliseconds handshake_timeout{2000};
   /// Which senders to accept, by the credentials the OS recorded for the connection
   /// (default: this user only). Anyone who can create the socket could otherwise pose as the
   /// channel's sender and make this process import its memory; another sender is
