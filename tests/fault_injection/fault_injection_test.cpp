@@ -1,0 +1,341 @@
+// Error injection at the Vulkan call boundary: every call that can fail in the create,
+// export, import, connect, present and acquire paths fails once in turn, through the
+// fault-injection layer (fault_layer.cpp). Each run must give an error with a code and a
+// message, or recover and still deliver the right pixels; and afterwards the Vulkan
+// objects, the fds and the validation count are what they were before. Real devices
+// (lavapipe here, the GPU on the GPU machine), real sockets, the validation layer on.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "fault_layer_control.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
+#include "ipc/fd_count.hpp"
+#include "support/vulkan_fixture.hpp"
+
+namespace geyser::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Where a scenario stopped: the step that returned an error, or none.
+struct Outcome {
+  std::string step;
+  std::optional<Error> error;
+};
+
+#define GEYSER_STEP(name, expression)                         \
+  if (const auto& step_result = (expression); !step_result) { \
+    return Outcome{name, step_result.error()};                \
+  }
+
+FaultLayer& layer() {
+  static FaultLayer instance;
+  return instance;
+}
+
+// Loaded before any instance exists, so that the loader's copy is this one, and put in
+// the chain of every instance from now on (the loader reads these when it creates one).
+// Implicit layers are turned off: they sit above this one and would see their own calls
+// fail (Mesa's device-select layer crashes when vkEnumerateDeviceExtensionProperties does),
+// and only Geyser's calls are under test.
+std::string load_layer() {
+  ::setenv("VK_LOADER_LAYERS_DISABLE", "~implicit~", 1);
+  ::setenv("VK_ADD_LAYER_PATH", GEYSER_FAULT_LAYER_DIR, 1);
+  ::setenv("VK_INSTANCE_LAYERS", "VK_LAYER_GEYSER_fault_injection", 1);
+  return layer().load(GEYSER_FAULT_LAYER);
+}
+const std::string& layer_load_error() {
+  static const std::string error = load_layer();
+  return error;
+}
+
+// What must be the same before and after every run.
+struct Baseline {
+  std::size_t fds = 0;
+  FaultLayer::Live live{};
+  std::uint64_t validation = 0;
+  static Baseline now() {
+    return {ipc::test::open_fd_count(), layer().live(), vulkan::validation_error_count()};
+  }
+};
+
+class FaultInjection : public TwoDeviceTest {
+ public:
+  static void SetUpTestSuite() {
+    if (!layer_load_error().empty()) return;
+    TwoDeviceTest::SetUpTestSuite();
+  }
+
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(layer_load_error(), "") << "the fault-injection layer did not load";
+    TwoDeviceTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_GE(layer().owners_created(), 4)
+        << "the fault-injection layer is not in the Vulkan chain (VK_ADD_LAYER_PATH="
+        << GEYSER_FAULT_LAYER_DIR << ")";
+    char pattern[] = "/tmp/geyser-fault-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+
+  // Records the calls `scenario` makes when nothing fails, then runs it once per call with
+  // that call failing, and checks each run. Prints how each failure ended.
+  void fail_each_call(const std::function<Outcome()>& scenario) {
+    (void)scenario();  // warm-up: first-use allocations of the driver and loader
+    const Baseline before = Baseline::now();
+    layer().record();
+    const Outcome clean = scenario();
+    layer().end();
+    ASSERT_FALSE(clean.error) << "with nothing failing, " << clean.step << ": "
+                              << clean.error->to_string();
+    const std::vector<FaultCall> calls = layer().log();
+    ASSERT_FALSE(calls.empty()) << "the scenario made no failable Vulkan call";
+    check_back_to(before, "the clean run");
+
+    std::map<std::string, int> endings;
+    for (const FaultCall& call : calls) {
+      const Baseline run_before = Baseline::now();  // so that one leak is reported once
+      layer().arm(call);
+      const Outcome outcome = scenario();
+      const bool fired = layer().end();
+      EXPECT_TRUE(fired) << call.to_string() << " was not made again";
+      check_back_to(run_before, "failing " + call.to_string());
+      std::string ending = "recovered, pixels right";
+      if (outcome.error) {
+        EXPECT_FALSE(outcome.error->message().empty()) << call.to_string();
+        ending = outcome.step + ": " + std::string(to_string(outcome.error->code()));
+      }
+      std::printf("  %-48s -> %s\n", call.to_string().c_str(), ending.c_str());
+      endings[ending]++;
+    }
+    std::printf("%zu calls failed in turn; how the runs ended:\n", calls.size());
+    for (const auto& [ending, count] : endings) std::printf("  %4d  %s\n", count, ending.c_str());
+  }
+
+  void check_back_to(const Baseline& before, const std::string& when) {
+    const Baseline after = Baseline::now();
+    EXPECT_EQ(after.fds, before.fds) << "open fds after " << when;
+    EXPECT_EQ(layer().difference(before.live, after.live), "") << "live objects after " << when;
+    EXPECT_EQ(after.validation, before.validation) << "validation errors after " << when;
+  }
+
+  std::filesystem::path dir_;
+};
+
+// The texture path: create, write, export, import on the other device, read back.
+Outcome share_texture(vulkan::VulkanTextureShareManager& producer,
+                      vulkan::VulkanTextureShareManager& consumer) {
+  TextureDescriptor desc;
+  desc.width = 16;
+  desc.height = 8;
+  auto texture = producer.create(desc);
+  GEYSER_STEP("create", texture);
+  GEYSER_STEP("upload", write_pattern(**texture, 3));
+  auto handle = producer.export_texture(**texture);
+  GEYSER_STEP("export", handle);
+  auto imported = consumer.import(*handle);
+  GEYSER_STEP("import", imported);
+  auto bytes = vulkan::readback(**imported);
+  GEYSER_STEP("readback", bytes);
+  const auto mismatch = check_test_pattern(*bytes, desc.width, desc.height, 4, 3);
+  EXPECT_FALSE(mismatch) << "a run reported success with wrong pixels: " << mismatch->to_string();
+  return {};
+}
+
+TEST_F(FaultInjection, EveryCallOfCreateExportImportFailsOnceCleanly) {
+  fail_each_call([&] { return share_texture(manager(0), manager(1)); });
+}
+
+// Semaphores: create, export, import (skips where the driver exports none, as lavapipe).
+TEST_F(FaultInjection, EveryCallOfSemaphoreExportImportFailsOnceCleanly) {
+  const auto capability = manager(0).query_semaphore(SemaphoreType::Timeline);
+  if (!capability.exportable || !capability.importable) {
+    GTEST_SKIP() << "this device exports no timeline semaphores (lavapipe): the gpu mode "
+                    "and its semaphore calls run on the GPU machine";
+  }
+  fail_each_call([&]() -> Outcome {
+    auto semaphore = manager(0).create_vk_semaphore(SemaphoreType::Timeline);
+    GEYSER_STEP("create", semaphore);
+    auto handle = manager(0).export_semaphore(**semaphore);
+    GEYSER_STEP("export", handle);
+    auto imported = manager(1).import_vk_semaphore(*handle);
+    GEYSER_STEP("import", imported);
+    return {};
+  });
+}
+
+// A device of its own, created and destroyed: the create path from the instance up.
+TEST_F(FaultInjection, EveryCallOfDeviceCreationFailsOnceCleanly) {
+  fail_each_call([]() -> Outcome {
+    auto device = vulkan::Device::create_headless();
+    GEYSER_STEP("create_headless", device);
+    return {};
+  });
+}
+
+// The channel: publish on device 0, connect on device 1 (the sender is polled meanwhile),
+// two frames, a resize, one more frame; every frame read back and checked. A failed step is
+// tried once more, as an application would, and must then work: a failed call may cost a
+// frame or a connection, never the channel. The outcome is the first failure.
+class ChannelRun {
+ public:
+  ChannelRun(const vulkan::Device& sender_device, const vulkan::Device& receiver_device,
+             std::filesystem::path dir)
+      : sender_device_(sender_device), receiver_device_(receiver_device), dir_(std::move(dir)) {}
+
+  Outcome run() {
+    std::optional<vulkan::Sender> sender;
+    if (!step("publish", [&] { return publish(sender); })) return first_;
+    std::optional<vulkan::Receiver> receiver;
+    if (!step("connect", [&] { return connect(*sender, receiver); })) return first_;
+    for (int i = 0; i < 2; ++i) {
+      if (!step("present", [&] { return present(*sender); })) return first_;
+      if (!step(
+              "acquire", [&] { return acquire_newest(*sender, *receiver); },
+              [&] { return present_and_acquire(*sender, *receiver); })) {
+        return first_;
+      }
+    }
+    desc_.width = 24;
+    if (!step("resize", [&] { return sender->resize(desc_); })) return first_;
+    if (!step("present after resize", [&] { return present(*sender); })) return first_;
+    if (!step(
+            "acquire after resize", [&] { return acquire_newest(*sender, *receiver); },
+            [&] { return present_and_acquire(*sender, *receiver); })) {
+      return first_;
+    }
+    return first_;
+  }
+
+ private:
+  // Runs `attempt`; after a failure, `retry` (by default the same), which must succeed.
+  template <typename Attempt>
+  bool step(const char* name, Attempt&& attempt) {
+    return step(name, attempt, attempt);
+  }
+  template <typename Attempt, typename Retry>
+  bool step(const char* name, Attempt&& attempt, Retry&& retry) {
+    auto result = attempt();
+    if (result) return true;
+    if (!first_.error) first_ = Outcome{name, result.error()};
+    auto again = retry();
+    EXPECT_TRUE(again) << name << " failed again after " << result.error().to_string() << ": "
+                       << again.error().to_string();
+    return static_cast<bool>(again);
+  }
+
+  Result<void> publish(std::optional<vulkan::Sender>& sender) {
+    channel::SenderOptions options;
+    options.runtime_dir = dir_;
+    options.slots = 2;
+    auto published = vulkan::Sender::publish(sender_device_, "fault", desc_, options);
+    if (!published) return tl::unexpected(published.error());
+    sender.emplace(std::move(published).value());
+    return {};
+  }
+
+  Result<void> connect(vulkan::Sender& sender, std::optional<vulkan::Receiver>& receiver) {
+    channel::ReceiverOptions options;
+    options.runtime_dir = dir_;
+    std::optional<Result<vulkan::Receiver>> connected;
+    std::thread thread(
+        [&] { connected = vulkan::Receiver::connect(receiver_device_, "fault", 2s, options); });
+    const auto deadline = std::chrono::steady_clock::now() + 3s;
+    while (!connected && std::chrono::steady_clock::now() < deadline) (void)sender.poll(5ms);
+    thread.join();
+    if (!*connected) return tl::unexpected(connected->error());
+    receiver.emplace(std::move(*connected).value());
+    return {};
+  }
+
+  // Frame F of the sender carries pattern F, so the receiver can check any frame it gets.
+  Result<void> present(vulkan::Sender& sender) {
+    auto frame = sender.acquire(1s);
+    if (!frame) return tl::unexpected(frame.error());
+    if (auto written = vulkan::upload(*frame->texture, pattern_bytes(desc_, frame->frame));
+        !written) {
+      sender.cancel(*frame);
+      return written;
+    }
+    if (auto presented = sender.present(*frame); !presented) return presented;
+    newest_ = frame->frame;
+    return {};
+  }
+
+  // A receiver that lost its connection gets the frames presented after it reconnected:
+  // reconnect it (acquire() does, the sender answering meanwhile), then present and acquire.
+  Result<void> present_and_acquire(vulkan::Sender& sender, vulkan::Receiver& receiver) {
+    const auto deadline = std::chrono::steady_clock::now() + 2s;
+    while (receiver.state() != channel::ReceiverState::Connected) {
+      auto frame = receiver.acquire(0ms);
+      if (frame) {
+        if (auto checked = check(*frame, receiver); !checked) return checked;
+      } else if (std::chrono::steady_clock::now() > deadline) {
+        return tl::unexpected(frame.error());
+      }
+      (void)sender.poll(5ms);
+    }
+    if (auto presented = present(sender); !presented) return presented;
+    return acquire_newest(sender, receiver);
+  }
+
+  // Acquires until the newest frame presented arrives, polling the sender meanwhile (for a
+  // receiver that reconnects), and checks every frame it gets.
+  Result<void> acquire_newest(vulkan::Sender& sender, vulkan::Receiver& receiver) {
+    const auto deadline = std::chrono::steady_clock::now() + 2s;
+    for (;;) {
+      auto frame = receiver.acquire(0ms);
+      if (frame) {
+        if (auto checked = check(*frame, receiver); !checked) return checked;
+        if (frame->frame == newest_) return {};
+        continue;
+      }
+      const ErrorCode code = frame.error().code();
+      const bool waiting = code == ErrorCode::Timeout || code == ErrorCode::Disconnected;
+      if (!waiting || std::chrono::steady_clock::now() > deadline) {
+        return tl::unexpected(frame.error());
+      }
+      (void)sender.poll(5ms);
+    }
+  }
+
+  Result<void> check(const vulkan::ReceivedFrame& frame, vulkan::Receiver& receiver) {
+    auto bytes = vulkan::readback(*frame.texture);
+    if (!bytes) return tl::unexpected(bytes.error());
+    const TextureDescriptor& got = frame.texture->descriptor();
+    const auto mismatch = check_test_pattern(*bytes, got.width, got.height, 4, frame.frame);
+    EXPECT_FALSE(mismatch) << "frame " << frame.frame
+                           << " acquired with wrong pixels: " << mismatch->to_string();
+    return receiver.release();
+  }
+
+  const vulkan::Device& sender_device_;
+  const vulkan::Device& receiver_device_;
+  std::filesystem::path dir_;
+  TextureDescriptor desc_{.width = 16, .height = 8};
+  std::uint64_t newest_ = 0;
+  Outcome first_;
+};
+
+TEST_F(FaultInjection, EveryCallOfPublishConnectPresentAcquireFailsOnceCleanly) {
+  fail_each_call([&] { return ChannelRun(device(0), device(1), dir_).run(); });
+}
+
+}  // namespace
+}  // namespace geyser::test
