@@ -1,0 +1,120 @@
+// Protocol v2's shared memory: the frame board, where a sender announces each frame once for
+// every receiver, and the receiver pages, where each receiver claims and releases frames.
+// Byte layouts are in docs/protocol.md ("Shared memory"); this is one implementation.
+//
+// The board is written only by its sender (SharedAccess::CreatorWrites: no receiver can
+// write it). A receiver page is written by one receiver and read by the sender, which
+// treats every value in it as untrusted.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "geyser/error.hpp"
+#include "geyser/ipc/shared_memory.hpp"
+#include "geyser/unique_handle.hpp"
+
+namespace geyser::ipc {
+
+/// "GYSB" and "GYSP" as little-endian u32s: a board and a receiver page.
+inline constexpr std::uint32_t kBoardMagic = 0x42535947;
+inline constexpr std::uint32_t kPageMagic = 0x50535947;
+/// The layout version of both (the protocol version that introduced them).
+inline constexpr std::uint16_t kBoardVersion = 2;
+inline constexpr std::size_t kBoardSize = 4096;
+inline constexpr std::size_t kPageSize = 4096;
+/// Records kept on the board: the newest frame and the seven before it.
+inline constexpr std::uint32_t kBoardRecords = 8;
+inline constexpr std::uint32_t kRecordSize = 320;
+/// Slots a board and a page describe (the most a stream has).
+inline constexpr std::uint32_t kBoardSlots = 16;
+/// Most bytes of application metadata a frame carries.
+inline constexpr std::size_t kMaxFrameMetadata = 256;
+
+/// One announced frame, as written and as read back.
+struct FrameRecord {
+  std::uint64_t generation = 0;
+  std::uint64_t frame = 0;
+  std::uint64_t timeline_value = 0;
+  std::uint64_t timestamp_ns = 0;
+  std::uint32_t slot = 0;
+  std::uint32_t layout = 0;
+  std::uint32_t metadata_size = 0;  ///< as written; the reader checks it is <= 256
+  std::array<std::uint8_t, kMaxFrameMetadata> metadata{};
+  [[nodiscard]] std::span<const std::uint8_t> metadata_bytes() const noexcept {
+    return {metadata.data(), metadata_size <= kMaxFrameMetadata ? metadata_size : 0};
+  }
+};
+
+/// The sender's board.
+class BoardWriter {
+ public:
+  [[nodiscard]] static Result<BoardWriter> create();
+  /// A handle for a receiver (it can only read the board).
+  [[nodiscard]] Result<UniqueHandle> share() const { return memory_.share(); }
+
+  /// Announces `record` as the next sequence number, then wakes every waiter.
+  void publish(const FrameRecord& record) noexcept;
+  /// Wakes every waiter without a new record (a socket message is on its way to them).
+  void wake() noexcept;
+  /// The frame now in `slot` (0: none, or being rewritten).
+  void set_slot_frame(std::uint32_t slot, std::uint64_t frame) noexcept;
+  [[nodiscard]] std::uint64_t slot_frame(std::uint32_t slot) const noexcept;
+  [[nodiscard]] std::uint64_t published() const noexcept;
+
+ private:
+  explicit BoardWriter(SharedMemory memory) noexcept : memory_(std::move(memory)) {}
+  SharedMemory memory_;
+};
+
+/// A receiver's view of its sender's board.
+class BoardReader {
+ public:
+  /// Maps a board received in a StreamDescription. Consumes `handle`. Protocol unless it is
+  /// a sealed, creator-only region of kBoardSize bytes with the board's magic and version.
+  [[nodiscard]] static Result<BoardReader> open(UniqueHandle handle);
+
+  /// The sequence number of the newest record (0: none yet).
+  [[nodiscard]] std::uint64_t published() const noexcept;
+  /// The newest record, read consistently; nullopt when there is none yet or when it was
+  /// rewritten under every one of a few attempts (the next call tries again).
+  [[nodiscard]] std::optional<FrameRecord> newest() const noexcept;
+  [[nodiscard]] std::uint64_t slot_frame(std::uint32_t slot) const noexcept;
+  /// Waits until the board changes (a record, or a wake for a socket message) or `timeout`.
+  [[nodiscard]] Result<void> wait(std::uint32_t seen_wake, std::chrono::nanoseconds timeout) const;
+  /// The wake counter to pass to wait(): read it before looking at what you wait for.
+  [[nodiscard]] std::uint32_t wake_count() const noexcept;
+
+ private:
+  explicit BoardReader(SharedMemory memory) noexcept : memory_(std::move(memory)) {}
+  SharedMemory memory_;
+};
+
+/// A receiver page: per slot, the frame the receiver claimed and the frame it released.
+/// Both sides map it writable; the sender only reads it.
+class ReceiverPage {
+ public:
+  /// The sender makes one per receiver connection.
+  [[nodiscard]] static Result<ReceiverPage> create();
+  /// The receiver maps the one its StreamDescription carried. Consumes `handle`.
+  [[nodiscard]] static Result<ReceiverPage> open(UniqueHandle handle);
+  [[nodiscard]] Result<UniqueHandle> share() const { return memory_.share(); }
+
+  void claim(std::uint32_t slot, std::uint64_t frame) noexcept;
+  void release(std::uint32_t slot, std::uint64_t frame) noexcept;
+  [[nodiscard]] std::uint64_t claimed(std::uint32_t slot) const noexcept;
+  [[nodiscard]] std::uint64_t released(std::uint32_t slot) const noexcept;
+  /// Zeroes every word (a new generation starts with nothing claimed).
+  void clear() noexcept;
+
+ private:
+  explicit ReceiverPage(SharedMemory memory) noexcept : memory_(std::move(memory)) {}
+  SharedMemory memory_;
+};
+
+}  // namespace geyser::ipc

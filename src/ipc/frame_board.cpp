@@ -1,0 +1,233 @@
+// The frame board and receiver pages over SharedMemory. Offsets are the layout of
+// docs/protocol.md ("Shared memory"); every shared word is read and written through
+// std::atomic_ref, and a record is read under its seqlock.
+#include "geyser/ipc/frame_board.hpp"
+
+#include <cstring>
+
+#include "geyser/ipc/address_wait.hpp"
+
+namespace geyser::ipc {
+namespace {
+
+// Board header.
+constexpr std::size_t kMagicAt = 0;
+constexpr std::size_t kVersionAt = 4;
+constexpr std::size_t kRecordCountAt = 6;
+constexpr std::size_t kRecordSizeAt = 8;
+constexpr std::size_t kSlotCountAt = 12;
+constexpr std::size_t kWakeAt = 16;
+constexpr std::size_t kPublishedAt = 24;
+constexpr std::size_t kSlotFramesAt = 64;
+constexpr std::size_t kRecordsAt = kSlotFramesAt + 8 * kBoardSlots;  // 192
+// A record.
+constexpr std::size_t kLockAt = 0;
+constexpr std::size_t kGenerationAt = 8;
+constexpr std::size_t kFrameAt = 16;
+constexpr std::size_t kTimelineAt = 24;
+constexpr std::size_t kTimestampAt = 32;
+constexpr std::size_t kSlotAt = 40;
+constexpr std::size_t kLayoutAt = 44;
+constexpr std::size_t kMetadataSizeAt = 48;
+constexpr std::size_t kMetadataAt = 64;
+// A receiver page: a 16-byte header, then per slot the claimed and the released frame.
+constexpr std::size_t kPageSlotsAt = 16;
+
+static_assert(kRecordsAt + kBoardRecords * kRecordSize <= kBoardSize);
+static_assert(kMetadataAt + kMaxFrameMetadata <= kRecordSize);
+static_assert(kPageSlotsAt + 16 * kBoardSlots <= kPageSize);
+static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic_ref<std::uint32_t>::is_always_lock_free);
+
+template <typename T>
+std::atomic_ref<T> word(std::span<std::byte> bytes, std::size_t offset) noexcept {
+  return std::atomic_ref<T>(*reinterpret_cast<T*>(bytes.data() + offset));
+}
+std::atomic_ref<std::uint64_t> u64(std::span<std::byte> bytes, std::size_t offset) noexcept {
+  return word<std::uint64_t>(bytes, offset);
+}
+std::atomic_ref<std::uint32_t> u32(std::span<std::byte> bytes, std::size_t offset) noexcept {
+  return word<std::uint32_t>(bytes, offset);
+}
+std::uint16_t read_u16(std::span<std::byte> bytes, std::size_t offset) noexcept {
+  std::uint16_t value = 0;
+  std::memcpy(&value, bytes.data() + offset, sizeof value);
+  return value;
+}
+
+std::size_t record_at(std::uint64_t sequence) noexcept {
+  return kRecordsAt + static_cast<std::size_t>((sequence - 1) % kBoardRecords) * kRecordSize;
+}
+std::size_t slot_frame_at(std::uint32_t slot) noexcept {
+  return kSlotFramesAt + 8 * static_cast<std::size_t>(slot % kBoardSlots);
+}
+std::size_t page_slot_at(std::uint32_t slot) noexcept {
+  return kPageSlotsAt + 16 * static_cast<std::size_t>(slot % kBoardSlots);
+}
+
+void write_header(std::span<std::byte> bytes, std::uint32_t magic) noexcept {
+  std::memcpy(bytes.data() + kMagicAt, &magic, 4);
+  std::memcpy(bytes.data() + kVersionAt, &kBoardVersion, 2);
+}
+
+Result<void> check_header(std::span<std::byte> bytes, std::uint32_t magic, const char* what) {
+  std::uint32_t seen = 0;
+  std::memcpy(&seen, bytes.data() + kMagicAt, 4);
+  const std::uint16_t version = read_u16(bytes, kVersionAt);
+  if (seen != magic || version != kBoardVersion) {
+    return fail(ErrorCode::Protocol, std::string(what) + ": bad magic or version " +
+                                         std::to_string(version) + " (expected " +
+                                         std::to_string(kBoardVersion) + ")");
+  }
+  return {};
+}
+
+}  // namespace
+
+// --- BoardWriter ---
+
+Result<BoardWriter> BoardWriter::create() {
+  GEYSER_TRY(SharedMemory memory,
+             SharedMemory::create("geyser-board", kBoardSize, SharedAccess::CreatorWrites));
+  const auto bytes = memory.bytes();
+  write_header(bytes, kBoardMagic);
+  const auto records = static_cast<std::uint16_t>(kBoardRecords);
+  std::memcpy(bytes.data() + kRecordCountAt, &records, 2);
+  std::memcpy(bytes.data() + kRecordSizeAt, &kRecordSize, 4);
+  std::memcpy(bytes.data() + kSlotCountAt, &kBoardSlots, 4);
+  return BoardWriter(std::move(memory));
+}
+
+void BoardWriter::publish(const FrameRecord& record) noexcept {
+  const auto bytes = memory_.bytes();
+  const std::uint64_t sequence = published() + 1;
+  const std::size_t at = record_at(sequence);
+  auto lock = u64(bytes, at + kLockAt);
+  lock.store(2 * sequence - 1, std::memory_order_relaxed);  // odd: being written
+  std::atomic_thread_fence(std::memory_order_release);
+  u64(bytes, at + kGenerationAt).store(record.generation, std::memory_order_relaxed);
+  u64(bytes, at + kFrameAt).store(record.frame, std::memory_order_relaxed);
+  u64(bytes, at + kTimelineAt).store(record.timeline_value, std::memory_order_relaxed);
+  u64(bytes, at + kTimestampAt).store(record.timestamp_ns, std::memory_order_relaxed);
+  u32(bytes, at + kSlotAt).store(record.slot, std::memory_order_relaxed);
+  u32(bytes, at + kLayoutAt).store(record.layout, std::memory_order_relaxed);
+  const std::uint32_t size =
+      record.metadata_size <= kMaxFrameMetadata ? record.metadata_size : kMaxFrameMetadata;
+  u32(bytes, at + kMetadataSizeAt).store(size, std::memory_order_relaxed);
+  std::memcpy(bytes.data() + at + kMetadataAt, record.metadata.data(), size);
+  lock.store(2 * sequence, std::memory_order_release);
+  u64(bytes, kPublishedAt).store(sequence, std::memory_order_release);
+  wake();
+}
+
+void BoardWriter::wake() noexcept {
+  auto counter = u32(memory_.bytes(), kWakeAt);
+  counter.fetch_add(1, std::memory_order_release);
+  wake_address(*reinterpret_cast<std::atomic<std::uint32_t>*>(memory_.bytes().data() + kWakeAt));
+}
+
+void BoardWriter::set_slot_frame(std::uint32_t slot, std::uint64_t frame) noexcept {
+  u64(memory_.bytes(), slot_frame_at(slot)).store(frame, std::memory_order_seq_cst);
+}
+
+std::uint64_t BoardWriter::slot_frame(std::uint32_t slot) const noexcept {
+  return u64(memory_.bytes(), slot_frame_at(slot)).load(std::memory_order_seq_cst);
+}
+
+std::uint64_t BoardWriter::published() const noexcept {
+  return u64(memory_.bytes(), kPublishedAt).load(std::memory_order_relaxed);
+}
+
+// --- BoardReader ---
+
+Result<BoardReader> BoardReader::open(UniqueHandle handle) {
+  auto memory = SharedMemory::open(std::move(handle), kBoardSize, SharedAccess::CreatorWrites);
+  if (!memory) return fail(ErrorCode::Protocol, "frame board: " + memory.error().message());
+  GEYSER_TRY_VOID(check_header(memory->bytes(), kBoardMagic, "frame board"));
+  return BoardReader(std::move(memory).value());
+}
+
+std::uint64_t BoardReader::published() const noexcept {
+  return u64(memory_.bytes(), kPublishedAt).load(std::memory_order_acquire);
+}
+
+std::optional<FrameRecord> BoardReader::newest() const noexcept {
+  const auto bytes = memory_.bytes();
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    const std::uint64_t sequence = published();
+    if (sequence == 0) return std::nullopt;
+    const std::size_t at = record_at(sequence);
+    auto lock = u64(bytes, at + kLockAt);
+    const std::uint64_t before = lock.load(std::memory_order_acquire);
+    if (before != 2 * sequence) continue;  // being rewritten: look again
+    FrameRecord r;
+    r.generation = u64(bytes, at + kGenerationAt).load(std::memory_order_relaxed);
+    r.frame = u64(bytes, at + kFrameAt).load(std::memory_order_relaxed);
+    r.timeline_value = u64(bytes, at + kTimelineAt).load(std::memory_order_relaxed);
+    r.timestamp_ns = u64(bytes, at + kTimestampAt).load(std::memory_order_relaxed);
+    r.slot = u32(bytes, at + kSlotAt).load(std::memory_order_relaxed);
+    r.layout = u32(bytes, at + kLayoutAt).load(std::memory_order_relaxed);
+    r.metadata_size = u32(bytes, at + kMetadataSizeAt).load(std::memory_order_relaxed);
+    std::memcpy(r.metadata.data(), bytes.data() + at + kMetadataAt, kMaxFrameMetadata);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (lock.load(std::memory_order_relaxed) == before) return r;
+  }
+  return std::nullopt;
+}
+
+std::uint64_t BoardReader::slot_frame(std::uint32_t slot) const noexcept {
+  return u64(memory_.bytes(), slot_frame_at(slot)).load(std::memory_order_seq_cst);
+}
+
+std::uint32_t BoardReader::wake_count() const noexcept {
+  return u32(memory_.bytes(), kWakeAt).load(std::memory_order_acquire);
+}
+
+Result<void> BoardReader::wait(std::uint32_t seen_wake, std::chrono::nanoseconds timeout) const {
+  const auto& counter =
+      *reinterpret_cast<const std::atomic<std::uint32_t>*>(memory_.bytes().data() + kWakeAt);
+  return wait_on_address(counter, seen_wake, timeout);
+}
+
+// --- ReceiverPage ---
+
+Result<ReceiverPage> ReceiverPage::create() {
+  GEYSER_TRY(SharedMemory memory,
+             SharedMemory::create("geyser-receiver-page", kPageSize, SharedAccess::PeersWrite));
+  write_header(memory.bytes(), kPageMagic);
+  const auto slots = static_cast<std::uint16_t>(kBoardSlots);
+  std::memcpy(memory.bytes().data() + kRecordCountAt, &slots, 2);
+  return ReceiverPage(std::move(memory));
+}
+
+Result<ReceiverPage> ReceiverPage::open(UniqueHandle handle) {
+  auto memory = SharedMemory::open(std::move(handle), kPageSize, SharedAccess::PeersWrite);
+  if (!memory) return fail(ErrorCode::Protocol, "receiver page: " + memory.error().message());
+  GEYSER_TRY_VOID(check_header(memory->bytes(), kPageMagic, "receiver page"));
+  return ReceiverPage(std::move(memory).value());
+}
+
+void ReceiverPage::claim(std::uint32_t slot, std::uint64_t frame) noexcept {
+  u64(memory_.bytes(), page_slot_at(slot)).store(frame, std::memory_order_seq_cst);
+}
+
+void ReceiverPage::release(std::uint32_t slot, std::uint64_t frame) noexcept {
+  u64(memory_.bytes(), page_slot_at(slot) + 8).store(frame, std::memory_order_release);
+}
+
+std::uint64_t ReceiverPage::claimed(std::uint32_t slot) const noexcept {
+  return u64(memory_.bytes(), page_slot_at(slot)).load(std::memory_order_seq_cst);
+}
+
+std::uint64_t ReceiverPage::released(std::uint32_t slot) const noexcept {
+  return u64(memory_.bytes(), page_slot_at(slot) + 8).load(std::memory_order_acquire);
+}
+
+void ReceiverPage::clear() noexcept {
+  for (std::uint32_t slot = 0; slot < kBoardSlots; ++slot) {
+    u64(memory_.bytes(), page_slot_at(slot)).store(0, std::memory_order_relaxed);
+    u64(memory_.bytes(), page_slot_at(slot) + 8).store(0, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace geyser::ipc
