@@ -38,8 +38,8 @@ struct CtlMessage {
 [[nodiscard]] Result<CtlMessage> receive_ctl(const UniqueFd& socket, Ctl expected,
                                              std::chrono::milliseconds timeout);
 
-/// Bytes of an encoded FramePresented: the per-frame message of a channel, which the bare
-/// socket baseline sends so that both carry the same payload.
+/// Bytes of the bare socket baseline's message: 56, the size of protocol version 1's
+/// per-frame message (FramePresented), kept so that figures compare across versions.
 [[nodiscard]] std::size_t frame_message_size();
 
 }  // namespace geyser::bench

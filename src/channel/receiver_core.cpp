@@ -9,8 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include "board_relay.hpp"
 #include "clock.hpp"
 #include "geyser/ipc/event_set.hpp"
+#include "geyser/ipc/frame_board.hpp"
 #include "geyser/ipc/message_io.hpp"
 #include "geyser/ipc/runtime_dir.hpp"
 
@@ -26,6 +28,9 @@ using std::chrono::milliseconds;
 // could make that wait endless and wrap the count. 2^62 frames are 2.4 billion years at
 // 60 Hz, so no honest sender reaches it.
 constexpr std::uint64_t kFrameLimit = std::uint64_t{1} << 62;
+// How long acquire() blocks on the frame board before it looks at its socket again: a
+// sender that died without a word (no wake) is noticed within this.
+constexpr milliseconds kBoardWaitSlice{10};
 
 }  // namespace
 
@@ -51,20 +56,25 @@ struct ReceiverCore::State {
   std::uint64_t generation = 0;
   TextureDescriptor desc;
   SyncMode mode = SyncMode::Cpu;
+  ColorDescription color;
+  std::shared_ptr<const ipc::BoardReader> board;  // where the sender announces frames
+  std::optional<ipc::ReceiverPage> page;          // where we claim and release them
+  std::unique_ptr<detail::BoardRelay> relay;      // made by native_event_handle()
   // One import per slot of this connection's generation (imported once, cached by
   // (connection, generation, slot): docs/architecture.md, rule 6).
   std::vector<std::shared_ptr<ImportedSlot>> slots;
   // Imports of earlier generations or connections, kept until the device is surely done.
   std::vector<std::shared_ptr<ImportedSlot>> retired;
-  std::optional<ipc::FramePresented> pending;  // the newest frame not yet acquired
   std::optional<FrameLease> held;
   struct LastWords {
-    ipc::FramePresented frame;
+    ipc::FrameRecord frame;
     std::shared_ptr<ImportedSlot> slot;
   };
   std::optional<LastWords> last_words;  // a frame presented right before the sender left
   std::uint64_t last_acquired = 0;      // frame number, for counting skipped frames
   std::uint64_t last_presented = 0;     // of this connection: frame numbers must rise
+  std::uint64_t last_sequence = 0;      // the board record read last
+  std::uint64_t first_frame = 1;        // frames below were presented before our links
   ReceiverStats stats;
 
   State(std::unique_ptr<ReceiverBackend> b, ipc::EventSet e)
@@ -77,6 +87,7 @@ struct ReceiverCore::State {
       if (connection) (void)ipc::send(*connection, ipc::Message(ipc::Goodbye{}), milliseconds(0));
     }
     held.reset();
+    relay.reset();  // its thread waits on the board
     backend->wait_idle();
     last_words.reset();
     slots.clear();
@@ -88,15 +99,17 @@ struct ReceiverCore::State {
   }
 
   void disconnect() {
+    // A frame presented just before the sender left is still whole in memory we hold: keep
+    // it so that the last frames of a sender that exits are not lost.
+    if (have_board()) {
+      if (auto newest = board->newest(); newest && valid_new(*newest)) {
+        last_words = LastWords{*newest, slots[newest->slot]};
+      }
+    }
     if (connection) events.remove(connection->native_handle());
     connection.reset();
     have_stream = false;
-    // A frame presented just before the sender left is still whole in memory we hold: keep
-    // it so that the last frames of a sender that exits are not lost.
-    if (pending && pending->slot < slots.size()) {
-      last_words = LastWords{*pending, slots[pending->slot]};
-    }
-    pending.reset();
+    page.reset();
     for (auto& slot : slots) retired.push_back(std::move(slot));
     slots.clear();
   }
@@ -122,8 +135,28 @@ struct ReceiverCore::State {
                                                " is device " + geyser::to_string(ours.device_uuid));
   }
 
+  Result<void> open_shared(ipc::StreamDescription& description) {
+    auto opened_board = ipc::BoardReader::open(std::move(description.board));
+    if (!opened_board) return tl::unexpected(opened_board.error());
+    auto opened_page = ipc::ReceiverPage::open(std::move(description.page));
+    if (!opened_page) return tl::unexpected(opened_page.error());
+    board = std::make_shared<const ipc::BoardReader>(std::move(opened_board).value());
+    page.emplace(std::move(opened_page).value());
+    if (relay) relay->follow(board);
+    return {};
+  }
+
+  bool have_board() const { return have_stream && board && !slots.empty(); }
+
   Result<void> import_stream(ipc::StreamDescription description) {
     GEYSER_TRY_VOID(check_identity(description.identity));
+    if (description.generation <= generation && have_stream) {
+      return fail(ErrorCode::Protocol, "StreamDescription of generation " +
+                                           std::to_string(description.generation) +
+                                           " after generation " + std::to_string(generation) +
+                                           ": generations must rise");
+    }
+    GEYSER_TRY_VOID(open_shared(description));
     std::vector<std::shared_ptr<ImportedSlot>> fresh;
     for (ipc::SlotHandles& handles : description.slots) {
       SlotImport slot;
@@ -144,69 +177,74 @@ struct ReceiverCore::State {
     generation = description.generation;
     desc = description.descriptor;
     mode = description.sync_mode;
+    color = description.color;
+    first_frame = description.first_frame;
     stats.sync_mode = mode;
     have_stream = true;
-    pending.reset();
     return {};
   }
 
-  Result<void> send_released(std::uint64_t frame_generation, std::uint32_t slot,
-                             std::uint64_t frame) {
-    return ipc::send(
-        *connection,
-        ipc::Message(ipc::FrameReleased{frame_generation, static_cast<std::uint8_t>(slot), frame}),
-        milliseconds(100));
+  // Whether `record` is a frame of the current stream newer than the last one read.
+  bool valid_new(const ipc::FrameRecord& record) const {
+    return record.generation == generation && record.slot < slots.size() &&
+           record.frame > last_presented && record.frame >= first_frame &&
+           record.frame < kFrameLimit && record.timeline_value == record.frame &&
+           record.layout == kSharedImageLayout && record.metadata_size <= ipc::kMaxFrameMetadata;
   }
 
-  // Gives back a frame that was presented to us but superseded before we acquired it.
-  Result<void> skip(const ipc::FramePresented& frame) {
-    GEYSER_TRY_VOID(backend->skip(*slots[frame.slot], frame.frame));
-    return send_released(frame.generation, frame.slot, frame.frame);
-  }
-
-  Result<void> handle_frame(const ipc::FramePresented& presented) {
-    if (!have_stream || presented.generation != generation || presented.slot >= slots.size()) {
-      if (have_stream && presented.generation < generation) return {};
-      return fail(ErrorCode::Protocol, "FramePresented for generation " +
-                                           std::to_string(presented.generation) + " slot " +
-                                           std::to_string(presented.slot) +
-                                           ", which the stream does not have");
-    }
-    // The protocol fixes these (docs/protocol.md, FramePresented). Checked before anything
-    // waits on the frame: its timeline value is what begin_read waits for, and a value that
-    // is not the frame, or frames that do not rise, would let a sender stall our queue.
-    if (presented.frame == 0 || presented.frame <= last_presented ||
-        presented.frame >= kFrameLimit) {
-      return fail(ErrorCode::Protocol, "FramePresented for frame " +
-                                           std::to_string(presented.frame) + " after frame " +
-                                           std::to_string(last_presented) +
-                                           ": frames must rise from 1 and stay below 2^62");
-    }
-    if (presented.timeline_value != presented.frame) {
+  // The board's newest record when it is a frame we have not read yet; Protocol when the
+  // sender wrote one that breaks the rules (docs/protocol.md, "The frame board"). They are
+  // checked before anything waits on the frame: its timeline value is what begin_read waits
+  // for, and a value that is not the frame, or frames that do not rise, would let a sender
+  // stall our queue.
+  Result<std::optional<ipc::FrameRecord>> newest_frame() {
+    if (!have_board()) return std::nullopt;
+    const std::uint64_t sequence = board->published();
+    if (sequence == last_sequence) return std::nullopt;
+    auto record = board->newest();
+    if (!record) return std::nullopt;  // being rewritten: the next look gets it
+    // A newer generation's description is on the socket (the sender sends it before its
+    // first frame): look at this record again once it is read.
+    if (record->generation > generation) return std::nullopt;
+    last_sequence = sequence;
+    if (record->generation < generation) return std::nullopt;  // stale
+    // Presented before our links existed: its readiness was never signalled for us.
+    if (record->frame != 0 && record->frame < first_frame) return std::nullopt;
+    if (!valid_new(*record)) {
       return fail(ErrorCode::Protocol,
-                  "FramePresented for frame " + std::to_string(presented.frame) +
-                      " with timeline value " + std::to_string(presented.timeline_value) +
-                      ", which must be the frame number");
+                  "the frame board announces frame " + std::to_string(record->frame) + " (slot " +
+                      std::to_string(record->slot) + ", timeline value " +
+                      std::to_string(record->timeline_value) + ", layout " +
+                      std::to_string(record->layout) + ", " +
+                      std::to_string(record->metadata_size) + " bytes of metadata) after frame " +
+                      std::to_string(last_presented) + " of a " + std::to_string(slots.size()) +
+                      "-slot stream: frames must rise from 1 and stay below 2^62, with the "
+                      "frame as timeline value, the shared layout and at most 256 bytes");
     }
-    if (presented.layout != kSharedImageLayout) {
-      return fail(ErrorCode::Protocol, "FramePresented for frame " +
-                                           std::to_string(presented.frame) + " in layout " +
-                                           std::to_string(presented.layout) + ", not the shared " +
-                                           std::to_string(kSharedImageLayout));
+    return record;
+  }
+
+  // Claims the frame of `record` on our page, then checks that its slot still holds it:
+  // the sender clears the board's word before it rewrites a slot, then checks the claims,
+  // so one of us sees the other (docs/protocol.md, "Claiming a frame").
+  // On failure the record is looked at again (the sender may give the slot back to its
+  // readers when another receiver's claim stopped it rewriting).
+  bool claim(const ipc::FrameRecord& record) {
+    const std::uint64_t before = page->claimed(record.slot);
+    page->claim(record.slot, record.frame);
+    if (board->slot_frame(record.slot) == record.frame) {
+      last_presented = record.frame;
+      return true;
     }
-    last_presented = presented.frame;
-    if (pending) GEYSER_TRY_VOID(skip(*pending));
-    pending = presented;
-    return {};
+    page->claim(record.slot, before);
+    last_sequence = 0;
+    return false;
   }
 
   // Handles one message; an error means the connection is unusable.
   Result<void> handle(ipc::Message message) {
     if (auto* description = std::get_if<ipc::StreamDescription>(&message)) {
       return import_stream(std::move(*description));
-    }
-    if (auto* presented = std::get_if<ipc::FramePresented>(&message)) {
-      return handle_frame(*presented);
     }
     if (std::holds_alternative<ipc::Goodbye>(message)) {
       return fail(ErrorCode::Disconnected, "the sender of channel '" + name + "' closed it");
@@ -219,13 +257,13 @@ struct ReceiverCore::State {
                                          " from the sender");
   }
 
-  // Reads messages for at most `timeout` (0: only those already there), until a frame is
-  // pending, or with `until_described` until a stream description came. Disconnected (and
-  // the connection closed) when the sender went away.
+  // Reads messages for at most `timeout` (0: only those already there), or with
+  // `until_described` until a stream description came. Disconnected (and the connection
+  // closed) when the sender went away.
   Result<void> pump(milliseconds timeout, bool until_described = false) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
-      auto message = ipc::receive(*connection, pending ? milliseconds(0) : remaining(deadline));
+      auto message = ipc::receive(*connection, remaining(deadline));
       if (!message) {
         if (message.error().code() == ErrorCode::Timeout) return {};
         if (message.error().code() == ErrorCode::Disconnected) {
@@ -243,8 +281,7 @@ struct ReceiverCore::State {
         return tl::unexpected(abandon(std::move(handled).error()));
       }
       // A new stream is what connect waits for: return rather than wait on for a frame the
-      // sender may only present once we are connected. acquire() reads on: a frame may be
-      // queued right behind it.
+      // sender may only present once we are connected.
       if (description && until_described) return {};
     }
   }
@@ -260,6 +297,8 @@ struct ReceiverCore::State {
     GEYSER_TRY_VOID(events.add(opened->native_handle()));
     connection = std::move(opened);
     last_presented = 0;  // a new connection numbers its frames anew
+    last_sequence = 0;
+    generation = 0;
     return {};
   }
 
@@ -318,21 +357,22 @@ struct ReceiverCore::State {
     if (auto ended = backend->end_read(*slots[frame.slot], frame.frame, options.gpu_timeout);
         !ended) {
       // The release cannot be ordered after our reads, so the sender must not get the slot
-      // back by a FrameReleased; closing the connection frees it on the sender's side, and
-      // the next acquire() reconnects.
+      // back on our page; closing the connection frees it on the sender's side, and the
+      // next acquire() reconnects.
       return tl::unexpected(abandon(std::move(ended).error()));
     }
-    auto sent = send_released(frame.generation, frame.slot, frame.frame);
-    if (!sent && sent.error().code() == ErrorCode::Disconnected) disconnect();
+    page->release(frame.slot, frame.frame);
     return {};
   }
 
-  FrameLease make_lease(const ipc::FramePresented& frame, std::shared_ptr<ImportedSlot> slot) {
+  FrameLease make_lease(const ipc::FrameRecord& frame, std::shared_ptr<ImportedSlot> slot) {
     FrameLease out;
     out.frame = frame.frame;
     out.generation = frame.generation;
     out.slot = frame.slot;
     out.timestamp_ns = frame.timestamp_ns;
+    const auto metadata = frame.metadata_bytes();
+    out.metadata.assign(metadata.begin(), metadata.end());
     out.connection = connection_id;
     out.slot_import = std::move(slot);
     held = out;
@@ -363,30 +403,43 @@ struct ReceiverCore::State {
     }
   }
 
-  // A new frame is pending: give back the old one, then take the new one.
-  Result<FrameLease> take_pending() {
+  // The frame of `record`, claimed: give back the old one, then begin reading the new one,
+  // waiting at most `timeout` (the caller's, capped by gpu_timeout) for it to be written.
+  Result<FrameLease> take(const ipc::FrameRecord& record, milliseconds timeout) {
     GEYSER_TRY_VOID(release_held());
     if (!connection) {
       return fail(ErrorCode::Disconnected, "the sender of channel '" + name + "' went away");
     }
-    const ipc::FramePresented frame = *pending;
-    pending.reset();
-    if (auto began = backend->begin_read(*slots[frame.slot], frame.frame, options.gpu_timeout);
-        !began) {
-      // The frame was never read: give it back as skipped, so that the sender can reuse its
-      // slot; if even that fails, the connection is closed, which frees it too.
-      if (auto skipped = skip(frame); !skipped) (void)abandon(std::move(skipped).error());
+    if (auto began = backend->begin_read(*slots[record.slot], record.frame, timeout); !began) {
+      // Never read: released as skipped (in gpu mode the sender also waits for the
+      // released timeline), so the sender may reuse the slot; if even that fails, the
+      // connection is closed, which frees it too.
+      if (auto skipped = backend->skip(*slots[record.slot], record.frame); !skipped) {
+        (void)abandon(std::move(skipped).error());
+      } else {
+        page->release(record.slot, record.frame);
+      }
       return tl::unexpected(std::move(began).error());
     }
-    FrameLease out = make_lease(frame, slots[frame.slot]);
-    // Frames the sender presented meanwhile that we never got (superseded while pending, or
-    // not sent while we held two) count as skipped.
-    if (last_acquired != 0 && frame.frame > last_acquired + 1) {
-      stats.frames_skipped += frame.frame - last_acquired - 1;
+    FrameLease out = make_lease(record, slots[record.slot]);
+    // Frames the sender presented meanwhile that we never read count as skipped.
+    if (last_acquired != 0 && record.frame > last_acquired + 1) {
+      stats.frames_skipped += record.frame - last_acquired - 1;
     }
-    last_acquired = frame.frame;
+    last_acquired = record.frame;
     collect_retired();
     return out;
+  }
+
+  // One look: the socket (descriptions, a close), then the board. A frame when there is a
+  // new one and its claim held.
+  Result<std::optional<FrameLease>> look(milliseconds timeout) {
+    GEYSER_TRY_VOID(pump(milliseconds(0)));
+    GEYSER_TRY(const auto record, newest_frame());
+    if (!record) return std::nullopt;
+    if (!claim(*record)) return std::nullopt;  // being rewritten: a newer frame follows
+    GEYSER_TRY(FrameLease lease, take(*record, std::min(timeout, options.gpu_timeout)));
+    return lease;
   }
 };
 
@@ -454,20 +507,33 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout) {
     }
     ++s.stats.reconnects;
   }
-  while (!s.pending) {
-    if (auto pumped = s.pump(remaining(deadline)); !pumped) {
+  if (s.relay) s.relay->drain();  // readable again on the next wake
+  for (;;) {
+    // The wake count first: a wake between the look and the wait ends the wait at once.
+    const std::uint32_t seen = s.board ? s.board->wake_count() : 0;
+    auto looked = s.look(remaining(deadline));
+    if (!looked) {
       // A frame presented right before the sender left comes first; Disconnected next time.
-      if (pumped.error().code() == ErrorCode::Disconnected && s.last_words) {
+      if (looked.error().code() == ErrorCode::Disconnected && s.last_words) {
         if (auto last = s.take_last_words()) return *last;
       }
-      return tl::unexpected(std::move(pumped).error());
+      if (looked.error().code() == ErrorCode::Protocol) {
+        return tl::unexpected(s.abandon(std::move(looked).error()));
+      }
+      return tl::unexpected(std::move(looked).error());
     }
-    if (!s.pending && remaining(deadline).count() == 0) {
+    if (*looked) return std::move(**looked);
+    const auto left = remaining(deadline);
+    if (left.count() == 0) {
       return fail(ErrorCode::Timeout, "no new frame on channel '" + s.name + "' within " +
                                           std::to_string(timeout.count()) + " ms");
     }
+    if (s.board) {
+      GEYSER_TRY_VOID(s.board->wait(seen, std::min(left, kBoardWaitSlice)));
+    } else {
+      (void)s.events.wait(std::min(left, kBoardWaitSlice));
+    }
   }
-  return s.take_pending();
 }
 
 Result<void> ReceiverCore::release() {
@@ -479,7 +545,24 @@ const FrameLease* ReceiverCore::held() const noexcept {
 }
 
 NativeHandle ReceiverCore::native_event_handle() const noexcept {
-  return state_->events.native_handle();
+  State& s = *state_;
+  // Frames wake the board's futex, which no event loop can poll: from the first call on, a
+  // thread turns those wakes into an eventfd in our set (beside the socket).
+  if (!s.relay) {
+    auto relay = detail::BoardRelay::create();
+    if (relay && s.events.add((*relay)->handle())) {
+      s.relay = std::move(relay).value();
+      if (s.board) s.relay->follow(s.board);
+    } else {
+      s.log("no event handle for frames: " +
+            (relay ? std::string("EventSet::add failed") : relay.error().to_string()));
+    }
+  }
+  return s.events.native_handle();
+}
+
+const ColorDescription& ReceiverCore::color() const noexcept {
+  return state_->color;
 }
 
 ReceiverState ReceiverCore::state() const noexcept {

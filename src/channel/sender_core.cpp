@@ -12,6 +12,7 @@
 
 #include "clock.hpp"
 #include "geyser/ipc/event_set.hpp"
+#include "geyser/ipc/frame_board.hpp"
 #include "geyser/ipc/message_io.hpp"
 #include "geyser/ipc/runtime_dir.hpp"
 
@@ -31,13 +32,8 @@ struct Peer {
   SyncMode mode = SyncMode::Cpu;
   std::uint64_t generation_sent = 0;                 // the generation whose description it has
   std::vector<std::unique_ptr<ProducerLink>> links;  // per slot
-  std::vector<std::uint64_t> outstanding;  // per slot: frame given and not released (0: none)
-  std::vector<std::uint64_t> must_reach;   // per slot, gpu: `released` must reach this
+  std::optional<ipc::ReceiverPage> page;  // where it claims and releases frames (untrusted)
 
-  std::uint32_t outstanding_count() const {
-    return static_cast<std::uint32_t>(
-        std::count_if(outstanding.begin(), outstanding.end(), [](auto f) { return f != 0; }));
-  }
   const ipc::PeerCredentials& credentials() const { return connection->peer(); }
 };
 
@@ -57,6 +53,8 @@ struct SenderCore::State {
   SyncCapabilities caps;
   std::shared_ptr<ipc::Transport> transport;
   std::unique_ptr<ipc::TransportListener> listener;
+  std::optional<ipc::BoardWriter> board;  // frames announced once for every receiver
+  ColorDescription color;
   std::uint64_t generation = 0;
   std::uint64_t next_frame = 1;
   std::uint64_t presented = 0;  // below next_frame - 1 by the presents that failed
@@ -77,6 +75,7 @@ struct SenderCore::State {
     for (auto& p : peers) {
       (void)ipc::send(*p->connection, ipc::Message(ipc::Goodbye{}), milliseconds(0));
     }
+    if (board) board->wake();  // receivers blocked on the board look at their socket
     // The device may still use the links' semaphores: the backend destroys them once it is
     // idle, before its slots.
     for (auto& p : peers) backend->retire(std::move(p->links));
@@ -95,6 +94,7 @@ struct SenderCore::State {
     if (tell_peer) {
       (void)ipc::send(*p.connection, ipc::Message(ipc::ErrorMessage{why.code(), why.message()}),
                       milliseconds(0));
+      board->wake();
     }
     // Closing a Unix socket with unread packets makes Linux reset the connection, and the
     // peer would read ECONNRESET instead of our Error: discard what is queued (bounded).
@@ -119,7 +119,7 @@ struct SenderCore::State {
   }
 
   // Slots needed so that receivers that stop reading stall nobody: each holds at most two
-  // frames (the one it reads and one given but not yet acquired), plus one to write into.
+  // frames (the one it reads and the one it moves to in acquire), plus one to write into.
   std::size_t slots_needed() const {
     return std::clamp<std::size_t>(2 * receiver_count() + 1, options.slots, ipc::kMaxSlots);
   }
@@ -129,6 +129,8 @@ struct SenderCore::State {
     slots.assign(count, SlotState{});
     desc = d;
     ++generation;
+    // A new ring holds no frame yet: no claim of an older generation binds it.
+    for (std::uint32_t i = 0; i < ipc::kBoardSlots; ++i) board->set_slot_frame(i, 0);
     return {};
   }
 
@@ -139,8 +141,6 @@ struct SenderCore::State {
     for (auto& p : peers) {
       backend->retire(std::move(p->links));
       p->links.clear();
-      p->outstanding.clear();
-      p->must_reach.clear();
       p->generation_sent = 0;
     }
     for (std::size_t i = 0; i < peers.size();) {
@@ -153,13 +153,15 @@ struct SenderCore::State {
       }
       ++i;
     }
+    board->wake();  // receivers blocked on the board read the new description
     return {};
   }
 
   Result<void> send_stream_description(Peer& p) {
     p.links.clear();
-    p.outstanding.assign(slots.size(), 0);
-    p.must_reach.assign(slots.size(), 0);
+    if (!p.page) {
+      GEYSER_TRY(p.page, ipc::ReceiverPage::create());
+    }
     const TextureShareHandle& first = backend->slot_export(0);
     ipc::StreamDescription message;
     message.generation = generation;
@@ -168,6 +170,10 @@ struct SenderCore::State {
     message.handle_type = first.handle_type;
     message.identity = first.identity;
     message.sync_mode = p.mode;
+    message.color = color;
+    message.first_frame = next_frame;  // its links exist from now on
+    GEYSER_TRY(message.board, board->share());
+    GEYSER_TRY(message.page, p.page->share());
     for (std::size_t i = 0; i < slots.size(); ++i) {
       GEYSER_TRY(auto link, backend->create_link(i, p.mode));
       GEYSER_TRY(SlotSyncHandles sync, link->export_handles());
@@ -215,17 +221,6 @@ struct SenderCore::State {
   // Handles one message of a peer. An error closes that connection only.
   Result<void> handle(Peer& p, ipc::Message message) {
     if (p.role == Peer::Role::Unknown) return handle_first(p, message);
-    if (auto* released = std::get_if<ipc::FrameReleased>(&message)) {
-      if (released->generation < generation) return {};  // an old generation: nothing to do
-      if (released->generation > generation || released->slot >= slots.size() ||
-          p.outstanding[released->slot] != released->frame || released->frame == 0) {
-        return fail(ErrorCode::Protocol,
-                    "FrameReleased for frame " + std::to_string(released->frame) + " in slot " +
-                        std::to_string(released->slot) + ", which this receiver does not hold");
-      }
-      p.outstanding[released->slot] = 0;
-      return {};
-    }
     if (std::holds_alternative<ipc::Goodbye>(message)) {
       return fail(ErrorCode::Disconnected, "the receiver said goodbye");
     }
@@ -251,6 +246,8 @@ struct SenderCore::State {
     d.frame_count = presented;
     d.receiver_count = receiver_count();
     d.sender_pid = static_cast<std::uint32_t>(getpid());
+    d.protocol_version = ipc::kProtocolVersion;
+    d.color = color;
     return d;
   }
 
@@ -357,6 +354,7 @@ struct SenderCore::State {
     for (std::size_t i = 0; i < peers.size();) {
       if (read_peer(i, active)) ++i;
     }
+    drop_greedy_receivers();
     // Links of connections closed just now are usually done with on the device already:
     // free them now rather than at the next call, so a dead receiver's handles go at once.
     if (active) backend->collect();
@@ -379,20 +377,79 @@ struct SenderCore::State {
     return active;
   }
 
+  bool reads_this_generation(const Peer& p) const {
+    return p.role == Peer::Role::Receiver && p.generation_sent == generation && p.page;
+  }
+
+  // Whether receiver `p` holds frame `content` of slot `index`: it claimed exactly that
+  // frame on its page and has not released it, or (gpu) its release has not executed on
+  // the device yet. A claim of another frame binds nothing: the page is the receiver's to
+  // write, so only what agrees with the board counts.
+  bool holds(const Peer& p, std::size_t index, std::uint64_t content) const {
+    const auto slot = static_cast<std::uint32_t>(index);
+    if (content == 0 || p.page->claimed(slot) != content) return false;
+    if (claims(p, index, content)) return true;
+    if (p.mode == SyncMode::Gpu) {
+      // A poll, never a wait: a receiver that died with a release pending must not stall us
+      // (its connection closes, freeing the slot).
+      auto value = p.links[index]->released_value();
+      if (!value || *value < content) return true;
+    }
+    return false;
+  }
+
+  // Whether `p` has claimed frame `content` of slot `index` on its page and not released it.
+  bool claims(const Peer& p, std::size_t index, std::uint64_t content) const {
+    const auto slot = static_cast<std::uint32_t>(index);
+    return content != 0 && p.page->claimed(slot) == content && p.page->released(slot) < content;
+  }
+
   bool slot_free(std::size_t index) const {
     if (slots[index].in_app) return false;
+    const std::uint64_t content = board->slot_frame(static_cast<std::uint32_t>(index));
     for (const auto& p : peers) {
-      if (p->role != Peer::Role::Receiver || p->generation_sent != generation) continue;
-      if (p->outstanding[index] != 0) return false;
-      // Gpu mode: the receiver's release was submitted before its FrameReleased; the slot
-      // is reusable once the device has executed it. A poll, never a wait: a receiver that
-      // died with a release pending must not stall us (its connection closes, freeing it).
-      if (p->mode == SyncMode::Gpu && p->must_reach[index] != 0) {
-        auto value = p->links[index]->released_value();
-        if (!value || *value < p->must_reach[index]) return false;
+      if (reads_this_generation(*p) && holds(*p, index, content)) return false;
+    }
+    return true;
+  }
+
+  // Takes slot `index` away from readers before it is rewritten: the board says it holds
+  // nothing, then no claim may have come in meanwhile (a receiver claims, then checks the
+  // board; we clear the board, then check the claims: one of us sees the other). False,
+  // with the board restored, when a receiver claimed it just now.
+  bool take_for_writing(std::size_t index) {
+    const auto slot = static_cast<std::uint32_t>(index);
+    const std::uint64_t content = board->slot_frame(slot);
+    board->set_slot_frame(slot, 0);
+    for (const auto& p : peers) {
+      if (reads_this_generation(*p) && holds(*p, index, content)) {
+        board->set_slot_frame(slot, content);
+        return false;
       }
     }
     return true;
+  }
+
+  // Receivers that claim more than two frames at once break the rule the ring is sized by
+  // (and could stall the sender): dropped.
+  void drop_greedy_receivers() {
+    for (std::size_t i = 0; i < peers.size();) {
+      const Peer& p = *peers[i];
+      std::size_t held = 0;
+      if (reads_this_generation(p)) {
+        for (std::size_t slot = 0; slot < slots.size(); ++slot) {
+          if (claims(p, slot, board->slot_frame(static_cast<std::uint32_t>(slot)))) ++held;
+        }
+      }
+      if (held > 2) {
+        drop(i,
+             Error(ErrorCode::Protocol, "the receiver claims " + std::to_string(held) +
+                                            " frames at once; at most 2 are allowed"),
+             true);
+        continue;
+      }
+      ++i;
+    }
   }
 
   // The free slot written longest ago.
@@ -442,11 +499,16 @@ Result<SenderCore> SenderCore::publish(std::unique_ptr<SenderBackend> backend, s
                     std::to_string(options.hello_timeout.count()) + " ms must be above 0");
   }
   GEYSER_TRY_VOID(validate(desc));
+  if (!is_known(options.color)) {
+    return fail(ErrorCode::Validation, "Sender::publish: unknown colour description values");
+  }
   if (!backend) return fail(ErrorCode::Validation, "Sender::publish: no backend");
   GEYSER_TRY(ipc::EventSet events, ipc::EventSet::create());
   auto state = std::make_unique<State>(std::move(backend), std::move(events));
   state->name = name;
   state->options = options;
+  state->color = options.color;
+  GEYSER_TRY(state->board, ipc::BoardWriter::create());
   state->caps = state->backend->sync_capabilities();
   GEYSER_TRY_VOID(state->make_slots(desc, options.slots));
   state->transport = options.transport;
@@ -468,7 +530,7 @@ Result<SlotLease> SenderCore::acquire(milliseconds timeout) {
       GEYSER_TRY_VOID(s.regenerate(s.desc, s.slots_needed()));
     }
     GEYSER_TRY(const std::optional<std::size_t> best, s.pick_slot());
-    if (best) {
+    if (best && s.take_for_writing(*best)) {
       s.slots[*best].in_app = true;
       return SlotLease{s.next_frame, static_cast<std::uint32_t>(*best), s.generation};
     }
@@ -478,12 +540,13 @@ Result<SlotLease> SenderCore::acquire(milliseconds timeout) {
                   "Sender::acquire: every slot is still held by receivers after " +
                       std::to_string(timeout.count()) + " ms");
     }
-    // Releases arrive as messages; a gpu release may still be executing: look again soon.
+    // Releases are words on the receivers' pages, and a gpu release may still be executing:
+    // look again soon.
     (void)s.events.wait(std::min(left, milliseconds(1)));
   }
 }
 
-Result<void> SenderCore::present(const SlotLease& lease) {
+Result<void> SenderCore::present(const SlotLease& lease, std::span<const std::uint8_t> metadata) {
   State& s = *state_;
   if (lease.generation != s.generation || lease.slot >= s.slots.size() ||
       !s.slots[lease.slot].in_app || lease.frame != s.next_frame) {
@@ -491,17 +554,14 @@ Result<void> SenderCore::present(const SlotLease& lease) {
                                            " in slot " + std::to_string(lease.slot) +
                                            " was not acquired from this sender's current ring");
   }
-  // Who gets the frame: receivers of this generation that hold fewer than two frames (the
-  // one they read and one given but not yet acquired), so one that stopped reading pins at
-  // most two slots; the ring has 2 per receiver + 1 (see slots_needed).
-  constexpr std::uint32_t max_held = 2;
-  std::vector<Peer*> targets;
+  if (metadata.size() > ipc::kMaxFrameMetadata) {
+    return fail(ErrorCode::Validation, "Sender::present: " + std::to_string(metadata.size()) +
+                                           " bytes of metadata, at most " +
+                                           std::to_string(ipc::kMaxFrameMetadata));
+  }
   std::vector<ProducerLink*> links;
   for (auto& p : s.peers) {
-    if (p->role != Peer::Role::Receiver || p->generation_sent != s.generation) continue;
-    if (p->outstanding_count() >= max_held) continue;
-    targets.push_back(p.get());
-    links.push_back(p->links[lease.slot].get());
+    if (s.reads_this_generation(*p)) links.push_back(p->links[lease.slot].get());
   }
   if (auto announced = s.backend->present(lease.slot, lease.frame, links, s.options.gpu_timeout);
       !announced) {
@@ -512,18 +572,18 @@ Result<void> SenderCore::present(const SlotLease& lease) {
     ++s.next_frame;
     return announced;
   }
-  const ipc::FramePresented message{s.generation,
-                                    static_cast<std::uint8_t>(lease.slot),
-                                    lease.frame,
-                                    lease.frame,
-                                    detail::monotonic_ns(),
-                                    kSharedImageLayout};
-  for (Peer* p : targets) {
-    auto sent = ipc::send(*p->connection, ipc::Message(message), s.options.send_timeout);
-    if (!sent) continue;  // a full connection skips this frame; EOF is seen by the next pump
-    p->outstanding[lease.slot] = lease.frame;
-    if (p->mode == SyncMode::Gpu) p->must_reach[lease.slot] = lease.frame;
-  }
+  // One record for every receiver: the board's seqlock and one wake, whatever their number.
+  ipc::FrameRecord record;
+  record.generation = s.generation;
+  record.frame = lease.frame;
+  record.timeline_value = lease.frame;
+  record.timestamp_ns = detail::monotonic_ns();
+  record.slot = lease.slot;
+  record.layout = kSharedImageLayout;
+  record.metadata_size = static_cast<std::uint32_t>(metadata.size());
+  std::copy(metadata.begin(), metadata.end(), record.metadata.begin());
+  s.board->set_slot_frame(lease.slot, lease.frame);
+  s.board->publish(record);
   SlotState& slot = s.slots[lease.slot];
   slot.in_app = false;
   slot.last_frame = lease.frame;
@@ -538,18 +598,31 @@ void SenderCore::cancel(const SlotLease& lease) noexcept {
   }
 }
 
-Result<std::uint64_t> SenderCore::write(std::span<const std::uint8_t> bytes, milliseconds timeout) {
+Result<std::uint64_t> SenderCore::write(std::span<const std::uint8_t> bytes, milliseconds timeout,
+                                        std::span<const std::uint8_t> metadata) {
+  if (metadata.size() > ipc::kMaxFrameMetadata) {
+    return fail(ErrorCode::Validation, "Sender::write: " + std::to_string(metadata.size()) +
+                                           " bytes of metadata, at most " +
+                                           std::to_string(ipc::kMaxFrameMetadata));
+  }
   GEYSER_TRY(const SlotLease lease, acquire(timeout));
   if (auto written = state_->backend->write(lease.slot, bytes); !written) {
     cancel(lease);
     return tl::unexpected(std::move(written).error());
   }
-  GEYSER_TRY_VOID(present(lease));
+  GEYSER_TRY_VOID(present(lease, metadata));
   return lease.frame;
 }
 
 Result<void> SenderCore::resize(const TextureDescriptor& desc) {
+  return resize(desc, state_->color);
+}
+
+Result<void> SenderCore::resize(const TextureDescriptor& desc, const ColorDescription& color) {
   State& s = *state_;
+  if (!is_known(color)) {
+    return fail(ErrorCode::Validation, "Sender::resize: unknown colour description values");
+  }
   GEYSER_TRY_VOID(validate(desc));
   for (const SlotState& slot : s.slots) {
     if (slot.in_app) {
@@ -558,7 +631,12 @@ Result<void> SenderCore::resize(const TextureDescriptor& desc) {
   }
   // The old slots go away once the device is done with them; receivers keep their own
   // imports alive.
-  return s.regenerate(desc, s.slots_needed());
+  const ColorDescription before = s.color;
+  s.color = color;
+  // The ring never shrinks (SenderOptions::slots): as many slots as now, or more.
+  auto regenerated = s.regenerate(desc, std::max(s.slots.size(), s.slots_needed()));
+  if (!regenerated) s.color = before;
+  return regenerated;
 }
 
 Result<void> SenderCore::poll(milliseconds timeout) {

@@ -111,9 +111,9 @@ void BoardWriter::publish(const FrameRecord& record) noexcept {
   u64(bytes, at + kTimestampAt).store(record.timestamp_ns, std::memory_order_relaxed);
   u32(bytes, at + kSlotAt).store(record.slot, std::memory_order_relaxed);
   u32(bytes, at + kLayoutAt).store(record.layout, std::memory_order_relaxed);
-  const std::uint32_t size =
-      record.metadata_size <= kMaxFrameMetadata ? record.metadata_size : kMaxFrameMetadata;
-  u32(bytes, at + kMetadataSizeAt).store(size, std::memory_order_relaxed);
+  // The size as given (a reader checks it); never more bytes than the record holds.
+  u32(bytes, at + kMetadataSizeAt).store(record.metadata_size, std::memory_order_relaxed);
+  const std::size_t size = std::min<std::size_t>(record.metadata_size, kMaxFrameMetadata);
   std::memcpy(bytes.data() + at + kMetadataAt, record.metadata.data(), size);
   lock.store(2 * sequence, std::memory_order_release);
   u64(bytes, kPublishedAt).store(sequence, std::memory_order_release);
@@ -144,6 +144,19 @@ Result<BoardReader> BoardReader::open(UniqueHandle handle) {
   auto memory = SharedMemory::open(std::move(handle), kBoardSize, SharedAccess::CreatorWrites);
   if (!memory) return fail(ErrorCode::Protocol, "frame board: " + memory.error().message());
   GEYSER_TRY_VOID(check_header(memory->bytes(), kBoardMagic, "frame board"));
+  const auto bytes = memory->bytes();
+  std::uint32_t record_size = 0;
+  std::uint32_t slots = 0;
+  std::memcpy(&record_size, bytes.data() + kRecordSizeAt, 4);
+  std::memcpy(&slots, bytes.data() + kSlotCountAt, 4);
+  if (read_u16(bytes, kRecordCountAt) != kBoardRecords || record_size != kRecordSize ||
+      slots != kBoardSlots) {
+    return fail(ErrorCode::Protocol,
+                "frame board: " + std::to_string(read_u16(bytes, kRecordCountAt)) + " records of " +
+                    std::to_string(record_size) + " bytes for " + std::to_string(slots) +
+                    " slots, expected " + std::to_string(kBoardRecords) + " of " +
+                    std::to_string(kRecordSize) + " for " + std::to_string(kBoardSlots));
+  }
   return BoardReader(std::move(memory).value());
 }
 
@@ -189,6 +202,10 @@ Result<void> BoardReader::wait(std::uint32_t seen_wake, std::chrono::nanoseconds
   return wait_on_address(counter, seen_wake, timeout);
 }
 
+void BoardReader::wake_waiters() const noexcept {
+  wake_address(*reinterpret_cast<std::atomic<std::uint32_t>*>(memory_.bytes().data() + kWakeAt));
+}
+
 // --- ReceiverPage ---
 
 Result<ReceiverPage> ReceiverPage::create() {
@@ -221,13 +238,6 @@ std::uint64_t ReceiverPage::claimed(std::uint32_t slot) const noexcept {
 
 std::uint64_t ReceiverPage::released(std::uint32_t slot) const noexcept {
   return u64(memory_.bytes(), page_slot_at(slot) + 8).load(std::memory_order_acquire);
-}
-
-void ReceiverPage::clear() noexcept {
-  for (std::uint32_t slot = 0; slot < kBoardSlots; ++slot) {
-    u64(memory_.bytes(), page_slot_at(slot)).store(0, std::memory_order_relaxed);
-    u64(memory_.bytes(), page_slot_at(slot) + 8).store(0, std::memory_order_relaxed);
-  }
 }
 
 }  // namespace geyser::ipc

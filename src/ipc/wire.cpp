@@ -24,10 +24,8 @@ namespace {
 
 // Body sizes of the fixed-layout messages (docs/protocol.md gives the offsets).
 constexpr std::size_t kHelloBodySize = 40;
-constexpr std::size_t kStreamDescriptionBodySize = 96;
-constexpr std::size_t kFramePresentedBodySize = 40;
-constexpr std::size_t kFrameReleasedBodySize = 24;
-constexpr std::size_t kDescriptionBodySize = 32;
+constexpr std::size_t kStreamDescriptionBodySize = 108;
+constexpr std::size_t kDescriptionBodySize = 40;
 constexpr std::size_t kErrorFixedSize = 4;  // code u16, text length u16, then the text
 static_assert(kErrorFixedSize + kMaxErrorTextSize <= kMaxBodySize);
 
@@ -238,6 +236,27 @@ Result<void> check_extent(MessageType type, std::uint32_t width, std::uint32_t h
 
 // --- decoders, one per type. `body` has exactly the header's body size. ---
 
+void write_color(ByteWriter& writer, const ColorDescription& color) {
+  writer.u8(static_cast<std::uint8_t>(color.space));
+  writer.u8(static_cast<std::uint8_t>(color.alpha));
+  writer.u8(static_cast<std::uint8_t>(color.orientation));
+  writer.zeros(1);
+}
+
+Result<void> read_color(MessageType type, ByteReader& reader, ColorDescription& color) {
+  color.space = static_cast<ColorSpace>(reader.u8());
+  color.alpha = static_cast<AlphaMode>(reader.u8());
+  color.orientation = static_cast<Orientation>(reader.u8());
+  GEYSER_TRY_VOID(check_reserved(type, reader.zeros(1)));
+  if (!is_known(color)) {
+    return protocol(
+        type, "colour description (space " + std::to_string(static_cast<int>(color.space)) +
+                  ", alpha " + std::to_string(static_cast<int>(color.alpha)) + ", orientation " +
+                  std::to_string(static_cast<int>(color.orientation)) + ") has unknown values");
+  }
+  return {};
+}
+
 Result<Message> decode_hello(std::span<const std::uint8_t> body, std::vector<UniqueHandle>& handles,
                              std::uint16_t header_version) {
   constexpr MessageType kType = MessageType::Hello;
@@ -290,15 +309,19 @@ Result<Message> decode_stream_description(std::span<const std::uint8_t> body,
   message.image.allocation_size = reader.u64();
   message.identity.driver_uuid = read_uuid(reader);
   message.identity.device_uuid = read_uuid(reader);
+  GEYSER_TRY_VOID(read_color(kType, reader, message.color));
+  message.first_frame = reader.u64();
+  if (message.first_frame == 0) return protocol(kType, "first frame is 0");
 
   if (slot_count == 0 || slot_count > kMaxSlots) {
     return protocol(kType, "slot count " + std::to_string(slot_count) + " is out of range 1.." +
                                std::to_string(kMaxSlots));
   }
-  const std::size_t expected_handles = std::size_t{slot_count} * kHandlesPerSlot;
+  const std::size_t expected_handles =
+      kHandlesPerStream + std::size_t{slot_count} * kHandlesPerSlot;
   if (handles.size() != expected_handles) {
     return protocol(kType, std::to_string(slot_count) + " slots need " +
-                               std::to_string(expected_handles) + " handles (" +
+                               std::to_string(expected_handles) + " handles (board, page and " +
                                std::to_string(kHandlesPerSlot) + " per slot), " +
                                std::to_string(handles.size()) + " attached");
   }
@@ -324,54 +347,16 @@ Result<Message> decode_stream_description(std::span<const std::uint8_t> body,
   message.sync_mode = static_cast<SyncMode>(sync_mode);
   message.handle_type = static_cast<MemoryHandleType>(handle_type);
   message.image.dedicated = dedicated == 1;
+  message.board = std::move(handles[0]);
+  message.page = std::move(handles[1]);
   message.slots.resize(slot_count);
   for (std::size_t slot = 0; slot < slot_count; ++slot) {
-    message.slots[slot].memory = std::move(handles[slot * kHandlesPerSlot + 0]);
-    message.slots[slot].ready = std::move(handles[slot * kHandlesPerSlot + 1]);
-    message.slots[slot].released = std::move(handles[slot * kHandlesPerSlot + 2]);
+    const std::size_t first = kHandlesPerStream + slot * kHandlesPerSlot;
+    message.slots[slot].memory = std::move(handles[first + 0]);
+    message.slots[slot].ready = std::move(handles[first + 1]);
+    message.slots[slot].released = std::move(handles[first + 2]);
   }
   handles.clear();
-  return message;
-}
-
-Result<void> check_slot(MessageType type, std::uint8_t slot) {
-  if (slot >= kMaxSlots) {
-    return protocol(type, "slot " + std::to_string(slot) + " is out of range 0.." +
-                              std::to_string(kMaxSlots - 1));
-  }
-  return {};
-}
-
-Result<Message> decode_frame_presented(std::span<const std::uint8_t> body,
-                                       std::vector<UniqueHandle>& handles) {
-  constexpr MessageType kType = MessageType::FramePresented;
-  GEYSER_TRY_VOID(check_body_size(kType, body.size(), kFramePresentedBodySize));
-  GEYSER_TRY_VOID(check_no_handles(kType, handles));
-  ByteReader reader(body);
-  FramePresented message;
-  message.generation = reader.u64();
-  message.frame = reader.u64();
-  message.timeline_value = reader.u64();
-  message.timestamp_ns = reader.u64();
-  message.layout = reader.u32();
-  message.slot = reader.u8();
-  GEYSER_TRY_VOID(check_reserved(kType, reader.zeros(3)));
-  GEYSER_TRY_VOID(check_slot(kType, message.slot));
-  return message;
-}
-
-Result<Message> decode_frame_released(std::span<const std::uint8_t> body,
-                                      std::vector<UniqueHandle>& handles) {
-  constexpr MessageType kType = MessageType::FrameReleased;
-  GEYSER_TRY_VOID(check_body_size(kType, body.size(), kFrameReleasedBodySize));
-  GEYSER_TRY_VOID(check_no_handles(kType, handles));
-  ByteReader reader(body);
-  FrameReleased message;
-  message.generation = reader.u64();
-  message.frame = reader.u64();
-  message.slot = reader.u8();
-  GEYSER_TRY_VOID(check_reserved(kType, reader.zeros(7)));
-  GEYSER_TRY_VOID(check_slot(kType, message.slot));
   return message;
 }
 
@@ -391,7 +376,14 @@ Result<Message> decode_description(std::span<const std::uint8_t> body,
   message.frame_count = reader.u64();
   message.receiver_count = reader.u32();
   message.sender_pid = reader.u32();
-  GEYSER_TRY_VOID(check_reserved(kType, reserved_zero));
+  message.protocol_version = reader.u16();
+  if (message.protocol_version != kProtocolVersion) {
+    return protocol(kType, "protocol version " + std::to_string(message.protocol_version) +
+                               " differs from the header's " + std::to_string(kProtocolVersion));
+  }
+  GEYSER_TRY_VOID(read_color(kType, reader, message.color));
+  const bool tail_zero = reader.zeros(2);
+  GEYSER_TRY_VOID(check_reserved(kType, reserved_zero && tail_zero));
   GEYSER_TRY_VOID(check_extent(kType, message.width, message.height));
   if (!known_format(format)) {
     return protocol(kType, "format " + std::to_string(format) + " is not a known TextureFormat");
@@ -438,12 +430,6 @@ Result<EncodedMessage> encode_any(const Hello& m) {
 Result<EncodedMessage> encode_any(const StreamDescription& m) {
   return encode_stream_description(m);
 }
-Result<EncodedMessage> encode_any(const FramePresented& m) {
-  return encode_frame_presented(m);
-}
-Result<EncodedMessage> encode_any(const FrameReleased& m) {
-  return encode_frame_released(m);
-}
 Result<EncodedMessage> encode_any(const DescribeRequest& m) {
   return encode_describe_request(m);
 }
@@ -463,8 +449,6 @@ std::string_view to_string(MessageType type) noexcept {
   switch (type) {
     case MessageType::Hello: return "Hello";
     case MessageType::StreamDescription: return "StreamDescription";
-    case MessageType::FramePresented: return "FramePresented";
-    case MessageType::FrameReleased: return "FrameReleased";
     case MessageType::DescribeRequest: return "DescribeRequest";
     case MessageType::Description: return "Description";
     case MessageType::Goodbye: return "Goodbye";
@@ -476,7 +460,6 @@ std::string_view to_string(MessageType type) noexcept {
 MessageType message_type(const Message& message) noexcept {
   // In the order of the Message variant's alternatives.
   constexpr MessageType kTypes[] = {MessageType::Hello,           MessageType::StreamDescription,
-                                    MessageType::FramePresented,  MessageType::FrameReleased,
                                     MessageType::DescribeRequest, MessageType::Description,
                                     MessageType::Goodbye,         MessageType::Error};
   static_assert(std::size(kTypes) == std::variant_size_v<Message>);
@@ -519,8 +502,15 @@ Result<EncodedMessage> encode_stream_description(const StreamDescription& messag
                               " is unknown");
   }
   if (message.image.allocation_size == 0) return invalid(kWhat, "allocation size is 0");
+  if (!is_known(message.color)) return invalid(kWhat, "colour description has unknown values");
+  if (message.first_frame == 0) return invalid(kWhat, "first frame is 0");
+  if (!message.board.valid() || !message.page.valid()) {
+    return invalid(kWhat, "no frame board or receiver page fd");
+  }
   std::vector<NativeHandle> handles;
-  handles.reserve(message.slots.size() * kHandlesPerSlot);
+  handles.reserve(kHandlesPerStream + message.slots.size() * kHandlesPerSlot);
+  handles.push_back(message.board.get());
+  handles.push_back(message.page.get());
   for (std::size_t slot = 0; slot < message.slots.size(); ++slot) {
     const SlotHandles& s = message.slots[slot];
     const char* names[] = {"memory", "ready", "released"};
@@ -556,40 +546,9 @@ Result<EncodedMessage> encode_stream_description(const StreamDescription& messag
   writer.u64(message.image.allocation_size);
   write_uuid(writer, message.identity.driver_uuid);
   write_uuid(writer, message.identity.device_uuid);
+  write_color(writer, message.color);
+  writer.u64(message.first_frame);
   return finish(MessageType::StreamDescription, body, std::move(handles));
-}
-
-Result<EncodedMessage> encode_frame_presented(const FramePresented& message) {
-  if (message.slot >= kMaxSlots) {
-    return invalid("encode_frame_presented", "slot " + std::to_string(message.slot) +
-                                                 " is out of range 0.." +
-                                                 std::to_string(kMaxSlots - 1));
-  }
-  std::vector<std::uint8_t> body;
-  ByteWriter writer(body);
-  writer.u64(message.generation);
-  writer.u64(message.frame);
-  writer.u64(message.timeline_value);
-  writer.u64(message.timestamp_ns);
-  writer.u32(message.layout);
-  writer.u8(message.slot);
-  writer.zeros(3);
-  return finish(MessageType::FramePresented, body, {});
-}
-
-Result<EncodedMessage> encode_frame_released(const FrameReleased& message) {
-  if (message.slot >= kMaxSlots) {
-    return invalid("encode_frame_released", "slot " + std::to_string(message.slot) +
-                                                " is out of range 0.." +
-                                                std::to_string(kMaxSlots - 1));
-  }
-  std::vector<std::uint8_t> body;
-  ByteWriter writer(body);
-  writer.u64(message.generation);
-  writer.u64(message.frame);
-  writer.u8(message.slot);
-  writer.zeros(7);
-  return finish(MessageType::FrameReleased, body, {});
 }
 
 Result<EncodedMessage> encode_describe_request(const DescribeRequest& /*message*/) {
@@ -612,6 +571,7 @@ Result<EncodedMessage> encode_description(const Description& message) {
     return invalid(
         kWhat, "sync mode " + std::to_string(static_cast<int>(message.sync_mode)) + " is unknown");
   }
+  if (!is_known(message.color)) return invalid(kWhat, "colour description has unknown values");
   std::vector<std::uint8_t> body;
   ByteWriter writer(body);
   writer.u32(message.width);
@@ -623,6 +583,9 @@ Result<EncodedMessage> encode_description(const Description& message) {
   writer.u64(message.frame_count);
   writer.u32(message.receiver_count);
   writer.u32(message.sender_pid);
+  writer.u16(message.protocol_version);
+  write_color(writer, message.color);
+  writer.zeros(2);
   return finish(MessageType::Description, body, {});
 }
 
@@ -667,9 +630,10 @@ Result<WireHeader> decode_header(std::span<const std::uint8_t> bytes) {
                                          hex32(kWireMagic) + " (\"GYSR\")");
   }
   if (header.version != kProtocolVersion) {
-    return fail(ErrorCode::Protocol, "decode: unknown protocol version " +
-                                         std::to_string(header.version) + "; this build speaks " +
-                                         std::to_string(kProtocolVersion));
+    return fail(ErrorCode::Protocol,
+                "decode: the peer speaks protocol version " + std::to_string(header.version) +
+                    ", this side speaks version " + std::to_string(kProtocolVersion) +
+                    " (both ends need the same Geyser protocol version)");
   }
   if (reserved != 0) {
     return fail(ErrorCode::Protocol,
@@ -712,8 +676,6 @@ Result<Message> decode(std::span<const std::uint8_t> bytes, std::vector<UniqueHa
   switch (type) {
     case MessageType::Hello: return decode_hello(body, handles, header.version);
     case MessageType::StreamDescription: return decode_stream_description(body, handles);
-    case MessageType::FramePresented: return decode_frame_presented(body, handles);
-    case MessageType::FrameReleased: return decode_frame_released(body, handles);
     case MessageType::DescribeRequest:
       GEYSER_TRY_VOID(check_body_size(type, body.size(), 0));
       GEYSER_TRY_VOID(check_no_handles(type, handles));

@@ -759,10 +759,9 @@ std::vector<BadClient> bad_clients(const DeviceIdentity& identity) {
   };
   auto longer = hello;
   longer.resize(hello.size() + 8, 0);
-  ipc::FrameReleased release;
-  release.generation = 1;
-  release.frame = 123456;
-  const auto release_bytes = ipc::encode_frame_released(release).value().bytes;
+  // Version 1's FrameReleased (type 4): no message of version 2.
+  auto release_bytes = ipc::encode_goodbye({}).value().bytes;
+  release_bytes[6] = 4;
   const auto describe_bytes = ipc::encode_describe_request({}).value().bytes;
   return {
       {"garbage", {{std::vector<std::uint8_t>(40, 0xAB), 0}}},
@@ -771,17 +770,18 @@ std::vector<BadClient> bad_clients(const DeviceIdentity& identity) {
       {"truncated body", {{cut(30), 0}}},
       {"body longer than declared", {{longer, 0}}},
       {"wrong magic", {{patched(0, 'X'), 0}}},
-      {"wrong version", {{patched(4, 2), 0}}},
+      {"wrong version", {{patched(4, 3), 0}}},
+      {"version 1 Hello", {{patched(4, 1), 0}}},
       {"unknown type", {{patched(6, 99), 0}}},
       {"non-zero reserved", {{patched(14, 1), 0}}},
       {"fds where none belong", {{hello, 1}}},
       {"fd count declared on Hello", {{patched(12, 1), 1}}},
       {"too many fds", {{hello, 60}}},
-      {"release before Hello", {{release_bytes, 0}}},
+      {"v1 release before Hello", {{release_bytes, 0}}},
       {"Hello then garbage", {{hello, 0}, {std::vector<std::uint8_t>(24, 0x00), 0}}, true},
       {"second Hello", {{hello, 0}, {hello, 0}}, true},
       {"DescribeRequest after Hello", {{hello, 0}, {describe_bytes, 0}}, true},
-      {"release of a frame not held", {{hello, 0}, {release_bytes, 0}}, true},
+      {"v1 release after Hello", {{hello, 0}, {release_bytes, 0}}, true},
       // Not a protocol error but refused the same way: textures of another device.
       {"Hello from another device",
        {{hello_bytes(DeviceIdentity{}), 0}},
@@ -847,8 +847,7 @@ TEST_F(ChannelTest, MalformedClientsAreDroppedOthersCarryOn) {
       std::printf("%-28s -> %sEOF\n", client.name.c_str(), all.c_str());
       for (const std::string& type : seen) {
         const bool allowed =
-            type == "Error" ||
-            (client.says_hello_first && (type == "StreamDescription" || type == "FramePresented"));
+            type == "Error" || (client.says_hello_first && type == "StreamDescription");
         EXPECT_TRUE(allowed) << "the client got " << all;
       }
       if (error_code) {

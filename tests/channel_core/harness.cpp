@@ -211,9 +211,9 @@ Result<FrameLease> acquire_reconnecting(ReceiverCore& receiver, SenderCore& send
   return holds_pattern(*lease.slot_import, lease.frame);
 }
 
-bool readable(NativeHandle handle) {
+bool readable(NativeHandle handle, int timeout_ms) {
   pollfd entry{handle, POLLIN, 0};
-  return ::poll(&entry, 1, 0) == 1 && (entry.revents & POLLIN) != 0;
+  return ::poll(&entry, 1, timeout_ms) == 1 && (entry.revents & POLLIN) != 0;
 }
 
 std::size_t fd_count() {
@@ -257,8 +257,12 @@ PeerSaw drain(ipc::Connection& connection, std::chrono::milliseconds timeout) {
     }
     if (auto* stream = std::get_if<ipc::StreamDescription>(&*message)) {
       saw.generation = stream->generation;
+      auto board = ipc::BoardReader::open(std::move(stream->board));
+      auto page = ipc::ReceiverPage::open(std::move(stream->page));
+      EXPECT_TRUE(board && page) << "the StreamDescription's board or page does not map";
+      if (board) saw.board = std::make_shared<ipc::BoardReader>(std::move(board).value());
+      if (page) saw.page = std::make_shared<ipc::ReceiverPage>(std::move(page).value());
     }
-    if (auto* frame = std::get_if<ipc::FramePresented>(&*message)) saw.frames.push_back(*frame);
   }
   return saw;
 }

@@ -18,6 +18,7 @@
 #include "fake_backend.hpp"
 #include "geyser/channel/receiver_core.hpp"
 #include "geyser/channel/sender_core.hpp"
+#include "geyser/ipc/frame_board.hpp"
 #include "geyser/ipc/loopback_transport.hpp"
 #include "geyser/ipc/wire.hpp"
 
@@ -127,8 +128,8 @@ class TestTransport final : public ipc::Transport {
 /// Whether a lease's slot holds the test pattern of the lease's frame.
 [[nodiscard]] ::testing::AssertionResult holds_pattern(const FrameLease& lease);
 
-/// Readable now: poll() with a zero timeout.
-[[nodiscard]] bool readable(NativeHandle handle);
+/// Readable within `timeout_ms` (0: now).
+[[nodiscard]] bool readable(NativeHandle handle, int timeout_ms = 0);
 /// Open descriptors of this process.
 [[nodiscard]] std::size_t fd_count();
 
@@ -146,10 +147,12 @@ struct PeerSaw {
   std::vector<ipc::MessageType> messages;
   std::optional<ErrorCode> error;  ///< the code of an Error message among them
   std::optional<ipc::Description> description;
-  std::vector<ipc::FramePresented> frames;
   std::uint64_t generation = 0;  ///< of the last StreamDescription
-  bool closed = false;           ///< the other end closed the connection
-  bool garbage = false;          ///< something arrived that does not decode
+  /// The frame board and receiver page of the last StreamDescription, mapped.
+  std::shared_ptr<ipc::BoardReader> board;
+  std::shared_ptr<ipc::ReceiverPage> page;
+  bool closed = false;   ///< the other end closed the connection
+  bool garbage = false;  ///< something arrived that does not decode
 };
 /// Reads what `connection` has waiting, waiting at most `timeout` for each message.
 [[nodiscard]] PeerSaw drain(ipc::Connection& connection,

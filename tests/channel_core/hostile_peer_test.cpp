@@ -45,14 +45,22 @@ void post(ipc::Connection& peer, const ipc::Message& message) {
   ASSERT_TRUE(sent) << sent.error().to_string();
 }
 
-// Says Hello as a real receiver would and reads the stream description: its generation.
-std::uint64_t hello(ipc::Connection& peer, SenderCore& sender) {
+// Says Hello as a real receiver would and reads the stream description: what it got.
+PeerSaw hello(ipc::Connection& peer, SenderCore& sender) {
   post(peer, fake_hello());
   EXPECT_TRUE(sender.poll());
-  const PeerSaw saw = drain(peer);
+  PeerSaw saw = drain(peer);
   EXPECT_NE(saw.generation, 0u);
-  return saw.generation;
+  EXPECT_TRUE(saw.board && saw.page);
+  return saw;
 }
+
+// Writes frames until `count` slots hold one, so that there is something to claim.
+void fill_slots(SenderCore& sender, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) ASSERT_TRUE(write_frame(sender));
+}
+
+constexpr std::size_t kHeaderOffsetOfBody = ipc::kHeaderSize;
 
 std::vector<std::uint8_t> goodbye_bytes() {
   return encode_bytes(ipc::Goodbye{});
@@ -85,7 +93,15 @@ const PeerCase kCases[] = {
     {"WrongVersion",
      [](ipc::Connection& peer, SenderCore&) {
        auto bytes = encode_bytes(fake_hello());
-       bytes[4] = 2;  // the header's version (u16 at offset 4)
+       bytes[4] = 3;  // the header's version (u16 at offset 4)
+       send_bytes(peer, bytes);
+     },
+     Outcome::Dropped},
+    {"VersionOneHello",
+     [](ipc::Connection& peer, SenderCore&) {
+       auto bytes = encode_bytes(fake_hello());
+       bytes[4] = 1;  // a receiver of protocol version 1
+       bytes[kHeaderOffsetOfBody] = 1;
        send_bytes(peer, bytes);
      },
      Outcome::Dropped},
@@ -132,9 +148,12 @@ const PeerCase kCases[] = {
        for (int i = 0; i < 100; ++i) send_bytes(peer, std::vector<std::uint8_t>(20, 0x5a));
      },
      Outcome::Dropped},
-    {"ReleaseBeforeHello",
-     [](ipc::Connection& peer, SenderCore&) {
-       post(peer, ipc::FrameReleased{1, 0, 1});
+    {"VersionOneReleaseMessage",
+     [](ipc::Connection& peer, SenderCore& sender) {
+       (void)hello(peer, sender);
+       auto bytes = goodbye_bytes();
+       bytes[6] = 4;  // version 1's FrameReleased: unknown in version 2
+       send_bytes(peer, bytes);
      },
      Outcome::Dropped},
     {"DescriptionBeforeHello",
@@ -145,35 +164,51 @@ const PeerCase kCases[] = {
     {"HelloFromAnUnknownDevice",
      [](ipc::Connection& peer, SenderCore&) { post(peer, fake_hello(DeviceIdentity{})); },
      Outcome::Dropped, ErrorCode::DeviceMismatch},
-    {"ReleaseOfAFrameNotHeld",
+    // Page words are the receiver's to write; whatever it writes there binds only the
+    // frames the board says are in a slot, and at most two of them.
+    {"ReleasesOfFramesNeverClaimed",
      [](ipc::Connection& peer, SenderCore& sender) {
-       const std::uint64_t generation = hello(peer, sender);
-       post(peer, ipc::FrameReleased{generation, 0, 999});
+       const PeerSaw joined = hello(peer, sender);
+       for (std::uint32_t slot = 0; slot < ipc::kBoardSlots; ++slot) {
+         joined.page->release(slot, 999 + slot);
+       }
      },
-     Outcome::Dropped},
-    {"ReleaseOfFrameZero",
+     Outcome::Kept},
+    {"ClaimsOfFramesNeverPresented",
      [](ipc::Connection& peer, SenderCore& sender) {
-       const std::uint64_t generation = hello(peer, sender);
-       post(peer, ipc::FrameReleased{generation, 0, 0});
+       const PeerSaw joined = hello(peer, sender);
+       for (std::uint32_t slot = 0; slot < ipc::kBoardSlots; ++slot) {
+         joined.page->claim(slot, (std::uint64_t{1} << 63) + slot);
+       }
      },
-     Outcome::Dropped},
-    {"ReleaseOfASlotOutOfRange",
+     Outcome::Kept},
+    {"ClaimsOfTwoFramesHeldForever",
      [](ipc::Connection& peer, SenderCore& sender) {
-       const std::uint64_t generation = hello(peer, sender);
-       post(peer, ipc::FrameReleased{generation, 15, 1});
+       const PeerSaw joined = hello(peer, sender);
+       ASSERT_NO_FATAL_FAILURE(fill_slots(sender, 2));
+       std::uint32_t claimed = 0;
+       for (std::uint32_t slot = 0; slot < ipc::kBoardSlots && claimed < 2; ++slot) {
+         if (const auto frame = joined.board->slot_frame(slot); frame != 0) {
+           joined.page->claim(slot, frame);
+           ++claimed;
+         }
+       }
+       ASSERT_EQ(claimed, 2u);
      },
-     Outcome::Dropped},
-    {"ReleaseOfTheSameFrameTwice",
+     Outcome::Kept},
+    {"ClaimsOfEveryFrameOnTheBoard",
      [](ipc::Connection& peer, SenderCore& sender) {
-       (void)hello(peer, sender);
-       ASSERT_TRUE(write_frame(sender));  // grows the ring for two receivers, then presents
-       const PeerSaw saw = drain(peer);
-       ASSERT_EQ(saw.frames.size(), 1u);
-       const ipc::FramePresented frame = saw.frames.front();
-       post(peer, ipc::FrameReleased{frame.generation, frame.slot, frame.frame});
-       ASSERT_TRUE(sender.poll());
-       EXPECT_EQ(sender.stats().receivers, 2u);  // a correct release is fine
-       post(peer, ipc::FrameReleased{frame.generation, frame.slot, frame.frame});
+       const PeerSaw joined = hello(peer, sender);
+       ASSERT_NO_FATAL_FAILURE(fill_slots(sender, 5));
+       std::uint32_t claimed = 0;
+       for (std::uint32_t slot = 0; slot < ipc::kBoardSlots; ++slot) {
+         if (const auto frame = joined.board->slot_frame(slot); frame != 0) {
+           joined.page->claim(slot, frame);
+           ++claimed;
+         }
+       }
+       ASSERT_GE(claimed, 3u);
+       (void)sender.poll();  // sees it claims more than two at once
      },
      Outcome::Dropped},
     {"SecondHello",
@@ -185,7 +220,7 @@ const PeerCase kCases[] = {
     {"SenderMessageFromAReceiver",
      [](ipc::Connection& peer, SenderCore& sender) {
        (void)hello(peer, sender);
-       post(peer, ipc::FramePresented{1, 0, 1, 1, 0, kSharedImageLayout});
+       post(peer, ipc::Description{});
      },
      Outcome::Dropped},
     {"ReceiverReportsAnError",
@@ -194,11 +229,17 @@ const PeerCase kCases[] = {
        post(peer, ipc::ErrorMessage{ErrorCode::Internal, "the receiver's device was lost"});
      },
      Outcome::Dropped, ErrorCode::Internal},
-    {"ReleaseOfAnOldGeneration",
+    {"ClaimsLeftFromAnOldGeneration",
      [](ipc::Connection& peer, SenderCore& sender) {
-       const std::uint64_t generation = hello(peer, sender);
-       ASSERT_TRUE(sender.resize(sender.descriptor()));
-       post(peer, ipc::FrameReleased{generation, 0, 999});
+       const PeerSaw joined = hello(peer, sender);
+       ASSERT_NO_FATAL_FAILURE(fill_slots(sender, 3));
+       for (std::uint32_t slot = 0; slot < ipc::kBoardSlots; ++slot) {
+         if (const auto frame = joined.board->slot_frame(slot); frame != 0) {
+           joined.page->claim(slot, frame);
+         }
+       }
+       ASSERT_TRUE(sender.resize(sender.descriptor()));  // a new ring: those claims bind nothing
+       (void)drain(peer);
      },
      Outcome::Kept},
     {"StalledReceiver",

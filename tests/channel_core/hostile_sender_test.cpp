@@ -29,6 +29,8 @@ struct RawSender {
   std::unique_ptr<ipc::TransportListener> listener;
   std::unique_ptr<ipc::Connection> connection;
   TextureDescriptor desc = small_desc();
+  ipc::BoardWriter board = ipc::BoardWriter::create().value();
+  ipc::ReceiverPage page = ipc::ReceiverPage::create().value();
 
   void listen() {
     auto published = transport->listen(kChannel);
@@ -62,6 +64,8 @@ struct RawSender {
     d.handle_type = MemoryHandleType::OpaqueFd;
     d.identity = control->identity;
     d.sync_mode = SyncMode::Cpu;
+    d.board = board.share().value();
+    d.page = page.share().value();
     for (std::size_t i = 0; i < count; ++i) {
       auto link = backend.create_link(i, SyncMode::Cpu);
       EXPECT_TRUE(link);
@@ -91,20 +95,38 @@ struct RawSender {
     edit(encoded->bytes, encoded->handles);
     send_bytes(encoded->bytes, encoded->handles);
   }
+  // Announces `record` on the board as a real sender does (the slot's word first).
+  void announce(const ipc::FrameRecord& record) {
+    board.set_slot_frame(record.slot, record.frame);
+    board.publish(record);
+  }
   // Writes frame `written` into `slot` and signals it as a real sender does, but announces
-  // it as `message` says.
-  void present_as(std::uint8_t slot, std::uint64_t written, const ipc::FramePresented& message) {
+  // it as `record` says.
+  void present_as(std::uint32_t slot, std::uint64_t written, const ipc::FrameRecord& record) {
     EXPECT_TRUE(backend.write(slot, pattern(desc, written)));
     ProducerLink* link = links[slot].get();
     EXPECT_TRUE(backend.present(slot, written, {&link, 1}, 0ms));
-    send(message);
+    announce(record);
   }
   // Writes and announces frame `frame` in `slot`, as a real sender does.
-  void present(std::uint64_t generation, std::uint8_t slot, std::uint64_t frame) {
+  void present(std::uint64_t generation, std::uint32_t slot, std::uint64_t frame) {
     EXPECT_TRUE(backend.write(slot, pattern(desc, frame)));
     ProducerLink* link = links[slot].get();
     EXPECT_TRUE(backend.present(slot, frame, {&link, 1}, 0ms));
-    send(ipc::FramePresented{generation, slot, frame, frame, 1, kSharedImageLayout});
+    announce(record(generation, slot, frame, frame, kSharedImageLayout));
+  }
+  static ipc::FrameRecord record(std::uint64_t generation, std::uint32_t slot, std::uint64_t frame,
+                                 std::uint64_t timeline_value, std::uint32_t layout,
+                                 std::uint32_t metadata_size = 0) {
+    ipc::FrameRecord r;
+    r.generation = generation;
+    r.slot = slot;
+    r.frame = frame;
+    r.timeline_value = timeline_value;
+    r.timestamp_ns = 1;
+    r.layout = layout;
+    r.metadata_size = metadata_size;
+    return r;
   }
 };
 
@@ -147,9 +169,32 @@ const SenderCase kCases[] = {
      },
      ErrorCode::Protocol},
     {"HelloAnswer", [](RawSender& raw) { raw.send(fake_hello()); }, ErrorCode::Protocol},
-    {"FrameBeforeAnyDescription",
+    {"VersionOneFrameMessage",
      [](RawSender& raw) {
-       raw.send(ipc::FramePresented{1, 0, 1, 1, 1, kSharedImageLayout});
+       auto bytes = encode_bytes(ipc::Goodbye{});
+       bytes[6] = 3;  // version 1's FramePresented: unknown in version 2
+       raw.send_bytes(bytes, {});
+     },
+     ErrorCode::Protocol},
+    {"VersionOneSender",
+     [](RawSender& raw) {
+       auto bytes = encode_bytes(ipc::Goodbye{});
+       bytes[4] = 1;  // a sender of protocol version 1
+       raw.send_bytes(bytes, {});
+     },
+     ErrorCode::Protocol},
+    {"DescriptionWithoutABoard",
+     [](RawSender& raw) {
+       auto d = raw.description(1);
+       d.board = memfd_of(ipc::kBoardSize);  // not sealed: any receiver could write it
+       raw.send(std::move(d));
+     },
+     ErrorCode::Protocol},
+    {"DescriptionWithAPageTooSmall",
+     [](RawSender& raw) {
+       auto d = raw.description(1);
+       d.page = memfd_of(16);
+       raw.send(std::move(d));
      },
      ErrorCode::Protocol},
     {"DescriptionMissingAHandle",
@@ -206,21 +251,23 @@ const SenderCase kCases[] = {
      ErrorCode::PermissionDenied},
     {"SilentSender", [](RawSender&) {}, ErrorCode::Timeout, {}, ErrorCode::Protocol, 20ms},
     {"FrameInASlotOutOfRange", valid_description, std::nullopt,
-     [](RawSender& raw) {
-       raw.send(ipc::FramePresented{5, 2, 1, 1, 1, kSharedImageLayout});
-     }},
-    {"FrameOfAFutureGeneration", valid_description, std::nullopt,
-     [](RawSender& raw) {
-       raw.send(ipc::FramePresented{6, 0, 1, 1, 1, kSharedImageLayout});
-     }},
+     [](RawSender& raw) { raw.announce(RawSender::record(5, 2, 1, 1, kSharedImageLayout)); }},
+    {"FrameWithMetadataOverTheLimit", valid_description, std::nullopt,
+     [](RawSender& raw) { raw.announce(RawSender::record(5, 0, 1, 1, kSharedImageLayout, 257)); }},
+    {"FrameOfAFutureGenerationWaitsForItsDescription", valid_description, std::nullopt,
+     [](RawSender& raw) { raw.announce(RawSender::record(6, 0, 1, 1, kSharedImageLayout)); },
+     ErrorCode::Timeout},
     {"FrameOfAPastGenerationIsIgnored", valid_description, std::nullopt,
-     [](RawSender& raw) {
-       raw.send(ipc::FramePresented{4, 0, 1, 1, 1, kSharedImageLayout});
-     },
+     [](RawSender& raw) { raw.announce(RawSender::record(4, 0, 1, 1, kSharedImageLayout)); },
      ErrorCode::Timeout},
     {"FrameNeverWritten", valid_description, std::nullopt,
+     [](RawSender& raw) { raw.announce(RawSender::record(5, 0, 1, 1, kSharedImageLayout)); },
+     ErrorCode::Timeout},
+    {"FrameWhoseSlotSaysOtherwise", valid_description, std::nullopt,
      [](RawSender& raw) {
-       raw.send(ipc::FramePresented{5, 0, 1, 1, 1, kSharedImageLayout});
+       // The record says frame 1 is in slot 0, the slot's word says it is being rewritten:
+       // the claim does not hold, nothing is read.
+       raw.board.publish(RawSender::record(5, 0, 1, 1, kSharedImageLayout));
      },
      ErrorCode::Timeout},
     {"HelloMidstream", valid_description, std::nullopt,
@@ -320,19 +367,29 @@ TEST(HostileSenders, AValidRawSenderIsFollowedFrameByFrame) {
     EXPECT_TRUE(holds_pattern(*lease));
   }
   const PeerSaw saw = drain(*raw.connection);
-  EXPECT_EQ(saw.messages.size(), 5u);  // FrameReleased for frames 1..5
-  EXPECT_FALSE(saw.error.has_value());
+  EXPECT_TRUE(saw.messages.empty()) << "frames are claimed and released on the page";
+  EXPECT_EQ(raw.page.claimed(0), 6u);   // frame 6, held
+  EXPECT_EQ(raw.page.released(2), 5u);  // frame 5, given back when 6 was acquired
+  EXPECT_EQ(raw.page.released(1), 4u);
 }
 
-// Frames that break the order or the fields the protocol fixes (docs/protocol.md,
-// FramePresented): frame numbers rise on a connection from 1 and stay below 2^62, the
+// Frames that break the order or the fields the protocol fixes (docs/protocol.md, "The
+// frame board"): frame numbers rise on a connection from 1 and stay below 2^62, the
 // timeline value is the frame number, the layout is kSharedImageLayout. A receiver would
 // otherwise wait (on its queue, in gpu mode) for a value the sender chose.
+struct Announced {
+  std::uint64_t generation;
+  std::uint32_t slot;
+  std::uint64_t frame;
+  std::uint64_t timeline_value;
+  std::uint64_t timestamp_ns;
+  std::uint32_t layout;
+};
 struct FrameCase {
   const char* name;
-  std::uint64_t written;          // the frame the slot really holds and `ready` reaches
-  ipc::FramePresented presented;  // generation 5, slot 1, after frame 3 in slot 0
-  bool after_a_frame = true;      // false: the first frame of the connection
+  std::uint64_t written;      // the frame the slot really holds and `ready` reaches
+  Announced presented;        // generation 5, slot 1, after frame 3 in slot 0
+  bool after_a_frame = true;  // false: the first frame of the connection
 };
 
 constexpr std::uint64_t k2To62 = std::uint64_t{1} << 62;
@@ -372,7 +429,9 @@ TEST_P(HostileFrames, AreProtocolAndNeverAcquired) {
       ASSERT_TRUE(good) << good.error().to_string();
       EXPECT_EQ(good->frame, 3u);
     }
-    raw.present_as(c.presented.slot, c.written, c.presented);
+    const Announced& a = c.presented;
+    raw.present_as(a.slot, c.written,
+                   RawSender::record(a.generation, a.slot, a.frame, a.timeline_value, a.layout));
     const auto start = std::chrono::steady_clock::now();
     auto bad = receiver->acquire(kWait);
     const auto took = std::chrono::steady_clock::now() - start;

@@ -50,6 +50,11 @@ StreamDescription sample_stream(std::size_t slots, SyncMode mode) {
   message.handle_type = MemoryHandleType::OpaqueFd;
   message.identity = DeviceIdentity{uuid(1), uuid(100)};
   message.sync_mode = mode;
+  message.color =
+      ColorDescription{ColorSpace::Bt2020Pq, AlphaMode::Premultiplied, Orientation::BottomUp};
+  message.first_frame = 0x0A0B0C0D0E0F1011ull;
+  message.board = test::memfd_with("board");
+  message.page = test::memfd_with("page");
   for (std::size_t i = 0; i < slots; ++i) {
     SlotHandles slot;
     slot.memory = test::memfd_with("memory " + std::to_string(i));
@@ -65,11 +70,11 @@ std::vector<Message> sample_messages() {
   std::vector<Message> messages;
   messages.emplace_back(Hello{kProtocolVersion, 4242, {true, false}, {uuid(3), uuid(40)}});
   messages.emplace_back(sample_stream(3, SyncMode::Gpu));
-  messages.emplace_back(FramePresented{7, 2, 99, 100, 123456789, 1});
-  messages.emplace_back(FrameReleased{7, 2, 99});
   messages.emplace_back(DescribeRequest{});
   messages.emplace_back(
-      Description{640, 480, TextureFormat::Rgba16Float, SyncMode::Gpu, 59940, 1ull << 40, 3, 777});
+      Description{640, 480, TextureFormat::Rgba16Float, SyncMode::Gpu, 59940, 1ull << 40, 3, 777,
+                  kProtocolVersion,
+                  ColorDescription{ColorSpace::Bt709, AlphaMode::Opaque, Orientation::TopDown}});
   messages.emplace_back(Goodbye{});
   messages.emplace_back(ErrorMessage{ErrorCode::DeviceMismatch, "device uuid differs: µ ✓"});
   return messages;
@@ -119,20 +124,55 @@ class WireTest : public ::testing::Test {
 
 TEST_F(WireTest, HeaderBytesAreExactlyAsSpecified) {
   const auto bytes = encoded_bytes(Goodbye{});
-  const std::vector<std::uint8_t> expected = {'G', 'Y', 'S', 'R', 1, 0, 7, 0,
+  const std::vector<std::uint8_t> expected = {'G', 'Y', 'S', 'R', 2, 0, 7, 0,
                                               0,   0,   0,   0,   0, 0, 0, 0};
   EXPECT_EQ(bytes, expected);
 }
 
-TEST_F(WireTest, FrameReleasedBytesAreLittleEndian) {
-  const auto bytes = encoded_bytes(FrameReleased{0x1122334455667788ull, 5, 0x0102ull});
-  ASSERT_EQ(bytes.size(), kHeaderSize + 24);
-  EXPECT_EQ(bytes[8], 24);  // body size
-  EXPECT_EQ(bytes[16], 0x88);
-  EXPECT_EQ(bytes[23], 0x11);
-  EXPECT_EQ(bytes[24], 0x02);
-  EXPECT_EQ(bytes[25], 0x01);
-  EXPECT_EQ(bytes[32], 5);  // slot
+TEST_F(WireTest, DescriptionBytesAreLittleEndian) {
+  Description message{
+      0x0102,
+      3,
+      TextureFormat::Bgra8Unorm,
+      SyncMode::Cpu,
+      0x0A0B0C0D,
+      0x1122334455667788ull,
+      5,
+      0x01020304,
+      kProtocolVersion,
+      ColorDescription{ColorSpace::Bt2020Hlg, AlphaMode::Premultiplied, Orientation::BottomUp}};
+  const auto bytes = encoded_bytes(message);
+  ASSERT_EQ(bytes.size(), kHeaderSize + 40);
+  EXPECT_EQ(bytes[8], 40);  // body size
+  EXPECT_EQ(bytes[16], 0x02);
+  EXPECT_EQ(bytes[17], 0x01);
+  EXPECT_EQ(bytes[32], 0x88);  // frame count
+  EXPECT_EQ(bytes[39], 0x11);
+  EXPECT_EQ(bytes[44], 0x04);  // sender pid
+  EXPECT_EQ(bytes[48], 2);     // protocol version
+  EXPECT_EQ(bytes[50], 4);     // colour space bt2020-hlg
+  EXPECT_EQ(bytes[51], 1);     // premultiplied
+  EXPECT_EQ(bytes[52], 1);     // bottom-up
+}
+
+// Version 1 sent frames as socket messages; a peer of that version gets an error that
+// names both versions, and so does a v1 message that reaches us.
+TEST_F(WireTest, AnotherProtocolVersionIsRefusedNamingBothVersions) {
+  auto bytes = encoded_bytes(Goodbye{});
+  put(bytes, 4, 1, 2);
+  auto decoded = decode(bytes, {});
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().code(), ErrorCode::Protocol);
+  EXPECT_NE(decoded.error().message().find("protocol version 1"), std::string::npos)
+      << decoded.error().message();
+  EXPECT_NE(decoded.error().message().find("version 2"), std::string::npos)
+      << decoded.error().message();
+  // Types 3 and 4 (version 1's FramePresented and FrameReleased) are unknown now.
+  for (const int retired : {3, 4}) {
+    bytes = encoded_bytes(Goodbye{});
+    put(bytes, 6, retired, 2);
+    expect_protocol(bytes, 0, "retired type " + std::to_string(retired));
+  }
 }
 
 TEST_F(WireTest, HelloRoundTrips) {
@@ -144,16 +184,6 @@ TEST_F(WireTest, HelloRoundTrips) {
   }
 }
 
-TEST_F(WireTest, FramePresentedRoundTrips) {
-  const FramePresented message{~0ull, 15, ~0ull - 1, 42, ~0ull - 2, 0x7FFFFFFF};
-  EXPECT_EQ(round_trip(message), message);
-}
-
-TEST_F(WireTest, FrameReleasedRoundTrips) {
-  const FrameReleased message{3, 0, 1};
-  EXPECT_EQ(round_trip(message), message);
-}
-
 TEST_F(WireTest, EmptyMessagesRoundTrip) {
   EXPECT_EQ(round_trip(DescribeRequest{}), DescribeRequest{});
   EXPECT_EQ(round_trip(Goodbye{}), Goodbye{});
@@ -162,6 +192,12 @@ TEST_F(WireTest, EmptyMessagesRoundTrip) {
 TEST_F(WireTest, DescriptionRoundTrips) {
   for (const auto& format : all_formats()) {
     const Description message{kMaxTextureDimension, 1, format.format, SyncMode::Cpu, 0, 5, 0, 1};
+    EXPECT_EQ(round_trip(message), message);
+  }
+  for (const auto space : {ColorSpace::Srgb, ColorSpace::LinearSrgb, ColorSpace::Bt709,
+                           ColorSpace::Bt2020Pq, ColorSpace::Bt2020Hlg}) {
+    Description message;
+    message.color.space = space;
     EXPECT_EQ(round_trip(message), message);
   }
 }
@@ -191,8 +227,8 @@ TEST_F(WireTest, StreamDescriptionRoundTripsWithItsFds) {
       const StreamDescription sent = sample_stream(slots, mode);
       auto encoded = encode_stream_description(sent);
       ASSERT_TRUE(encoded) << encoded.error().to_string();
-      ASSERT_EQ(encoded->handles.size(), slots * kHandlesPerSlot);
-      EXPECT_EQ(encoded->bytes[12], slots * kHandlesPerSlot);  // header fd count
+      ASSERT_EQ(encoded->handles.size(), kHandlesPerStream + slots * kHandlesPerSlot);
+      EXPECT_EQ(encoded->bytes[12], kHandlesPerStream + slots * kHandlesPerSlot);  // fd count
       auto decoded = decode(encoded->bytes, dup_fds(encoded->handles));
       ASSERT_TRUE(decoded) << decoded.error().to_string();
       auto& got = std::get<StreamDescription>(*decoded);
@@ -202,6 +238,11 @@ TEST_F(WireTest, StreamDescriptionRoundTripsWithItsFds) {
       EXPECT_EQ(got.handle_type, sent.handle_type);
       EXPECT_EQ(got.identity, sent.identity);
       EXPECT_EQ(got.sync_mode, mode);
+      EXPECT_EQ(got.color, sent.color);
+      EXPECT_EQ(got.first_frame, sent.first_frame);
+      // The board and the page first, then the slots' fds.
+      EXPECT_EQ(test::read_all(got.board.get()), "board");
+      EXPECT_EQ(test::read_all(got.page.get()), "page");
       ASSERT_EQ(got.slots.size(), slots);
       for (std::size_t i = 0; i < slots; ++i) {
         // The fds arrive in slot order, memory / ready / released.
@@ -224,11 +265,14 @@ TEST_F(WireTest, EncodersRejectBadInput) {
   StreamDescription bad_extent = sample_stream(1, SyncMode::Cpu);
   bad_extent.descriptor.width = 0;
   EXPECT_EQ(encode_stream_description(bad_extent).error().code(), ErrorCode::Validation);
-  EXPECT_EQ(encode_frame_presented(FramePresented{0, 16, 0, 0, 0, 1}).error().code(),
-            ErrorCode::Validation);
-  EXPECT_EQ(encode_frame_released(FrameReleased{0, 200, 0}).error().code(), ErrorCode::Validation);
+  StreamDescription no_board = sample_stream(1, SyncMode::Cpu);
+  no_board.board.reset();
+  EXPECT_EQ(encode_stream_description(no_board).error().code(), ErrorCode::Validation);
+  StreamDescription bad_color = sample_stream(1, SyncMode::Cpu);
+  bad_color.color.space = static_cast<ColorSpace>(9);
+  EXPECT_EQ(encode_stream_description(bad_color).error().code(), ErrorCode::Validation);
   EXPECT_EQ(encode_description(Description{0, 1}).error().code(), ErrorCode::Validation);
-  EXPECT_EQ(encode_hello(Hello{2}).error().code(), ErrorCode::Validation);
+  EXPECT_EQ(encode_hello(Hello{1}).error().code(), ErrorCode::Validation);
 }
 
 // The format and error-code values are protocol (docs/protocol.md, "Enumerations"): a
@@ -258,18 +302,18 @@ TEST(WireEnumTest, EnumValuesMatchTheSpecification) {
 constexpr std::size_t kBody = kHeaderSize;  // offset of the body in the message
 
 TEST_F(WireTest, BadHeadersAreProtocolErrors) {
-  const auto good = encoded_bytes(FrameReleased{1, 1, 1});
+  const auto good = encoded_bytes(Description{});
   expect_protocol({}, 0, "empty");
   expect_protocol({good.begin(), good.begin() + 15}, 0, "short header");
   auto bytes = good;
   put(bytes, 0, 0x52535948, 4);
   expect_protocol(bytes, 0, "wrong magic");
-  for (const std::uint16_t version : std::initializer_list<std::uint16_t>{0, 2, 0xFFFF}) {
+  for (const std::uint16_t version : std::initializer_list<std::uint16_t>{0, 1, 3, 0xFFFF}) {
     bytes = good;
     put(bytes, 4, version, 2);
     expect_protocol(bytes, 0, "unknown version " + std::to_string(version));
   }
-  for (const std::uint16_t type : std::initializer_list<std::uint16_t>{0, 9, 0xFFFF}) {
+  for (const std::uint16_t type : std::initializer_list<std::uint16_t>{0, 3, 4, 9, 0xFFFF}) {
     bytes = good;
     put(bytes, 6, type, 2);
     expect_protocol(bytes, 0, "unknown type " + std::to_string(type));
@@ -280,7 +324,7 @@ TEST_F(WireTest, BadHeadersAreProtocolErrors) {
 }
 
 TEST_F(WireTest, LengthMismatchesAreProtocolErrors) {
-  const auto good = encoded_bytes(FramePresented{1, 1, 1, 1, 1, 1});
+  const auto good = encoded_bytes(Description{});
   auto bytes = good;
   bytes.pop_back();
   expect_protocol(bytes, 0, "one byte short");
@@ -310,12 +354,12 @@ TEST_F(WireTest, FdCountsOutOfBoundsAreProtocolErrors) {
   const StreamDescription stream = sample_stream(2, SyncMode::Gpu);
   const auto good = encode_stream_description(stream)->bytes;
   auto bytes = good;
-  put(bytes, 12, 5, 2);
-  expect_protocol(bytes, 5, "2 slots with 5 fds (too few)");
   put(bytes, 12, 7, 2);
-  expect_protocol(bytes, 7, "2 slots with 7 fds (too many)");
-  expect_protocol(good, 5, "header says 6, 5 attached");
-  expect_protocol(good, 0, "header says 6, none attached");
+  expect_protocol(bytes, 7, "2 slots with 7 fds (too few)");
+  put(bytes, 12, 9, 2);
+  expect_protocol(bytes, 9, "2 slots with 9 fds (too many)");
+  expect_protocol(good, 7, "header says 8, 7 attached");
+  expect_protocol(good, 0, "header says 8, none attached");
 
   bytes = good;
   put(bytes, kBody + 8, 0, 1);
@@ -323,14 +367,14 @@ TEST_F(WireTest, FdCountsOutOfBoundsAreProtocolErrors) {
   expect_protocol(bytes, 0, "slot count 0");
   bytes = good;
   put(bytes, kBody + 8, 17, 1);
-  put(bytes, 12, 17 * 3, 2);
-  expect_protocol(bytes, 17 * 3, "slot count 17");
+  put(bytes, 12, 2 + 17 * 3, 2);
+  expect_protocol(bytes, 2 + 17 * 3, "slot count 17");
   bytes = good;
   put(bytes, kBody + 8, 255, 1);
-  put(bytes, 12, 48, 2);
-  expect_protocol(bytes, 48, "slot count 255");
-  put(bytes, 12, 49, 2);
-  expect_protocol(bytes, 49, "more fds than any message may carry");
+  put(bytes, 12, 50, 2);
+  expect_protocol(bytes, 50, "slot count 255");
+  put(bytes, 12, 51, 2);
+  expect_protocol(bytes, 51, "more fds than any message may carry");
 
   for (const Message& message : sample_messages()) {
     if (message_type(message) == MessageType::StreamDescription) continue;
@@ -346,21 +390,21 @@ TEST_F(WireTest, InvalidEnumsAreProtocolErrors) {
   const auto stream = encode_stream_description(sample_stream(1, SyncMode::Cpu))->bytes;
   auto bytes = stream;
   put(bytes, kBody + 9, 2, 1);
-  expect_protocol(bytes, 3, "sync mode 2");
+  expect_protocol(bytes, 5, "sync mode 2");
   bytes = stream;
   put(bytes, kBody + 10, 7, 1);
-  expect_protocol(bytes, 3, "handle type 7");
+  expect_protocol(bytes, 5, "handle type 7");
   bytes = stream;
   put(bytes, kBody + 11, 2, 1);
-  expect_protocol(bytes, 3, "dedicated 2");
+  expect_protocol(bytes, 5, "dedicated 2");
   bytes = stream;
   put(bytes, kBody + 20, all_formats().size(), 2);
-  expect_protocol(bytes, 3, "format one past the last");
+  expect_protocol(bytes, 5, "format one past the last");
   put(bytes, kBody + 20, 0xFFFF, 2);
-  expect_protocol(bytes, 3, "format 0xFFFF");
+  expect_protocol(bytes, 5, "format 0xFFFF");
   bytes = stream;
   put(bytes, kBody + 24, 1u << 20, 4);
-  expect_protocol(bytes, 3, "unknown usage bit");
+  expect_protocol(bytes, 5, "unknown usage bit");
 
   const auto description = encoded_bytes(Description{});
   bytes = description;
@@ -378,7 +422,7 @@ TEST_F(WireTest, InvalidEnumsAreProtocolErrors) {
   put(bytes, kBody + 2, 4, 1);
   expect_protocol(bytes, 0, "unknown capability bit");
   bytes = encoded_bytes(Hello{});
-  put(bytes, kBody, 2, 2);
+  put(bytes, kBody, 1, 2);
   expect_protocol(bytes, 0, "Hello version differs from the header's");
 }
 
@@ -386,19 +430,19 @@ TEST_F(WireTest, BadExtentsAreProtocolErrors) {
   const auto stream = encode_stream_description(sample_stream(1, SyncMode::Gpu))->bytes;
   auto bytes = stream;
   put(bytes, kBody + 12, 0, 4);
-  expect_protocol(bytes, 3, "width 0");
+  expect_protocol(bytes, 5, "width 0");
   bytes = stream;
   put(bytes, kBody + 16, kMaxTextureDimension + 1, 4);
-  expect_protocol(bytes, 3, "height over the limit");
+  expect_protocol(bytes, 5, "height over the limit");
   bytes = stream;
   put(bytes, kBody + 28, 0, 4);
-  expect_protocol(bytes, 3, "0 mip levels");
+  expect_protocol(bytes, 5, "0 mip levels");
   bytes = stream;
   put(bytes, kBody + 32, 0, 4);
-  expect_protocol(bytes, 3, "0 layers");
+  expect_protocol(bytes, 5, "0 layers");
   bytes = stream;
   put(bytes, kBody + 56, 0, 8);
-  expect_protocol(bytes, 3, "allocation size 0");
+  expect_protocol(bytes, 5, "allocation size 0");
 
   const auto description = encoded_bytes(Description{});
   bytes = description;
@@ -410,18 +454,29 @@ TEST_F(WireTest, BadExtentsAreProtocolErrors) {
 }
 
 TEST_F(WireTest, OtherBadBodiesAreProtocolErrors) {
-  auto bytes = encoded_bytes(FramePresented{1, 0, 1, 1, 1, 1});
-  put(bytes, kBody + 36, 16, 1);
-  expect_protocol(bytes, 0, "FramePresented slot 16");
-  bytes = encoded_bytes(FrameReleased{1, 0, 1});
-  put(bytes, kBody + 16, 255, 1);
-  expect_protocol(bytes, 0, "FrameReleased slot 255");
-  bytes = encoded_bytes(FrameReleased{1, 0, 1});
-  put(bytes, kBody + 23, 1, 1);
-  expect_protocol(bytes, 0, "FrameReleased reserved byte");
-  bytes = encode_stream_description(sample_stream(1, SyncMode::Gpu))->bytes;
+  auto bytes = encode_stream_description(sample_stream(1, SyncMode::Gpu))->bytes;
   put(bytes, kBody + 22, 1, 2);
-  expect_protocol(bytes, 3, "StreamDescription reserved field");
+  expect_protocol(bytes, 5, "StreamDescription reserved field");
+  bytes = encode_stream_description(sample_stream(1, SyncMode::Gpu))->bytes;
+  put(bytes, kBody + 99, 1, 1);
+  expect_protocol(bytes, 5, "StreamDescription colour reserved byte");
+  for (const std::size_t at : {std::size_t{96}, std::size_t{97}, std::size_t{98}}) {
+    bytes = encode_stream_description(sample_stream(1, SyncMode::Gpu))->bytes;
+    put(bytes, kBody + at, 7, 1);
+    expect_protocol(bytes, 5, "unknown colour value at body offset " + std::to_string(at));
+  }
+  bytes = encode_stream_description(sample_stream(1, SyncMode::Gpu))->bytes;
+  put(bytes, kBody + 100, 0, 8);
+  expect_protocol(bytes, 5, "StreamDescription first frame 0");
+  bytes = encoded_bytes(Description{});
+  put(bytes, kBody + 32, 1, 2);
+  expect_protocol(bytes, 0, "Description of protocol version 1 in a version 2 header");
+  bytes = encoded_bytes(Description{});
+  put(bytes, kBody + 34, 5, 1);
+  expect_protocol(bytes, 0, "Description colour space 5");
+  bytes = encoded_bytes(Description{});
+  put(bytes, kBody + 38, 1, 1);
+  expect_protocol(bytes, 0, "Description reserved tail");
 
   // Error: the text length must match the body, stay within the limit, and be UTF-8.
   bytes = encoded_bytes(ErrorMessage{ErrorCode::Internal, "abc"});
@@ -443,7 +498,7 @@ TEST_F(WireTest, OtherBadBodiesAreProtocolErrors) {
 
 TEST_F(WireTest, EmptyAttachedFdIsAProtocolError) {
   auto bytes = encode_stream_description(sample_stream(1, SyncMode::Gpu))->bytes;
-  std::vector<UniqueFd> fds = make_fds(2);
+  std::vector<UniqueFd> fds = make_fds(4);
   fds.emplace_back();  // -1
   auto result = decode(bytes, std::move(fds));
   ASSERT_FALSE(result);

@@ -9,8 +9,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "geyser/channel/backend.hpp"
+#include "geyser/color.hpp"
 #include "geyser/error.hpp"
 #include "geyser/ipc/peer.hpp"
 #include "geyser/ipc/transport.hpp"
@@ -51,8 +53,9 @@ struct FrameLease {
   std::uint64_t frame = 0;
   std::uint64_t generation = 0;
   std::uint32_t slot = 0;
-  std::uint64_t timestamp_ns = 0;  ///< the sender's CLOCK_MONOTONIC at present()
-  std::uint64_t connection = 0;    ///< which connection (1, 2, ... across reconnects)
+  std::uint64_t timestamp_ns = 0;      ///< the sender's CLOCK_MONOTONIC at present()
+  std::uint64_t connection = 0;        ///< which connection (1, 2, ... across reconnects)
+  std::vector<std::uint8_t> metadata;  ///< what the sender gave present() (at most 256 bytes)
   std::shared_ptr<ImportedSlot> slot_import;
 };
 
@@ -98,6 +101,8 @@ class ReceiverCore {
   [[nodiscard]] ReceiverStats stats() const noexcept;
   /// The current stream's texture descriptor (valid once Connected).
   [[nodiscard]] const TextureDescriptor& descriptor() const noexcept;
+  /// What the current stream's texels mean (valid once Connected).
+  [[nodiscard]] const ColorDescription& color() const noexcept;
   [[nodiscard]] const std::string& name() const noexcept;
   [[nodiscard]] ReceiverBackend& backend() const noexcept;
 

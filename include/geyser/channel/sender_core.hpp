@@ -11,6 +11,7 @@
 #include <string>
 
 #include "geyser/channel/backend.hpp"
+#include "geyser/color.hpp"
 #include "geyser/error.hpp"
 #include "geyser/ipc/peer.hpp"
 #include "geyser/ipc/transport.hpp"
@@ -22,7 +23,7 @@ namespace geyser::channel {
 /// Options for publishing a channel.
 struct SenderOptions {
   /// Slots in the ring at first, 2..16. A receiver holds at most two frames (the one it
-  /// reads and one given but not yet acquired), so the ring grows, by a new generation, to
+  /// reads and the one it moves to in acquire), so the ring grows, by a new generation, to
   /// 2 x receivers + 1 slots (at most 16) as receivers connect, and does not shrink: a
   /// receiver that stops reading then never stalls the sender or the other receivers (up to
   /// 7 receivers; beyond, a stopped one can delay the others).
@@ -34,8 +35,10 @@ struct SenderOptions {
   std::filesystem::path runtime_dir;
   /// Where to publish; empty: ipc::default_transport(runtime_dir).
   std::shared_ptr<ipc::Transport> transport;
-  /// How long one send to a receiver may wait before that receiver is skipped for the frame.
+  /// How long one socket message to a receiver (a stream description, an error) may wait.
   std::chrono::milliseconds send_timeout{50};
+  /// What the texels mean, in every stream description (change it with resize()).
+  ColorDescription color;
   /// How long present() waits for the GPU in `cpu` sync mode before failing.
   std::chrono::milliseconds gpu_timeout{10000};
   /// Connections accepted but not yet identified (no Hello or DescribeRequest yet), at
@@ -91,17 +94,22 @@ class SenderCore {
   /// A free slot for the next frame, waiting at most `timeout` for receivers to release one
   /// (Timeout otherwise). The application writes the frame into it, then calls present().
   [[nodiscard]] Result<SlotLease> acquire(std::chrono::milliseconds timeout);
-  /// Announces the frame (SenderBackend::present), then tells the receivers. On a failure
-  /// the slot goes back to the ring and its frame number is not used again (the next
-  /// acquire gets a higher one).
-  [[nodiscard]] Result<void> present(const SlotLease& lease);
+  /// Announces the frame (SenderBackend::present), then publishes it on the frame board for
+  /// every receiver at once, with up to ipc::kMaxFrameMetadata (256) bytes of `metadata`
+  /// delivered with it (Validation beyond). On a failure the slot goes back to the ring and
+  /// its frame number is not used again (the next acquire gets a higher one).
+  [[nodiscard]] Result<void> present(const SlotLease& lease,
+                                     std::span<const std::uint8_t> metadata = {});
   /// Gives an acquired slot back unwritten (nothing is announced).
   void cancel(const SlotLease& lease) noexcept;
   /// acquire + SenderBackend::write + present: `bytes` (tightly packed) as the next frame.
   [[nodiscard]] Result<std::uint64_t> write(std::span<const std::uint8_t> bytes,
-                                            std::chrono::milliseconds timeout);
+                                            std::chrono::milliseconds timeout,
+                                            std::span<const std::uint8_t> metadata = {});
   /// Starts a new generation with slots described by `desc`: receivers re-import.
   [[nodiscard]] Result<void> resize(const TextureDescriptor& desc);
+  /// The same, with a new colour description.
+  [[nodiscard]] Result<void> resize(const TextureDescriptor& desc, const ColorDescription& color);
   /// Accepts receivers, answers listers, reads releases; waits at most `timeout` for
   /// something to happen and returns after the first activity (it does not pace).
   [[nodiscard]] Result<void> poll(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));

@@ -89,6 +89,9 @@ class BoardReader {
   [[nodiscard]] Result<void> wait(std::uint32_t seen_wake, std::chrono::nanoseconds timeout) const;
   /// The wake counter to pass to wait(): read it before looking at what you wait for.
   [[nodiscard]] std::uint32_t wake_count() const noexcept;
+  /// Wakes every thread waiting on this board (without changing it): how a receiver stops
+  /// a thread of its own that waits there.
+  void wake_waiters() const noexcept;
 
  private:
   explicit BoardReader(SharedMemory memory) noexcept : memory_(std::move(memory)) {}
@@ -109,8 +112,6 @@ class ReceiverPage {
   void release(std::uint32_t slot, std::uint64_t frame) noexcept;
   [[nodiscard]] std::uint64_t claimed(std::uint32_t slot) const noexcept;
   [[nodiscard]] std::uint64_t released(std::uint32_t slot) const noexcept;
-  /// Zeroes every word (a new generation starts with nothing claimed).
-  void clear() noexcept;
 
  private:
   explicit ReceiverPage(SharedMemory memory) noexcept : memory_(std::move(memory)) {}

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "geyser/color.hpp"
 #include "geyser/device_identity.hpp"
 #include "geyser/error.hpp"
 #include "geyser/share_handle.hpp"
@@ -24,8 +25,10 @@ namespace geyser::ipc {
 
 /// "GYSR" as the four bytes on the wire, read as a little-endian u32.
 inline constexpr std::uint32_t kWireMagic = 0x52535947;
-/// The one protocol version this implementation speaks.
-inline constexpr std::uint16_t kProtocolVersion = 1;
+/// The one protocol version this implementation speaks. Version 2 announces frames
+/// through shared memory (frame_board.hpp); a peer of another version is refused with an
+/// error that names both.
+inline constexpr std::uint16_t kProtocolVersion = 2;
 /// Size of the fixed header that starts every message.
 inline constexpr std::size_t kHeaderSize = 16;
 /// Largest body a message may have.
@@ -36,8 +39,11 @@ inline constexpr std::size_t kMaxMessageSize = kHeaderSize + kMaxBodySize;
 inline constexpr std::size_t kMaxSlots = 16;
 /// Descriptors per slot in a StreamDescription: memory, ready timeline, released timeline.
 inline constexpr std::size_t kHandlesPerSlot = 3;
+/// Descriptors per StreamDescription before the slots': the frame board and the receiver page.
+inline constexpr std::size_t kHandlesPerStream = 2;
 /// Most descriptors any message carries (a StreamDescription of kMaxSlots slots).
-inline constexpr std::size_t kMaxHandlesPerMessage = kMaxSlots * kHandlesPerSlot;
+inline constexpr std::size_t kMaxHandlesPerMessage =
+    kHandlesPerStream + kMaxSlots * kHandlesPerSlot;
 /// Longest message text in an Error message, in bytes of UTF-8.
 inline constexpr std::size_t kMaxErrorTextSize = 1024;
 
@@ -45,12 +51,12 @@ inline constexpr std::size_t kMaxErrorTextSize = 1024;
 enum class MessageType : std::uint16_t {
   Hello = 1,              ///< receiver -> sender, first message of a receiver connection
   StreamDescription = 2,  ///< sender -> receiver, once per generation, with the slot fds
-  FramePresented = 3,     ///< sender -> receiver, per frame
-  FrameReleased = 4,      ///< receiver -> sender, per frame read
-  DescribeRequest = 5,    ///< lister -> sender, first and only message of a `geyser list` query
-  Description = 6,        ///< sender -> lister, the answer
-  Goodbye = 7,            ///< either way, an orderly close
-  Error = 8,              ///< either way, why the connection is being closed
+  // 3 and 4 were FramePresented and FrameReleased in version 1: version 2 announces and
+  // releases frames through shared memory (frame_board.hpp).
+  DescribeRequest = 5,  ///< lister -> sender, first and only message of a `geyser list` query
+  Description = 6,      ///< sender -> lister, the answer
+  Goodbye = 7,          ///< either way, an orderly close
+  Error = 8,            ///< either way, why the connection is being closed
 };
 /// "Hello", "StreamDescription", ...; "Unknown" for other values.
 [[nodiscard]] std::string_view to_string(MessageType type) noexcept;
@@ -82,8 +88,9 @@ struct SlotHandles {
   UniqueHandle released;  ///< the receiver signals frame N here when it is done reading it
 };
 
-/// A stream generation: what every slot's texture is and the descriptors to import them.
-/// Owns its fds (decode moves the received ones in; encode borrows them).
+/// A stream generation: what every slot's texture is and the descriptors to import them,
+/// with the frame board and this receiver's page. Owns its fds (decode moves the received
+/// ones in; encode borrows them).
 struct StreamDescription {
   std::uint64_t generation = 0;
   TextureDescriptor descriptor;
@@ -91,26 +98,14 @@ struct StreamDescription {
   MemoryHandleType handle_type = MemoryHandleType::OpaqueFd;
   DeviceIdentity identity;
   SyncMode sync_mode = SyncMode::Cpu;
+  ColorDescription color;
+  /// The first frame whose readiness this receiver's slot timelines carry: frames on the
+  /// board below it were presented before this receiver's links existed (a late joiner
+  /// skips them). At least 1.
+  std::uint64_t first_frame = 1;
+  UniqueHandle board;              ///< the sender's frame board (read-only for receivers)
+  UniqueHandle page;               ///< this receiver's page
   std::vector<SlotHandles> slots;  ///< 1..kMaxSlots, each with kHandlesPerSlot valid fds
-};
-
-/// A frame is ready in a slot. No fds: the slot's were sent with its generation.
-struct FramePresented {
-  std::uint64_t generation = 0;
-  std::uint8_t slot = 0;  ///< < kMaxSlots (the channel layer checks < the stream's count)
-  std::uint64_t frame = 0;
-  std::uint64_t timeline_value = 0;           ///< what `ready` reaches when the frame is written
-  std::uint64_t timestamp_ns = 0;             ///< the sender's CLOCK_MONOTONIC when presented
-  std::uint32_t layout = kSharedImageLayout;  ///< VkImageLayout the frame is in
-  friend bool operator==(const FramePresented&, const FramePresented&) = default;
-};
-
-/// A receiver is done with a frame; the sender may reuse its slot once every reader is.
-struct FrameReleased {
-  std::uint64_t generation = 0;
-  std::uint8_t slot = 0;
-  std::uint64_t frame = 0;
-  friend bool operator==(const FrameReleased&, const FrameReleased&) = default;
 };
 
 /// `geyser list` asks a sender to describe its channel. Empty body.
@@ -128,6 +123,8 @@ struct Description {
   std::uint64_t frame_count = 0;
   std::uint32_t receiver_count = 0;
   std::uint32_t sender_pid = 0;
+  std::uint16_t protocol_version = kProtocolVersion;
+  ColorDescription color;
   friend bool operator==(const Description&, const Description&) = default;
 };
 
@@ -144,8 +141,8 @@ struct ErrorMessage {
 };
 
 /// Any message. Move-only because StreamDescription owns fds.
-using Message = std::variant<Hello, StreamDescription, FramePresented, FrameReleased,
-                             DescribeRequest, Description, Goodbye, ErrorMessage>;
+using Message =
+    std::variant<Hello, StreamDescription, DescribeRequest, Description, Goodbye, ErrorMessage>;
 
 /// The type of a message.
 [[nodiscard]] MessageType message_type(const Message& message) noexcept;
@@ -164,8 +161,6 @@ struct EncodedMessage {
 /// are replaced by '?', so that encoding an error never fails.
 [[nodiscard]] Result<EncodedMessage> encode_hello(const Hello& message);
 [[nodiscard]] Result<EncodedMessage> encode_stream_description(const StreamDescription& message);
-[[nodiscard]] Result<EncodedMessage> encode_frame_presented(const FramePresented& message);
-[[nodiscard]] Result<EncodedMessage> encode_frame_released(const FrameReleased& message);
 [[nodiscard]] Result<EncodedMessage> encode_describe_request(const DescribeRequest& message);
 [[nodiscard]] Result<EncodedMessage> encode_description(const Description& message);
 [[nodiscard]] Result<EncodedMessage> encode_goodbye(const Goodbye& message);
@@ -174,8 +169,8 @@ struct EncodedMessage {
 [[nodiscard]] Result<EncodedMessage> encode(const Message& message);
 
 /// Decodes and checks the header at the start of `bytes`: Protocol for fewer than
-/// kHeaderSize bytes, a wrong magic, an unknown version, non-zero reserved bits or a body
-/// longer than kMaxBodySize. Does not check the type or the body.
+/// kHeaderSize bytes, a wrong magic, another protocol version (the message names both), non-zero
+/// reserved bits or a body longer than kMaxBodySize. Does not check the type or the body.
 [[nodiscard]] Result<WireHeader> decode_header(std::span<const std::uint8_t> bytes);
 
 /// Decodes one whole message. Consumes `fds`: on success they are moved into the message
@@ -183,10 +178,11 @@ struct EncodedMessage {
 /// with Protocol, naming the problem, for: a bad header (see decode_header), an unknown
 /// type, a body size that differs from the bytes present or from the type's layout, an
 /// fd count in the header that differs from the fds attached or from what the type
-/// declares (none except StreamDescription, which has exactly slot count x kHandlesPerSlot),
+/// declares (none except StreamDescription, which has exactly kHandlesPerStream + slot count
+/// x kHandlesPerSlot),
 /// a slot count or slot index out of bounds, an invalid enum value (format, sync mode,
-/// handle type, error code), a descriptor that geyser::validate rejects, non-zero reserved
-/// fields and invalid UTF-8.
+/// handle type, error code, colour description), a descriptor that geyser::validate rejects,
+/// non-zero reserved fields and invalid UTF-8.
 [[nodiscard]] Result<Message> decode(std::span<const std::uint8_t> bytes,
                                      std::vector<UniqueHandle> handles);
 

@@ -22,8 +22,9 @@ struct ReceivedFrame {
   std::uint64_t frame = 0;
   std::uint64_t generation = 0;
   std::uint32_t slot = 0;
-  std::uint64_t timestamp_ns = 0;  ///< the sender's CLOCK_MONOTONIC at present()
-  std::uint64_t connection = 0;    ///< which connection (1, 2, ... across reconnects)
+  std::uint64_t timestamp_ns = 0;      ///< the sender's CLOCK_MONOTONIC at present()
+  std::uint64_t connection = 0;        ///< which connection (1, 2, ... across reconnects)
+  std::vector<std::uint8_t> metadata;  ///< what the sender gave present() (at most 256 bytes)
   VulkanSharedTexture* texture = nullptr;
   std::shared_ptr<channel::ImportedSlot> keep_alive;  ///< holds the import; internal
 };
@@ -59,6 +60,8 @@ class Receiver {
   [[nodiscard]] channel::ReceiverStats stats() const noexcept;
   /// The current stream's texture descriptor (valid once Connected).
   [[nodiscard]] const TextureDescriptor& descriptor() const noexcept;
+  /// What the current stream's texels mean (valid once Connected).
+  [[nodiscard]] const ColorDescription& color() const noexcept;
   [[nodiscard]] const std::string& name() const noexcept;
   /// The backend-neutral receiver underneath.
   [[nodiscard]] channel::ReceiverCore& core() noexcept { return core_; }

@@ -50,16 +50,22 @@ class Sender {
   /// Announces the frame. The application's writes must have been submitted to the
   /// device's queue before. `gpu` receivers are given a semaphore signal submitted after
   /// them (no CPU wait); for `cpu` receivers the queue is drained first.
-  [[nodiscard]] Result<void> present(const SenderFrame& frame);
+  /// `metadata` (at most 256 bytes, Validation beyond) is delivered with the frame
+  /// (ReceivedFrame::metadata).
+  [[nodiscard]] Result<void> present(const SenderFrame& frame,
+                                     std::span<const std::uint8_t> metadata = {});
   /// Gives an acquired slot back unwritten, announcing nothing: what to do when writing the
   /// frame failed. The next acquire may hand the slot out again.
   void cancel(const SenderFrame& frame) noexcept;
   /// acquire + vulkan::upload + present: writes `bytes` (tightly packed) as the next frame.
   [[nodiscard]] Result<std::uint64_t> write(std::span<const std::uint8_t> bytes,
-                                            std::chrono::milliseconds timeout);
+                                            std::chrono::milliseconds timeout,
+                                            std::span<const std::uint8_t> metadata = {});
   /// Starts a new generation with textures described by `desc`: receivers re-import. Waits
   /// for the queue to be idle first.
   [[nodiscard]] Result<void> resize(const TextureDescriptor& desc);
+  /// The same, with a new colour description (SenderOptions::color at first).
+  [[nodiscard]] Result<void> resize(const TextureDescriptor& desc, const ColorDescription& color);
   /// Accepts receivers, answers listers, reads releases; waits at most `timeout` for
   /// something to happen and returns after the first activity (it does not pace: loop on it
   /// until your frame time is up).

@@ -13,6 +13,7 @@ ReceivedFrame typed(const channel::FrameLease& lease) {
   out.slot = lease.slot;
   out.timestamp_ns = lease.timestamp_ns;
   out.connection = lease.connection;
+  out.metadata = lease.metadata;
   out.texture = detail::as_vulkan_slot(*lease.slot_import).texture.get();
   out.keep_alive = lease.slot_import;
   return out;
@@ -59,6 +60,9 @@ channel::ReceiverStats Receiver::stats() const noexcept {
 }
 const TextureDescriptor& Receiver::descriptor() const noexcept {
   return core_.descriptor();
+}
+const ColorDescription& Receiver::color() const noexcept {
+  return core_.color();
 }
 const std::string& Receiver::name() const noexcept {
   return core_.name();

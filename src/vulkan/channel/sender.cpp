@@ -20,8 +20,8 @@ Result<SenderFrame> Sender::acquire(std::chrono::milliseconds timeout) {
   return SenderFrame{lease.frame, lease.slot, lease.generation, backend_->texture(lease.slot)};
 }
 
-Result<void> Sender::present(const SenderFrame& frame) {
-  return core_.present(channel::SlotLease{frame.frame, frame.slot, frame.generation});
+Result<void> Sender::present(const SenderFrame& frame, std::span<const std::uint8_t> metadata) {
+  return core_.present(channel::SlotLease{frame.frame, frame.slot, frame.generation}, metadata);
 }
 
 void Sender::cancel(const SenderFrame& frame) noexcept {
@@ -29,12 +29,17 @@ void Sender::cancel(const SenderFrame& frame) noexcept {
 }
 
 Result<std::uint64_t> Sender::write(std::span<const std::uint8_t> bytes,
-                                    std::chrono::milliseconds timeout) {
-  return core_.write(bytes, timeout);
+                                    std::chrono::milliseconds timeout,
+                                    std::span<const std::uint8_t> metadata) {
+  return core_.write(bytes, timeout, metadata);
 }
 
 Result<void> Sender::resize(const TextureDescriptor& desc) {
   return core_.resize(desc);
+}
+
+Result<void> Sender::resize(const TextureDescriptor& desc, const ColorDescription& color) {
+  return core_.resize(desc, color);
 }
 
 Result<void> Sender::poll(std::chrono::milliseconds timeout) {
