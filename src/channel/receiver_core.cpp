@@ -275,8 +275,10 @@ struct ReceiverCore::State {
       GEYSER_TRY_VOID(pump(remaining(deadline), true));
       if (have_stream) break;
       if (Clock::now() - hello_sent >= options.handshake_timeout) {
+        // A sender is there but mute: Timeout, which connect() waits out like a missing
+        // sender and acquire() reports as Disconnected.
         disconnect();
-        return fail(ErrorCode::Disconnected,
+        return fail(ErrorCode::Timeout,
                     "the sender of channel '" + name + "' did not describe its stream within " +
                         std::to_string(options.handshake_timeout.count()) + " ms");
       }
@@ -363,15 +365,17 @@ struct ReceiverCore::State {
     }
   }
 
-  // A new frame is pending: give back the old one, then take the new one.
-  Result<FrameLease> take_pending() {
+  // A new frame is pending: give back the old one, then take the new one, waiting at most
+  // `timeout` (the caller's, capped by gpu_timeout) for it to be written.
+  Result<FrameLease> take_pending(milliseconds timeout) {
     GEYSER_TRY_VOID(release_held());
     if (!connection) {
       return fail(ErrorCode::Disconnected, "the sender of channel '" + name + "' went away");
     }
     const ipc::FramePresented frame = *pending;
     pending.reset();
-    if (auto began = backend->begin_read(*slots[frame.slot], frame.frame, options.gpu_timeout);
+    if (auto began = backend->begin_read(*slots[frame.slot], frame.frame,
+                                         std::min(timeout, options.gpu_timeout));
         !began) {
       // The frame was never read: give it back as skipped, so that the sender can reuse its
       // slot; if even that fails, the connection is closed, which frees it too.
@@ -416,8 +420,10 @@ Result<ReceiverCore> ReceiverCore::connect(std::unique_ptr<ReceiverBackend> back
     auto connected = state->try_connect(remaining(deadline));
     if (connected) return ReceiverCore(std::move(state));
     const ErrorCode code = connected.error().code();
-    // Only "nobody publishes it (yet)" is worth waiting out; everything else is final.
-    if (code != ErrorCode::Disconnected || remaining(deadline).count() == 0) {
+    // Only "nobody publishes it (yet)" and "nobody answers (yet)" are worth waiting out;
+    // everything else is final.
+    const bool waiting = code == ErrorCode::Disconnected || code == ErrorCode::Timeout;
+    if (!waiting || remaining(deadline).count() == 0) {
       if (code == ErrorCode::Timeout) {
         return fail(ErrorCode::Timeout, "the sender of channel '" + name +
                                             "' did not describe its stream within " +
@@ -467,7 +473,7 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout) {
                                           std::to_string(timeout.count()) + " ms");
     }
   }
-  return s.take_pending();
+  return s.take_pending(remaining(deadline));
 }
 
 Result<void> ReceiverCore::release() {
