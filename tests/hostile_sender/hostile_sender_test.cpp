@@ -120,7 +120,7 @@ const RecvCase kRecvCases[] = {
     {"unknown-handle-type", "handle type 9"},
     {"memory-fd-pipe", "is a pipe"},
     // A character device passes the fd checks; the driver must refuse it.
-    {"memory-fd-dev-null", "vkAllocateMemory(import"},
+    {"memory-fd-dev-null", "memory devices"},
     {"memory-fd-socket", "is a socket"},
     {"memory-fd-directory", "is a directory"},
     {"ready-fd-pipe", "CpuTimeline::open"},
