@@ -44,10 +44,12 @@ struct Shared {
   char driver[256];
   char sync_mode[16];
   std::uint64_t frames_skipped[kMaxResolutions];
-  Samples handoff[kMaxResolutions];    // receiver
-  Samples one_way[kMaxResolutions];    // receiver
-  Samples roundtrip[kMaxResolutions];  // sender
-  Samples copy[kMaxResolutions];       // receiver
+  std::uint64_t sender_cpu_ns[kMaxResolutions];    // over the timed handoffs, pings excluded
+  std::uint64_t receiver_cpu_ns[kMaxResolutions];  // the same
+  Samples handoff[kMaxResolutions];                // receiver
+  Samples one_way[kMaxResolutions];                // receiver
+  Samples roundtrip[kMaxResolutions];              // sender
+  Samples copy[kMaxResolutions];                   // receiver
 };
 
 std::uint32_t copy_sample_count(const HandoffPlan& plan, Resolution r) {
@@ -186,12 +188,14 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
   for (std::uint32_t i = 0; i < plan.warmup + plan.samples; ++i) {
     for (std::size_t r = 0; r < senders.size(); ++r) {
       channel::Sender& sender = senders[r];
+      const std::uint64_t cpu_start = process_cpu_ns();
       GEYSER_TRY(channel::SenderFrame frame, sender.acquire(2s));
       GEYSER_TRY_VOID(sender.present(frame));
       // One uncontended handoff per sample: the next frame goes out only once the receiver
       // has released this one (its FrameReleased is queued before this control message).
       GEYSER_TRY_VOID(receive_ctl(ctl, Ctl::Released, timeout));
       GEYSER_TRY_VOID(sender.poll(0ms));
+      if (i >= plan.warmup) shared.sender_cpu_ns[r] += process_cpu_ns() - cpu_start;
 
       // The bare socket baseline, interleaved with the handoffs so that both see the same
       // machine load: a message of the FramePresented size, stamped like one.
@@ -243,12 +247,14 @@ Result<void> receiver_body(const Environment& env, const HandoffPlan& plan, cons
   for (std::uint32_t i = 0; i < plan.warmup + plan.samples; ++i) {
     for (std::size_t r = 0; r < receivers.size(); ++r) {
       channel::Receiver& receiver = receivers[r];
+      const std::uint64_t cpu_start = process_cpu_ns();
       GEYSER_TRY(channel::ReceivedFrame frame, receiver.acquire(timeout));
       // Frame N is ready to read here: imported, synchronized, in the shared layout.
       const std::uint64_t ready = monotonic_ns();
       if (i >= plan.warmup) shared.handoff[r].push(micros(frame.timestamp_ns, ready));
       GEYSER_TRY_VOID(receiver.release());
       GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Released));
+      if (i >= plan.warmup) shared.receiver_cpu_ns[r] += process_cpu_ns() - cpu_start;
 
       GEYSER_TRY(ipc::ReceivedMessage ping,
                  ipc::receive_message(ctl, ipc::kMaxMessageSize, 0, timeout));
@@ -293,9 +299,12 @@ Result<HandoffResult> run_handoff(const Environment& env, const HandoffPlan& pla
   result.message_bytes = frame_message_size();
   for (std::size_t r = 0; r < plan.resolutions.size(); ++r) {
     const Resolution res = plan.resolutions[r];
+    const double frames = plan.samples > 0 ? static_cast<double>(plan.samples) : 1.0;
     result.rows.push_back(HandoffRow{
         res, summarize(shared->handoff[r].vector()), summarize(shared->one_way[r].vector()),
-        summarize(shared->roundtrip[r].vector()), shared->frames_skipped[r]});
+        summarize(shared->roundtrip[r].vector()), shared->frames_skipped[r],
+        static_cast<double>(shared->sender_cpu_ns[r]) / 1000.0 / frames,
+        static_cast<double>(shared->receiver_cpu_ns[r]) / 1000.0 / frames});
     if (has_copy(plan, res)) {
       result.copies.push_back(
           CopyRow{res, tight_size_bytes(rgba8(res)), summarize(shared->copy[r].vector())});

@@ -14,6 +14,8 @@
 
 #include "json_writer.hpp"
 #include "machine_info.hpp"
+#include "pipewire/report.hpp"
+#include "pipewire/scenario.hpp"
 #include "scenarios.hpp"
 #include "stats.hpp"
 
@@ -35,6 +37,7 @@ struct Report {
   std::string date;
   double elapsed_s = 0.0;
   std::optional<HandoffResult> handoff;
+  PipewireOutcome pipewire;
   std::vector<ThroughputRow> throughput;
   std::vector<MemoryRow> memory;
   std::vector<std::string> errors;
@@ -166,6 +169,8 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
       write_summary(json, "socket_roundtrip_us", row.socket_roundtrip_us);
       json.number("handoff_vs_socket", ratio(row.handoff_us.p50, row.socket_one_way_us.p50));
       json.integer("frames_skipped", row.frames_skipped);
+      json.number("sender_cpu_us_per_frame", row.sender_cpu_us_per_frame);
+      json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
       json.end_object();
     }
   }
@@ -183,6 +188,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     }
   }
   json.end_array();
+  write_pipewire_json(json, report.pipewire, report.handoff_row(report.pipewire.result.resolution));
   json.begin_array("throughput");
   for (const ThroughputRow& row : report.throughput) {
     json.begin_object();
@@ -323,6 +329,17 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
     report.errors.push_back("handoff: " + result.error().to_string());
     out << "  FAILED: " << report.errors.back() << "\n";
   }
+
+  // The PipeWire baseline: the headline size, as many frames as the handoff scenario.
+  PipewirePlan pipewire{k1080p, handoff.warmup, handoff.samples};
+  out << "[e] pipewire_handoff: the same handoff through a private PipeWire daemon ("
+      << pipewire.resolution.label() << ", " << pipewire.frames << " frames, memfd)\n"
+      << std::flush;
+  report.pipewire = run_pipewire_handoff(env, pipewire);
+  if (report.pipewire.status == PipewireOutcome::Status::Failed) {
+    report.errors.push_back("pipewire_handoff: " + report.pipewire.reason);
+  }
+  print_pipewire(out, report.pipewire, report.handoff_row(pipewire.resolution));
 
   std::vector<ThroughputPlan> throughput;
   for (Resolution r :

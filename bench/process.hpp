@@ -71,6 +71,10 @@ void set_text(std::span<char> buffer, std::string_view text) noexcept;
 /// shared by every process on the machine.
 [[nodiscard]] std::uint64_t monotonic_ns() noexcept;
 
+/// CPU time of the calling process, user and system, all threads, in nanoseconds
+/// (CLOCK_PROCESS_CPUTIME_ID: what getrusage's ru_utime + ru_stime add up to, finer).
+[[nodiscard]] std::uint64_t process_cpu_ns() noexcept;
+
 /// Microseconds between two monotonic_ns() readings.
 [[nodiscard]] inline double micros(std::uint64_t from, std::uint64_t to) noexcept {
   return static_cast<double>(to - from) / 1000.0;

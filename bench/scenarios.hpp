@@ -56,6 +56,11 @@ struct HandoffRow {
   Summary socket_one_way_us;    ///< the same stamp-to-arrival, for a bare socket message
   Summary socket_roundtrip_us;  ///< ping-pong of that message
   std::uint64_t frames_skipped = 0;
+  /// CPU (user+sys, whole process) per timed handoff, each side: acquire, present and the
+  /// wait for the release on the sender; acquire, release and its notice on the receiver
+  /// (the interleaved socket pings are not counted).
+  double sender_cpu_us_per_frame = 0.0;
+  double receiver_cpu_us_per_frame = 0.0;
 };
 
 struct CopyRow {

@@ -42,6 +42,38 @@ inline std::size_t declared_handles(std::span<const std::uint8_t> bytes) {
   return std::size_t{bytes[12]} | (std::size_t{bytes[13]} << 8);
 }
 
+/// Reads little-endian fields from a record's bytes; past the end every byte reads as 0, so
+/// that a short record still means something (the fuzzer need not find the exact length).
+class FieldReader {
+ public:
+  explicit FieldReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+  std::uint64_t u64() { return take(8); }
+  std::uint32_t u32() { return static_cast<std::uint32_t>(take(4)); }
+  /// What is left after the fields read so far (possibly empty).
+  [[nodiscard]] std::span<const std::uint8_t> rest() const {
+    return pos_ < bytes_.size() ? bytes_.subspan(pos_) : std::span<const std::uint8_t>();
+  }
+
+ private:
+  std::uint64_t take(std::size_t size) {
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < size; ++i, ++pos_) {
+      if (pos_ < bytes_.size()) value |= std::uint64_t{bytes_[pos_]} << (8 * i);
+    }
+    return value;
+  }
+  std::span<const std::uint8_t> bytes_;
+  std::size_t pos_ = 0;
+};
+
+/// Little-endian fields appended to `out` (the seeds' side of FieldReader).
+inline void put_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+}
+inline void put_u64(std::vector<std::uint8_t>& out, std::uint64_t value) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+}
+
 /// Appends one record to `out`.
 inline void append_record(std::vector<std::uint8_t>& out, std::uint8_t flags,
                           std::span<const std::uint8_t> bytes) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine (see ../shared/gpu/README.md) from a build made here in
 # build-gpu/ (cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release): every test label
-# but the installed-package test (that machine has no Debian -dev packages), geyser info,
+# but the installed-package test (that machine has no Debian -dev packages) and the bench
+# smoke tests (the modes below run geyser bench itself), geyser info,
 # the demo, and the benchmarks. Usage (device tool, carry .gpu and build-gpu):
 #   . .gpu/enter.sh; bash scripts/gpu-check.sh [quick|full|tests]
 # Results go to $OUT. ctest files hold absolute paths: the checkout is linked where it was built.
@@ -22,7 +23,7 @@ export GEYSER_RUNTIME_DIR=/tmp/geyser-gpu-rt
 {
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   date -u
-  ctest --output-on-failure -j8 -E "InstalledPackage|BenchQuickSmoke"
+  ctest --output-on-failure -j8 -E "InstalledPackage|BenchQuickSmoke|BenchPipewireBaseline"
   echo "ctest rc=$?"
 } > "$out/ctest.log" 2>&1
 if [ "$mode" = tests ]; then grep -E "tests passed|tests failed|rc=" "$out/ctest.log"; exit 0; fi

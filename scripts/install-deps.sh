@@ -9,6 +9,7 @@ packages=(
   libegl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri
   libexpected-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libstb-dev
   clang-14 libclang-rt-14-dev
+  pipewire pipewire-bin libspa-0.2-modules libpipewire-0.3-dev
 )
 
 missing=()

@@ -98,10 +98,12 @@ struct ReceiverCore::State {
     std::fprintf(stderr, "geyser: receiver '%s': %s\n", name.c_str(), message.c_str());
   }
 
-  void disconnect() {
-    // A frame presented just before the sender left is still whole in memory we hold: keep
-    // it so that the last frames of a sender that exits are not lost.
-    if (have_board()) {
+  // Closes the connection. When the sender went away (`sender_gone`), a frame it presented
+  // just before is still whole in memory we hold: kept, so that the last frames of a sender
+  // that exits are not lost. When we close on a live sender, it no longer reads our page
+  // and may rewrite any slot: nothing is kept.
+  void disconnect(bool sender_gone = true) {
+    if (sender_gone && have_board()) {
       if (auto newest = board->newest(); newest && valid_new(*newest)) {
         last_words = LastWords{*newest, slots[newest->slot]};
       }
@@ -121,7 +123,7 @@ struct ReceiverCore::State {
                       milliseconds(0));
     }
     log("closing the connection: " + why.to_string());
-    disconnect();
+    disconnect(false);
     return why;
   }
 
@@ -306,7 +308,7 @@ struct ReceiverCore::State {
   // the sender describes its stream or `timeout` passes. A connection still waiting for its
   // description outlives the timeout (state Waiting), so that acquire(0) from an event loop
   // completes the handshake over several calls. One that waits longer than
-  // options.handshake_timeout is dropped: Disconnected, and the next call starts over.
+  // options.handshake_timeout is dropped: Timeout, and the next call starts over.
   Result<void> try_connect(milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     if (!connection) GEYSER_TRY_VOID(say_hello(deadline));
@@ -314,8 +316,10 @@ struct ReceiverCore::State {
       GEYSER_TRY_VOID(pump(remaining(deadline), true));
       if (have_stream) break;
       if (Clock::now() - hello_sent >= options.handshake_timeout) {
+        // A sender is there but mute: Timeout, which connect() waits out like a missing
+        // sender and acquire() reports as Disconnected.
         disconnect();
-        return fail(ErrorCode::Disconnected,
+        return fail(ErrorCode::Timeout,
                     "the sender of channel '" + name + "' did not describe its stream within " +
                         std::to_string(options.handshake_timeout.count()) + " ms");
       }
@@ -469,8 +473,10 @@ Result<ReceiverCore> ReceiverCore::connect(std::unique_ptr<ReceiverBackend> back
     auto connected = state->try_connect(remaining(deadline));
     if (connected) return ReceiverCore(std::move(state));
     const ErrorCode code = connected.error().code();
-    // Only "nobody publishes it (yet)" is worth waiting out; everything else is final.
-    if (code != ErrorCode::Disconnected || remaining(deadline).count() == 0) {
+    // Only "nobody publishes it (yet)" and "nobody answers (yet)" are worth waiting out;
+    // everything else is final.
+    const bool waiting = code == ErrorCode::Disconnected || code == ErrorCode::Timeout;
+    if (!waiting || remaining(deadline).count() == 0) {
       if (code == ErrorCode::Timeout) {
         return fail(ErrorCode::Timeout, "the sender of channel '" + name +
                                             "' did not describe its stream within " +
@@ -517,8 +523,8 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout) {
       if (looked.error().code() == ErrorCode::Disconnected && s.last_words) {
         if (auto last = s.take_last_words()) return *last;
       }
-      if (looked.error().code() == ErrorCode::Protocol) {
-        return tl::unexpected(s.abandon(std::move(looked).error()));
+      if (looked.error().code() == ErrorCode::Protocol && s.connection) {
+        return tl::unexpected(s.abandon(std::move(looked).error()));  // a bad board record
       }
       return tl::unexpected(std::move(looked).error());
     }

@@ -21,4 +21,10 @@ FenceWait wait_for_fence(VkDevice device, VkFence fence, std::chrono::nanosecond
   return {r, r != VK_SUCCESS && r != VK_ERROR_DEVICE_LOST};
 }
 
+VkResult wait_queue_idle(VkDevice device, VkQueue queue) noexcept {
+  const VkResult r = vkQueueWaitIdle(queue);
+  if (r == VK_SUCCESS || r == VK_ERROR_DEVICE_LOST) return r;
+  return vkDeviceWaitIdle(device);
+}
+
 }  // namespace geyser::vulkan::detail

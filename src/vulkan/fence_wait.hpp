@@ -21,4 +21,9 @@ struct FenceWait {
 [[nodiscard]] FenceWait wait_for_fence(VkDevice device, VkFence fence,
                                        std::chrono::nanoseconds timeout);
 
+/// Waits until `queue` is idle before what it used is destroyed. A failed vkQueueWaitIdle
+/// (other than a lost device, after which nothing is in use) leaves the queue's state
+/// unknown, so it falls back to vkDeviceWaitIdle. Returns the last result.
+[[nodiscard]] VkResult wait_queue_idle(VkDevice device, VkQueue queue) noexcept;
+
 }  // namespace geyser::vulkan::detail

@@ -7,10 +7,14 @@
 //       FRAMES 0: until stdin reaches EOF. Lines: "ready pid P", "resized gen G WxH",
 //       "stats frames F receivers R fds D dropped X gen G", "done frames F", "error ...".
 //   channel_peer recv NAME [--frames N] [--exit-on-disconnect] [--connect-ms MS] [--max-ms MS]
+//                          [--first-frame-ns] [--proc-ms MS]
 //       Checks every frame it acquires. Lines: "ready pid P conn WxH",
 //       "frame F gen G WxH conn C ok|bad <mismatch>", "stale F after L", "timeout",
 //       "disconnected ns T" (CLOCK_MONOTONIC), "held F ok|bad|none",
 //       "summary checked C bad B stale S timeouts T imports I reconnects R".
+//       --first-frame-ns adds "first ns T conn C frame F" before the first frame of each
+//       connection (T: CLOCK_MONOTONIC when it was acquired, for reconnect times);
+//       --proc-ms MS adds "proc fds D rss B" (its own open fds and resident bytes) every MS ms.
 //   channel_peer uid-connect NAME UID [--keep-dac]
 //       Drops to UID (and gid UID), keeping CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH with
 //       --keep-dac, then connects and says Hello. Lines: "uid U", "setuid-failed ...",
@@ -198,8 +202,8 @@ std::string check_frame(geyser::vulkan::VulkanSharedTexture& texture, std::uint6
 int run_receiver(int argc, char** argv) {
   if (argc < 3) return 2;
   const std::string name = argv[2];
-  long max_frames = 0, connect_ms = 10000, max_ms = 60000;
-  bool exit_on_disconnect = false;
+  long max_frames = 0, connect_ms = 10000, max_ms = 60000, proc_ms = 0;
+  bool exit_on_disconnect = false, first_frame_ns = false;
   for (int i = 3; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--frames" && i + 1 < argc) {
@@ -210,6 +214,10 @@ int run_receiver(int argc, char** argv) {
       max_ms = std::atol(argv[++i]);
     } else if (arg == "--exit-on-disconnect") {
       exit_on_disconnect = true;
+    } else if (arg == "--first-frame-ns") {
+      first_frame_ns = true;
+    } else if (arg == "--proc-ms" && i + 1 < argc) {
+      proc_ms = std::atol(argv[++i]);
     } else {
       std::printf("error unknown argument %s\n", arg.c_str());
       return 2;
@@ -230,7 +238,14 @@ int run_receiver(int argc, char** argv) {
   std::uint64_t last_frame = 0, last_connection = 0;
   bool disconnected = false;
   int code = 0;
+  auto last_proc = Clock::now() - milliseconds(proc_ms);
   while ((max_frames == 0 || checked < max_frames) && !stdin_closed() && Clock::now() < end) {
+    // Measured between two acquires, where the receiver holds at most one frame.
+    if (proc_ms > 0 && Clock::now() - last_proc >= milliseconds(proc_ms)) {
+      last_proc = Clock::now();
+      std::printf("proc fds %zu rss %llu\n", geyser::test::open_fd_count(),
+                  static_cast<unsigned long long>(geyser::test::rss_bytes()));
+    }
     auto frame = receiver->acquire(milliseconds(1000));
     if (!frame) {
       const geyser::ErrorCode error = frame.error().code();
@@ -265,6 +280,12 @@ int run_receiver(int argc, char** argv) {
     }
     disconnected = false;
     if (frame->connection != last_connection) {
+      if (first_frame_ns) {
+        std::printf("first ns %llu conn %llu frame %llu\n",
+                    static_cast<unsigned long long>(monotonic_ns()),
+                    static_cast<unsigned long long>(frame->connection),
+                    static_cast<unsigned long long>(frame->frame));
+      }
       last_connection = frame->connection;
       last_frame = 0;
     }

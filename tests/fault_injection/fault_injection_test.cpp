@@ -51,6 +51,12 @@ FaultLayer& layer() {
 std::string load_layer() {
   ::setenv("VK_LOADER_LAYERS_DISABLE", "~implicit~", 1);
   ::setenv("VK_ADD_LAYER_PATH", GEYSER_FAULT_LAYER_DIR, 1);
+  // Where VK_LAYER_PATH is set (the GPU machine's set-up sets it), the loader searches only
+  // there: add our directory to it as well.
+  if (const char* paths = std::getenv("VK_LAYER_PATH"); paths != nullptr && *paths != '\0') {
+    const std::string both = std::string(paths) + ":" + GEYSER_FAULT_LAYER_DIR;
+    ::setenv("VK_LAYER_PATH", both.c_str(), 1);
+  }
   ::setenv("VK_INSTANCE_LAYERS", "VK_LAYER_GEYSER_fault_injection", 1);
   return layer().load(GEYSER_FAULT_LAYER);
 }

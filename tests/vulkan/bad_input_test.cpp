@@ -630,9 +630,20 @@ TEST(OpaqueFdMemoryServiceTest, CheckHandleRequiresAMemfdSealedAgainstShrinking)
   EXPECT_TRUE(
       FailsWith(opaque_fd_service().check_handle(all.get(), kSize + 1), ErrorCode::Validation));
   // Device files (NVIDIA's memory fds) have no seals and no size; the driver checks them.
-  UniqueFd device_file(open("/dev/null", O_RDWR | O_CLOEXEC));
-  ASSERT_TRUE(device_file.valid());
-  EXPECT_TRUE(Succeeds(opaque_fd_service().check_handle(device_file.get(), kSize)));
+  // /dev/ptmx stands for one (a character device of major 5).
+  UniqueFd device_file(open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (device_file.valid()) {
+    EXPECT_TRUE(Succeeds(opaque_fd_service().check_handle(device_file.get(), kSize)));
+  }
+  // The kernel's memory devices (major 1) are never a memory handle: refused before any
+  // driver sees them (NVIDIA would answer /dev/null with OUT_OF_DEVICE_MEMORY).
+  for (const char* path : {"/dev/null", "/dev/zero"}) {
+    UniqueFd memory_device(open(path, O_RDWR | O_CLOEXEC));
+    ASSERT_TRUE(memory_device.valid()) << path;
+    EXPECT_TRUE(FailsWith(opaque_fd_service().check_handle(memory_device.get(), kSize),
+                          ErrorCode::Validation))
+        << path;
+  }
 }
 
 TEST(OpaqueFdMemoryServiceTest, DuplicateForImportKeepsTheAccessMode) {

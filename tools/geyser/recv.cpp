@@ -137,7 +137,18 @@ Result<channel::Receiver> connect(const vulkan::Device& device, const RecvOption
                      receiver.error().code() != ErrorCode::Timeout)) {
       return receiver;
     }
-    if (Clock::now() >= deadline || stop_requested()) return receiver;
+    if (stop_requested()) return receiver;
+    if (Clock::now() >= deadline) {
+      // The last slice's error names the slice: say what happened over the whole wait.
+      const std::string waited = std::to_string(timeout.count()) + " ms";
+      if (receiver.error().code() == ErrorCode::Timeout) {
+        return fail(ErrorCode::Timeout, "the sender of channel '" + options.name +
+                                            "' answered but did not describe its stream within " +
+                                            waited);
+      }
+      return fail(ErrorCode::Disconnected,
+                  "no sender published channel '" + options.name + "' within " + waited);
+    }
   }
 }
 

@@ -27,7 +27,8 @@ struct ReceiverOptions {
   std::filesystem::path runtime_dir;
   /// Where to connect; empty: ipc::default_transport(runtime_dir).
   std::shared_ptr<ipc::Transport> transport;
-  /// How long release() waits for the GPU in `cpu` sync mode before failing.
+  /// How long release() waits for the GPU in `cpu` sync mode before failing; acquire()
+  /// waits for a frame to be written at most its own timeout, capped by this.
   std::chrono::milliseconds gpu_timeout{10000};
   /// How long a new connection waits for the sender's stream description, over as many
   /// acquire() calls as it takes, before it is dropped and tried again.
@@ -80,10 +81,9 @@ class ReceiverCore {
                                                     std::chrono::milliseconds timeout,
                                                     const ReceiverOptions& options = {});
 
-  /// The newest frame the sender has given this receiver since the last acquire, waiting
-  /// at most `timeout` for one (a receiver is given at most one frame beyond the one it
-  /// holds, so one that reads slower than the sender gets the first frame presented after
-  /// its previous acquire). Releases the frame held before (and every frame skipped). When the
+  /// The newest frame on the sender's board since the last acquire, waiting at most
+  /// `timeout` for one (a receiver that reads slower than the sender gets the newest frame
+  /// each time, never a stale or torn one). Releases the frame held before. When the
   /// sender is gone: Disconnected, keeping the held frame valid; the next calls reconnect
   /// when a sender publishes the name again. Timeout when no new frame came.
   [[nodiscard]] Result<FrameLease> acquire(std::chrono::milliseconds timeout);

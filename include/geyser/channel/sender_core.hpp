@@ -110,12 +110,13 @@ class SenderCore {
   [[nodiscard]] Result<void> resize(const TextureDescriptor& desc);
   /// The same, with a new colour description.
   [[nodiscard]] Result<void> resize(const TextureDescriptor& desc, const ColorDescription& color);
-  /// Accepts receivers, answers listers, reads releases; waits at most `timeout` for
-  /// something to happen and returns after the first activity (it does not pace).
+  /// Accepts receivers, answers listers, reads what receivers sent (releases are words on
+  /// their pages, read by acquire); waits at most `timeout` for something to happen and
+  /// returns after the first activity (it does not pace).
   [[nodiscard]] Result<void> poll(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
-  /// Readable while a receiver or lister is waiting to connect or has sent something
-  /// (a release): call poll(0) then. Owned by the sender; stable for its lifetime.
+  /// Readable while a receiver or lister is waiting to connect or has sent something (a
+  /// Hello, a Goodbye, its close): call poll(0) then. Owned by the sender; stable for its lifetime.
   [[nodiscard]] NativeHandle native_event_handle() const noexcept;
   [[nodiscard]] SenderStats stats() const;
   [[nodiscard]] const std::string& name() const noexcept;

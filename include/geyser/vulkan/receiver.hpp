@@ -40,10 +40,9 @@ class Receiver {
                                                 std::chrono::milliseconds timeout,
                                                 const channel::ReceiverOptions& options = {});
 
-  /// The newest frame the sender has given this receiver since the last acquire, waiting
-  /// at most `timeout` for one (a receiver is given at most one frame beyond the one it
-  /// holds, so one that reads slower than the sender gets the first frame presented after
-  /// its previous acquire). Releases the frame held before (and every frame skipped). When the
+  /// The newest frame on the sender's board since the last acquire, waiting at most
+  /// `timeout` for one (a receiver that reads slower than the sender gets the newest frame
+  /// each time, never a stale or torn one). Releases the frame held before. When the
   /// sender is gone: Disconnected, keeping the held frame valid; the next calls reconnect
   /// when a sender publishes the name again. Timeout when no new frame came.
   [[nodiscard]] Result<ReceivedFrame> acquire(std::chrono::milliseconds timeout);

@@ -66,12 +66,12 @@ class Sender {
   [[nodiscard]] Result<void> resize(const TextureDescriptor& desc);
   /// The same, with a new colour description (SenderOptions::color at first).
   [[nodiscard]] Result<void> resize(const TextureDescriptor& desc, const ColorDescription& color);
-  /// Accepts receivers, answers listers, reads releases; waits at most `timeout` for
+  /// Accepts receivers, answers listers, reads what receivers sent; waits at most `timeout` for
   /// something to happen and returns after the first activity (it does not pace: loop on it
   /// until your frame time is up).
   [[nodiscard]] Result<void> poll(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
-  /// Readable while there is work for poll() (a receiver connecting, a release); for a
+  /// Readable while there is work for poll() (a receiver connecting or leaving); for a
   /// GLib, Qt or asio main loop. Owned by the sender.
   [[nodiscard]] NativeHandle native_event_handle() const noexcept;
   [[nodiscard]] channel::SenderStats stats() const;

@@ -1,6 +1,7 @@
 // The Vulkan consumer backend of the channel core.
 #include "receiver_backend.hpp"
 
+#include "../fence_wait.hpp"
 #include "queue_ops.hpp"
 
 namespace geyser::vulkan::detail {
@@ -78,7 +79,7 @@ Result<void> VulkanReceiverBackend::finish(std::chrono::milliseconds timeout) {
 }
 
 void VulkanReceiverBackend::wait_idle() noexcept {
-  vkQueueWaitIdle(device_->queue());
+  (void)wait_queue_idle(device_->device(), device_->queue());
 }
 
 }  // namespace geyser::vulkan::detail

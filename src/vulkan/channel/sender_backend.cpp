@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "../fence_wait.hpp"
 #include "geyser/vulkan/texture_sync.hpp"
 #include "queue_ops.hpp"
 
@@ -41,7 +42,7 @@ Result<std::unique_ptr<VulkanSenderBackend>> VulkanSenderBackend::create(const D
 
 VulkanSenderBackend::~VulkanSenderBackend() {
   // Nothing may still use the textures or semaphores when they are destroyed.
-  vkQueueWaitIdle(device_->queue());
+  (void)wait_queue_idle(device_->device(), device_->queue());
   retired_.clear();
   slots_.clear();
   if (progress_ != VK_NULL_HANDLE) vkDestroySemaphore(device_->device(), progress_, nullptr);
@@ -61,8 +62,8 @@ SyncCapabilities VulkanSenderBackend::sync_capabilities() const {
 
 Result<void> VulkanSenderBackend::create_slots(const TextureDescriptor& desc, std::size_t count) {
   // The device must be done with the old ring and with every retired link.
-  if (VkResult r = vkQueueWaitIdle(device_->queue()); r != VK_SUCCESS) {
-    return tl::unexpected(vk_error(r, "vkQueueWaitIdle"));
+  if (VkResult r = wait_queue_idle(device_->device(), device_->queue()); r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkQueueWaitIdle, then vkDeviceWaitIdle"));
   }
   retired_.clear();
   std::vector<Slot> fresh(count);

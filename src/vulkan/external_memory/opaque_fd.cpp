@@ -2,6 +2,7 @@
 // (VK_KHR_external_memory_fd). The handles here are POSIX fds.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -68,6 +69,15 @@ class OpaqueFdMemoryService final : public ExternalMemoryService {
                                               : S_ISSOCK(st.st_mode) ? "socket"
                                                                      : "directory") +
                                              ", not an exported memory handle");
+    }
+    // The kernel's memory devices (major 1: /dev/null, /dev/zero, /dev/mem, /dev/random...)
+    // are never a driver's memory handle. NVIDIA answers /dev/null with
+    // OUT_OF_DEVICE_MEMORY and lavapipe with INVALID_EXTERNAL_HANDLE: refuse it here, by one
+    // name on every driver.
+    if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1) {
+      return fail(ErrorCode::Validation, "import_texture: fd " + std::to_string(fd) +
+                                             " is one of the kernel's memory devices (such as "
+                                             "/dev/null), not an exported memory handle");
     }
     // Drivers export memory as memfds (lavapipe) or device files (NVIDIA), never as files
     // with a name on a filesystem. NVIDIA answers such a file with OUT_OF_DEVICE_MEMORY,

@@ -1,0 +1,35 @@
+// The PipeWire baseline in the bench's output: the JSON object `pipewire_handoff`, the text
+// lines, and the ratios Geyser / PipeWire of the same run against the aim "at most half".
+#pragma once
+
+#include <ostream>
+
+#include "json_writer.hpp"
+#include "pipewire/scenario.hpp"
+#include "scenarios.hpp"
+
+namespace geyser::bench {
+
+/// Geyser over PipeWire, same run, same frame size; all zero unless both were measured.
+struct PipewireComparison {
+  bool available = false;
+  double latency_p50 = 0.0;
+  double latency_p99 = 0.0;
+  double sender_cpu = 0.0;
+  double receiver_cpu = 0.0;
+};
+
+/// The aim: each of Geyser's figures at most this fraction of PipeWire's.
+inline constexpr double kPipewireAim = 0.5;
+
+/// `geyser` is Geyser's handoff row at the outcome's resolution (nullptr: not measured).
+[[nodiscard]] PipewireComparison compare(const PipewireOutcome& outcome, const HandoffRow* geyser);
+
+/// Writes "pipewire_handoff": {...}.
+void write_pipewire_json(JsonWriter& json, const PipewireOutcome& outcome,
+                         const HandoffRow* geyser);
+
+/// The scenario's lines of the text report.
+void print_pipewire(std::ostream& out, const PipewireOutcome& outcome, const HandoffRow* geyser);
+
+}  // namespace geyser::bench
