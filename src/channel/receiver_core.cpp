@@ -200,11 +200,13 @@ struct ReceiverCore::State {
   // for, and a value that is not the frame, or frames that do not rise, would let a sender
   // stall our queue.
   Result<std::optional<ipc::FrameRecord>> newest_frame() {
-    if (!have_board()) return std::nullopt;
-    const std::uint64_t sequence = board->published();
-    if (sequence == last_sequence) return std::nullopt;
+    if (!have_board() || board->published() == last_sequence) return std::nullopt;
     auto record = board->newest();
     if (!record) return std::nullopt;  // being rewritten: the next look gets it
+    // The record's own sequence number, not one read before it: the sender may have
+    // published again in between, and the same record must not be read twice.
+    if (record->sequence == last_sequence) return std::nullopt;
+    const std::uint64_t sequence = record->sequence;
     // A newer generation's description is on the socket (the sender sends it before its
     // first frame): look at this record again once it is read.
     if (record->generation > generation) return std::nullopt;

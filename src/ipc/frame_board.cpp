@@ -174,6 +174,7 @@ std::optional<FrameRecord> BoardReader::newest() const noexcept {
     const std::uint64_t before = lock.load(std::memory_order_acquire);
     if (before != 2 * sequence) continue;  // being rewritten: look again
     FrameRecord r;
+    r.sequence = sequence;
     r.generation = u64(bytes, at + kGenerationAt).load(std::memory_order_relaxed);
     r.frame = u64(bytes, at + kFrameAt).load(std::memory_order_relaxed);
     r.timeline_value = u64(bytes, at + kTimelineAt).load(std::memory_order_relaxed);

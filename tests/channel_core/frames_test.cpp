@@ -3,6 +3,9 @@
 #include <optional>
 #include <string>
 
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
@@ -335,6 +338,41 @@ TEST(Frames, LeasesAreCheckedAndCancelGivesTheSlotBack) {
   ASSERT_TRUE(after) << after.error().to_string();
   EXPECT_EQ(*after, 3u);
   EXPECT_EQ(sender->stats().frames, 3u);
+}
+
+}  // namespace
+}  // namespace geyser::channel::test
+
+namespace geyser::channel::test {
+namespace {
+
+TEST(Frames, AReceiverFollowingASenderThatNeverPausesSeesEachRecordOnce) {
+  // Seen on the H200 with 8 receivers: a receiver that noted the board's sequence number
+  // before reading the newest record, while the sender published again in between, read
+  // the same record twice and called it a frame that did not rise. The sender runs in its
+  // own thread here, publishing as fast as it can.
+  auto transport = make_transport();
+  auto sender = publish_fake(transport, std::make_shared<FakeSenderControl>());
+  ASSERT_TRUE(sender);
+  auto receiver = connect_fake(*sender, transport);
+  ASSERT_TRUE(receiver);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    while (!stop) (void)write_frame(*sender, std::chrono::milliseconds(0));
+  });
+  std::uint64_t last = 0;
+  int acquired = 0;
+  for (int i = 0; i < 3000 && !HasFailure(); ++i) {
+    auto lease = receiver->acquire(kWait);
+    if (!lease && lease.error().code() == ErrorCode::Timeout) continue;
+    ASSERT_TRUE(lease) << "after frame " << last << ": " << lease.error().to_string();
+    EXPECT_GT(lease->frame, last);
+    last = lease->frame;
+    ++acquired;
+  }
+  stop = true;
+  writer.join();
+  EXPECT_GT(acquired, 100);
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ inline constexpr std::size_t kMaxFrameMetadata = 256;
 
 /// One announced frame, as written and as read back.
 struct FrameRecord {
+  std::uint64_t sequence = 0;  ///< its sequence number on the board (set by newest())
   std::uint64_t generation = 0;
   std::uint64_t frame = 0;
   std::uint64_t timeline_value = 0;
