@@ -352,7 +352,7 @@ struct ReceiverCore::State {
   }
 
   // Releases the held frame to the sender, after the reads submitted before this call.
-  Result<void> release_held() {
+  Result<void> release_held(ReadSubmission submission = ReadSubmission::Backend) {
     if (!held) return {};
     FrameLease frame = std::move(*held);
     held.reset();
@@ -360,7 +360,8 @@ struct ReceiverCore::State {
       // Its sender or generation is gone: nobody waits for it. Its import is retired.
       return {};
     }
-    if (auto ended = backend->end_read(*slots[frame.slot], frame.frame, options.gpu_timeout);
+    if (auto ended =
+            backend->end_read(*slots[frame.slot], frame.frame, options.gpu_timeout, submission);
         !ended) {
       // The release cannot be ordered after our reads, so the sender must not get the slot
       // back on our page; closing the connection frees it on the sender's side, and the
@@ -411,12 +412,14 @@ struct ReceiverCore::State {
 
   // The frame of `record`, claimed: give back the old one, then begin reading the new one,
   // waiting at most `timeout` (the caller's, capped by gpu_timeout) for it to be written.
-  Result<FrameLease> take(const ipc::FrameRecord& record, milliseconds timeout) {
+  Result<FrameLease> take(const ipc::FrameRecord& record, milliseconds timeout,
+                          ReadSubmission submission) {
     GEYSER_TRY_VOID(release_held());
     if (!connection) {
       return fail(ErrorCode::Disconnected, "the sender of channel '" + name + "' went away");
     }
-    if (auto began = backend->begin_read(*slots[record.slot], record.frame, timeout); !began) {
+    if (auto began = backend->begin_read(*slots[record.slot], record.frame, timeout, submission);
+        !began) {
       // Never read: released as skipped (in gpu mode the sender also waits for the
       // released timeline), so the sender may reuse the slot; if even that fails, the
       // connection is closed, which frees it too.
@@ -439,12 +442,12 @@ struct ReceiverCore::State {
 
   // One look: the socket (descriptions, a close), then the board. A frame when there is a
   // new one and its claim held.
-  Result<std::optional<FrameLease>> look(milliseconds timeout) {
+  Result<std::optional<FrameLease>> look(milliseconds timeout, ReadSubmission submission) {
     GEYSER_TRY_VOID(pump(milliseconds(0)));
     GEYSER_TRY(const auto record, newest_frame());
     if (!record) return std::nullopt;
     if (!claim(*record)) return std::nullopt;  // being rewritten: a newer frame follows
-    GEYSER_TRY(FrameLease lease, take(*record, std::min(timeout, options.gpu_timeout)));
+    GEYSER_TRY(FrameLease lease, take(*record, std::min(timeout, options.gpu_timeout), submission));
     return lease;
   }
 };
@@ -495,7 +498,7 @@ Result<ReceiverCore> ReceiverCore::connect(std::unique_ptr<ReceiverBackend> back
   }
 }
 
-Result<FrameLease> ReceiverCore::acquire(milliseconds timeout) {
+Result<FrameLease> ReceiverCore::acquire(milliseconds timeout, ReadSubmission submission) {
   State& s = *state_;
   const auto deadline = Clock::now() + timeout;
   if (!s.connection && s.last_words) {
@@ -519,7 +522,7 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout) {
   for (;;) {
     // The wake count first: a wake between the look and the wait ends the wait at once.
     const std::uint32_t seen = s.board ? s.board->wake_count() : 0;
-    auto looked = s.look(remaining(deadline));
+    auto looked = s.look(remaining(deadline), submission);
     if (!looked) {
       // A frame presented right before the sender left comes first; Disconnected next time.
       if (looked.error().code() == ErrorCode::Disconnected && s.last_words) {
@@ -544,8 +547,8 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout) {
   }
 }
 
-Result<void> ReceiverCore::release() {
-  return state_->release_held();
+Result<void> ReceiverCore::release(ReadSubmission submission) {
+  return state_->release_held(submission);
 }
 
 const FrameLease* ReceiverCore::held() const noexcept {

@@ -273,7 +273,9 @@ Result<std::shared_ptr<ImportedSlot>> FakeReceiverBackend::import_slot(SlotImpor
 }
 
 Result<void> FakeReceiverBackend::begin_read(ImportedSlot& slot, std::uint64_t frame,
-                                             std::chrono::milliseconds timeout) {
+                                             std::chrono::milliseconds timeout,
+                                             ReadSubmission submission) {
+  control_->last_begin = submission;
   if (auto failure = control_->begin_read.next("begin_read")) return fail(*failure);
   auto& fake = static_cast<FakeImportedSlot&>(slot);
   if (fake.mode == SyncMode::Gpu) {
@@ -305,7 +307,9 @@ Result<void> FakeReceiverBackend::release(FakeImportedSlot& slot, std::uint64_t 
 }
 
 Result<void> FakeReceiverBackend::end_read(ImportedSlot& slot, std::uint64_t frame,
-                                           std::chrono::milliseconds /*timeout*/) {
+                                           std::chrono::milliseconds /*timeout*/,
+                                           ReadSubmission submission) {
+  control_->last_end = submission;
   if (auto failure = control_->end_read.next("end_read")) return fail(*failure);
   return release(static_cast<FakeImportedSlot&>(slot), frame);
 }

@@ -104,6 +104,10 @@ struct FakeReceiverControl {
   FailurePlan import_slot;
   FailurePlan begin_read;
   FailurePlan end_read;
+  /// What the core passed to the last begin_read and end_read (the fake treats both the
+  /// same: the application's submissions are modelled by its own device work).
+  ReadSubmission last_begin = ReadSubmission::Backend;
+  ReadSubmission last_end = ReadSubmission::Backend;
 
   std::atomic<int> live_imports{0};  ///< imported slots not yet destroyed
   std::atomic<int> violations{0};
@@ -150,9 +154,11 @@ class FakeReceiverBackend final : public ReceiverBackend {
   [[nodiscard]] SyncCapabilities sync_capabilities() const override;
   [[nodiscard]] Result<std::shared_ptr<ImportedSlot>> import_slot(SlotImport slot) override;
   [[nodiscard]] Result<void> begin_read(ImportedSlot& slot, std::uint64_t frame,
-                                        std::chrono::milliseconds timeout) override;
+                                        std::chrono::milliseconds timeout,
+                                        ReadSubmission submission) override;
   [[nodiscard]] Result<void> end_read(ImportedSlot& slot, std::uint64_t frame,
-                                      std::chrono::milliseconds timeout) override;
+                                      std::chrono::milliseconds timeout,
+                                      ReadSubmission submission) override;
   [[nodiscard]] Result<void> skip(ImportedSlot& slot, std::uint64_t frame) override;
   [[nodiscard]] Result<void> wait_written(ImportedSlot& slot, std::uint64_t frame,
                                           std::chrono::milliseconds timeout) override;

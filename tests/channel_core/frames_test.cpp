@@ -114,6 +114,36 @@ TEST(Frames, SkippedFramesAreCountedAndFramesOnlyMoveForward) {
   EXPECT_GE(stats.frames_skipped, 1u);
 }
 
+TEST(Frames, TheCorePassesOnWhoSubmitsAFramesWaitAndRelease) {
+  // ReadSubmission::Application: the application's own submissions carry the wait and the
+  // release signal, so the backend must be told not to submit them; an implicit release
+  // (by the next acquire) is the backend's.
+  auto transport = make_transport();
+  auto sender = publish_fake(transport, std::make_shared<FakeSenderControl>());
+  ASSERT_TRUE(sender) << sender.error().to_string();
+  auto control = std::make_shared<FakeReceiverControl>();
+  auto receiver = connect_fake(*sender, transport, control);
+  ASSERT_TRUE(receiver) << receiver.error().to_string();
+  for (std::uint64_t f = 1; f <= 3; ++f) {
+    ASSERT_TRUE(write_frame(*sender));
+    auto lease = receiver->acquire(kWait, ReadSubmission::Application);
+    ASSERT_TRUE(lease) << lease.error().to_string();
+    EXPECT_EQ(lease->frame, f);
+    EXPECT_TRUE(holds_pattern(*lease));
+    EXPECT_EQ(control->last_begin, ReadSubmission::Application);
+    ASSERT_TRUE(receiver->release(ReadSubmission::Application));
+    EXPECT_EQ(control->last_end, ReadSubmission::Application);
+  }
+  ASSERT_TRUE(write_frame(*sender));
+  ASSERT_TRUE(receiver->acquire(kWait, ReadSubmission::Application));
+  ASSERT_TRUE(write_frame(*sender));
+  auto next = receiver->acquire(kWait);  // releases the held frame itself
+  ASSERT_TRUE(next) << next.error().to_string();
+  EXPECT_EQ(control->last_end, ReadSubmission::Backend);
+  EXPECT_EQ(control->last_begin, ReadSubmission::Backend);
+  EXPECT_EQ(control->violations.load(), 0) << control->last_violation;
+}
+
 TEST(Frames, AReaderSlowerThanTheSenderGetsTheNewestFrame) {
   // What ReceiverCore::acquire documents: every frame is announced on the sender's board,
   // so a receiver that reads slower than the sender presents gets, at each acquire, the

@@ -21,6 +21,13 @@
 
 namespace geyser::channel {
 
+/// Who puts a frame's device-side wait (begin_read) and release signal (end_read) on the
+/// queue. Backend: the backend submits them itself (one submission each). Application: the
+/// application puts them into its own submissions (for Vulkan: vulkan::Receiver's
+/// begin_access and end_access), so the backend submits nothing; CPU waits and signals
+/// (cpu mode) are the backend's either way.
+enum class ReadSubmission : std::uint8_t { Backend, Application };
+
 /// The two handles that synchronize one slot with one receiver: in SyncMode::Gpu exported
 /// timeline semaphores, in SyncMode::Cpu CpuTimeline memfds. Owns both.
 struct SlotSyncHandles {
@@ -119,14 +126,19 @@ class ReceiverBackend {
   /// DeviceMismatch, Unsupported, Validation as the backend's import says.
   [[nodiscard]] virtual Result<std::shared_ptr<ImportedSlot>> import_slot(SlotImport slot) = 0;
   /// Frame `frame` of `slot` becomes readable for the application's next submissions:
-  /// Gpu mode orders them after the sender's signal; Cpu mode waits (at most `timeout`).
+  /// Gpu mode orders them after the sender's signal (with ReadSubmission::Application the
+  /// application's first submission waits itself, and nothing is submitted here); Cpu mode
+  /// waits (at most `timeout`).
   [[nodiscard]] virtual Result<void> begin_read(ImportedSlot& slot, std::uint64_t frame,
-                                                std::chrono::milliseconds timeout) = 0;
+                                                std::chrono::milliseconds timeout,
+                                                ReadSubmission submission) = 0;
   /// Gives frame `frame` back after the application's reads submitted so far: Gpu mode
-  /// signals after them on the device; Cpu mode waits for them (at most `timeout`), then
-  /// signals on the CPU.
+  /// signals after them on the device (with ReadSubmission::Application the application's
+  /// last submission signalled itself, and nothing is submitted here); Cpu mode waits for
+  /// them (at most `timeout`), then signals on the CPU.
   [[nodiscard]] virtual Result<void> end_read(ImportedSlot& slot, std::uint64_t frame,
-                                              std::chrono::milliseconds timeout) = 0;
+                                              std::chrono::milliseconds timeout,
+                                              ReadSubmission submission) = 0;
   /// Gives back a frame that was never read, ordered after earlier releases.
   [[nodiscard]] virtual Result<void> skip(ImportedSlot& slot, std::uint64_t frame) = 0;
   /// Waits on the CPU, at most `timeout`, until the sender has written frame `frame`

@@ -86,10 +86,13 @@ class ReceiverCore {
   /// each time, never a stale or torn one). Releases the frame held before. When the
   /// sender is gone: Disconnected, keeping the held frame valid; the next calls reconnect
   /// when a sender publishes the name again. Timeout when no new frame came.
-  [[nodiscard]] Result<FrameLease> acquire(std::chrono::milliseconds timeout);
+  /// `submission`: who puts the frame's device-side wait on the queue (ReadSubmission).
+  [[nodiscard]] Result<FrameLease> acquire(std::chrono::milliseconds timeout,
+                                           ReadSubmission submission = ReadSubmission::Backend);
   /// Gives the held frame back to the sender (after the reads submitted so far). Nothing to
-  /// do when none is held.
-  [[nodiscard]] Result<void> release();
+  /// do when none is held. `submission`: who put the release signal on the queue
+  /// (Application: the application's last submission that read the frame signalled it).
+  [[nodiscard]] Result<void> release(ReadSubmission submission = ReadSubmission::Backend);
   /// The frame held now, if any (valid after the sender died).
   [[nodiscard]] const FrameLease* held() const noexcept;
 

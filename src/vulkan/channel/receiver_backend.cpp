@@ -38,9 +38,12 @@ Result<void> VulkanReceiverBackend::signal_released(TextureSync& sync, std::uint
 }
 
 Result<void> VulkanReceiverBackend::begin_read(channel::ImportedSlot& slot, std::uint64_t frame,
-                                               std::chrono::milliseconds timeout) {
+                                               std::chrono::milliseconds timeout,
+                                               channel::ReadSubmission submission) {
   TextureSync& sync = *as_vulkan_slot(slot).sync;
   if (sync.mode() == SyncMode::Gpu) {
+    // The application's first submission that reads the frame waits (begin_access).
+    if (submission == channel::ReadSubmission::Application) return {};
     // Submitted only once the sender has submitted its signal (it announced the frame
     // after): never a wait for a value nobody will signal. Later submissions on the queue
     // are ordered after it.
@@ -53,9 +56,14 @@ Result<void> VulkanReceiverBackend::begin_read(channel::ImportedSlot& slot, std:
 }
 
 Result<void> VulkanReceiverBackend::end_read(channel::ImportedSlot& slot, std::uint64_t frame,
-                                             std::chrono::milliseconds timeout) {
+                                             std::chrono::milliseconds timeout,
+                                             channel::ReadSubmission submission) {
   TextureSync& sync = *as_vulkan_slot(slot).sync;
-  if (sync.mode() == SyncMode::Gpu) return signal_released(sync, frame);
+  if (sync.mode() == SyncMode::Gpu) {
+    // The application's last submission that read the frame signalled (end_access).
+    if (submission == channel::ReadSubmission::Application) return {};
+    return signal_released(sync, frame);
+  }
   GEYSER_TRY_VOID(drain_queue(*device_, timeout));
   return sync.signal_texture_ready(frame);
 }

@@ -1,6 +1,6 @@
 // Internal: the Vulkan consumer backend of the channel core: imports slots on one
 // vulkan::Device and brackets the application's reads with semaphore-only submissions
-// (gpu mode) or CPU waits and signals (cpu mode).
+// (gpu mode; none when the application submits them itself) or CPU waits and signals (cpu mode).
 #pragma once
 
 #include <memory>
@@ -29,9 +29,11 @@ class VulkanReceiverBackend final : public channel::ReceiverBackend {
   [[nodiscard]] Result<std::shared_ptr<channel::ImportedSlot>> import_slot(
       channel::SlotImport slot) override;
   [[nodiscard]] Result<void> begin_read(channel::ImportedSlot& slot, std::uint64_t frame,
-                                        std::chrono::milliseconds timeout) override;
+                                        std::chrono::milliseconds timeout,
+                                        channel::ReadSubmission submission) override;
   [[nodiscard]] Result<void> end_read(channel::ImportedSlot& slot, std::uint64_t frame,
-                                      std::chrono::milliseconds timeout) override;
+                                      std::chrono::milliseconds timeout,
+                                      channel::ReadSubmission submission) override;
   [[nodiscard]] Result<void> skip(channel::ImportedSlot& slot, std::uint64_t frame) override;
   [[nodiscard]] Result<void> wait_written(channel::ImportedSlot& slot, std::uint64_t frame,
                                           std::chrono::milliseconds timeout) override;
