@@ -343,5 +343,144 @@ TEST_F(FaultInjection, EveryCallOfPublishConnectPresentAcquireFailsOnceCleanly) 
   fail_each_call([&] { return ChannelRun(device(0), device(1), dir_).run(); });
 }
 
+// --- who submits: the access protocol's calls counted through the layer ---
+
+// How many vkQueueSubmit2 calls `body` makes (the layer's log of a recording run).
+template <typename Body>
+int submits_during(Body&& body) {
+  layer().record();
+  body();
+  layer().end();
+  int count = 0;
+  for (const FaultCall& call : layer().log()) count += call.name == "vkQueueSubmit2" ? 1 : 0;
+  return count;
+}
+
+class Submissions : public FaultInjection {
+ protected:
+  void SetUp() override {
+    FaultInjection::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    channel::SenderOptions sender_options;
+    sender_options.runtime_dir = dir_;
+    sender_options.slots = 3;  // a ring that need not grow; frames 4 on reuse slots
+    auto sender = vulkan::Sender::publish(device(0), "submissions", desc_, sender_options);
+    ASSERT_TRUE(sender) << sender.error().to_string();
+    sender_.emplace(std::move(sender).value());
+    channel::ReceiverOptions options;
+    options.runtime_dir = dir_;
+    std::optional<Result<vulkan::Receiver>> connected;
+    std::thread thread(
+        [&] { connected = vulkan::Receiver::connect(device(1), "submissions", 2s, options); });
+    while (!connected) (void)sender_->poll(5ms);
+    thread.join();
+    ASSERT_TRUE(*connected) << connected->error().to_string();
+    receiver_.emplace(std::move(*connected).value());
+    // A first frame, uncounted: a new ring or generation costs work of its own.
+    ASSERT_NO_FATAL_FAILURE(present());
+    ASSERT_TRUE(receiver_->acquire(2s));
+    ASSERT_TRUE(receiver_->release());
+  }
+  void TearDown() override {
+    receiver_.reset();
+    sender_.reset();
+    FaultInjection::TearDown();
+  }
+
+  void present() {
+    auto frame = sender_->acquire(2s);
+    ASSERT_TRUE(frame) << frame.error().to_string();
+    ASSERT_TRUE(vulkan::upload(*frame->texture, pattern_bytes(desc_, frame->frame)));
+    ASSERT_TRUE(sender_->present(*frame));
+  }
+  bool gpu() const { return receiver_->stats().sync_mode == SyncMode::Gpu; }
+
+  TextureDescriptor desc_{.width = 16, .height = 8};
+  std::optional<vulkan::Sender> sender_;
+  std::optional<vulkan::Receiver> receiver_;
+};
+
+TEST_F(Submissions, AFrameAcquiredForTheApplicationsSubmissionSubmitsNothing) {
+  const std::uint64_t validation = vulkan::validation_error_count();
+  for (std::uint64_t f = 2; f <= 7; ++f) {
+    SCOPED_TRACE("frame " + std::to_string(f));
+    ASSERT_NO_FATAL_FAILURE(present());
+    std::optional<Result<vulkan::ReceivedFrame>> frame;
+    EXPECT_EQ(submits_during(
+                  [&] { frame = receiver_->acquire(2s, channel::ReadSubmission::Application); }),
+              0);
+    ASSERT_TRUE(*frame) << frame->error().to_string();
+    ASSERT_EQ((*frame)->frame, f);
+    auto begin = receiver_->begin_access();
+    auto end = receiver_->end_access();
+    ASSERT_TRUE(begin && end);
+    EXPECT_FALSE(receiver_->end_access()) << "the release signal is handed out once";
+    EXPECT_EQ(begin->barrier.srcQueueFamilyIndex, VK_QUEUE_FAMILY_EXTERNAL);
+    EXPECT_EQ(begin->barrier.dstQueueFamilyIndex, device(1).queue_family_index());
+    EXPECT_EQ(begin->barrier.image, (*frame)->texture->image());
+    EXPECT_EQ(end->barrier.dstQueueFamilyIndex, VK_QUEUE_FAMILY_EXTERNAL);
+    EXPECT_EQ(begin->semaphore.has_value(), gpu());
+    EXPECT_EQ(end->semaphore.has_value(), gpu());
+    // The application's one submission: the wait, its copy and the release signal.
+    std::vector<VkSemaphoreSubmitInfo> waits;
+    std::vector<VkSemaphoreSubmitInfo> signals;
+    if (begin->semaphore) waits.push_back(*begin->semaphore);
+    if (end->semaphore) signals.push_back(*end->semaphore);
+    std::optional<Result<std::vector<std::uint8_t>>> bytes;
+    EXPECT_EQ(submits_during([&] { bytes = vulkan::readback(*(*frame)->texture, waits, signals); }),
+              1);
+    ASSERT_TRUE(*bytes) << bytes->error().to_string();
+    EXPECT_FALSE(check_test_pattern(**bytes, desc_.width, desc_.height, 4, f));
+    // gpu: the signal was in the application's submission; cpu: one fence submission to
+    // wait for the queue before the CPU signal.
+    std::optional<Result<void>> released;
+    EXPECT_EQ(submits_during([&] { released = receiver_->release(); }), gpu() ? 0 : 1);
+    ASSERT_TRUE(*released) << released->error().to_string();
+  }
+  EXPECT_EQ(vulkan::validation_error_count(), validation);
+}
+
+TEST_F(Submissions, TheHelperSubmitsTheWaitInAcquireAndTheSignalInRelease) {
+  ASSERT_NO_FATAL_FAILURE(present());
+  std::optional<Result<vulkan::ReceivedFrame>> frame;
+  EXPECT_EQ(submits_during([&] { frame = receiver_->acquire(2s); }), gpu() ? 1 : 0);
+  ASSERT_TRUE(*frame) << frame->error().to_string();
+  auto begin = receiver_->begin_access();
+  ASSERT_TRUE(begin);
+  EXPECT_FALSE(begin->semaphore) << "acquire() already submitted the wait";
+  auto bytes = vulkan::readback(*(*frame)->texture);
+  ASSERT_TRUE(bytes) << bytes.error().to_string();
+  EXPECT_FALSE(check_test_pattern(*bytes, desc_.width, desc_.height, 4, (*frame)->frame));
+  std::optional<Result<void>> released;
+  EXPECT_EQ(submits_during([&] { released = receiver_->release(); }), 1);
+  ASSERT_TRUE(*released) << released->error().to_string();
+  EXPECT_FALSE(receiver_->begin_access()) << "nothing is held";
+  EXPECT_FALSE(receiver_->end_access()) << "nothing is held";
+}
+
+TEST_F(Submissions, AnAcquireAfterEndAccessDoesNotSignalTheReleaseTwice) {
+  const std::uint64_t validation = vulkan::validation_error_count();
+  ASSERT_NO_FATAL_FAILURE(present());
+  auto first = receiver_->acquire(2s, channel::ReadSubmission::Application);
+  ASSERT_TRUE(first) << first.error().to_string();
+  auto begin = receiver_->begin_access();
+  auto end = receiver_->end_access();
+  ASSERT_TRUE(begin && end);
+  std::vector<VkSemaphoreSubmitInfo> waits;
+  std::vector<VkSemaphoreSubmitInfo> signals;
+  if (begin->semaphore) waits.push_back(*begin->semaphore);
+  if (end->semaphore) signals.push_back(*end->semaphore);
+  ASSERT_TRUE(vulkan::readback(*first->texture, waits, signals));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_NO_FATAL_FAILURE(present());
+    auto next = receiver_->acquire(2s);  // releases the frame before, without a signal
+    ASSERT_TRUE(next) << next.error().to_string();
+    auto bytes = vulkan::readback(*next->texture);
+    ASSERT_TRUE(bytes) << bytes.error().to_string();
+    EXPECT_FALSE(check_test_pattern(*bytes, desc_.width, desc_.height, 4, next->frame));
+  }
+  EXPECT_EQ(vulkan::validation_error_count(), validation);
+}
+
 }  // namespace
 }  // namespace geyser::test

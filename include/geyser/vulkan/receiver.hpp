@@ -11,13 +11,14 @@
 #include "geyser/channel/receiver_core.hpp"
 #include "geyser/error.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
+#include "geyser/vulkan/texture_sync.hpp"
 
 namespace geyser::vulkan {
 
 /// A frame the receiver holds. Its texture stays valid while the Receiver lives and holds
 /// it, even after the sender died. In the shared layout, owned by VK_QUEUE_FAMILY_EXTERNAL:
-/// read it with vulkan::readback or your own commands between vulkan::acquire_barrier and
-/// vulkan::release_barrier, submitted to the receiver's device queue.
+/// read it with vulkan::readback or your own commands between the barriers of
+/// Receiver::begin_access and Receiver::end_access, submitted to the receiver's device queue.
 struct ReceivedFrame {
   std::uint64_t frame = 0;
   std::uint64_t generation = 0;
@@ -45,10 +46,33 @@ class Receiver {
   /// each time, never a stale or torn one). Releases the frame held before. When the
   /// sender is gone: Disconnected, keeping the held frame valid; the next calls reconnect
   /// when a sender publishes the name again. Timeout when no new frame came.
-  [[nodiscard]] Result<ReceivedFrame> acquire(std::chrono::milliseconds timeout);
+  ///
+  /// `submission`: in `gpu` sync mode, ReadSubmission::Backend (the default) submits a
+  /// semaphore wait to the device's queue, so that everything you submit later reads the
+  /// written frame; ReadSubmission::Application submits nothing: your first submission that
+  /// reads the frame carries the wait that begin_access() gives. In `cpu` mode acquire()
+  /// never submits.
+  [[nodiscard]] Result<ReceivedFrame> acquire(
+      std::chrono::milliseconds timeout,
+      channel::ReadSubmission submission = channel::ReadSubmission::Backend);
   /// Gives the held frame back to the sender (after the reads submitted to the device's
-  /// queue). Nothing to do when none is held.
+  /// queue): in `gpu` mode by submitting a semaphore signal, unless end_access() handed
+  /// that signal to your own submission; in `cpu` mode by waiting for the queue and
+  /// signalling on the CPU. Nothing to do when none is held.
   [[nodiscard]] Result<void> release();
+
+  /// What your first submission that reads the held frame needs: the acquire barrier
+  /// (VK_QUEUE_FAMILY_EXTERNAL to the device's queue family, shared layout to desc.layout)
+  /// and, for a frame acquired with ReadSubmission::Application in `gpu` mode, the wait on
+  /// the frame's ready semaphore (AccessScope says where each goes). Validation when no
+  /// frame is held.
+  [[nodiscard]] Result<AccessScope> begin_access(const AccessDesc& desc = {}) const;
+  /// What your last submission that reads the held frame needs: the release barrier
+  /// (desc.layout back to the shared layout, to VK_QUEUE_FAMILY_EXTERNAL) and, in `gpu`
+  /// mode, the signal that gives the frame back on the device; then call release() (or
+  /// acquire()), which submits nothing more. Submit the signal: until it executes the
+  /// sender cannot reuse the slot. Validation when no frame is held or its end was given.
+  [[nodiscard]] Result<AccessScope> end_access(const AccessDesc& desc = {});
   /// The frame held now, if any (valid after the sender died). The pointer is valid until
   /// the next call on this receiver.
   [[nodiscard]] const ReceivedFrame* held() const noexcept;
@@ -69,6 +93,9 @@ class Receiver {
   explicit Receiver(channel::ReceiverCore core) noexcept : core_(std::move(core)) {}
   channel::ReceiverCore core_;
   mutable std::optional<ReceivedFrame> held_;  // what held() points at
+  // How the held frame's wait was submitted, and whether end_access gave its signal away.
+  channel::ReadSubmission held_submission_ = channel::ReadSubmission::Backend;
+  bool end_given_ = false;
 };
 
 }  // namespace geyser::vulkan

@@ -1,6 +1,8 @@
 // vulkan::Receiver: ReceiverCore over VulkanReceiverBackend, with typed frames.
 #include "geyser/vulkan/receiver.hpp"
 
+#include <utility>
+
 #include "receiver_backend.hpp"
 
 namespace geyser::vulkan {
@@ -30,13 +32,42 @@ Result<Receiver> Receiver::connect(const Device& device, std::string name,
   return Receiver(std::move(core));
 }
 
-Result<ReceivedFrame> Receiver::acquire(std::chrono::milliseconds timeout) {
-  GEYSER_TRY(const channel::FrameLease lease, core_.acquire(timeout));
+Result<ReceivedFrame> Receiver::acquire(std::chrono::milliseconds timeout,
+                                        channel::ReadSubmission submission) {
+  // A release signal handed to the application must not be submitted again.
+  if (end_given_) GEYSER_TRY_VOID(release());
+  GEYSER_TRY(const channel::FrameLease lease, core_.acquire(timeout, submission));
+  held_submission_ = submission;
   return typed(lease);
 }
 
 Result<void> Receiver::release() {
-  return core_.release();
+  const bool given = std::exchange(end_given_, false);
+  return core_.release(given ? channel::ReadSubmission::Application
+                             : channel::ReadSubmission::Backend);
+}
+
+Result<AccessScope> Receiver::begin_access(const AccessDesc& desc) const {
+  const channel::FrameLease* lease = core_.held();
+  if (lease == nullptr) {
+    return fail(ErrorCode::Validation, "Receiver::begin_access: no frame is held");
+  }
+  const TextureSync& sync = *detail::as_vulkan_slot(*lease->slot_import).sync;
+  // A frame whose wait acquire() submitted needs none in the application's submission.
+  const bool waits = held_submission_ == channel::ReadSubmission::Application;
+  return sync.begin_access(waits ? lease->frame : 0, desc);
+}
+
+Result<AccessScope> Receiver::end_access(const AccessDesc& desc) {
+  const channel::FrameLease* lease = core_.held();
+  if (lease == nullptr || end_given_) {
+    return fail(ErrorCode::Validation,
+                lease == nullptr ? "Receiver::end_access: no frame is held"
+                                 : "Receiver::end_access: already called for the held frame");
+  }
+  TextureSync& sync = *detail::as_vulkan_slot(*lease->slot_import).sync;
+  end_given_ = true;
+  return sync.end_access(lease->frame, desc);
 }
 
 const ReceivedFrame* Receiver::held() const noexcept {
