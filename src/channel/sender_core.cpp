@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <deque>
 #include <optional>
@@ -33,6 +34,9 @@ struct Peer {
   std::uint64_t generation_sent = 0;                 // the generation whose description it has
   std::vector<std::unique_ptr<ProducerLink>> links;  // per slot
   std::optional<ipc::ReceiverPage> page;  // where it claims and releases frames (untrusted)
+  // Per slot, the highest value seen on its gpu release timeline (timelines only rise), so
+  // that a release once seen is not polled from the device again.
+  mutable std::array<std::uint64_t, ipc::kMaxSlots> released_seen{};
 
   const ipc::PeerCredentials& credentials() const { return connection->peer(); }
 };
@@ -159,6 +163,7 @@ struct SenderCore::State {
 
   Result<void> send_stream_description(Peer& p) {
     p.links.clear();
+    p.released_seen.fill(0);  // new links, new timelines
     if (!p.page) {
       GEYSER_TRY(p.page, ipc::ReceiverPage::create());
     }
@@ -350,9 +355,14 @@ struct SenderCore::State {
   // True when there was anything to do.
   bool pump() {
     backend->collect();
-    bool active = accept_all();
-    for (std::size_t i = 0; i < peers.size();) {
-      if (read_peer(i, active)) ++i;
+    // One epoll_wait says whether the listener or any connection has something; only then
+    // is each of them read (frames and releases go through shared memory, not sockets).
+    bool active = false;
+    if (events.wait(milliseconds(0))) {
+      active = accept_all();
+      for (std::size_t i = 0; i < peers.size();) {
+        if (read_peer(i, active)) ++i;
+      }
     }
     drop_greedy_receivers();
     // Links of connections closed just now are usually done with on the device already:
@@ -389,11 +399,12 @@ struct SenderCore::State {
     const auto slot = static_cast<std::uint32_t>(index);
     if (content == 0 || p.page->claimed(slot) != content) return false;
     if (claims(p, index, content)) return true;
-    if (p.mode == SyncMode::Gpu) {
+    if (p.mode == SyncMode::Gpu && p.released_seen[index] < content) {
       // A poll, never a wait: a receiver that died with a release pending must not stall us
       // (its connection closes, freeing the slot).
       auto value = p.links[index]->released_value();
       if (!value || *value < content) return true;
+      p.released_seen[index] = *value;
     }
     return false;
   }
