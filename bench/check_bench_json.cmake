@@ -32,10 +32,11 @@ function(expect_text)
 endfunction()
 
 foreach(key handoff_p50_us handoff_p99_us socket_one_way_p50_us socket_roundtrip_p50_us
-            handoff_vs_socket handoff_4k_vs_256 copy_vs_zero_copy_1080p copy_vs_zero_copy_4k
+            handoff_vs_socket futex_wake_p50_us handoff_vs_futex handoff_4k_vs_256 copy_vs_zero_copy_1080p copy_vs_zero_copy_4k
             throughput_fps_1_receiver throughput_fps_8_receivers
             sender_cpu_us_per_frame_per_receiver_1_receiver
-            sender_cpu_us_per_frame_per_receiver_8_receivers ring_device_bytes_1080p)
+            sender_cpu_us_per_frame_per_receiver_8_receivers sender_cpu_us_per_frame_1_receiver
+            sender_cpu_us_per_frame_8_receivers ring_device_bytes_1080p)
   expect_positive(${key})
 endforeach()
 expect_positive(machine cores)
@@ -63,6 +64,22 @@ foreach(i RANGE ${last})
   expect_positive(handoff ${i} handoff_us p99)
   expect_positive(handoff ${i} socket_one_way_us p50)
   expect_positive(handoff ${i} socket_roundtrip_us p50)
+  expect_positive(handoff ${i} futex_wake_us p50)
+endforeach()
+
+# The aims: eight, each with its target; those measured in a quick run have "met".
+string(JSON aims LENGTH "${report}" aims)
+if(NOT aims EQUAL 8)
+  message(FATAL_ERROR "report: ${aims} aims, expected 8")
+endif()
+foreach(i RANGE 4)
+  expect_text(aims ${i} aim)
+  expect_positive(aims ${i} target)
+  expect_positive(aims ${i} measured)
+  string(JSON met TYPE "${report}" aims ${i} met)
+  if(NOT met STREQUAL "BOOLEAN")
+    message(FATAL_ERROR "report: aims ${i} met is ${met}, expected a boolean")
+  endif()
 endforeach()
 foreach(i 0 1)
   expect_positive(copy ${i} copy_us p50)

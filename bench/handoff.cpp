@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
 #include "control.hpp"
+#include "geyser/ipc/address_wait.hpp"
 #include "geyser/ipc/socket.hpp"
 #include "geyser/ipc/wire.hpp"
 #include "geyser/test_pattern.hpp"
@@ -50,7 +52,51 @@ struct Shared {
   Samples one_way[kMaxResolutions];                // receiver
   Samples roundtrip[kMaxResolutions];              // sender
   Samples copy[kMaxResolutions];                   // receiver
+  Samples futex[kMaxResolutions];                  // receiver
+  // The bare futex baseline: the sender stamps, bumps the word and wakes the receiver.
+  std::atomic<std::uint32_t> futex_word{0};
+  std::atomic<std::uint64_t> futex_stamp{0};
+  // The receiver's count of the blocking waits it is about to enter (the sender lets it fall
+  // asleep before each timed event, so that every one of them measures a wake-up).
+  std::atomic<std::uint32_t> blocking{0};
 };
+
+// The sender side: waits until the receiver has entered its `count`-th blocking wait, then
+// a little more, so that it is asleep in the kernel when the event comes.
+Result<void> let_receiver_sleep(const Shared& shared, std::uint32_t count,
+                                std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (shared.blocking.load(std::memory_order_acquire) < count) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return fail(ErrorCode::Timeout, "bench: the receiver did not reach its wait");
+    }
+  }
+  const std::uint64_t until = monotonic_ns() + 50'000;  // 50 us
+  while (monotonic_ns() < until) {
+  }
+  return {};
+}
+
+// One bare cross-process futex wake, the sender's half.
+void futex_wake(Shared& shared) {
+  shared.futex_stamp.store(monotonic_ns(), std::memory_order_relaxed);
+  shared.futex_word.fetch_add(1, std::memory_order_release);
+  ipc::wake_address(shared.futex_word);
+}
+
+// The receiver's half: waits for the word to move past `seen`; the microseconds from the
+// sender's stamp to the return.
+Result<double> futex_wait(Shared& shared, std::uint32_t seen, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (shared.futex_word.load(std::memory_order_acquire) == seen) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return fail(ErrorCode::Timeout, "bench: no futex wake");
+    }
+    GEYSER_TRY_VOID(ipc::wait_on_address(shared.futex_word, seen, timeout));
+  }
+  const std::uint64_t arrived = monotonic_ns();
+  return micros(shared.futex_stamp.load(std::memory_order_relaxed), arrived);
+}
 
 std::uint32_t copy_sample_count(const HandoffPlan& plan, Resolution r) {
   return std::uint64_t{r.width} * r.height >= 8'000'000 ? plan.copy_samples_4k : plan.copy_samples;
@@ -185,9 +231,11 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
   }
 
   std::vector<std::uint8_t> ping(frame_message_size());
+  std::uint32_t waits = 0;  // the receiver's blocking waits so far
   for (std::uint32_t i = 0; i < plan.warmup + plan.samples; ++i) {
     for (std::size_t r = 0; r < senders.size(); ++r) {
       channel::Sender& sender = senders[r];
+      GEYSER_TRY_VOID(let_receiver_sleep(shared, ++waits, timeout));
       const std::uint64_t cpu_start = process_cpu_ns();
       GEYSER_TRY(channel::SenderFrame frame, sender.acquire(2s));
       GEYSER_TRY_VOID(sender.present(frame));
@@ -198,7 +246,8 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
       if (i >= plan.warmup) shared.sender_cpu_ns[r] += process_cpu_ns() - cpu_start;
 
       // The bare socket baseline, interleaved with the handoffs so that both see the same
-      // machine load: a message of the FramePresented size, stamped like one.
+      // machine load: a message the size of a frame record, stamped like one.
+      GEYSER_TRY_VOID(let_receiver_sleep(shared, ++waits, timeout));
       const std::uint64_t start = monotonic_ns();
       std::memcpy(ping.data(), &start, sizeof start);
       GEYSER_TRY_VOID(ipc::send_message(ctl, ping, {}, timeout));
@@ -209,6 +258,10 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
         return fail(ErrorCode::Protocol, "bench control: a pong of the wrong size");
       }
       if (i >= plan.warmup) shared.roundtrip[r].push(micros(start, end));
+      // The bare futex baseline: what a wake-up across processes costs by itself.
+      GEYSER_TRY_VOID(let_receiver_sleep(shared, ++waits, timeout));
+      futex_wake(shared);
+      GEYSER_TRY_VOID(receive_ctl(ctl, Ctl::Released, timeout));
     }
   }
   for (const Resolution res : plan.resolutions) {
@@ -248,7 +301,11 @@ Result<void> receiver_body(const Environment& env, const HandoffPlan& plan, cons
     for (std::size_t r = 0; r < receivers.size(); ++r) {
       channel::Receiver& receiver = receivers[r];
       const std::uint64_t cpu_start = process_cpu_ns();
-      GEYSER_TRY(channel::ReceivedFrame frame, receiver.acquire(timeout));
+      shared.blocking.fetch_add(1, std::memory_order_release);
+      // As a receiver that records its own reads: their first submission would carry the
+      // wait (begin_access), so acquire submits nothing (docs/BENCHMARKS.md).
+      GEYSER_TRY(channel::ReceivedFrame frame,
+                 receiver.acquire(timeout, channel::ReadSubmission::Application));
       // Frame N is ready to read here: imported, synchronized, in the shared layout.
       const std::uint64_t ready = monotonic_ns();
       if (i >= plan.warmup) shared.handoff[r].push(micros(frame.timestamp_ns, ready));
@@ -256,6 +313,7 @@ Result<void> receiver_body(const Environment& env, const HandoffPlan& plan, cons
       GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Released));
       if (i >= plan.warmup) shared.receiver_cpu_ns[r] += process_cpu_ns() - cpu_start;
 
+      shared.blocking.fetch_add(1, std::memory_order_release);
       GEYSER_TRY(ipc::ReceivedMessage ping,
                  ipc::receive_message(ctl, ipc::kMaxMessageSize, 0, timeout));
       const std::uint64_t arrived = monotonic_ns();
@@ -265,7 +323,13 @@ Result<void> receiver_body(const Environment& env, const HandoffPlan& plan, cons
       }
       std::memcpy(&sent, ping.bytes.data(), sizeof sent);
       if (i >= plan.warmup) shared.one_way[r].push(micros(sent, arrived));
+      // Read before the pong: the sender wakes only after it.
+      const std::uint32_t seen = shared.futex_word.load(std::memory_order_acquire);
       GEYSER_TRY_VOID(ipc::send_message(ctl, ping.bytes, {}, timeout));
+      shared.blocking.fetch_add(1, std::memory_order_release);
+      GEYSER_TRY(const double woke, futex_wait(shared, seen, timeout));
+      if (i >= plan.warmup) shared.futex[r].push(woke);
+      GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Released));
     }
   }
   for (std::size_t r = 0; r < receivers.size(); ++r) {
@@ -302,8 +366,8 @@ Result<HandoffResult> run_handoff(const Environment& env, const HandoffPlan& pla
     const double frames = plan.samples > 0 ? static_cast<double>(plan.samples) : 1.0;
     result.rows.push_back(HandoffRow{
         res, summarize(shared->handoff[r].vector()), summarize(shared->one_way[r].vector()),
-        summarize(shared->roundtrip[r].vector()), shared->frames_skipped[r],
-        static_cast<double>(shared->sender_cpu_ns[r]) / 1000.0 / frames,
+        summarize(shared->roundtrip[r].vector()), summarize(shared->futex[r].vector()),
+        shared->frames_skipped[r], static_cast<double>(shared->sender_cpu_ns[r]) / 1000.0 / frames,
         static_cast<double>(shared->receiver_cpu_ns[r]) / 1000.0 / frames});
     if (has_copy(plan, res)) {
       result.copies.push_back(

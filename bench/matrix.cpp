@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "aims.hpp"
 #include "json_writer.hpp"
 #include "machine_info.hpp"
 #include "pipewire/report.hpp"
@@ -67,6 +68,10 @@ struct Report {
       if (same(row.resolution, r) && row.receivers == receivers) return &row;
     }
     return nullptr;
+  }
+  AimInputs aim_inputs() const {
+    return {handoff_row(k1080p), throughput_row(k1080p, 1), throughput_row(k1080p, 8),
+            compare(pipewire, handoff_row(pipewire.result.resolution))};
   }
   const MemoryRow* memory_row(Resolution r) const {
     for (const auto& row : memory) {
@@ -135,6 +140,8 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.number("handoff_vs_socket", ratio(h->handoff_us.p50, h->socket_one_way_us.p50));
     json.number("handoff_vs_socket_roundtrip",
                 ratio(h->handoff_us.p50, h->socket_roundtrip_us.p50));
+    json.number("futex_wake_p50_us", h->futex_wake_us.p50);
+    json.number("handoff_vs_futex", ratio(h->handoff_us.p50, h->futex_wake_us.p50));
   }
   if (const HandoffRow* small = report.handoff_row(k256), *large = report.handoff_row(k4k);
       small && large) {
@@ -150,6 +157,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
       json.number("sender_presents_per_s" + suffix, t->sender_fps);
       json.number("sender_cpu_us_per_frame_per_receiver" + suffix,
                   t->sender_cpu_us_per_frame_per_receiver);
+      json.number("sender_cpu_us_per_frame" + suffix, t->sender_cpu_us_per_frame);
     }
   }
   if (const MemoryRow* m = report.memory_row(k1080p)) {
@@ -167,7 +175,9 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
       write_summary(json, "handoff_us", row.handoff_us);
       write_summary(json, "socket_one_way_us", row.socket_one_way_us);
       write_summary(json, "socket_roundtrip_us", row.socket_roundtrip_us);
+      write_summary(json, "futex_wake_us", row.futex_wake_us);
       json.number("handoff_vs_socket", ratio(row.handoff_us.p50, row.socket_one_way_us.p50));
+      json.number("handoff_vs_futex", ratio(row.handoff_us.p50, row.futex_wake_us.p50));
       json.integer("frames_skipped", row.frames_skipped);
       json.number("sender_cpu_us_per_frame", row.sender_cpu_us_per_frame);
       json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
@@ -189,6 +199,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
   }
   json.end_array();
   write_pipewire_json(json, report.pipewire, report.handoff_row(report.pipewire.result.resolution));
+  write_aims_json(json, report.aim_inputs());
   json.begin_array("throughput");
   for (const ThroughputRow& row : report.throughput) {
     json.begin_object();
@@ -260,12 +271,14 @@ double mib_delta(std::int64_t after, std::int64_t before) {
 }
 
 void print_handoff(std::ostream& out, const HandoffResult& h) {
-  out << fmt("  %-10s %10s %10s %12s %12s %8s\n", "size", "handoff50", "handoff99", "socket1way50",
-             "socketRTT50", "h/sock");
+  out << fmt("  %-10s %10s %10s %12s %12s %10s %8s %8s\n", "size", "handoff50", "handoff99",
+             "socket1way50", "socketRTT50", "futex50", "h/sock", "h/futex");
   for (const HandoffRow& row : h.rows) {
-    out << fmt("  %-10s %8.1fus %8.1fus %10.1fus %10.1fus %7.2fx\n", row.resolution.label().c_str(),
-               row.handoff_us.p50, row.handoff_us.p99, row.socket_one_way_us.p50,
-               row.socket_roundtrip_us.p50, ratio(row.handoff_us.p50, row.socket_one_way_us.p50));
+    out << fmt("  %-10s %8.1fus %8.1fus %10.1fus %10.1fus %8.1fus %7.2fx %7.2fx\n",
+               row.resolution.label().c_str(), row.handoff_us.p50, row.handoff_us.p99,
+               row.socket_one_way_us.p50, row.socket_roundtrip_us.p50, row.futex_wake_us.p50,
+               ratio(row.handoff_us.p50, row.socket_one_way_us.p50),
+               ratio(row.handoff_us.p50, row.futex_wake_us.p50));
   }
 }
 
@@ -395,6 +408,8 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
         h->handoff_us.p50, ratio(h->handoff_us.p50, h->socket_one_way_us.p50),
         report.copy_vs_zero_copy(k1080p), report.copy_vs_zero_copy(k4k));
   }
+  out << "aims (protocol v2; docs/BENCHMARKS.md):\n";
+  print_aims(out, report.aim_inputs());
   out << fmt("done in %.1f s", report.elapsed_s);
   if (!options.json_path.empty()) {
     std::ofstream file(options.json_path);

@@ -55,6 +55,7 @@ struct HandoffRow {
   Summary handoff_us;           ///< present (sender's stamp) -> Receiver::acquire returned
   Summary socket_one_way_us;    ///< the same stamp-to-arrival, for a bare socket message
   Summary socket_roundtrip_us;  ///< ping-pong of that message
+  Summary futex_wake_us;        ///< stamp -> return of a bare cross-process futex wait
   std::uint64_t frames_skipped = 0;
   /// CPU (user+sys, whole process) per timed handoff, each side: acquire, present and the
   /// wait for the release on the sender; acquire, release and its notice on the receiver

@@ -121,7 +121,8 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   std::uint64_t count = 0;
   std::uint64_t start = 0;
   while (shared.stop.load(std::memory_order_acquire) == 0) {
-    auto frame = receiver.acquire(20ms);
+    // No reads to submit: acquire submits no wait; release() submits the signal.
+    auto frame = receiver.acquire(20ms, channel::ReadSubmission::Application);
     if (!frame) {
       if (frame.error().code() == ErrorCode::Timeout) continue;
       return tl::unexpected(frame.error());
