@@ -213,6 +213,9 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.number("sender_cpu_us_per_frame", row.sender_cpu_us_per_frame);
     json.number("sender_cpu_us_per_frame_per_receiver", row.sender_cpu_us_per_frame_per_receiver);
     json.number("sender_cpu_us_per_delivered_frame", row.sender_cpu_us_per_delivered_frame);
+    json.number("receiver_acquire_us_per_frame", row.receiver_acquire_us_per_frame);
+    json.number("receiver_release_us_per_frame", row.receiver_release_us_per_frame);
+    json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
     json.end_object();
   }
   json.end_array();
@@ -364,9 +367,11 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
     if (auto row = run_throughput(env, plan)) {
       out << fmt(
           "  %-10s %u receiver(s): %8.0f fps received (mean per receiver), %8.0f "
-          "presents/s; sender CPU %5.1fus/frame/receiver, %5.1fus/delivered frame\n",
+          "presents/s; sender CPU %5.1fus/present; receiver per frame: acquire %5.1fus, "
+          "release %5.1fus, CPU %5.1fus\n",
           plan.resolution.label().c_str(), plan.receivers, row->receiver_fps_mean, row->sender_fps,
-          row->sender_cpu_us_per_frame_per_receiver, row->sender_cpu_us_per_delivered_frame);
+          row->sender_cpu_us_per_frame, row->receiver_acquire_us_per_frame,
+          row->receiver_release_us_per_frame, row->receiver_cpu_us_per_frame);
       report.throughput.push_back(*row);
     } else {
       report.errors.push_back("throughput " + plan.resolution.label() + " x" +

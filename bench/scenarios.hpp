@@ -100,6 +100,11 @@ struct ThroughputRow {
   double sender_cpu_us_per_frame = 0.0;               ///< per presented frame
   double sender_cpu_us_per_frame_per_receiver = 0.0;  ///< the same over `receivers`
   double sender_cpu_us_per_delivered_frame = 0.0;     ///< over frames receivers acquired
+  /// Where a receiver's time goes, mean over receivers, per acquired frame: wall time in
+  /// acquire() and in release(), and its process CPU time over the run.
+  double receiver_acquire_us_per_frame = 0.0;
+  double receiver_release_us_per_frame = 0.0;
+  double receiver_cpu_us_per_frame = 0.0;
 };
 
 [[nodiscard]] Result<ThroughputRow> run_throughput(const Environment& env,

@@ -25,6 +25,9 @@ struct Shared {
   char errors[kMaxReceivers + 1][512];
   std::uint64_t acquired[kMaxReceivers];  // frames acquired while measuring
   double receiver_seconds[kMaxReceivers];
+  double acquire_seconds[kMaxReceivers];  // wall time in acquire() of the frames counted
+  double release_seconds[kMaxReceivers];
+  double receiver_cpu_seconds[kMaxReceivers];
   std::uint64_t frames = 0;
   double seconds = 0.0;
   double cpu_seconds = 0.0;
@@ -120,20 +123,35 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
 
   std::uint64_t count = 0;
   std::uint64_t start = 0;
+  double cpu_start = 0.0;
+  std::uint64_t in_acquire = 0;
+  std::uint64_t in_release = 0;
   while (shared.stop.load(std::memory_order_acquire) == 0) {
     // No reads to submit: acquire submits no wait; release() submits the signal.
+    const std::uint64_t before = monotonic_ns();
     auto frame = receiver.acquire(20ms, channel::ReadSubmission::Application);
     if (!frame) {
       if (frame.error().code() == ErrorCode::Timeout) continue;
       return tl::unexpected(frame.error());
     }
-    if (start == 0 && shared.go.load(std::memory_order_acquire) != 0) start = monotonic_ns();
-    if (start != 0) ++count;
+    const std::uint64_t acquired = monotonic_ns();
+    if (start == 0 && shared.go.load(std::memory_order_acquire) != 0) {
+      start = acquired;
+      cpu_start = process_cpu_seconds();
+    }
     GEYSER_TRY_VOID(receiver.release());
+    if (start != 0) {
+      ++count;
+      in_acquire += acquired - before;
+      in_release += monotonic_ns() - acquired;
+    }
   }
   const std::uint64_t end = monotonic_ns();
   shared.acquired[index] = count;
   shared.receiver_seconds[index] = start != 0 ? static_cast<double>(end - start) / 1e9 : 0.0;
+  shared.acquire_seconds[index] = static_cast<double>(in_acquire) / 1e9;
+  shared.release_seconds[index] = static_cast<double>(in_release) / 1e9;
+  shared.receiver_cpu_seconds[index] = start != 0 ? process_cpu_seconds() - cpu_start : 0.0;
   return {};
 }
 
@@ -190,6 +208,12 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
   std::uint64_t delivered = 0;
   for (std::uint32_t i = 0; i < plan.receivers; ++i) {
     const double fps = ratio(static_cast<double>(shared->acquired[i]), shared->receiver_seconds[i]);
+    const auto per_frame = [&](double seconds) {
+      return ratio(seconds * 1e6, static_cast<double>(shared->acquired[i])) / plan.receivers;
+    };
+    row.receiver_acquire_us_per_frame += per_frame(shared->acquire_seconds[i]);
+    row.receiver_release_us_per_frame += per_frame(shared->release_seconds[i]);
+    row.receiver_cpu_us_per_frame += per_frame(shared->receiver_cpu_seconds[i]);
     sum += fps;
     delivered += shared->acquired[i];
     least = i == 0 ? fps : std::min(least, fps);
