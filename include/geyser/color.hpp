@@ -2,7 +2,9 @@
 // stream description (protocol v2) and shown by `geyser list` and `geyser recv`.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace geyser {
@@ -45,5 +47,21 @@ struct ColorDescription {
 [[nodiscard]] std::string_view to_string(Orientation orientation) noexcept;
 /// Whether each field holds one of its enum's values (a peer's bytes may not).
 [[nodiscard]] bool is_known(const ColorDescription& color) noexcept;
+
+/// Every value of each enum, in the order of their values (for option lists and tests).
+inline constexpr std::array kAllColorSpaces{ColorSpace::Srgb, ColorSpace::LinearSrgb,
+                                            ColorSpace::Bt709, ColorSpace::Bt2020Pq,
+                                            ColorSpace::Bt2020Hlg};
+inline constexpr std::array kAllAlphaModes{AlphaMode::Straight, AlphaMode::Premultiplied,
+                                           AlphaMode::Opaque};
+inline constexpr std::array kAllOrientations{Orientation::TopDown, Orientation::BottomUp};
+
+/// The value whose to_string is `name`, ignoring ASCII case ("bt2020-pq", "BT2020-PQ");
+/// nullopt for any other text (including "unknown").
+[[nodiscard]] std::optional<ColorSpace> parse_color_space(std::string_view name) noexcept;
+/// "straight", "premultiplied", "opaque", ignoring case; nullopt otherwise.
+[[nodiscard]] std::optional<AlphaMode> parse_alpha_mode(std::string_view name) noexcept;
+/// "top-down", "bottom-up", ignoring case; nullopt otherwise.
+[[nodiscard]] std::optional<Orientation> parse_orientation(std::string_view name) noexcept;
 
 }  // namespace geyser

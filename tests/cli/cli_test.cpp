@@ -84,6 +84,18 @@ std::size_t occurrences(const std::string& text, const std::string& needle) {
   return count;
 }
 
+// The bytes of `text` in lowercase hex, as recv shows metadata that is not printable.
+std::string hex_of(const std::string& text) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += kDigits[byte >> 4];
+    out += kDigits[byte & 0xF];
+  }
+  return out;
+}
+
 // The frame count of the last progress line ("N frames, F fps, ...") recv printed; 0: none.
 std::uint64_t last_progress_frames(const std::string& out) {
   static const std::regex line(R"((?:^|\n)(\d+) frames, )");
@@ -140,6 +152,12 @@ TEST_F(Cli, SendAndRecvVerifyAcrossProcesses) {
   EXPECT_EQ(summary["height"], 64);
   EXPECT_EQ(summary["format"], "Rgba8Unorm");
   EXPECT_EQ(summary["png"], png);
+  EXPECT_EQ(summary["color_space"], "srgb");  // send's defaults
+  EXPECT_EQ(summary["alpha"], "straight");
+  EXPECT_EQ(summary["orientation"], "top-down");
+  EXPECT_EQ(summary["protocol"], 2);
+  EXPECT_EQ(summary["metadata"], "");  // send without --metadata
+  EXPECT_EQ(summary["metadata_encoding"], "utf-8");
   EXPECT_TRUE(summary["sync_mode"] == "cpu" || summary["sync_mode"] == "gpu");
   EXPECT_GE(summary["latency_p99_us"].get<double>(), summary["latency_p50_us"].get<double>());
   const auto last_frame = summary["last_frame"].get<std::uint64_t>();
@@ -253,14 +271,79 @@ TEST_F(Cli, ListJsonShowsARunningSender) {
   EXPECT_EQ(channel["width"], 120);
   EXPECT_EQ(channel["height"], 40);
   EXPECT_EQ(channel["format"], "Bgra8Unorm");
+  EXPECT_EQ(channel["color_space"], "srgb");
+  EXPECT_EQ(channel["alpha"], "straight");
+  EXPECT_EQ(channel["orientation"], "top-down");
   EXPECT_TRUE(channel["sync_mode"] == "cpu" || channel["sync_mode"] == "gpu");
   EXPECT_EQ(channel["receivers"], 0);
   EXPECT_EQ(channel["sender_pid"], sender.pid());
+  EXPECT_EQ(channel["protocol"], 2);
   EXPECT_TRUE(channel["error"].is_null());
 
   const Outcome text = geyser({"list"}, 10s);
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("120x40"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("COLOR"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("PROTO"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("srgb/straight/top-down"), std::string::npos) << text.out;
+  EXPECT_EQ(sender.stop(SIGTERM, 20s).exit_code, 0);
+}
+
+// The colour description and the per-frame metadata of `send` reach `list` and `recv`.
+TEST_F(Cli, ColorAndMetadataReachListAndRecv) {
+  Process sender(
+      {"send", "hdr", "--size", "48x32", "--fps", "60", "--color-space", "bt2020-pq", "--alpha",
+       "premultiplied", "--orientation", "bottom-up", "--metadata", "tc {frame}"},
+      env_);
+  const json channel = wait_for_channel("hdr");
+  ASSERT_FALSE(channel.is_null()) << sender.out() << sender.err();
+  EXPECT_EQ(channel["protocol"], 2);
+  EXPECT_EQ(channel["color_space"], "bt2020-pq");
+  EXPECT_EQ(channel["alpha"], "premultiplied");
+  EXPECT_EQ(channel["orientation"], "bottom-up");
+  const Outcome table = geyser({"list"}, 10s);
+  EXPECT_NE(table.out.find("bt2020-pq/premultiplied/bottom-up"), std::string::npos) << table.out;
+
+  const Outcome r = geyser({"recv", "hdr", "--frames", "5", "--json", "--timeout", "20"}, 40s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json summary = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(summary.is_discarded()) << r.out;
+  EXPECT_EQ(summary["protocol"], 2);
+  EXPECT_EQ(summary["color_space"], "bt2020-pq");
+  EXPECT_EQ(summary["alpha"], "premultiplied");
+  EXPECT_EQ(summary["orientation"], "bottom-up");
+  const auto last_frame = summary["last_frame"].get<std::uint64_t>();
+  EXPECT_EQ(summary["metadata"], "tc " + std::to_string(last_frame));
+  EXPECT_EQ(summary["metadata_encoding"], "utf-8");
+
+  // Text output: the description once connected, then one metadata line per frame.
+  const Outcome shown =
+      geyser({"recv", "hdr", "--frames", "3", "--show-metadata", "--timeout", "20"}, 40s);
+  ASSERT_EQ(shown.exit_code, 0) << shown.out << shown.err;
+  EXPECT_NE(shown.out.find("color bt2020-pq/premultiplied/bottom-up"), std::string::npos)
+      << shown.out;
+  EXPECT_NE(shown.out.find("protocol 2"), std::string::npos) << shown.out;
+  static const std::regex line(R"((?:^|\n)frame (\d+) metadata: tc (\d+)(?=\n))");
+  std::size_t lines = 0;
+  for (std::sregex_iterator it(shown.out.begin(), shown.out.end(), line), end; it != end; ++it) {
+    EXPECT_EQ((*it)[1].str(), (*it)[2].str()) << shown.out;
+    ++lines;
+  }
+  EXPECT_EQ(lines, 3u) << shown.out;
+  EXPECT_EQ(sender.stop(SIGTERM, 20s).exit_code, 0);
+}
+
+// Metadata that is not printable UTF-8 is shown in hex, and the JSON says so.
+TEST_F(Cli, UnprintableMetadataIsShownInHex) {
+  Process sender({"send", "bin", "--size", "16x16", "--fps", "60", "--metadata", "\x01\xff{frame}"},
+                 env_);
+  const Outcome r = geyser({"recv", "bin", "--frames", "2", "--json", "--timeout", "20"}, 40s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json summary = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(summary.is_discarded()) << r.out;
+  const auto last_frame = summary["last_frame"].get<std::uint64_t>();
+  EXPECT_EQ(summary["metadata_encoding"], "hex");
+  EXPECT_EQ(summary["metadata"], "01ff" + hex_of(std::to_string(last_frame)));
   EXPECT_EQ(sender.stop(SIGTERM, 20s).exit_code, 0);
 }
 
@@ -295,6 +378,47 @@ TEST_F(Cli, InvalidFormatIsAUsageErrorListingTheValidOnes) {
     EXPECT_EQ(o.exit_code, 2) << format;
     EXPECT_NE(o.err.find("valid formats: Rgba8Unorm, Bgra8Unorm"), std::string::npos) << o.err;
   }
+}
+
+TEST_F(Cli, InvalidColorIsAUsageErrorListingTheValidValues) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"send", "x", "--color-space", "rec2020"},
+       "unknown colour space 'rec2020'; valid colour spaces: srgb, linear-srgb, bt709, "
+       "bt2020-pq, bt2020-hlg"},
+      {{"send", "x", "--alpha", "none"},
+       "unknown alpha mode 'none'; valid alpha modes: straight, premultiplied, opaque"},
+      {{"send", "x", "--orientation", "upside-down"},
+       "unknown orientation 'upside-down'; valid orientations: top-down, bottom-up"}};
+  for (const auto& [args, message] : cases) {
+    const Outcome o = geyser(args, 10s);
+    EXPECT_EQ(o.exit_code, 2) << args[2];
+    EXPECT_NE(o.err.find(message), std::string::npos) << o.err;
+  }
+}
+
+// --metadata must fit 256 bytes for every frame: each {frame} counts as 20 digits, or as
+// many as --frames has.
+TEST_F(Cli, TooLongMetadataIsAUsageError) {
+  const std::string fits_with_frames = std::string(249, 'a') + "{frame}";  // 250 with frame 1
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"send", "x", "--metadata", std::string(257, 'a')},
+           {"send", "x", "--metadata", fits_with_frames},
+           {"send", "x", "--metadata", fits_with_frames, "--frames", "10000000"}}) {
+    const Outcome o = geyser(args, 10s);
+    EXPECT_EQ(o.exit_code, 2) << args.size();
+    EXPECT_NE(o.err.find("--metadata"), std::string::npos) << o.err;
+    EXPECT_NE(o.err.find("at most 256 bytes"), std::string::npos) << o.err;
+  }
+  const Outcome sent = geyser({"send", "fits", "--size", "16x16", "--fps", "0", "--frames", "9",
+                               "--metadata", fits_with_frames},
+                              30s);
+  EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+}
+
+TEST_F(Cli, ShowMetadataAndJsonExcludeEachOther) {
+  const Outcome o = geyser({"recv", "x", "--json", "--show-metadata"}, 10s);
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_NE(o.err.find("excludes"), std::string::npos) << o.err;
 }
 
 TEST_F(Cli, RefusedRuntimeDirSaysWhichAndWhy) {

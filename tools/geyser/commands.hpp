@@ -27,9 +27,11 @@ void register_info(CLI::App& app, Action& action);
 void register_demo(CLI::App& app, Action& action);
 /// `geyser list [--json]`.
 void register_list(CLI::App& app, Action& action);
-/// `geyser send NAME [--size WxH] [--format F] [--fps N] [--frames N] [--slots N]`.
+/// `geyser send NAME [--size WxH] [--format F] [--fps N] [--frames N] [--slots N]
+/// [--color-space S] [--alpha A] [--orientation O] [--metadata TEXT]`.
 void register_send(CLI::App& app, Action& action);
-/// `geyser recv NAME [--frames N] [--verify] [--png FILE] [--timeout S] [--json]`.
+/// `geyser recv NAME [--frames N] [--verify] [--png FILE] [--timeout S] [--json |
+/// --show-metadata]`.
 void register_recv(CLI::App& app, Action& action);
 /// `geyser bench [--quick] [--json FILE] [--device NAME]`.
 void register_bench(CLI::App& app, Action& action);

@@ -36,6 +36,30 @@ bool is_color(TextureFormat format) {
   return format_info(format).kind == FormatKind::Color;
 }
 
+// "a, b, c" (separator ", ") or "a|b|c": the names of every value in `all`.
+template <typename Enum, std::size_t N>
+std::string name_list(const std::array<Enum, N>& all, std::string_view separator) {
+  std::string out;
+  for (const Enum value : all) {
+    if (!out.empty()) out += separator;
+    out += to_string(value);
+  }
+  return out;
+}
+
+// A check that `parse` takes the option's text; "unknown <what> 'x'; valid <plural>: ...".
+template <typename Enum, std::size_t N, typename Parse>
+CLI::Validator name_validator(const std::array<Enum, N>& all, Parse parse, std::string what,
+                              std::string plural) {
+  const std::string valid = name_list(all, ", ");
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        if (parse(text)) return {};
+        return "unknown " + what + " '" + text + "'; valid " + plural + ": " + valid;
+      },
+      name_list(all, "|"), what);
+}
+
 }  // namespace
 
 std::optional<Size> parse_size(std::string_view text) {
@@ -77,6 +101,27 @@ CLI::Validator format_validator() {
         return what + "; valid formats: " + color_format_list();
       },
       "FORMAT", "format");
+}
+
+CLI::Validator color_space_validator() {
+  return name_validator(kAllColorSpaces, parse_color_space, "colour space", "colour spaces");
+}
+
+CLI::Validator alpha_mode_validator() {
+  return name_validator(kAllAlphaModes, parse_alpha_mode, "alpha mode", "alpha modes");
+}
+
+CLI::Validator orientation_validator() {
+  return name_validator(kAllOrientations, parse_orientation, "orientation", "orientations");
+}
+
+std::string color_text(const ColorDescription& color) {
+  std::string out(to_string(color.space));
+  out += '/';
+  out += to_string(color.alpha);
+  out += '/';
+  out += to_string(color.orientation);
+  return out;
 }
 
 CLI::Validator channel_name_validator() {

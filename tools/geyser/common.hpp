@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "geyser/color.hpp"
 #include "geyser/format.hpp"
 #include "geyser/vulkan/device.hpp"
 
@@ -36,6 +37,13 @@ struct Size {
 [[nodiscard]] TextureFormat parse_color_format(std::string_view text);
 /// "Rgba8Unorm, Bgra8Unorm, ...": the formats send can fill (colour formats).
 [[nodiscard]] std::string color_format_list();
+/// The CLI11 checks for --color-space, --alpha and --orientation: a name that
+/// parse_color_space (parse_alpha_mode, parse_orientation) takes; the message lists them.
+[[nodiscard]] CLI::Validator color_space_validator();
+[[nodiscard]] CLI::Validator alpha_mode_validator();
+[[nodiscard]] CLI::Validator orientation_validator();
+/// "srgb/straight/top-down": a colour description as `geyser list` and `recv` show it.
+[[nodiscard]] std::string color_text(const ColorDescription& color);
 
 /// The runtime directory, made sure of (ipc::runtime_dir). On failure prints why to stderr,
 /// prefixed with "geyser <command>: ", with a hint (GEYSER_RUNTIME_DIR) and returns nullopt.

@@ -36,15 +36,19 @@ Json channel_json(const channel::ChannelInfo& info) {
     j["width"] = d.width;
     j["height"] = d.height;
     j["format"] = std::string(to_string(d.format));
+    j["color_space"] = std::string(to_string(d.color.space));
+    j["alpha"] = std::string(to_string(d.color.alpha));
+    j["orientation"] = std::string(to_string(d.color.orientation));
     j["sync_mode"] = std::string(to_string(d.sync_mode));
     j["fps"] = static_cast<double>(d.fps_milli) / 1000.0;
     j["frames"] = d.frame_count;
     j["receivers"] = d.receiver_count;
     j["sender_pid"] = d.sender_pid;
+    j["protocol"] = d.protocol_version;
     j["error"] = nullptr;
   } else {
-    for (const char* key :
-         {"width", "height", "format", "sync_mode", "fps", "frames", "receivers", "sender_pid"}) {
+    for (const char* key : {"width", "height", "format", "color_space", "alpha", "orientation",
+                            "sync_mode", "fps", "frames", "receivers", "sender_pid", "protocol"}) {
       j[key] = nullptr;
     }
     j["error"] = info.error;
@@ -54,14 +58,16 @@ Json channel_json(const channel::ChannelInfo& info) {
 
 void print_table(std::ostream& out, const std::vector<channel::ChannelInfo>& channels) {
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"NAME", "SIZE", "FORMAT", "SYNC", "FPS", "FRAMES", "RECEIVERS", "PID"});
+  rows.push_back(
+      {"NAME", "SIZE", "FORMAT", "COLOR", "SYNC", "FPS", "FRAMES", "RECEIVERS", "PID", "PROTO"});
   for (const auto& info : channels) {
     const auto& d = info.description;
     if (info.alive) {
       rows.push_back({info.name, std::to_string(d.width) + "x" + std::to_string(d.height),
-                      std::string(to_string(d.format)), std::string(to_string(d.sync_mode)),
-                      fps_text(d.fps_milli), std::to_string(d.frame_count),
-                      std::to_string(d.receiver_count), std::to_string(d.sender_pid)});
+                      std::string(to_string(d.format)), color_text(d.color),
+                      std::string(to_string(d.sync_mode)), fps_text(d.fps_milli),
+                      std::to_string(d.frame_count), std::to_string(d.receiver_count),
+                      std::to_string(d.sender_pid), std::to_string(d.protocol_version)});
     } else {
       rows.push_back({info.name, "stale"});
     }
@@ -110,8 +116,9 @@ int run_list(const ListOptions& options) {
 
 void register_list(CLI::App& app, Action& action) {
   auto options = std::make_shared<ListOptions>();
-  CLI::App* list = app.add_subcommand(
-      "list", "List this user's channels: size, format, sync mode, fps, frames, receivers");
+  CLI::App* list = app.add_subcommand("list",
+                                      "List this user's channels: size, format, colour, sync mode, "
+                                      "fps, frames, receivers, protocol");
   list->add_flag("--json", options->json,
                  "Print one JSON document instead of text (fields: docs/cli.md)");
   list->footer(

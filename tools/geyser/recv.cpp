@@ -8,7 +8,9 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +18,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "geyser/channel/discovery.hpp"
+#include "geyser/ipc/wire.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/texture.hpp"
 #include "geyser/vulkan/receiver.hpp"
@@ -37,6 +40,7 @@ struct RecvOptions {
   std::string png;
   double timeout_s = 10.0;
   bool json = false;
+  bool show_metadata = false;
   // Internal, for `geyser demo`: progress lines on stdout, acknowledgements on a pipe.
   bool progress = false;
   int ack_fd = -1;
@@ -51,7 +55,9 @@ struct Tally {
   std::uint64_t last_frame = 0;
   std::string sync_mode = "cpu";
   TextureDescriptor desc;
+  ColorDescription color;
   bool have_desc = false;
+  std::vector<std::uint8_t> metadata;  // the last frame's
   LatencyStats latency;
   std::deque<Clock::time_point> recent;  // acquire times over the last second or so
   Clock::time_point first{};
@@ -71,6 +77,95 @@ struct Tally {
   }
 };
 
+// The code point of the UTF-8 sequence at bytes[at], and its length; length 0 when it is
+// not valid UTF-8 (truncated, overlong, a surrogate, beyond U+10FFFF).
+std::pair<std::uint32_t, std::size_t> decode_utf8(std::span<const std::uint8_t> bytes,
+                                                  std::size_t at) {
+  static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  const std::uint8_t lead = bytes[at];
+  const std::size_t length = lead < 0x80             ? 1
+                             : (lead & 0xE0) == 0xC0 ? 2
+                             : (lead & 0xF0) == 0xE0 ? 3
+                             : (lead & 0xF8) == 0xF0 ? 4
+                                                     : 0;
+  if (length == 0 || at + length > bytes.size()) return {0, 0};
+  std::uint32_t code = length == 1 ? lead : lead & (0x7F >> length);
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((bytes[at + i] & 0xC0) != 0x80) return {0, 0};
+    code = (code << 6) | (bytes[at + i] & 0x3F);
+  }
+  if (code < kSmallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+    return {0, 0};
+  }
+  return {code, length};
+}
+
+// Valid UTF-8 without control characters (C0, DEL, C1): shown as text, else as hex.
+bool printable_utf8(std::span<const std::uint8_t> bytes) {
+  for (std::size_t at = 0; at < bytes.size();) {
+    const auto [code, length] = decode_utf8(bytes, at);
+    if (length == 0 || code < 0x20 || (code >= 0x7F && code <= 0x9F)) return false;
+    at += length;
+  }
+  return true;
+}
+
+std::string hex_text(std::span<const std::uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const std::uint8_t byte : bytes) {
+    out += kDigits[byte >> 4];
+    out += kDigits[byte & 0xF];
+  }
+  return out;
+}
+
+// A frame's metadata as recv shows it: the text, or its bytes in hex when not printable.
+struct MetadataText {
+  std::string text;
+  bool hex = false;
+};
+
+MetadataText metadata_text(std::span<const std::uint8_t> bytes) {
+  if (printable_utf8(bytes)) return {std::string(bytes.begin(), bytes.end()), false};
+  return {hex_text(bytes), true};
+}
+
+// --show-metadata: "frame N metadata: TEXT", "frame N metadata (hex): 00ff", or
+// "frame N no metadata".
+void print_metadata(std::uint64_t frame, std::span<const std::uint8_t> bytes) {
+  const auto number = static_cast<unsigned long long>(frame);
+  if (bytes.empty()) {
+    std::printf("frame %llu no metadata\n", number);
+    return;
+  }
+  const MetadataText shown = metadata_text(bytes);
+  std::printf("frame %llu metadata%s: %s\n", number, shown.hex ? " (hex)" : "", shown.text.c_str());
+}
+
+void add_color_json(Json& j, const Tally& tally) {
+  if (!tally.have_desc) {
+    for (const char* key : {"color_space", "alpha", "orientation", "protocol"}) j[key] = nullptr;
+    return;
+  }
+  j["color_space"] = std::string(to_string(tally.color.space));
+  j["alpha"] = std::string(to_string(tally.color.alpha));
+  j["orientation"] = std::string(to_string(tally.color.orientation));
+  // A receiver connects only to a sender of its own protocol version.
+  j["protocol"] = ipc::kProtocolVersion;
+}
+
+void add_metadata_json(Json& j, const Tally& tally) {
+  if (tally.frames == 0) {
+    j["metadata"] = nullptr;
+    j["metadata_encoding"] = nullptr;
+    return;
+  }
+  const MetadataText shown = metadata_text(tally.metadata);
+  j["metadata"] = shown.text;
+  j["metadata_encoding"] = shown.hex ? "hex" : "utf-8";
+}
+
 double round2(double value) {
   return static_cast<double>(static_cast<long long>(value * 100.0 + 0.5)) / 100.0;
 }
@@ -89,6 +184,7 @@ Json summary_json(const RecvOptions& options, const Tally& tally, const std::str
   j["latency_p99_us"] = round2(tally.latency.percentile(99));
   j["fps"] = round2(tally.average_fps());
   j["last_frame"] = tally.last_frame;
+  add_metadata_json(j, tally);
   if (tally.have_desc) {
     j["width"] = tally.desc.width;
     j["height"] = tally.desc.height;
@@ -98,6 +194,7 @@ Json summary_json(const RecvOptions& options, const Tally& tally, const std::str
     j["height"] = nullptr;
     j["format"] = nullptr;
   }
+  add_color_json(j, tally);
   j["device"] = device;
   j["png"] = png ? Json(*png) : Json(nullptr);
   j["timed_out"] = tally.timed_out;
@@ -219,6 +316,7 @@ int run_recv(const RecvOptions& options) {
   }
   Tally tally;
   tally.desc = receiver->descriptor();
+  tally.color = receiver->color();
   tally.have_desc = true;
   tally.sync_mode = std::string(to_string(receiver->stats().sync_mode));
   if (!options.png.empty() && !png_supported(tally.desc.format)) {
@@ -228,8 +326,10 @@ int run_recv(const RecvOptions& options) {
     return kExitRuntimeError;
   }
   if (human) {
-    std::printf("geyser recv: connected to '%s' (%s, sync %s) on %s\n", options.name.c_str(),
-                describe(tally.desc).c_str(), tally.sync_mode.c_str(), device_name.c_str());
+    std::printf("geyser recv: connected to '%s' (%s, color %s, sync %s, protocol %u) on %s\n",
+                options.name.c_str(), describe(tally.desc).c_str(), color_text(tally.color).c_str(),
+                tally.sync_mode.c_str(), static_cast<unsigned>(ipc::kProtocolVersion),
+                device_name.c_str());
     std::fflush(stdout);
   }
 
@@ -298,6 +398,12 @@ int run_recv(const RecvOptions& options) {
       tally.recent.pop_front();
     }
     tally.desc = frame->texture->descriptor();
+    tally.color = receiver->color();
+    tally.metadata = frame->metadata;
+    if (options.show_metadata) {
+      status.finish();
+      print_metadata(frame->frame, frame->metadata);
+    }
     tally.sync_mode = std::string(to_string(receiver->stats().sync_mode));
 
     if (options.verify) {
@@ -331,7 +437,7 @@ int run_recv(const RecvOptions& options) {
     if (options.progress && now - last_progress >= milliseconds(200)) {
       print_progress(tally, device_name);
       last_progress = now;
-    } else if (human) {
+    } else if (human && !options.show_metadata) {  // with it, its lines show the progress
       char line[200];
       std::snprintf(line, sizeof line, "%llu frames, %.1f fps, latency p50 %s p99 %s%s",
                     static_cast<unsigned long long>(tally.frames), tally.fps(),
@@ -381,10 +487,10 @@ int run_recv(const RecvOptions& options) {
                                     .dump(-1, ' ', false, Json::error_handler_t::replace)
                                     .c_str());
   } else {
-    std::printf("geyser recv: %llu frames from '%s' (%s, sync %s), %llu skipped",
+    std::printf("geyser recv: %llu frames from '%s' (%s, color %s, sync %s), %llu skipped",
                 static_cast<unsigned long long>(tally.frames), options.name.c_str(),
-                describe(tally.desc).c_str(), tally.sync_mode.c_str(),
-                static_cast<unsigned long long>(tally.skipped));
+                describe(tally.desc).c_str(), color_text(tally.color).c_str(),
+                tally.sync_mode.c_str(), static_cast<unsigned long long>(tally.skipped));
     if (options.verify) {
       std::printf(", %llu bad", static_cast<unsigned long long>(tally.bad));
     }
@@ -425,8 +531,12 @@ void register_recv(CLI::App& app, Action& action) {
                    "back after it went away")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
-  recv->add_flag("--json", options->json,
-                 "Print a JSON summary on stdout instead of text (fields: docs/cli.md)");
+  CLI::Option* json =
+      recv->add_flag("--json", options->json,
+                     "Print a JSON summary on stdout instead of text (fields: docs/cli.md)");
+  recv->add_flag("--show-metadata", options->show_metadata,
+                 "Print each frame's metadata on stdout (text, or hex when not printable)")
+      ->excludes(json);
   recv->add_flag("--progress", options->progress, "Internal (geyser demo): progress lines")
       ->group("");
   recv->add_option("--ack-fd", options->ack_fd,

@@ -8,13 +8,16 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "geyser/ipc/frame_board.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/texture.hpp"
 #include "geyser/vulkan/sender.hpp"
@@ -32,6 +35,10 @@ struct SendOptions {
   double fps = 60.0;
   std::uint64_t frames = 0;
   std::uint32_t slots = 3;
+  std::string color_space = "srgb";
+  std::string alpha = "straight";
+  std::string orientation = "top-down";
+  std::string metadata;  // a template: "{frame}" becomes the frame number; empty: none
   // Internal, for `geyser demo`: no output on stdout; pacing by the receiver's acks.
   bool quiet = false;
   int pace_fd = -1;
@@ -73,6 +80,51 @@ class AckReader {
   bool closed_ = false;
 };
 
+constexpr std::string_view kFramePlaceholder = "{frame}";
+
+// `templ` with every "{frame}" replaced by `frame`.
+std::string expand_metadata(std::string_view templ, std::uint64_t frame) {
+  const std::string number = std::to_string(frame);
+  std::string out;
+  for (auto at = templ.find(kFramePlaceholder); at != std::string_view::npos;
+       at = templ.find(kFramePlaceholder)) {
+    out.append(templ.substr(0, at)).append(number);
+    templ.remove_prefix(at + kFramePlaceholder.size());
+  }
+  out.append(templ);
+  return out;
+}
+
+// The longest metadata `templ` gives over frames 1..`last` (0: any frame number).
+std::size_t longest_metadata(std::string_view templ, std::uint64_t last) {
+  const std::uint64_t largest = last == 0 ? ~std::uint64_t{0} : last;
+  return expand_metadata(templ, largest).size();
+}
+
+// --metadata must fit every frame (ipc::kMaxFrameMetadata bytes): a usage error otherwise.
+void check_metadata(const SendOptions& options) {
+  const std::size_t longest = longest_metadata(options.metadata, options.frames);
+  if (longest <= ipc::kMaxFrameMetadata) return;
+  const std::string bound = options.frames == 0
+                                ? std::string("each {frame} counted as 20 digits")
+                                : "frame numbers up to " + std::to_string(options.frames);
+  throw CLI::ValidationError("--metadata", "expands to up to " + std::to_string(longest) +
+                                               " bytes (" + bound + "); a frame carries at most " +
+                                               std::to_string(ipc::kMaxFrameMetadata) + " bytes");
+}
+
+ColorDescription color_of(const SendOptions& options) {
+  ColorDescription color;
+  color.space = *parse_color_space(options.color_space);
+  color.alpha = *parse_alpha_mode(options.alpha);
+  color.orientation = *parse_orientation(options.orientation);
+  return color;
+}
+
+std::span<const std::uint8_t> as_bytes(const std::string& text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
 std::string receivers_text(std::uint32_t n) {
   return std::to_string(n) + (n == 1 ? " receiver" : " receivers");
 }
@@ -95,6 +147,7 @@ int run_send(const SendOptions& options) {
   channel::SenderOptions sender_options;
   sender_options.runtime_dir = *dir;
   sender_options.slots = options.slots;
+  sender_options.color = color_of(options);
   auto sender = channel::Sender::publish(*device, options.name, desc, sender_options);
   if (!sender) {
     std::cerr << "geyser send: cannot publish channel '" << options.name
@@ -107,8 +160,9 @@ int run_send(const SendOptions& options) {
   }
   const std::string mode(to_string(sender->stats().sync_mode));
   if (!options.quiet) {
-    std::printf("geyser send: publishing '%s' (%s) on %s, sync %s, in %s; %s\n",
-                options.name.c_str(), describe(desc).c_str(), device->name().c_str(), mode.c_str(),
+    std::printf("geyser send: publishing '%s' (%s, color %s) on %s, sync %s, in %s; %s\n",
+                options.name.c_str(), describe(desc).c_str(),
+                color_text(sender_options.color).c_str(), device->name().c_str(), mode.c_str(),
                 dir->c_str(), options.frames == 0 ? "Ctrl-C to stop" : "Ctrl-C to stop early");
     std::fflush(stdout);
   }
@@ -182,7 +236,8 @@ int run_send(const SendOptions& options) {
       exit_code = kExitRuntimeError;
       break;
     }
-    if (auto presented = sender->present(*frame); !presented) {
+    const std::string metadata = expand_metadata(options.metadata, frame->frame);
+    if (auto presented = sender->present(*frame, as_bytes(metadata)); !presented) {
       std::cerr << "geyser send: frame " << frame->frame << ": " << presented.error().to_string()
                 << '\n';
       exit_code = kExitRuntimeError;
@@ -252,6 +307,17 @@ void register_send(CLI::App& app, Action& action) {
   send->add_option("--slots", options->slots, "Textures in the ring")
       ->capture_default_str()
       ->check(CLI::Range(2, 16));
+  send->add_option("--color-space", options->color_space, "Colour space of the texels")
+      ->capture_default_str()
+      ->check(color_space_validator());
+  send->add_option("--alpha", options->alpha, "How alpha is to be read")
+      ->capture_default_str()
+      ->check(alpha_mode_validator());
+  send->add_option("--orientation", options->orientation, "Row order: top-down or bottom-up")
+      ->capture_default_str()
+      ->check(orientation_validator());
+  send->add_option("--metadata", options->metadata,
+                   "Per-frame metadata (at most 256 bytes); {frame} becomes the frame number");
   send->add_flag("--quiet", options->quiet, "Print nothing on stdout")->group("");
   send->add_option("--pace-fd", options->pace_fd,
                    "Internal (geyser demo): present frame N once this fd acknowledged N-1")
@@ -260,7 +326,10 @@ void register_send(CLI::App& app, Action& action) {
       "Frames carry the test pattern of frame N (docs/cli.md), so `geyser recv NAME --verify` "
       "can check them.\nExit codes: 0 done or stopped by Ctrl-C/SIGTERM (the channel is "
       "unpublished), 1 runtime error, 2 usage error.");
-  send->callback([options, &action] { action = [options] { return run_send(*options); }; });
+  send->callback([options, &action] {
+    check_metadata(*options);
+    action = [options] { return run_send(*options); };
+  });
 }
 
 }  // namespace geyser::cli
