@@ -216,6 +216,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.number("receiver_acquire_us_per_frame", row.receiver_acquire_us_per_frame);
     json.number("receiver_release_us_per_frame", row.receiver_release_us_per_frame);
     json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
+    json.number("receiver_claims_lost_per_frame", row.receiver_claims_lost_per_frame);
     json.end_object();
   }
   json.end_array();
@@ -368,10 +369,11 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
       out << fmt(
           "  %-10s %u receiver(s): %8.0f fps received (mean per receiver), %8.0f "
           "presents/s; sender CPU %5.1fus/present; receiver per frame: acquire %5.1fus, "
-          "release %5.1fus, CPU %5.1fus\n",
+          "release %5.1fus, CPU %5.1fus, claims lost %.2f\n",
           plan.resolution.label().c_str(), plan.receivers, row->receiver_fps_mean, row->sender_fps,
           row->sender_cpu_us_per_frame, row->receiver_acquire_us_per_frame,
-          row->receiver_release_us_per_frame, row->receiver_cpu_us_per_frame);
+          row->receiver_release_us_per_frame, row->receiver_cpu_us_per_frame,
+          row->receiver_claims_lost_per_frame);
       report.throughput.push_back(*row);
     } else {
       report.errors.push_back("throughput " + plan.resolution.label() + " x" +

@@ -62,6 +62,8 @@ struct HandoffRow {
   /// (the interleaved socket pings are not counted).
   double sender_cpu_us_per_frame = 0.0;
   double receiver_cpu_us_per_frame = 0.0;
+  /// Claims a receiver lost (ReceiverStats::claims_lost) per frame it acquired, mean.
+  double receiver_claims_lost_per_frame = 0.0;
 };
 
 struct CopyRow {
@@ -105,6 +107,8 @@ struct ThroughputRow {
   double receiver_acquire_us_per_frame = 0.0;
   double receiver_release_us_per_frame = 0.0;
   double receiver_cpu_us_per_frame = 0.0;
+  /// Claims a receiver lost (ReceiverStats::claims_lost) per frame it acquired, mean.
+  double receiver_claims_lost_per_frame = 0.0;
 };
 
 [[nodiscard]] Result<ThroughputRow> run_throughput(const Environment& env,

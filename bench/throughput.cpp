@@ -28,6 +28,7 @@ struct Shared {
   double acquire_seconds[kMaxReceivers];  // wall time in acquire() of the frames counted
   double release_seconds[kMaxReceivers];
   double receiver_cpu_seconds[kMaxReceivers];
+  std::uint64_t claims_lost[kMaxReceivers];  // while measuring
   std::uint64_t frames = 0;
   double seconds = 0.0;
   double cpu_seconds = 0.0;
@@ -124,6 +125,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   std::uint64_t count = 0;
   std::uint64_t start = 0;
   double cpu_start = 0.0;
+  std::uint64_t claims_start = 0;
   std::uint64_t in_acquire = 0;
   std::uint64_t in_release = 0;
   while (shared.stop.load(std::memory_order_acquire) == 0) {
@@ -138,6 +140,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
     if (start == 0 && shared.go.load(std::memory_order_acquire) != 0) {
       start = acquired;
       cpu_start = process_cpu_seconds();
+      claims_start = receiver.stats().claims_lost;
     }
     GEYSER_TRY_VOID(receiver.release());
     if (start != 0) {
@@ -152,6 +155,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   shared.acquire_seconds[index] = static_cast<double>(in_acquire) / 1e9;
   shared.release_seconds[index] = static_cast<double>(in_release) / 1e9;
   shared.receiver_cpu_seconds[index] = start != 0 ? process_cpu_seconds() - cpu_start : 0.0;
+  shared.claims_lost[index] = start != 0 ? receiver.stats().claims_lost - claims_start : 0;
   return {};
 }
 
@@ -214,6 +218,9 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
     row.receiver_acquire_us_per_frame += per_frame(shared->acquire_seconds[i]);
     row.receiver_release_us_per_frame += per_frame(shared->release_seconds[i]);
     row.receiver_cpu_us_per_frame += per_frame(shared->receiver_cpu_seconds[i]);
+    row.receiver_claims_lost_per_frame += ratio(static_cast<double>(shared->claims_lost[i]),
+                                                static_cast<double>(shared->acquired[i])) /
+                                          plan.receivers;
     sum += fps;
     delivered += shared->acquired[i];
     least = i == 0 ? fps : std::min(least, fps);

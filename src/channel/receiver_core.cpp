@@ -242,6 +242,7 @@ struct ReceiverCore::State {
     }
     page->claim(record.slot, before);
     last_sequence = 0;
+    ++stats.claims_lost;
     return false;
   }
 

@@ -66,6 +66,9 @@ struct ReceiverStats {
   std::uint64_t frames_skipped = 0;  ///< presented but superseded before acquire
   std::uint64_t reconnects = 0;
   std::uint64_t imports = 0;  ///< slots imported (once per generation and slot)
+  /// Newest frames this receiver found on the board but could not claim: the sender had
+  /// already taken their slot back to rewrite it (a newer frame follows).
+  std::uint64_t claims_lost = 0;
   SyncMode sync_mode = SyncMode::Cpu;
 };
 
