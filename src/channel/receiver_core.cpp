@@ -65,6 +65,8 @@ struct ReceiverCore::State {
   std::vector<std::shared_ptr<ImportedSlot>> slots;
   // Imports of earlier generations or connections, kept until the device is surely done.
   std::vector<std::shared_ptr<ImportedSlot>> retired;
+  // How the held frame goes back when the acquire under way replaces it.
+  ReadSubmission held_release = ReadSubmission::Backend;
   std::optional<FrameLease> held;
   struct LastWords {
     ipc::FrameRecord frame;
@@ -369,7 +371,7 @@ struct ReceiverCore::State {
       // next acquire() reconnects.
       return tl::unexpected(abandon(std::move(ended).error()));
     }
-    page->release(frame.slot, frame.frame);
+    page->release(frame.slot, frame.frame, submission == ReadSubmission::Unread);
     return {};
   }
 
@@ -396,7 +398,7 @@ struct ReceiverCore::State {
     if (!backend->wait_written(*last.slot, last.frame.frame, milliseconds(500))) {
       return std::nullopt;
     }
-    (void)release_held();
+    (void)release_held(held_release);
     return make_lease(last.frame, std::move(last.slot));
   }
 
@@ -415,7 +417,7 @@ struct ReceiverCore::State {
   // waiting at most `timeout` (the caller's, capped by gpu_timeout) for it to be written.
   Result<FrameLease> take(const ipc::FrameRecord& record, milliseconds timeout,
                           ReadSubmission submission) {
-    GEYSER_TRY_VOID(release_held());
+    GEYSER_TRY_VOID(release_held(held_release));
     if (!connection) {
       return fail(ErrorCode::Disconnected, "the sender of channel '" + name + "' went away");
     }
@@ -499,8 +501,10 @@ Result<ReceiverCore> ReceiverCore::connect(std::unique_ptr<ReceiverBackend> back
   }
 }
 
-Result<FrameLease> ReceiverCore::acquire(milliseconds timeout, ReadSubmission submission) {
+Result<FrameLease> ReceiverCore::acquire(milliseconds timeout, ReadSubmission submission,
+                                         ReadSubmission held_release) {
   State& s = *state_;
+  s.held_release = held_release;
   const auto deadline = Clock::now() + timeout;
   if (!s.connection && s.last_words) {
     if (auto last = s.take_last_words()) return *last;

@@ -398,7 +398,11 @@ struct SenderCore::State {
   bool holds(const Peer& p, std::size_t index, std::uint64_t content) const {
     const auto slot = static_cast<std::uint32_t>(index);
     if (content == 0 || p.page->claimed(slot) != content) return false;
-    if (claims(p, index, content)) return true;
+    const std::uint64_t word = p.page->released_word(slot);
+    if ((word & ~ipc::kReleasedUnread) < content) return true;  // claimed, not released
+    // Released without reading it on the device: nothing to wait for (a receiver that says
+    // so falsely can only tear its own reads).
+    if ((word & ipc::kReleasedUnread) != 0) return false;
     if (p.mode == SyncMode::Gpu && p.released_seen[index] < content) {
       // A poll, never a wait: a receiver that died with a release pending must not stall us
       // (its connection closes, freeing the slot).

@@ -229,8 +229,9 @@ void ReceiverPage::claim(std::uint32_t slot, std::uint64_t frame) noexcept {
   u64(memory_.bytes(), page_slot_at(slot)).store(frame, std::memory_order_seq_cst);
 }
 
-void ReceiverPage::release(std::uint32_t slot, std::uint64_t frame) noexcept {
-  u64(memory_.bytes(), page_slot_at(slot) + 8).store(frame, std::memory_order_release);
+void ReceiverPage::release(std::uint32_t slot, std::uint64_t frame, bool unread) noexcept {
+  const std::uint64_t word = unread ? frame | kReleasedUnread : frame;
+  u64(memory_.bytes(), page_slot_at(slot) + 8).store(word, std::memory_order_release);
 }
 
 std::uint64_t ReceiverPage::claimed(std::uint32_t slot) const noexcept {
@@ -238,6 +239,10 @@ std::uint64_t ReceiverPage::claimed(std::uint32_t slot) const noexcept {
 }
 
 std::uint64_t ReceiverPage::released(std::uint32_t slot) const noexcept {
+  return released_word(slot) & ~kReleasedUnread;
+}
+
+std::uint64_t ReceiverPage::released_word(std::uint32_t slot) const noexcept {
   return u64(memory_.bytes(), page_slot_at(slot) + 8).load(std::memory_order_acquire);
 }
 

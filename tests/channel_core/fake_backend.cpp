@@ -311,7 +311,13 @@ Result<void> FakeReceiverBackend::end_read(ImportedSlot& slot, std::uint64_t fra
                                            ReadSubmission submission) {
   control_->last_end = submission;
   if (auto failure = control_->end_read.next("end_read")) return fail(*failure);
-  return release(static_cast<FakeImportedSlot&>(slot), frame);
+  auto& fake = static_cast<FakeImportedSlot&>(slot);
+  if (submission == ReadSubmission::Unread) {
+    // Not read on the device: no device work to order the release after.
+    if (fake.mode == SyncMode::Cpu) fake.released->timeline.signal(frame);
+    return {};
+  }
+  return release(fake, frame);
 }
 
 Result<void> FakeReceiverBackend::skip(ImportedSlot& slot, std::uint64_t frame) {

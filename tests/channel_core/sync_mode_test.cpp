@@ -183,6 +183,43 @@ TEST(SyncMode, GpuSlotIsReusedOnlyOnceTheReleaseHasExecuted) {
   EXPECT_EQ(receiver_control->violations, 0) << receiver_control->last_violation;
 }
 
+TEST(SyncMode, AFrameReleasedUnreadIsRewrittenWithoutWaitingForTheDevice) {
+  // A gpu receiver that did not read a frame on its device says so on its page: the sender
+  // reuses the slot at once, although the receiver's device never runs anything.
+  ScopedSyncEnv env(nullptr);
+  auto transport = make_transport();
+  auto control = std::make_shared<FakeSenderControl>();
+  control->caps = kTimelines;
+  auto sender = publish_fake(transport, control);
+  ASSERT_TRUE(sender);
+  auto receiver_control = std::make_shared<FakeReceiverControl>();
+  receiver_control->caps = kTimelines;
+  auto receiver = connect_fake(*sender, transport, receiver_control);
+  ASSERT_TRUE(receiver);
+  ASSERT_EQ(receiver->stats().sync_mode, SyncMode::Gpu);
+  for (int i = 0; i < 12; ++i) {
+    SCOPED_TRACE("frame " + std::to_string(i + 1));
+    auto written = write_frame(*sender, 0ms);
+    ASSERT_TRUE(written) << written.error().to_string();
+    auto lease = receiver->acquire(kWait, ReadSubmission::Application, ReadSubmission::Unread);
+    ASSERT_TRUE(lease) << lease.error().to_string();
+    EXPECT_EQ(lease->frame, *written);
+    ASSERT_TRUE(receiver->release(ReadSubmission::Unread));
+  }
+  EXPECT_EQ(device_of(*receiver).pending_work(), 0u);
+  // Released as read, the same frames hold their slots until the device runs the signals.
+  std::size_t presented = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto written = write_frame(*sender, 0ms);
+    if (!written) break;
+    ++presented;
+    ASSERT_TRUE(receiver->acquire(kWait));
+    ASSERT_TRUE(receiver->release());
+  }
+  EXPECT_LT(presented, 6u) << "a release the device has not run freed its slot";
+  EXPECT_EQ(receiver_control->violations, 0) << receiver_control->last_violation;
+}
+
 TEST(SyncMode, AGpuReceiverThatJoinsLateNeverWaitsForAFrameFromBeforeIt) {
   // The board still shows frames presented before this receiver's links existed: their
   // readiness was never signalled on its timelines, so a device wait for one would hang

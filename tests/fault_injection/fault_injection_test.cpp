@@ -458,6 +458,38 @@ TEST_F(Submissions, TheHelperSubmitsTheWaitInAcquireAndTheSignalInRelease) {
   EXPECT_FALSE(receiver_->end_access()) << "nothing is held";
 }
 
+TEST_F(Submissions, AFrameNeverBegunGoesBackWithNoSubmissionAndIsRewrittenAtOnce) {
+  // Acquired for the application's submission, never begun: not read on the device, so
+  // release() submits and waits for nothing, in both modes, and the slot is free at once
+  // (eight frames through a three-slot ring, each presented without waiting).
+  const std::uint64_t validation = vulkan::validation_error_count();
+  for (int i = 0; i < 8; ++i) {
+    SCOPED_TRACE("round " + std::to_string(i));
+    auto frame = sender_->acquire(0ms);
+    ASSERT_TRUE(frame) << "no free slot: " << frame.error().to_string();
+    ASSERT_TRUE(vulkan::upload(*frame->texture, pattern_bytes(desc_, frame->frame)));
+    ASSERT_TRUE(sender_->present(*frame));
+    std::optional<Result<vulkan::ReceivedFrame>> got;
+    std::optional<Result<void>> released;
+    EXPECT_EQ(submits_during([&] {
+                got = receiver_->acquire(2s, channel::ReadSubmission::Application);
+                released = receiver_->release();
+              }),
+              0);
+    ASSERT_TRUE(*got) << got->error().to_string();
+    ASSERT_TRUE(*released) << released->error().to_string();
+  }
+  // The next frame is read as usual, pixels and all.
+  ASSERT_NO_FATAL_FAILURE(present());
+  auto frame = receiver_->acquire(2s);
+  ASSERT_TRUE(frame) << frame.error().to_string();
+  auto bytes = vulkan::readback(*frame->texture);
+  ASSERT_TRUE(bytes) << bytes.error().to_string();
+  EXPECT_FALSE(check_test_pattern(*bytes, desc_.width, desc_.height, 4, frame->frame));
+  EXPECT_FALSE(receiver_->acquire(0ms, channel::ReadSubmission::Unread)) << "not for acquire";
+  EXPECT_EQ(vulkan::validation_error_count(), validation);
+}
+
 TEST_F(Submissions, AnAcquireAfterEndAccessDoesNotSignalTheReleaseTwice) {
   const std::uint64_t validation = vulkan::validation_error_count();
   ASSERT_NO_FATAL_FAILURE(present());

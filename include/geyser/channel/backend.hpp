@@ -25,8 +25,11 @@ namespace geyser::channel {
 /// queue. Backend: the backend submits them itself (one submission each). Application: the
 /// application puts them into its own submissions (for Vulkan: vulkan::Receiver's
 /// begin_access and end_access), so the backend submits nothing; CPU waits and signals
-/// (cpu mode) are the backend's either way.
-enum class ReadSubmission : std::uint8_t { Backend, Application };
+/// (cpu mode) are the backend's either way. Unread (end_read only): the application did
+/// not read the frame on the device, so there is nothing to order the release after: the
+/// backend submits and waits for nothing, and the page tells the sender it may rewrite the
+/// slot at once.
+enum class ReadSubmission : std::uint8_t { Backend, Application, Unread };
 
 /// The two handles that synchronize one slot with one receiver: in SyncMode::Gpu exported
 /// timeline semaphores, in SyncMode::Cpu CpuTimeline memfds. Owns both.

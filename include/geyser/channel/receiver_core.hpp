@@ -89,9 +89,12 @@ class ReceiverCore {
   /// each time, never a stale or torn one). Releases the frame held before. When the
   /// sender is gone: Disconnected, keeping the held frame valid; the next calls reconnect
   /// when a sender publishes the name again. Timeout when no new frame came.
-  /// `submission`: who puts the frame's device-side wait on the queue (ReadSubmission).
+  /// `submission`: who puts the frame's device-side wait on the queue (ReadSubmission);
+  /// `held_release`: how the frame held now is given back when a new one replaces it (as
+  /// release() would).
   [[nodiscard]] Result<FrameLease> acquire(std::chrono::milliseconds timeout,
-                                           ReadSubmission submission = ReadSubmission::Backend);
+                                           ReadSubmission submission = ReadSubmission::Backend,
+                                           ReadSubmission held_release = ReadSubmission::Backend);
   /// Gives the held frame back to the sender (after the reads submitted so far). Nothing to
   /// do when none is held. `submission`: who put the release signal on the queue
   /// (Application: the application's last submission that read the frame signalled it).

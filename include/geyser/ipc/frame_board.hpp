@@ -99,6 +99,10 @@ class BoardReader {
   SharedMemory memory_;
 };
 
+/// Bit 63 of a receiver page's released word: the frame was released without being read on
+/// the receiver's device (frames stay below 2^62, so it never collides with one).
+inline constexpr std::uint64_t kReleasedUnread = std::uint64_t{1} << 63;
+
 /// A receiver page: per slot, the frame the receiver claimed and the frame it released.
 /// Both sides map it writable; the sender only reads it.
 class ReceiverPage {
@@ -110,9 +114,14 @@ class ReceiverPage {
   [[nodiscard]] Result<UniqueHandle> share() const { return memory_.share(); }
 
   void claim(std::uint32_t slot, std::uint64_t frame) noexcept;
-  void release(std::uint32_t slot, std::uint64_t frame) noexcept;
+  /// `unread`: the receiver did not read the frame on its device, so nothing orders the
+  /// sender's rewrite after it (kReleasedUnread in the word; docs/protocol.md).
+  void release(std::uint32_t slot, std::uint64_t frame, bool unread = false) noexcept;
   [[nodiscard]] std::uint64_t claimed(std::uint32_t slot) const noexcept;
+  /// The frame of the released word (without the flag).
   [[nodiscard]] std::uint64_t released(std::uint32_t slot) const noexcept;
+  /// The released word as stored: the frame, and kReleasedUnread when it was not read.
+  [[nodiscard]] std::uint64_t released_word(std::uint32_t slot) const noexcept;
 
  private:
   explicit ReceiverPage(SharedMemory memory) noexcept : memory_(std::move(memory)) {}

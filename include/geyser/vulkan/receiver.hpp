@@ -58,7 +58,10 @@ class Receiver {
   /// Gives the held frame back to the sender (after the reads submitted to the device's
   /// queue): in `gpu` mode by submitting a semaphore signal, unless end_access() handed
   /// that signal to your own submission; in `cpu` mode by waiting for the queue and
-  /// signalling on the CPU. Nothing to do when none is held.
+  /// signalling on the CPU. A frame acquired with ReadSubmission::Application whose
+  /// begin_access() was never called counts as not read: it goes back at once, with no
+  /// submission and no wait, and the sender may rewrite its slot right away. Nothing to do
+  /// when none is held.
   [[nodiscard]] Result<void> release();
 
   /// What your first submission that reads the held frame needs: the acquire barrier
@@ -66,7 +69,7 @@ class Receiver {
   /// and, for a frame acquired with ReadSubmission::Application in `gpu` mode, the wait on
   /// the frame's ready semaphore (AccessScope says where each goes). Validation when no
   /// frame is held.
-  [[nodiscard]] Result<AccessScope> begin_access(const AccessDesc& desc = {}) const;
+  [[nodiscard]] Result<AccessScope> begin_access(const AccessDesc& desc = {});
   /// What your last submission that reads the held frame needs: the release barrier
   /// (desc.layout back to the shared layout, to VK_QUEUE_FAMILY_EXTERNAL) and, in `gpu`
   /// mode, the signal that gives the frame back on the device; then call release() (or
@@ -91,10 +94,14 @@ class Receiver {
 
  private:
   explicit Receiver(channel::ReceiverCore core) noexcept : core_(std::move(core)) {}
+  // How the held frame goes back, from what was handed out for it.
+  [[nodiscard]] channel::ReadSubmission release_mode() const noexcept;
+  void reset_access(channel::ReadSubmission held_submission) noexcept;
   channel::ReceiverCore core_;
   mutable std::optional<ReceivedFrame> held_;  // what held() points at
   // How the held frame's wait was submitted, and whether end_access gave its signal away.
   channel::ReadSubmission held_submission_ = channel::ReadSubmission::Backend;
+  bool begin_given_ = false;
   bool end_given_ = false;
 };
 

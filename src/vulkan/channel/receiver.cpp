@@ -1,8 +1,6 @@
 // vulkan::Receiver: ReceiverCore over VulkanReceiverBackend, with typed frames.
 #include "geyser/vulkan/receiver.hpp"
 
-#include <utility>
-
 #include "receiver_backend.hpp"
 
 namespace geyser::vulkan {
@@ -34,20 +32,45 @@ Result<Receiver> Receiver::connect(const Device& device, std::string name,
 
 Result<ReceivedFrame> Receiver::acquire(std::chrono::milliseconds timeout,
                                         channel::ReadSubmission submission) {
-  // A release signal handed to the application must not be submitted again.
-  if (end_given_) GEYSER_TRY_VOID(release());
-  GEYSER_TRY(const channel::FrameLease lease, core_.acquire(timeout, submission));
-  held_submission_ = submission;
-  return typed(lease);
+  if (submission == channel::ReadSubmission::Unread) {
+    return fail(ErrorCode::Validation,
+                "Receiver::acquire: ReadSubmission::Unread is for releases; acquire with "
+                "Backend or Application");
+  }
+  // The held frame stays held unless a new one replaces it (a Timeout keeps it), so the
+  // core is told how to give it back, and the access state is reset only when it did.
+  auto acquired = core_.acquire(timeout, submission, release_mode());
+  if (!acquired) {
+    if (core_.held() == nullptr) reset_access(channel::ReadSubmission::Backend);
+    return tl::unexpected(std::move(acquired).error());
+  }
+  reset_access(submission);
+  return typed(*acquired);
 }
 
 Result<void> Receiver::release() {
-  const bool given = std::exchange(end_given_, false);
-  return core_.release(given ? channel::ReadSubmission::Application
-                             : channel::ReadSubmission::Backend);
+  const channel::ReadSubmission mode = release_mode();
+  reset_access(channel::ReadSubmission::Backend);
+  return core_.release(mode);
 }
 
-Result<AccessScope> Receiver::begin_access(const AccessDesc& desc) const {
+channel::ReadSubmission Receiver::release_mode() const noexcept {
+  // end_access handed the signal out: never submitted twice. Acquired for the application
+  // and never begun: not read on the device.
+  if (end_given_) return channel::ReadSubmission::Application;
+  if (held_submission_ == channel::ReadSubmission::Application && !begin_given_) {
+    return channel::ReadSubmission::Unread;
+  }
+  return channel::ReadSubmission::Backend;
+}
+
+void Receiver::reset_access(channel::ReadSubmission held_submission) noexcept {
+  held_submission_ = held_submission;
+  begin_given_ = false;
+  end_given_ = false;
+}
+
+Result<AccessScope> Receiver::begin_access(const AccessDesc& desc) {
   const channel::FrameLease* lease = core_.held();
   if (lease == nullptr) {
     return fail(ErrorCode::Validation, "Receiver::begin_access: no frame is held");
@@ -55,6 +78,7 @@ Result<AccessScope> Receiver::begin_access(const AccessDesc& desc) const {
   const TextureSync& sync = *detail::as_vulkan_slot(*lease->slot_import).sync;
   // A frame whose wait acquire() submitted needs none in the application's submission.
   const bool waits = held_submission_ == channel::ReadSubmission::Application;
+  begin_given_ = true;
   return sync.begin_access(waits ? lease->frame : 0, desc);
 }
 

@@ -43,7 +43,7 @@ Result<void> VulkanReceiverBackend::begin_read(channel::ImportedSlot& slot, std:
   TextureSync& sync = *as_vulkan_slot(slot).sync;
   if (sync.mode() == SyncMode::Gpu) {
     // The application's first submission that reads the frame waits (begin_access).
-    if (submission == channel::ReadSubmission::Application) return {};
+    if (submission != channel::ReadSubmission::Backend) return {};
     // Submitted only once the sender has submitted its signal (it announced the frame
     // after): never a wait for a value nobody will signal. Later submissions on the queue
     // are ordered after it.
@@ -60,10 +60,13 @@ Result<void> VulkanReceiverBackend::end_read(channel::ImportedSlot& slot, std::u
                                              channel::ReadSubmission submission) {
   TextureSync& sync = *as_vulkan_slot(slot).sync;
   if (sync.mode() == SyncMode::Gpu) {
-    // The application's last submission that read the frame signalled (end_access).
-    if (submission == channel::ReadSubmission::Application) return {};
+    // The application's last submission that read the frame signalled (end_access), or
+    // nothing read it (the page says so and the timeline stays where it is).
+    if (submission != channel::ReadSubmission::Backend) return {};
     return signal_released(sync, frame);
   }
+  // Nothing of ours can still read it: no drain; the CPU timeline goes on as always.
+  if (submission == channel::ReadSubmission::Unread) return sync.signal_texture_ready(frame);
   GEYSER_TRY_VOID(drain_queue(*device_, timeout));
   return sync.signal_texture_ready(frame);
 }
