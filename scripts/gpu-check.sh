@@ -35,4 +35,7 @@ bench_flags=--quick
 echo "bench rc=$?" >> "$out/bench.txt"
 ./bench/geyser_benchmarks --benchmark_min_time=0.05 > "$out/lifecycle.txt" 2>&1
 echo "lifecycle rc=$?" >> "$out/lifecycle.txt"
+# What a gpu present costs per receiver (docs/BENCHMARKS.md), in the same file.
+./bench/geyser_submit_costs --benchmark_min_time=0.1 >> "$out/lifecycle.txt" 2>&1
+echo "submit costs rc=$?" >> "$out/lifecycle.txt"
 grep -E "tests passed|tests failed|rc=" "$out/ctest.log"; tail -3 "$out/demo.txt"; tail -2 "$out/bench.txt"
