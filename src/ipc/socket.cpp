@@ -182,10 +182,8 @@ Result<void> send_message(const UniqueFd& socket, std::span<const std::uint8_t> 
 Result<ReceivedMessage> receive_message(const UniqueFd& socket, std::size_t max_bytes,
                                         std::size_t max_fds, Milliseconds timeout) {
   ReceivedMessage received;
-  // One byte more than allowed would also work, but MSG_TRUNC tells us exactly.
-  received.bytes.resize(std::max<std::size_t>(max_bytes, 1));
   const std::size_t control_size = CMSG_SPACE(std::max<std::size_t>(max_fds, 1) * sizeof(int));
-  std::vector<cmsghdr> control((control_size + sizeof(cmsghdr) - 1) / sizeof(cmsghdr));
+  std::vector<cmsghdr> control;
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     GEYSER_TRY(const bool ready, wait_until(socket.get(), POLLIN, deadline, "receive_message"));
@@ -193,6 +191,13 @@ Result<ReceivedMessage> receive_message(const UniqueFd& socket, std::size_t max_
       return fail(ErrorCode::Timeout, "receive_message: no message on socket " +
                                           std::to_string(socket.get()) + " within " +
                                           ms_text(timeout));
+    }
+    // The buffers only once there is something to read: a look with nothing on the socket
+    // (every acquire makes one) allocates nothing. One byte more than allowed would also
+    // work, but MSG_TRUNC tells us exactly.
+    if (control.empty()) {
+      received.bytes.resize(std::max<std::size_t>(max_bytes, 1));
+      control.resize((control_size + sizeof(cmsghdr) - 1) / sizeof(cmsghdr));
     }
     iovec io{received.bytes.data(), received.bytes.size()};
     msghdr message{};
