@@ -364,7 +364,6 @@ struct SenderCore::State {
         if (read_peer(i, active)) ++i;
       }
     }
-    drop_greedy_receivers();
     // Links of connections closed just now are usually done with on the device already:
     // free them now rather than at the next call, so a dead receiver's handles go at once.
     if (active) backend->collect();
@@ -446,8 +445,9 @@ struct SenderCore::State {
   }
 
   // Receivers that claim more than two frames at once break the rule the ring is sized by
-  // (and could stall the sender): dropped.
-  void drop_greedy_receivers() {
+  // (and could stall the sender): dropped. True when one was.
+  bool drop_greedy_receivers() {
+    bool any = false;
     for (std::size_t i = 0; i < peers.size();) {
       const Peer& p = *peers[i];
       std::size_t held = 0;
@@ -461,24 +461,35 @@ struct SenderCore::State {
              Error(ErrorCode::Protocol, "the receiver claims " + std::to_string(held) +
                                             " frames at once; at most 2 are allowed"),
              true);
+        any = true;
         continue;
       }
       ++i;
     }
+    return any;
   }
 
-  // The free slot written longest ago.
+  // The free slot written longest ago. Slots are looked at oldest first and the first free
+  // one wins: usually the oldest is, and each look reads every receiver's page.
   Result<std::optional<std::size_t>> pick_slot() const {
-    std::optional<std::size_t> best;
+    std::array<std::size_t, ipc::kMaxSlots> order{};
     for (std::size_t i = 0; i < slots.size(); ++i) {
       if (slots[i].in_app) {
         return fail(ErrorCode::Validation,
                     "Sender::acquire: slot " + std::to_string(i) +
                         " is already acquired; present it before acquiring another");
       }
-      if (slot_free(i) && (!best || slots[i].last_frame < slots[*best].last_frame)) best = i;
+      order[i] = i;
     }
-    return best;
+    const auto by_age = [&](std::size_t a, std::size_t b) {
+      return slots[a].last_frame < slots[b].last_frame;
+    };
+    std::stable_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(slots.size()),
+                     by_age);
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+      if (slot_free(order[k])) return order[k];
+    }
+    return std::nullopt;
   }
 
   void count_present() {
@@ -544,7 +555,14 @@ Result<SlotLease> SenderCore::acquire(milliseconds timeout) {
       // More receivers than the ring can serve without one stalling the rest: grow it.
       GEYSER_TRY_VOID(s.regenerate(s.desc, s.slots_needed()));
     }
-    GEYSER_TRY(const std::optional<std::size_t> best, s.pick_slot());
+    GEYSER_TRY(std::optional<std::size_t> best, s.pick_slot());
+    if (!best) {
+      // Only now can a receiver that claims more than it may hurt anyone: drop such ones,
+      // then look again.
+      if (s.drop_greedy_receivers()) {
+        GEYSER_TRY(best, s.pick_slot());
+      }
+    }
     if (best && s.take_for_writing(*best)) {
       s.slots[*best].in_app = true;
       return SlotLease{s.next_frame, static_cast<std::uint32_t>(*best), s.generation};
