@@ -131,18 +131,30 @@ TEST(SyncMode, ANonsenseOverrideIsRefused) {
   EXPECT_EQ(receiver.error().code(), ErrorCode::Validation) << receiver.error().to_string();
 }
 
-TEST(SyncMode, GpuSlotIsReusedOnlyOnceTheReleaseHasExecuted) {
-  ScopedSyncEnv env(nullptr);
-  auto transport = make_transport();
-  auto control = std::make_shared<FakeSenderControl>();
-  control->caps = kTimelines;
-  auto sender = publish_fake(transport, control);
-  ASSERT_TRUE(sender);
-  auto receiver_control = std::make_shared<FakeReceiverControl>();
-  receiver_control->caps = kTimelines;
-  auto receiver = connect_fake(*sender, transport, receiver_control);
-  ASSERT_TRUE(receiver);
-  ASSERT_EQ(receiver->stats().sync_mode, SyncMode::Gpu);
+// A sender and one receiver that both can do `gpu` mode, connected.
+class GpuPair : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    control->caps = kTimelines;
+    receiver_control->caps = kTimelines;
+    auto published = publish_fake(transport, control);
+    ASSERT_TRUE(published) << published.error().to_string();
+    sender.emplace(std::move(published).value());
+    auto connected = connect_fake(*sender, transport, receiver_control);
+    ASSERT_TRUE(connected) << connected.error().to_string();
+    receiver.emplace(std::move(connected).value());
+    ASSERT_EQ(receiver->stats().sync_mode, SyncMode::Gpu);
+  }
+
+  ScopedSyncEnv env{nullptr};
+  std::shared_ptr<TestTransport> transport = make_transport();
+  std::shared_ptr<FakeSenderControl> control = std::make_shared<FakeSenderControl>();
+  std::shared_ptr<FakeReceiverControl> receiver_control = std::make_shared<FakeReceiverControl>();
+  std::optional<SenderCore> sender;
+  std::optional<ReceiverCore> receiver;
+};
+
+TEST_F(GpuPair, GpuSlotIsReusedOnlyOnceTheReleaseHasExecuted) {
   ASSERT_EQ(control->slot_count, 3u);
 
   auto present_frame = [&]() -> std::optional<SlotLease> {
@@ -183,20 +195,9 @@ TEST(SyncMode, GpuSlotIsReusedOnlyOnceTheReleaseHasExecuted) {
   EXPECT_EQ(receiver_control->violations, 0) << receiver_control->last_violation;
 }
 
-TEST(SyncMode, AFrameReleasedUnreadIsRewrittenWithoutWaitingForTheDevice) {
+TEST_F(GpuPair, AFrameReleasedUnreadIsRewrittenWithoutWaitingForTheDevice) {
   // A gpu receiver that did not read a frame on its device says so on its page: the sender
   // reuses the slot at once, although the receiver's device never runs anything.
-  ScopedSyncEnv env(nullptr);
-  auto transport = make_transport();
-  auto control = std::make_shared<FakeSenderControl>();
-  control->caps = kTimelines;
-  auto sender = publish_fake(transport, control);
-  ASSERT_TRUE(sender);
-  auto receiver_control = std::make_shared<FakeReceiverControl>();
-  receiver_control->caps = kTimelines;
-  auto receiver = connect_fake(*sender, transport, receiver_control);
-  ASSERT_TRUE(receiver);
-  ASSERT_EQ(receiver->stats().sync_mode, SyncMode::Gpu);
   for (int i = 0; i < 12; ++i) {
     SCOPED_TRACE("frame " + std::to_string(i + 1));
     auto written = write_frame(*sender, 0ms);
