@@ -217,6 +217,18 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.number("receiver_release_us_per_frame", row.receiver_release_us_per_frame);
     json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
     json.number("receiver_claims_lost_per_frame", row.receiver_claims_lost_per_frame);
+    json.begin_array("per_receiver");
+    for (const ThroughputRow::PerReceiver& r : row.per_receiver) {
+      json.begin_object();
+      json.number("fps", r.fps);
+      json.number("acquire_us_per_frame", r.acquire_us_per_frame);
+      json.number("cpu_us_per_frame", r.cpu_us_per_frame);
+      json.integer("claims_lost", r.claims_lost);
+      json.integer("imports", r.imports);
+      json.integer("reconnects", r.reconnects);
+      json.end_object();
+    }
+    json.end_array();
     json.end_object();
   }
   json.end_array();

@@ -29,6 +29,8 @@ struct Shared {
   double release_seconds[kMaxReceivers];
   double receiver_cpu_seconds[kMaxReceivers];
   std::uint64_t claims_lost[kMaxReceivers];  // while measuring
+  std::uint64_t imports[kMaxReceivers];      // over the whole run
+  std::uint64_t reconnects[kMaxReceivers];
   std::uint64_t frames = 0;
   double seconds = 0.0;
   double cpu_seconds = 0.0;
@@ -156,6 +158,8 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   shared.release_seconds[index] = static_cast<double>(in_release) / 1e9;
   shared.receiver_cpu_seconds[index] = start != 0 ? process_cpu_seconds() - cpu_start : 0.0;
   shared.claims_lost[index] = start != 0 ? receiver.stats().claims_lost - claims_start : 0;
+  shared.imports[index] = receiver.stats().imports;
+  shared.reconnects[index] = receiver.stats().reconnects;
   return {};
 }
 
@@ -218,6 +222,10 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
     row.receiver_acquire_us_per_frame += per_frame(shared->acquire_seconds[i]);
     row.receiver_release_us_per_frame += per_frame(shared->release_seconds[i]);
     row.receiver_cpu_us_per_frame += per_frame(shared->receiver_cpu_seconds[i]);
+    const double frames = static_cast<double>(shared->acquired[i]);
+    row.per_receiver.push_back({fps, ratio(shared->acquire_seconds[i] * 1e6, frames),
+                                ratio(shared->receiver_cpu_seconds[i] * 1e6, frames),
+                                shared->claims_lost[i], shared->imports[i], shared->reconnects[i]});
     row.receiver_claims_lost_per_frame += ratio(static_cast<double>(shared->claims_lost[i]),
                                                 static_cast<double>(shared->acquired[i])) /
                                           plan.receivers;
