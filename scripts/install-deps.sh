@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc
-  libegl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri
+  libegl-dev libgl-dev libegl-mesa0 libgl1-mesa-dri libepoxy-dev
   libexpected-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libstb-dev
   clang-14 libclang-rt-14-dev
   pipewire pipewire-bin libspa-0.2-modules libpipewire-0.3-dev
