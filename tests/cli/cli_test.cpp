@@ -257,6 +257,30 @@ TEST_F(Cli, RecvWithNoChannelAtAllSaysSo) {
   EXPECT_NE(r.err.find("no channel is published"), std::string::npos) << r.err;
 }
 
+TEST_F(Cli, InfoReportsTheOpenGlContextAndTheVulkanDeviceItSharesWith) {
+  const Outcome r = geyser({"info", "--json"}, 30s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json report = json::parse(r.out);
+  ASSERT_TRUE(report.contains("opengl")) << r.out;
+  const json& gl = report["opengl"];
+  if (!gl["available"].get<bool>()) {
+    EXPECT_FALSE(gl["reason"].get<std::string>().empty());
+    GTEST_SKIP() << "no OpenGL context here: " << gl["reason"].get<std::string>();
+  }
+  EXPECT_TRUE(gl["reason"].is_null());
+  EXPECT_FALSE(gl["renderer"].get<std::string>().empty());
+  EXPECT_TRUE(gl["platform"] == "device" || gl["platform"] == "surfaceless") << gl;
+  ASSERT_TRUE(gl["vulkan_device"].is_number()) << "the context shares with no Vulkan device";
+  const json& device = report["devices"][gl["vulkan_device"].get<std::size_t>()];
+  EXPECT_EQ(gl["driver_uuid"], device["driver_uuid"]);
+  EXPECT_EQ(gl["device_uuid"], device["device_uuid"]);
+
+  const Outcome text = geyser({"info"}, 30s);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("OpenGL (headless EGL context)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(gl["renderer"].get<std::string>()), std::string::npos) << text.out;
+}
+
 TEST_F(Cli, ListJsonShowsARunningSender) {
   const Outcome empty = geyser({"list", "--json"}, 10s);
   ASSERT_EQ(empty.exit_code, 0) << empty.err;

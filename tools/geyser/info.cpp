@@ -21,6 +21,7 @@
 #include "geyser/texture.hpp"
 #include "geyser/vulkan/device.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
+#include "info_opengl.hpp"
 #include "json.hpp"
 
 namespace geyser::cli {
@@ -253,12 +254,20 @@ Json device_json(const DeviceReport& report) {
   return j;
 }
 
-void print_json(std::ostream& out, const std::vector<DeviceReport>& reports) {
+std::vector<DeviceIdentity> identities(const std::vector<DeviceReport>& reports) {
+  std::vector<DeviceIdentity> out;
+  for (const auto& report : reports) out.push_back(report.summary.identity);
+  return out;
+}
+
+void print_json(std::ostream& out, const std::vector<DeviceReport>& reports,
+                const OpenGlReport& gl) {
   Json root = Json::object();
   root["geyser_version"] = GEYSER_VERSION;
   Json devices = Json::array();
   for (const auto& report : reports) devices.push_back(device_json(report));
   root["devices"] = std::move(devices);
+  root["opengl"] = opengl_json(gl, identities(reports));
   write_json(out, root);
 }
 
@@ -275,11 +284,13 @@ int run_info(const InfoOptions& options) {
   reports.reserve(summaries->size());
   for (auto& summary : *summaries) reports.push_back(gather(std::move(summary)));
 
+  const OpenGlReport gl = gather_opengl();
   // stdout carries the report even when nothing is usable, so that scripts can read why.
   if (options.json) {
-    print_json(std::cout, reports);
+    print_json(std::cout, reports, gl);
   } else {
     print_human(std::cout, reports);
+    print_opengl(std::cout, gl, identities(reports));
   }
   std::cout.flush();
 
@@ -314,7 +325,7 @@ int run_info(const InfoOptions& options) {
 void register_info(CLI::App& app, Action& action) {
   auto options = std::make_shared<InfoOptions>();
   CLI::App* info = app.add_subcommand(
-      "info", "Show the Vulkan devices and which texture formats each can share");
+      "info", "Show the Vulkan devices, which texture formats each can share, and OpenGL");
   info->add_flag("--json", options->json,
                  "Print one JSON document instead of text (fields: docs/cli.md)");
   info->footer("Exit codes: 0 ok, 1 no usable device or a failed call, 2 usage error.");
