@@ -97,6 +97,21 @@ void write_summary(JsonWriter& json, std::string_view key, const Summary& s) {
   json.end_object();
 }
 
+void write_per_receiver(JsonWriter& json, const std::vector<ThroughputRow::PerReceiver>& rows) {
+  json.begin_array("per_receiver");
+  for (const ThroughputRow::PerReceiver& r : rows) {
+    json.begin_object();
+    json.number("fps", r.fps);
+    json.number("acquire_us_per_frame", r.acquire_us_per_frame);
+    json.number("cpu_us_per_frame", r.cpu_us_per_frame);
+    json.integer("claims_lost", r.claims_lost);
+    json.integer("imports", r.imports);
+    json.integer("reconnects", r.reconnects);
+    json.end_object();
+  }
+  json.end_array();
+}
+
 void write_snapshot(JsonWriter& json, std::string_view key, const MemorySnapshot& m) {
   json.begin_object(key);
   json.signed_integer("rss", m.rss);
@@ -217,18 +232,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.number("receiver_release_us_per_frame", row.receiver_release_us_per_frame);
     json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
     json.number("receiver_claims_lost_per_frame", row.receiver_claims_lost_per_frame);
-    json.begin_array("per_receiver");
-    for (const ThroughputRow::PerReceiver& r : row.per_receiver) {
-      json.begin_object();
-      json.number("fps", r.fps);
-      json.number("acquire_us_per_frame", r.acquire_us_per_frame);
-      json.number("cpu_us_per_frame", r.cpu_us_per_frame);
-      json.integer("claims_lost", r.claims_lost);
-      json.integer("imports", r.imports);
-      json.integer("reconnects", r.reconnects);
-      json.end_object();
-    }
-    json.end_array();
+    write_per_receiver(json, row.per_receiver);
     json.end_object();
   }
   json.end_array();

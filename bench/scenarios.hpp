@@ -62,18 +62,6 @@ struct HandoffRow {
   /// (the interleaved socket pings are not counted).
   double sender_cpu_us_per_frame = 0.0;
   double receiver_cpu_us_per_frame = 0.0;
-  /// Claims a receiver lost (ReceiverStats::claims_lost) per frame it acquired, mean.
-  double receiver_claims_lost_per_frame = 0.0;
-  /// Each receiver's own figures, to tell one slow receiver from all being slow.
-  struct PerReceiver {
-    double fps = 0.0;
-    double acquire_us_per_frame = 0.0;
-    double cpu_us_per_frame = 0.0;
-    std::uint64_t claims_lost = 0;
-    std::uint64_t imports = 0;
-    std::uint64_t reconnects = 0;
-  };
-  std::vector<PerReceiver> per_receiver;
 };
 
 struct CopyRow {
