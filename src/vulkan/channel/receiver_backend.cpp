@@ -65,9 +65,10 @@ Result<void> VulkanReceiverBackend::end_read(channel::ImportedSlot& slot, std::u
     if (submission != channel::ReadSubmission::Backend) return {};
     return signal_released(sync, frame);
   }
-  // Nothing of ours can still read it: no drain; the CPU timeline goes on as always.
-  if (submission == channel::ReadSubmission::Unread) return sync.signal_texture_ready(frame);
-  GEYSER_TRY_VOID(drain_queue(*device_, timeout));
+  // A frame nothing read on the device needs no drain first.
+  if (submission != channel::ReadSubmission::Unread) {
+    GEYSER_TRY_VOID(drain_queue(*device_, timeout));
+  }
   return sync.signal_texture_ready(frame);
 }
 
