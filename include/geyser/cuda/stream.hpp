@@ -1,0 +1,42 @@
+// A CUDA stream Geyser orders shared-texture work on.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <cuda.h>
+
+#include "geyser/cuda/device.hpp"
+#include "geyser/error.hpp"
+
+namespace geyser::cuda {
+
+/// A non-blocking stream (CU_STREAM_NON_BLOCKING: it does not synchronize with the legacy
+/// default stream) in a Context's primary context, which it keeps alive. Move-only.
+class Stream {
+ public:
+  [[nodiscard]] static Result<Stream> create(const Context& context);
+
+  Stream(Stream&&) noexcept;
+  Stream& operator=(Stream&&) noexcept;
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  /// Destroys the stream (cuStreamDestroy returns at once; the driver frees it after the
+  /// work queued on it).
+  ~Stream();
+
+  [[nodiscard]] CUstream get() const noexcept;
+  /// Waits without bound for everything queued so far (cuStreamSynchronize).
+  [[nodiscard]] Result<void> synchronize() const;
+  /// Waits at most `timeout` for everything queued so far; Timeout when it is still busy.
+  /// The driver has no bounded stream wait, so this polls cuStreamQuery, backing off from
+  /// 20 us to 1 ms between polls.
+  [[nodiscard]] Result<void> wait(std::chrono::nanoseconds timeout) const;
+
+ private:
+  struct State;
+  explicit Stream(std::unique_ptr<State> state) noexcept;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace geyser::cuda
