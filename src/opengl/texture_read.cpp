@@ -6,45 +6,9 @@
 #include "geyser/format.hpp"
 #include "geyser/opengl/texture.hpp"
 #include "gl_call.hpp"
+#include "pixel_store.hpp"
 
 namespace geyser::opengl {
-namespace {
-
-// The pixel-pack state glGetTextureImage obeys, set for tightly packed client memory and
-// restored on destruction, so that the application's state is as it was.
-class TightPackState {
- public:
-  TightPackState() noexcept {
-    for (Saved& s : saved_) glGetIntegerv(s.name, &s.value);
-    glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &pack_buffer_);
-    glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glPixelStorei(GL_PACK_ROW_LENGTH, 0);
-    glPixelStorei(GL_PACK_SKIP_ROWS, 0);
-    glPixelStorei(GL_PACK_SKIP_PIXELS, 0);
-    glPixelStorei(GL_PACK_SWAP_BYTES, GL_FALSE);
-  }
-  ~TightPackState() {
-    for (const Saved& s : saved_) glPixelStorei(s.name, s.value);
-    glBindBuffer(GL_PIXEL_PACK_BUFFER, static_cast<GLuint>(pack_buffer_));
-  }
-  TightPackState(const TightPackState&) = delete;
-  TightPackState& operator=(const TightPackState&) = delete;
-
- private:
-  struct Saved {
-    GLenum name;
-    GLint value;
-  };
-  Saved saved_[5] = {{GL_PACK_ALIGNMENT, 4},
-                     {GL_PACK_ROW_LENGTH, 0},
-                     {GL_PACK_SKIP_ROWS, 0},
-                     {GL_PACK_SKIP_PIXELS, 0},
-                     {GL_PACK_SWAP_BYTES, GL_FALSE}};
-  GLint pack_buffer_ = 0;
-};
-
-}  // namespace
 
 // GL's first row is row 0 of the image memory, which is Vulkan's row 0 (the top): the bytes
 // come back in Vulkan's order, with no flip (tests/opengl/import_test.cpp checks it).
@@ -63,7 +27,7 @@ Result<std::vector<std::uint8_t>> read_pixels(const GlTexture& texture) {
   std::vector<std::uint8_t> bytes(size);
   detail::clear_gl_errors();
   {
-    const TightPackState pack;
+    const detail::TightPixelStore pack(detail::PixelDirection::Pack);
     glGetTextureImage(texture.texture(), 0, texture.format().pixel_format,
                       texture.format().pixel_type, static_cast<GLsizei>(size), bytes.data());
     GEYSER_TRY_VOID(detail::check_gl("read_pixels: glGetTextureImage(" + describe(desc) + ")"));

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "geyser/error.hpp"
@@ -79,7 +80,8 @@ class GlTexture {
 ///
 /// The import does not order GL's accesses against the exporter's: the exporter's writes
 /// must be complete (e.g. waited for with a fence) before GL reads, and GL's reads done
-/// (glFinish) before the exporter writes again. GL semaphores are not imported yet.
+/// (glFinish) before the exporter writes again, or ordered with GL semaphores
+/// (opengl/semaphore.hpp).
 [[nodiscard]] Result<GlTexture> import_texture(const TextureShareHandle& handle);
 
 /// Reads level 0 of `texture` into tightly packed texels (glGetTextureImage), row 0 first:
@@ -88,5 +90,14 @@ class GlTexture {
 /// (alignment, row length, skips, pack buffer) is restored afterwards. Validation for an
 /// empty texture or no current context; Internal naming the GL call on failure.
 [[nodiscard]] Result<std::vector<std::uint8_t>> read_pixels(const GlTexture& texture);
+
+/// Writes tightly packed texels, row 0 first (the layout read_pixels returns), into level 0
+/// of `texture` (glTextureSubImage2D). The copy is queued in the current context, which must
+/// be the import's: it is ordered before GL's later commands and before a semaphore signal
+/// or fence issued after it, not waited for here. The context's pixel-unpack state is
+/// restored afterwards. Validation for an empty texture, no current context or a size that
+/// is not width * height * texel size; Internal naming the GL call on failure.
+[[nodiscard]] Result<void> write_pixels(const GlTexture& texture,
+                                        std::span<const std::uint8_t> bytes);
 
 }  // namespace geyser::opengl
