@@ -1,0 +1,119 @@
+// A vulkan::Sender channel read by cuda::Receiver, every frame checked by the pattern
+// kernel, in both sync modes. Needs a CUDA driver and a Vulkan device of the same GPU
+// (skipped otherwise).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "cuda_fixture.hpp"
+#include "geyser/cuda/pattern_check.hpp"
+#include "geyser/cuda/receiver.hpp"
+#include "pattern_sender.hpp"
+
+namespace geyser::cuda::test {
+namespace {
+
+using namespace std::chrono_literals;
+using geyser::test::FailsWith;
+using geyser::test::Succeeds;
+
+constexpr std::uint64_t kFrames = 120;
+
+class CudaReceiverTest : public CudaVulkanTest {
+ protected:
+  void SetUp() override {
+    CudaVulkanTest::SetUp();
+    if (IsSkipped()) return;
+    char pattern[] = "/tmp/geyser-cuda-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+    ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+  }
+  void TearDown() override {
+    ::unsetenv("GEYSER_SYNC");
+    if (!dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+    }
+  }
+  [[nodiscard]] channel::ReceiverOptions receiver_options() const {
+    channel::ReceiverOptions options;
+    options.runtime_dir = dir_;
+    return options;
+  }
+
+  // Reads `count` frames, checking every one on the GPU; returns the last frame number.
+  void read_and_check(Receiver& receiver, const PatternChecker& checker, std::uint64_t count) {
+    std::uint64_t last = 0;
+    for (std::uint64_t read = 0; read < count;) {
+      auto frame = receiver.acquire(2s);
+      if (!frame && frame.error().code() == ErrorCode::Timeout) continue;
+      ASSERT_TRUE(Succeeds(frame)) << "after " << read << " frames";
+      EXPECT_GT(frame->frame, last) << "frames must rise";
+      last = frame->frame;
+      const auto checked =
+          checker.check(frame->surface, frame->descriptor, frame->frame, frame->stream);
+      ASSERT_TRUE(Succeeds(checked));
+      EXPECT_TRUE(checked->ok()) << "frame " << frame->frame << ": " << checked->to_string();
+      ASSERT_TRUE(Succeeds(receiver.release()));
+      ++read;
+    }
+  }
+
+  std::filesystem::path dir_;
+};
+
+class CudaReceiverModes : public CudaReceiverTest, public testing::WithParamInterface<SyncMode> {};
+
+TEST_P(CudaReceiverModes, EveryFrameOfAVulkanSenderChecksOutInCuda) {
+  // The sender reads GEYSER_SYNC when the receiver says Hello; set before its thread runs.
+  ASSERT_EQ(::setenv("GEYSER_SYNC", std::string(to_string(GetParam())).c_str(), 1), 0);
+  const TextureDescriptor desc{1920, 1080};
+  PatternSender sender(device(), "cuda-frames", desc, dir_);
+  ASSERT_TRUE(sender.wait_published()) << sender.error().value_or("");
+  auto checker = PatternChecker::create(context());
+  ASSERT_TRUE(Succeeds(checker));
+  auto receiver = Receiver::connect(context(), "cuda-frames", 5s, receiver_options());
+  ASSERT_TRUE(Succeeds(receiver));
+  read_and_check(*receiver, *checker, kFrames);
+  EXPECT_EQ(receiver->stats().sync_mode, GetParam());
+  EXPECT_EQ(receiver->descriptor(), desc);
+  EXPECT_FALSE(sender.error()) << *sender.error();
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, CudaReceiverModes, testing::Values(SyncMode::Gpu, SyncMode::Cpu),
+                         [](const auto& p) { return std::string(to_string(p.param)); });
+
+TEST_F(CudaReceiverTest, ConnectingAndDisconnectingLeavesNoDescriptorBehind) {
+  PatternSender sender(device(), "cuda-cycles", TextureDescriptor{640, 360}, dir_);
+  ASSERT_TRUE(sender.wait_published()) << sender.error().value_or("");
+  auto checker = PatternChecker::create(context());
+  ASSERT_TRUE(Succeeds(checker));
+  const auto cycle = [&] {
+    auto receiver = Receiver::connect(context(), "cuda-cycles", 5s, receiver_options());
+    ASSERT_TRUE(Succeeds(receiver));
+    read_and_check(*receiver, *checker, 3);
+  };
+  cycle();  // the first connection loads what stays loaded (the Vulkan loader's listing)
+  ASSERT_FALSE(HasFatalFailure());
+  const std::size_t baseline = geyser::test::open_fd_count();
+  for (int i = 0; i < 20 && !HasFatalFailure(); ++i) cycle();
+  // The sender closes its side of a connection when it next polls: give it a moment.
+  for (int i = 0; i < 200 && geyser::test::open_fd_count() > baseline; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(geyser::test::open_fd_count(), baseline) << geyser::test::describe_open_fds();
+}
+
+TEST_F(CudaReceiverTest, NoSenderIsDisconnected) {
+  EXPECT_TRUE(FailsWith(Receiver::connect(context(), "nobody", 200ms, receiver_options()),
+                        ErrorCode::Disconnected));
+}
+
+}  // namespace
+}  // namespace geyser::cuda::test
