@@ -257,6 +257,67 @@ TEST_F(Cli, RecvWithNoChannelAtAllSaysSo) {
   EXPECT_NE(r.err.find("no channel is published"), std::string::npos) << r.err;
 }
 
+// --api opengl on either end, as processes: frames drawn through GL (glTextureSubImage2D
+// into textures of the GL sender's Vulkan twin) read and checked by a Vulkan receiver, and
+// Vulkan frames imported and read back through GL (glGetTextureImage).
+class CliOpenGl : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    const Outcome help = geyser({"send", "--help"}, 30s);
+    if (help.out.find("opengl") == std::string::npos) {
+      GTEST_SKIP() << "geyser was built without the OpenGL channel ends";
+    }
+    const Outcome info = geyser({"info", "--json"}, 30s);
+    const json gl = json::parse(info.out, nullptr, false);
+    if (gl.is_discarded() || !gl["opengl"]["available"].get<bool>() ||
+        !gl["opengl"]["vulkan_device"].is_number()) {
+      GTEST_SKIP() << "no OpenGL context sharing with a Vulkan device here: " << info.out;
+    }
+  }
+
+  // `recv` of 100 frames with --verify and a PNG while `send_args` run: every frame checked.
+  void expect_verified(const std::vector<std::string>& send_args, const std::string& recv_api) {
+    Process sender(send_args, env_);
+    const std::string png = path("gl.png");
+    const Outcome r = geyser({"recv", "glpattern", "--api", recv_api, "--frames", "100", "--verify",
+                              "--png", png, "--json", "--timeout", "20"},
+                             60s);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json summary = json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(summary.is_discarded()) << r.out;
+    EXPECT_EQ(summary["frames"], 100);
+    EXPECT_EQ(summary["verified"], true);
+    EXPECT_EQ(summary["bad"], 0);
+    EXPECT_EQ(summary["api"], recv_api);
+    const auto decoded = decode_png(png);
+    ASSERT_TRUE(decoded.has_value());
+    expect_pattern(*decoded, summary["last_frame"].get<std::uint64_t>());
+    const Outcome s = sender.stop(SIGTERM, 20s);
+    EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
+  }
+};
+
+TEST_F(CliOpenGl, SendWithOpenGlReadByRecvVerify) {
+  expect_verified({"send", "glpattern", "--api", "opengl", "--size", "96x64", "--fps", "200"},
+                  "vulkan");
+}
+
+TEST_F(CliOpenGl, SendReadByRecvWithOpenGlVerify) {
+  expect_verified({"send", "glpattern", "--size", "96x64", "--fps", "200"}, "opengl");
+}
+
+TEST_F(CliOpenGl, OpenGlOnBothEnds) {
+  expect_verified({"send", "glpattern", "--api", "opengl", "--size", "96x64", "--fps", "200"},
+                  "opengl");
+}
+
+TEST_F(Cli, UnknownApiIsAUsageError) {
+  const Outcome r = geyser({"recv", "x", "--api", "metal"}, 10s);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--api"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, InfoReportsTheOpenGlContextAndTheVulkanDeviceItSharesWith) {
   const Outcome r = geyser({"info", "--json"}, 30s);
   ASSERT_EQ(r.exit_code, 0) << r.err;

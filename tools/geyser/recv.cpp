@@ -17,11 +17,11 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "ends.hpp"
 #include "geyser/channel/discovery.hpp"
 #include "geyser/ipc/wire.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/texture.hpp"
-#include "geyser/vulkan/receiver.hpp"
 #include "json.hpp"
 #include "png.hpp"
 
@@ -35,6 +35,7 @@ constexpr int kMaxMismatchReports = 10;
 
 struct RecvOptions {
   std::string name;
+  std::string api = "vulkan";
   std::uint64_t frames = 0;
   bool verify = false;
   std::string png;
@@ -195,6 +196,7 @@ Json summary_json(const RecvOptions& options, const Tally& tally, const std::str
     j["format"] = nullptr;
   }
   add_color_json(j, tally);
+  j["api"] = options.api;
   j["device"] = device;
   j["png"] = png ? Json(*png) : Json(nullptr);
   j["timed_out"] = tally.timed_out;
@@ -217,16 +219,16 @@ void print_progress(const Tally& tally, const std::string& device) {
 }
 
 // Receiver::connect in slices, so that Ctrl-C is noticed while waiting for a sender.
-Result<channel::Receiver> connect(const vulkan::Device& device, const RecvOptions& options,
-                                  const std::filesystem::path& dir, milliseconds timeout) {
+Result<void> connect(RecvEnd& end, const RecvOptions& options, const std::filesystem::path& dir,
+                     milliseconds timeout) {
   channel::ReceiverOptions receiver_options;
   receiver_options.runtime_dir = dir;
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    auto receiver = channel::Receiver::connect(
-        device, options.name, std::max(milliseconds(0), std::min(left, milliseconds(250))),
-        receiver_options);
+    auto receiver =
+        end.connect(options.name, std::max(milliseconds(0), std::min(left, milliseconds(250))),
+                    receiver_options);
     // Disconnected: nobody publishes the name yet. Timeout: a sender published it but did
     // not answer within this slice (it answers between frames, and its first frame can be
     // slow to come on a GPU starting up). Both are worth waiting out.
@@ -296,24 +298,24 @@ int run_recv(const RecvOptions& options) {
   install_stop_signals();
   auto dir = open_runtime_dir("recv");
   if (!dir) return kExitRuntimeError;
-  auto device = open_device("recv");
-  if (!device) return kExitRuntimeError;
-  const std::string device_name = device->name();
+  auto end = open_recv_end(*parse_api(options.api), "recv");
+  if (!end) return kExitRuntimeError;
+  const std::string device_name = end->device_name();
   const auto timeout =
       std::chrono::duration_cast<milliseconds>(std::chrono::duration<double>(options.timeout_s));
   const bool human = !options.json && !options.progress;
 
-  auto receiver = connect(*device, options, *dir, timeout);
-  if (!receiver) {
+  if (auto connected = connect(*end, options, *dir, timeout); !connected) {
     if (stop_requested()) return kExitRuntimeError;
-    if (receiver.error().code() == ErrorCode::Disconnected) {
+    if (connected.error().code() == ErrorCode::Disconnected) {
       report_unknown_channel(options, *dir);
     } else {
       std::cerr << "geyser recv: cannot connect to channel '" << options.name
-                << "': " << receiver.error().to_string() << '\n';
+                << "': " << connected.error().to_string() << '\n';
     }
     return kExitRuntimeError;
   }
+  channel::ReceiverCore* receiver = &end->core();
   Tally tally;
   tally.desc = receiver->descriptor();
   tally.color = receiver->color();
@@ -397,7 +399,7 @@ int run_recv(const RecvOptions& options) {
     while (tally.recent.size() > 2 && now - tally.recent.front() > std::chrono::seconds(1)) {
       tally.recent.pop_front();
     }
-    tally.desc = frame->texture->descriptor();
+    tally.desc = receiver->descriptor();
     tally.color = receiver->color();
     tally.metadata = frame->metadata;
     if (options.show_metadata) {
@@ -407,7 +409,7 @@ int run_recv(const RecvOptions& options) {
     tally.sync_mode = std::string(to_string(receiver->stats().sync_mode));
 
     if (options.verify) {
-      auto pixels = vulkan::readback(*frame->texture);
+      auto pixels = end->read_held();
       if (!pixels) {
         status.finish();
         std::cerr << "geyser recv: readback of frame " << frame->frame << ": "
@@ -455,7 +457,7 @@ int run_recv(const RecvOptions& options) {
   bool png_failed = false;
   if (!options.png.empty()) {
     if (last_pixels.empty() && receiver->held() != nullptr) {
-      auto pixels = vulkan::readback(*receiver->held()->texture);
+      auto pixels = end->read_held();
       if (pixels) {
         last_pixels = std::move(*pixels);
       } else {
@@ -519,6 +521,9 @@ void register_recv(CLI::App& app, Action& action) {
   recv->add_option("name", options->name, "Channel name")
       ->required()
       ->check(channel_name_validator());
+  recv->add_option("--api", options->api, "The API that imports and reads the frames")
+      ->capture_default_str()
+      ->check(CLI::IsMember(api_names()));
   recv->add_option("--frames", options->frames,
                    "Stop after this many frames; 0: until Ctrl-C or --timeout")
       ->capture_default_str();

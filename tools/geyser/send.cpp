@@ -17,10 +17,10 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "ends.hpp"
 #include "geyser/ipc/frame_board.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/texture.hpp"
-#include "geyser/vulkan/sender.hpp"
 
 namespace geyser::cli {
 namespace {
@@ -30,6 +30,7 @@ using std::chrono::milliseconds;
 
 struct SendOptions {
   std::string name;
+  std::string api = "vulkan";
   std::string size = "1280x720";
   std::string format = "Rgba8Unorm";
   double fps = 60.0;
@@ -141,28 +142,28 @@ int run_send(const SendOptions& options) {
 
   auto dir = open_runtime_dir("send");
   if (!dir) return kExitRuntimeError;
-  auto device = open_device("send");
-  if (!device) return kExitRuntimeError;
+  auto end = open_send_end(*parse_api(options.api), "send");
+  if (!end) return kExitRuntimeError;
 
   channel::SenderOptions sender_options;
   sender_options.runtime_dir = *dir;
   sender_options.slots = options.slots;
   sender_options.color = color_of(options);
-  auto sender = channel::Sender::publish(*device, options.name, desc, sender_options);
-  if (!sender) {
+  if (auto published = end->publish(options.name, desc, sender_options); !published) {
     std::cerr << "geyser send: cannot publish channel '" << options.name
-              << "': " << sender.error().to_string() << '\n';
-    if (sender.error().message().find("already published") != std::string::npos) {
+              << "': " << published.error().to_string() << '\n';
+    if (published.error().message().find("already published") != std::string::npos) {
       std::cerr << "hint: another sender owns that name (see `geyser list`); pick another name "
                    "or stop it first\n";
     }
     return kExitRuntimeError;
   }
+  channel::SenderCore* sender = &end->core();
   const std::string mode(to_string(sender->stats().sync_mode));
   if (!options.quiet) {
     std::printf("geyser send: publishing '%s' (%s, color %s) on %s, sync %s, in %s; %s\n",
                 options.name.c_str(), describe(desc).c_str(),
-                color_text(sender_options.color).c_str(), device->name().c_str(), mode.c_str(),
+                color_text(sender_options.color).c_str(), end->device_name().c_str(), mode.c_str(),
                 dir->c_str(), options.frames == 0 ? "Ctrl-C to stop" : "Ctrl-C to stop early");
     std::fflush(stdout);
   }
@@ -220,26 +221,12 @@ int run_send(const SendOptions& options) {
     }
     if (stop_requested()) break;
 
-    auto frame = sender->acquire(milliseconds(250));
-    if (!frame) {
-      if (frame.error().code() == ErrorCode::Timeout) continue;  // receivers hold every slot
-      std::cerr << "geyser send: " << frame.error().to_string() << '\n';
-      exit_code = kExitRuntimeError;
-      break;
-    }
-    if (frame->frame != number) {  // cannot happen: frames are numbered by presents
-      fill_test_pattern(pixels, desc.width, desc.height, texel_size, frame->frame);
-    }
-    if (auto uploaded = vulkan::upload(*frame->texture, pixels); !uploaded) {
-      std::cerr << "geyser send: frame " << frame->frame << ": " << uploaded.error().to_string()
-                << '\n';
-      exit_code = kExitRuntimeError;
-      break;
-    }
-    const std::string metadata = expand_metadata(options.metadata, frame->frame);
-    if (auto presented = sender->present(*frame, as_bytes(metadata)); !presented) {
-      std::cerr << "geyser send: frame " << frame->frame << ": " << presented.error().to_string()
-                << '\n';
+    // Frames are numbered by presents: the next one is `number`. Written through the
+    // API's own copy (vulkan::upload, glTextureSubImage2D), then presented.
+    const std::string metadata = expand_metadata(options.metadata, number);
+    if (auto written = sender->write(pixels, milliseconds(250), as_bytes(metadata)); !written) {
+      if (written.error().code() == ErrorCode::Timeout) continue;  // receivers hold every slot
+      std::cerr << "geyser send: frame " << number << ": " << written.error().to_string() << '\n';
       exit_code = kExitRuntimeError;
       break;
     }
@@ -292,6 +279,9 @@ void register_send(CLI::App& app, Action& action) {
   send->add_option("name", options->name, "Channel name: 1..64 of A-Z a-z 0-9 . _ -")
       ->required()
       ->check(channel_name_validator());
+  send->add_option("--api", options->api, "The API that writes the frames")
+      ->capture_default_str()
+      ->check(CLI::IsMember(api_names()));
   send->add_option("--size", options->size, "Texture size, WIDTHxHEIGHT")
       ->capture_default_str()
       ->check(size_validator());

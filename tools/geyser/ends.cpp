@@ -1,0 +1,110 @@
+// The channel ends of `geyser send` and `geyser recv`: the API switch and the Vulkan ends.
+#include "ends.hpp"
+
+#include <iostream>
+
+#include "common.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
+#include "geyser/vulkan/texture_share_manager.hpp"
+
+namespace geyser::cli {
+namespace {
+
+class VulkanSendEnd final : public SendEnd {
+ public:
+  explicit VulkanSendEnd(vulkan::Device device) : device_(std::move(device)) {}
+  Result<void> publish(const std::string& name, const TextureDescriptor& desc,
+                       const channel::SenderOptions& options) override {
+    GEYSER_TRY(auto sender, vulkan::Sender::publish(device_, name, desc, options));
+    sender_.emplace(std::move(sender));
+    return {};
+  }
+  channel::SenderCore& core() override { return sender_->core(); }
+  std::string device_name() const override { return device_.name(); }
+
+ private:
+  vulkan::Device device_;
+  std::optional<vulkan::Sender> sender_;  // after device_: destroyed first
+};
+
+class VulkanRecvEnd final : public RecvEnd {
+ public:
+  explicit VulkanRecvEnd(vulkan::Device device) : device_(std::move(device)) {}
+  Result<void> connect(const std::string& name, std::chrono::milliseconds timeout,
+                       const channel::ReceiverOptions& options) override {
+    GEYSER_TRY(auto receiver, vulkan::Receiver::connect(device_, name, timeout, options));
+    receiver_.emplace(std::move(receiver));
+    return {};
+  }
+  channel::ReceiverCore& core() override { return receiver_->core(); }
+  Result<std::vector<std::uint8_t>> read_held() override {
+    const vulkan::ReceivedFrame* held = receiver_->held();
+    if (held == nullptr) return fail(ErrorCode::Validation, "no frame is held");
+    return vulkan::readback(*held->texture);
+  }
+  std::string device_name() const override { return device_.name(); }
+
+ private:
+  vulkan::Device device_;
+  std::optional<vulkan::Receiver> receiver_;
+};
+
+}  // namespace
+
+std::string_view to_string(Api api) noexcept {
+  return api == Api::OpenGL ? "opengl" : "vulkan";
+}
+
+std::vector<std::string> api_names() {
+#ifdef GEYSER_HAVE_OPENGL_CHANNEL
+  return {"vulkan", "opengl"};
+#else
+  return {"vulkan"};
+#endif
+}
+
+std::optional<Api> parse_api(std::string_view text) noexcept {
+  if (text == "vulkan") return Api::Vulkan;
+  if (text == "opengl") return Api::OpenGL;
+  return std::nullopt;
+}
+
+std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command) {
+  return api == Api::OpenGL ? detail::open_opengl_send_end(command)
+                            : detail::open_vulkan_send_end(command);
+}
+
+std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command) {
+  return api == Api::OpenGL ? detail::open_opengl_recv_end(command)
+                            : detail::open_vulkan_recv_end(command);
+}
+
+namespace detail {
+
+std::unique_ptr<SendEnd> open_vulkan_send_end(std::string_view command) {
+  auto device = open_device(command);
+  if (!device) return nullptr;
+  return std::make_unique<VulkanSendEnd>(std::move(*device));
+}
+
+std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command) {
+  auto device = open_device(command);
+  if (!device) return nullptr;
+  return std::make_unique<VulkanRecvEnd>(std::move(*device));
+}
+
+#ifndef GEYSER_HAVE_OPENGL_CHANNEL
+std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command) {
+  std::cerr << "geyser " << command << ": --api opengl: this geyser was built without the "
+            << "OpenGL backend (libepoxy-dev was not found)\n";
+  return nullptr;
+}
+std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command) {
+  (void)open_opengl_send_end(command);
+  return nullptr;
+}
+#endif
+
+}  // namespace detail
+}  // namespace geyser::cli

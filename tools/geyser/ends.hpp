@@ -1,0 +1,67 @@
+// The channel end `geyser send` and `geyser recv` work through, for the API --api names:
+// a Vulkan device or an OpenGL context, and the Sender or Receiver made on it. The commands
+// drive the backend-neutral core; only writing and reading texels is the API's.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "geyser/channel/receiver_core.hpp"
+#include "geyser/channel/sender_core.hpp"
+#include "geyser/error.hpp"
+
+namespace geyser::cli {
+
+enum class Api : std::uint8_t { Vulkan, OpenGL };
+/// "vulkan", "opengl".
+[[nodiscard]] std::string_view to_string(Api api) noexcept;
+/// The --api values this build has ("vulkan", and "opengl" with the OpenGL backend).
+[[nodiscard]] std::vector<std::string> api_names();
+[[nodiscard]] std::optional<Api> parse_api(std::string_view text) noexcept;
+
+/// A sender on one API. The device or context lives as long as the end.
+class SendEnd {
+ public:
+  virtual ~SendEnd() = default;
+  [[nodiscard]] virtual Result<void> publish(const std::string& name, const TextureDescriptor& desc,
+                                             const channel::SenderOptions& options) = 0;
+  /// After publish().
+  [[nodiscard]] virtual channel::SenderCore& core() = 0;
+  /// "llvmpipe (LLVM 15.0.6, 256 bits)", and for OpenGL the renderer and the Vulkan twin.
+  [[nodiscard]] virtual std::string device_name() const = 0;
+};
+
+/// A receiver on one API.
+class RecvEnd {
+ public:
+  virtual ~RecvEnd() = default;
+  /// Connects (again), waiting at most `timeout`; replaces the receiver held before.
+  [[nodiscard]] virtual Result<void> connect(const std::string& name,
+                                             std::chrono::milliseconds timeout,
+                                             const channel::ReceiverOptions& options) = 0;
+  /// After a successful connect().
+  [[nodiscard]] virtual channel::ReceiverCore& core() = 0;
+  /// The held frame's texels, tightly packed, read through the API.
+  [[nodiscard]] virtual Result<std::vector<std::uint8_t>> read_held() = 0;
+  [[nodiscard]] virtual std::string device_name() const = 0;
+};
+
+/// Opens the device or context for `api`, printing why not (with a hint) as `geyser
+/// COMMAND` on stderr and returning nullptr when it cannot.
+[[nodiscard]] std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command);
+[[nodiscard]] std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command);
+
+namespace detail {
+[[nodiscard]] std::unique_ptr<SendEnd> open_vulkan_send_end(std::string_view command);
+[[nodiscard]] std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command);
+[[nodiscard]] std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command);
+[[nodiscard]] std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command);
+}  // namespace detail
+
+}  // namespace geyser::cli
