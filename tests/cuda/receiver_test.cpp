@@ -24,6 +24,19 @@ using geyser::test::Succeeds;
 
 constexpr std::uint64_t kFrames = 120;
 
+// The fd count once it has stopped changing: the sender thread closes its side of a
+// connection at its next poll, a moment after the receiver went away.
+std::size_t settled_fd_count() {
+  std::size_t count = geyser::test::open_fd_count();
+  for (int same = 0, tries = 0; same < 10 && tries < 400; ++tries) {
+    std::this_thread::sleep_for(5ms);
+    const std::size_t now = geyser::test::open_fd_count();
+    same = now == count ? same + 1 : 0;
+    count = now;
+  }
+  return count;
+}
+
 class CudaReceiverTest : public CudaVulkanTest {
  protected:
   void SetUp() override {
@@ -101,13 +114,9 @@ TEST_F(CudaReceiverTest, ConnectingAndDisconnectingLeavesNoDescriptorBehind) {
   };
   cycle();  // the first connection loads what stays loaded (the Vulkan loader's listing)
   ASSERT_FALSE(HasFatalFailure());
-  const std::size_t baseline = geyser::test::open_fd_count();
+  const std::size_t baseline = settled_fd_count();
   for (int i = 0; i < 20 && !HasFatalFailure(); ++i) cycle();
-  // The sender closes its side of a connection when it next polls: give it a moment.
-  for (int i = 0; i < 200 && geyser::test::open_fd_count() > baseline; ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_EQ(geyser::test::open_fd_count(), baseline) << geyser::test::describe_open_fds();
+  EXPECT_EQ(settled_fd_count(), baseline) << geyser::test::describe_open_fds();
 }
 
 TEST_F(CudaReceiverTest, NoSenderIsDisconnected) {
