@@ -93,6 +93,13 @@ Result<std::unique_ptr<detail::DriverApi>> resolve_all(GetProcAddress get) {
 
 }  // namespace
 
+bool driver_installed() noexcept {
+  void* library = dlopen(kDriverLibrary, RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) return false;
+  dlclose(library);
+  return true;
+}
+
 std::string cuda_version_string(int version) {
   return std::to_string(version / 1000) + "." + std::to_string((version % 1000) / 10);
 }

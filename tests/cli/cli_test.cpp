@@ -342,6 +342,41 @@ TEST_F(Cli, InfoReportsTheOpenGlContextAndTheVulkanDeviceItSharesWith) {
   EXPECT_NE(text.out.find(gl["renderer"].get<std::string>()), std::string::npos) << text.out;
 }
 
+TEST_F(Cli, InfoReportsCudaOrSaysPlainlyThatThereIsNoDriver) {
+  const Outcome r = geyser({"info", "--json"}, 30s);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json report = json::parse(r.out);
+  ASSERT_TRUE(report.contains("cuda")) << r.out;
+  const json& cuda = report["cuda"];
+  const Outcome text = geyser({"info"}, 30s);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  if (!cuda["built"].get<bool>()) {
+    EXPECT_NE(text.out.find("CUDA: not built"), std::string::npos) << text.out;
+    GTEST_SKIP() << "this geyser has no CUDA backend: " << cuda["reason"].get<std::string>();
+  }
+  if (!cuda["driver_installed"].get<bool>()) {
+    EXPECT_FALSE(cuda["available"].get<bool>());
+    EXPECT_NE(cuda["reason"].get<std::string>().find("libcuda.so.1 not found"), std::string::npos)
+        << cuda;
+    EXPECT_TRUE(cuda["devices"].empty());
+    EXPECT_NE(text.out.find("CUDA: no driver (libcuda.so.1 not found)"), std::string::npos)
+        << text.out;
+    return;
+  }
+  ASSERT_TRUE(cuda["available"].get<bool>()) << cuda;
+  ASSERT_FALSE(cuda["devices"].empty()) << cuda;
+  for (const json& device : cuda["devices"]) {
+    EXPECT_FALSE(device["name"].get<std::string>().empty());
+    EXPECT_NE(text.out.find(device["device_uuid"].get<std::string>()), std::string::npos)
+        << text.out;
+    // On NVIDIA the CUDA device UUID is the Vulkan deviceUUID of the same GPU.
+    if (device["vulkan_device"].is_number()) {
+      EXPECT_EQ(report["devices"][device["vulkan_device"].get<std::size_t>()]["device_uuid"],
+                device["device_uuid"]);
+    }
+  }
+}
+
 TEST_F(Cli, ListJsonShowsARunningSender) {
   const Outcome empty = geyser({"list", "--json"}, 10s);
   ASSERT_EQ(empty.exit_code, 0) << empty.err;

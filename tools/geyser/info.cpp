@@ -21,6 +21,7 @@
 #include "geyser/texture.hpp"
 #include "geyser/vulkan/device.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
+#include "info_cuda.hpp"
 #include "info_opengl.hpp"
 #include "json.hpp"
 
@@ -261,13 +262,14 @@ std::vector<DeviceIdentity> identities(const std::vector<DeviceReport>& reports)
 }
 
 void print_json(std::ostream& out, const std::vector<DeviceReport>& reports,
-                const OpenGlReport& gl) {
+                const OpenGlReport& gl, const CudaReport& cuda) {
   Json root = Json::object();
   root["geyser_version"] = GEYSER_VERSION;
   Json devices = Json::array();
   for (const auto& report : reports) devices.push_back(device_json(report));
   root["devices"] = std::move(devices);
   root["opengl"] = opengl_json(gl, identities(reports));
+  root["cuda"] = cuda_json(cuda, identities(reports));
   write_json(out, root);
 }
 
@@ -285,12 +287,14 @@ int run_info(const InfoOptions& options) {
   for (auto& summary : *summaries) reports.push_back(gather(std::move(summary)));
 
   const OpenGlReport gl = gather_opengl();
+  const CudaReport cuda = gather_cuda();
   // stdout carries the report even when nothing is usable, so that scripts can read why.
   if (options.json) {
-    print_json(std::cout, reports, gl);
+    print_json(std::cout, reports, gl, cuda);
   } else {
     print_human(std::cout, reports);
     print_opengl(std::cout, gl, identities(reports));
+    print_cuda(std::cout, cuda, identities(reports));
   }
   std::cout.flush();
 

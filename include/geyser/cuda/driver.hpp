@@ -52,6 +52,11 @@ class Driver {
   int version_;
 };
 
+/// Whether kDriverLibrary can be opened at all (dlopen, then closed again): false means no
+/// NVIDIA driver is installed, which callers may word differently from a driver that is
+/// there but unusable (Driver::load() says which).
+[[nodiscard]] bool driver_installed() noexcept;
+
 /// "13.0" for 13000.
 [[nodiscard]] std::string cuda_version_string(int version);
 
