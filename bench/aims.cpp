@@ -36,6 +36,7 @@ std::vector<Aim> aims(const AimInputs& in) {
   const ThroughputRow* one = in.one_receiver;
   const ThroughputRow* eight = in.eight_receivers;
   const PipewireComparison& pw = in.pipewire;
+  const bool gl = in.gl_handoff && in.gl_handoff->status == GlHandoffOutcome::Status::Ok;
   return {
       {"handoff_vs_socket", or_none(h, h ? ratio(h->handoff_us.p50, h->socket_one_way_us.p50) : 0),
        1.0, true},
@@ -49,6 +50,8 @@ std::vector<Aim> aims(const AimInputs& in) {
       {"pipewire_latency_p50", or_none(pw.available, pw.latency_p50), kPipewireAim, true},
       {"pipewire_sender_cpu", or_none(pw.available, pw.sender_cpu), kPipewireAim, true},
       {"pipewire_receiver_cpu", or_none(pw.available, pw.receiver_cpu), kPipewireAim, true},
+      {"gl_handoff_vs_vulkan", or_none(gl, gl ? in.gl_handoff->ratio_p50() : 0), kGlHandoffAim,
+       true},
   };
 }
 

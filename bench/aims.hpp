@@ -4,6 +4,7 @@
 
 #include <ostream>
 
+#include "gl_handoff.hpp"
 #include "json_writer.hpp"
 #include "pipewire/report.hpp"
 #include "scenarios.hpp"
@@ -16,6 +17,7 @@ struct AimInputs {
   const ThroughputRow* one_receiver = nullptr;  ///< 1920x1080, 1 receiver
   const ThroughputRow* eight_receivers = nullptr;
   PipewireComparison pipewire;
+  const GlHandoffOutcome* gl_handoff = nullptr;  ///< measured only when its status is Ok
 };
 
 /// Writes "aims": [{"aim", "measured", "target", "kind": "at_most"|"at_least", "met"}...];

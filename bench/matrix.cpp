@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "aims.hpp"
+#include "gl_handoff.hpp"
 #include "json_writer.hpp"
 #include "machine_info.hpp"
 #include "pipewire/report.hpp"
@@ -39,6 +40,7 @@ struct Report {
   double elapsed_s = 0.0;
   std::optional<HandoffResult> handoff;
   PipewireOutcome pipewire;
+  GlHandoffOutcome gl_handoff;
   std::vector<ThroughputRow> throughput;
   std::vector<MemoryRow> memory;
   std::vector<std::string> errors;
@@ -71,7 +73,7 @@ struct Report {
   }
   AimInputs aim_inputs() const {
     return {handoff_row(k1080p), throughput_row(k1080p, 1), throughput_row(k1080p, 8),
-            compare(pipewire, handoff_row(pipewire.result.resolution))};
+            compare(pipewire, handoff_row(pipewire.result.resolution)), &gl_handoff};
   }
   const MemoryRow* memory_row(Resolution r) const {
     for (const auto& row : memory) {
@@ -214,6 +216,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
   }
   json.end_array();
   write_pipewire_json(json, report.pipewire, report.handoff_row(report.pipewire.result.resolution));
+  write_gl_handoff_json(json, report.gl_handoff);
   write_aims_json(json, report.aim_inputs());
   json.begin_array("throughput");
   for (const ThroughputRow& row : report.throughput) {
@@ -373,6 +376,17 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
     report.errors.push_back("pipewire_handoff: " + report.pipewire.reason);
   }
   print_pipewire(out, report.pipewire, report.handoff_row(pipewire.resolution));
+
+  // Vulkan -> OpenGL beside Vulkan -> Vulkan: the headline size, the handoff's sample counts.
+  const GlHandoffPlan gl_handoff{k1080p, handoff.warmup, handoff.samples};
+  out << "[f] gl_handoff: one Vulkan sender to a Vulkan and an OpenGL receiver, interleaved ("
+      << gl_handoff.resolution.label() << ", " << gl_handoff.samples << " samples each)\n"
+      << std::flush;
+  report.gl_handoff = run_gl_handoff(env, gl_handoff);
+  if (report.gl_handoff.status == GlHandoffOutcome::Status::Failed) {
+    report.errors.push_back("gl_handoff: " + report.gl_handoff.reason);
+  }
+  print_gl_handoff(out, report.gl_handoff);
 
   std::vector<ThroughputPlan> throughput;
   for (Resolution r :

@@ -1,0 +1,471 @@
+// Scenario f, gl_handoff: one Vulkan sender process publishes two channels of the same
+// frames, one read by a Vulkan receiver process, one by an OpenGL receiver process (a
+// headless EGL context made there after fork). The sender hands one frame at a time to
+// each in turn, so that the two latencies are sampled side by side under the same load.
+#include "gl_handoff.hpp"
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#ifdef GEYSER_BENCH_OPENGL
+#include <sys/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "control.hpp"
+#include "geyser/ipc/socket.hpp"
+#include "geyser/opengl/context.hpp"
+#include "geyser/opengl/identity.hpp"
+#include "geyser/opengl/receiver.hpp"
+#include "geyser/test_pattern.hpp"
+#include "geyser/vulkan/receiver.hpp"
+#include "geyser/vulkan/sender.hpp"
+#include "process.hpp"
+#include "worker.hpp"
+#endif
+
+namespace geyser::bench {
+namespace {
+
+std::string fmt(const char* format, auto... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, format, args...);
+  return buf;
+}
+
+#ifdef GEYSER_BENCH_OPENGL
+
+inline constexpr std::size_t kMaxSamples = 4096;
+inline constexpr std::size_t kVulkan = 0;  // receiver and channel index
+inline constexpr std::size_t kOpenGl = 1;
+inline constexpr std::size_t kReceivers = 2;
+
+struct Samples {
+  std::uint32_t count = 0;
+  double values[kMaxSamples];
+  void push(double v) noexcept {
+    if (count < kMaxSamples) values[count++] = v;
+  }
+  std::vector<double> vector() const { return {values, values + count}; }
+};
+
+// What the probe and the workers hand back to the parent.
+struct Shared {
+  char probe_error[1024];
+  char skip_reason[1024];  // set by the probe when the scenario cannot run here
+  std::atomic<std::uint32_t> probe_ok{0};
+  char sender_error[1024];
+  char receiver_error[kReceivers][1024];
+  char vulkan_device[512];
+  char gl_renderer[256];
+  char gl_platform[32];
+  char sync_mode[kReceivers][16];
+  std::uint64_t frames_skipped[kReceivers];
+  std::uint64_t cpu_ns[kReceivers];  // receiver process, over the timed handoffs
+  Samples latency[kReceivers];
+  // Each receiver's count of the blocking acquires it is about to enter (the sender lets it
+  // fall asleep before each present, as in the handoff scenario).
+  std::atomic<std::uint32_t> blocking[kReceivers];
+};
+
+// The sender side: waits until receiver `k` has entered its `count`-th blocking acquire,
+// then 50 us more, so that it is asleep in the kernel when the frame comes.
+Result<void> let_receiver_sleep(const std::atomic<std::uint32_t>& blocking, std::uint32_t count,
+                                std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (blocking.load(std::memory_order_acquire) < count) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      return fail(ErrorCode::Timeout, "bench: the receiver did not reach its wait");
+    }
+  }
+  const std::uint64_t until = monotonic_ns() + 50'000;
+  while (monotonic_ns() < until) {
+  }
+  return {};
+}
+
+std::string channel(const Environment& env, std::size_t k) {
+  return channel_name(env, "gl_handoff", k);
+}
+
+std::chrono::milliseconds millis(std::chrono::seconds s) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(s);
+}
+
+// Whether the scenario can run: a GL context, with memory import, on the device the Vulkan
+// workers use. A process of its own, so that the workers still fork from a clean parent.
+Result<void> probe_body(const Environment& env, Shared& shared) {
+  GEYSER_TRY(vulkan::Device device, make_device(env));
+  auto context = opengl::HeadlessContext::create();
+  if (!context) {
+    set_text(shared.skip_reason, "no OpenGL context: " + context.error().to_string());
+    return {};
+  }
+  set_text(shared.gl_renderer, context->renderer());
+  set_text(shared.gl_platform, opengl::to_string(context->platform()));
+  const opengl::GlCapabilities caps = opengl::capabilities();
+  if (!caps.memory_object_fd) {
+    set_text(shared.skip_reason,
+             "the OpenGL context (" + caps.renderer + ") lacks GL_EXT_memory_object_fd");
+    return {};
+  }
+  auto identity = opengl::current_identity();
+  if (!identity) {
+    set_text(shared.skip_reason,
+             "cannot identify the OpenGL device: " + identity.error().to_string());
+    return {};
+  }
+  if (!identity->compatible_with(device.identity())) {
+    set_text(shared.skip_reason,
+             "OpenGL and Vulkan are on different devices: OpenGL " + caps.renderer + " (device " +
+                 geyser::to_string(identity->device_uuid) + "), Vulkan " + device.name() +
+                 " (device " + geyser::to_string(device.identity().device_uuid) + ")");
+    return {};
+  }
+  shared.probe_ok.store(1, std::memory_order_release);
+  return {};
+}
+
+Result<void> run_probe(const Environment& env, Shared& shared) {
+  GEYSER_TRY(const pid_t pid, spawn([&] {
+               return run_worker(shared.probe_error, "gl_handoff probe",
+                                 [&] { return probe_body(env, shared); });
+             }));
+  if (auto waited = wait_all(std::span<const pid_t>(&pid, 1), env.timeout); !waited) {
+    std::string why = waited.error().message();
+    if (shared.probe_error[0] != '\0') why += " " + std::string(shared.probe_error);
+    return fail(ErrorCode::Internal, why);
+  }
+  return {};
+}
+
+Result<void> sender_body(const Environment& env, const GlHandoffPlan& plan,
+                         const UniqueFd* const (&ctl)[kReceivers], Shared& shared) {
+  GEYSER_TRY(vulkan::Device device, make_device(env));
+  const DeviceReport report = describe_device(device);
+  set_text(shared.vulkan_device, report.name + " (" + report.driver + ")");
+  const auto timeout = millis(env.timeout);
+  const TextureDescriptor desc{.width = plan.resolution.width, .height = plan.resolution.height};
+
+  // One channel per receiver, the same frames in both; every slot holds a real frame, after
+  // that the sender presents without rendering.
+  std::vector<vulkan::Sender> senders;
+  std::vector<std::uint8_t> pixels(tight_size_bytes(desc));
+  fill_test_pattern(pixels, desc.width, desc.height, 4, 1);
+  for (std::size_t k = 0; k < kReceivers; ++k) {
+    channel::SenderOptions options;
+    options.runtime_dir = env.runtime_dir;
+    GEYSER_TRY(vulkan::Sender sender,
+               vulkan::Sender::publish(device, channel(env, k), desc, options));
+    for (std::uint32_t s = 0; s < options.slots; ++s) GEYSER_TRY_VOID(sender.write(pixels, 2s));
+    senders.push_back(std::move(sender));
+  }
+  for (std::size_t k = 0; k < kReceivers; ++k) {
+    vulkan::Sender& sender = senders[k];
+    GEYSER_TRY_VOID(send_ctl(*ctl[k], Ctl::Connect, static_cast<std::uint32_t>(k)));
+    const auto deadline = std::chrono::steady_clock::now() + env.timeout;
+    while (sender.stats().receivers == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return fail(ErrorCode::Timeout, "no receiver connected to " + sender.name());
+      }
+      GEYSER_TRY_VOID(sender.poll(5ms));
+    }
+    // A first frame, untimed, so that the timed ones find every resource imported and used.
+    GEYSER_TRY(vulkan::SenderFrame first, sender.acquire(2s));
+    GEYSER_TRY_VOID(sender.present(first));
+    GEYSER_TRY_VOID(receive_ctl(*ctl[k], Ctl::Connected, timeout));
+    GEYSER_TRY_VOID(sender.poll(0ms));
+  }
+
+  std::uint32_t waits[kReceivers] = {};
+  for (std::uint32_t i = 0; i < plan.warmup + plan.samples; ++i) {
+    for (std::size_t j = 0; j < kReceivers; ++j) {
+      // The two take turns going first, so that neither always follows the other.
+      const std::size_t k = i % 2 == 0 ? j : kReceivers - 1 - j;
+      vulkan::Sender& sender = senders[k];
+      GEYSER_TRY_VOID(let_receiver_sleep(shared.blocking[k], ++waits[k], timeout));
+      GEYSER_TRY(vulkan::SenderFrame frame, sender.acquire(2s));
+      GEYSER_TRY_VOID(sender.present(frame));
+      // One uncontended handoff at a time: the next frame, to either receiver, goes out
+      // only once this one was released.
+      GEYSER_TRY_VOID(receive_ctl(*ctl[k], Ctl::Released, timeout));
+      GEYSER_TRY_VOID(sender.poll(0ms));
+    }
+  }
+  // The receivers disconnect first, so that the senders' teardown is not timed by anyone.
+  for (std::size_t k = 0; k < kReceivers; ++k) {
+    for (;;) {
+      auto done = receive_ctl(*ctl[k], Ctl::Done, 10ms);
+      if (done) break;
+      if (done.error().code() != ErrorCode::Timeout) return tl::unexpected(done.error());
+      for (vulkan::Sender& sender : senders) GEYSER_TRY_VOID(sender.poll(0ms));
+    }
+  }
+  return {};
+}
+
+// The timed handoffs of receiver `k`: `acquire` returns the latency of the frame it got
+// (microseconds from the sender's stamp to its own return), `release` gives it back.
+template <typename Acquire, typename Release>
+Result<void> timed_handoffs(const GlHandoffPlan& plan, const UniqueFd& ctl, Shared& shared,
+                            std::size_t k, Acquire&& acquire, Release&& release) {
+  for (std::uint32_t i = 0; i < plan.warmup + plan.samples; ++i) {
+    const std::uint64_t cpu_start = process_cpu_ns();
+    shared.blocking[k].fetch_add(1, std::memory_order_release);
+    GEYSER_TRY(const double latency, acquire());
+    if (i >= plan.warmup) shared.latency[k].push(latency);
+    GEYSER_TRY_VOID(release());
+    GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Released));
+    if (i >= plan.warmup) shared.cpu_ns[k] += process_cpu_ns() - cpu_start;
+  }
+  return {};
+}
+
+Result<void> vulkan_receiver_body(const Environment& env, const GlHandoffPlan& plan,
+                                  const UniqueFd& ctl, Shared& shared) {
+  GEYSER_TRY(vulkan::Device device, make_device(env));
+  const auto timeout = millis(env.timeout);
+  GEYSER_TRY(CtlMessage connect, receive_ctl(ctl, Ctl::Connect, timeout));
+  channel::ReceiverOptions options;
+  options.runtime_dir = env.runtime_dir;
+  std::optional<vulkan::Receiver> receiver;
+  GEYSER_TRY(vulkan::Receiver connected,
+             vulkan::Receiver::connect(device, channel(env, connect.arg), timeout, options));
+  receiver.emplace(std::move(connected));
+  GEYSER_TRY_VOID(receiver->acquire(timeout));  // the sender's connection frame
+  GEYSER_TRY_VOID(receiver->release());
+  GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Connected));
+  GEYSER_TRY_VOID(timed_handoffs(
+      plan, ctl, shared, kVulkan,
+      [&]() -> Result<double> {
+        // As the handoff scenario: a receiver that records its own reads, so acquire
+        // submits nothing (their first submission would carry the wait).
+        GEYSER_TRY(vulkan::ReceivedFrame frame,
+                   receiver->acquire(timeout, channel::ReadSubmission::Application));
+        return micros(frame.timestamp_ns, monotonic_ns());
+      },
+      [&] { return receiver->release(); }));
+  set_text(shared.sync_mode[kVulkan], to_string(receiver->stats().sync_mode));
+  shared.frames_skipped[kVulkan] = receiver->stats().frames_skipped;
+  receiver.reset();
+  GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Done));
+  return {};
+}
+
+Result<void> opengl_receiver_body(const Environment& env, const GlHandoffPlan& plan,
+                                  const UniqueFd& ctl, Shared& shared) {
+  // The context, current on this thread, outlives the receiver (its textures are GL objects).
+  GEYSER_TRY(opengl::HeadlessContext context, opengl::HeadlessContext::create());
+  set_text(shared.gl_renderer, context.renderer());
+  set_text(shared.gl_platform, opengl::to_string(context.platform()));
+  const auto timeout = millis(env.timeout);
+  GEYSER_TRY(CtlMessage connect, receive_ctl(ctl, Ctl::Connect, timeout));
+  channel::ReceiverOptions options;
+  options.runtime_dir = env.runtime_dir;
+  std::optional<opengl::Receiver> receiver;
+  GEYSER_TRY(opengl::Receiver connected,
+             opengl::Receiver::connect(channel(env, connect.arg), timeout, options));
+  receiver.emplace(std::move(connected));
+  GEYSER_TRY_VOID(receiver->acquire(timeout));
+  GEYSER_TRY_VOID(receiver->release());
+  GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Connected));
+  GEYSER_TRY_VOID(timed_handoffs(
+      plan, ctl, shared, kOpenGl,
+      [&]() -> Result<double> {
+        // GL commands issued from here on see the frame (a queued semaphore wait in `gpu`
+        // mode, checked on the CPU in `cpu` mode).
+        GEYSER_TRY(opengl::ReceivedFrame frame, receiver->acquire(timeout));
+        return micros(frame.timestamp_ns, monotonic_ns());
+      },
+      [&] { return receiver->release(); }));
+  set_text(shared.sync_mode[kOpenGl], to_string(receiver->stats().sync_mode));
+  shared.frames_skipped[kOpenGl] = receiver->stats().frames_skipped;
+  receiver.reset();
+  GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Done));
+  return {};
+}
+
+// The sender and the two receivers, each joined to the sender by a socket pair of its own.
+Result<void> run_workers(const Environment& env, const GlHandoffPlan& plan, Shared& shared) {
+  GEYSER_TRY(auto vk, ipc::socket_pair());
+  GEYSER_TRY(auto gl, ipc::socket_pair());
+  std::vector<pid_t> pids;
+  std::optional<Error> spawn_error;
+  const auto add = [&](Result<pid_t> pid) {
+    if (pid) {
+      pids.push_back(*pid);
+    } else if (!spawn_error) {
+      spawn_error = pid.error();
+    }
+  };
+  // Each child closes the ends that are not its own, so that a worker that dies ends the
+  // others' waits with EOF.
+  add(spawn([&] {
+    vk.second.reset();
+    gl.second.reset();
+    const UniqueFd* const ctl[kReceivers] = {&vk.first, &gl.first};
+    return run_worker(shared.sender_error, "gl_handoff sender",
+                      [&] { return sender_body(env, plan, ctl, shared); });
+  }));
+  add(spawn([&] {
+    vk.first.reset();
+    gl.first.reset();
+    gl.second.reset();
+    return run_worker(shared.receiver_error[kVulkan], "gl_handoff vulkan receiver",
+                      [&] { return vulkan_receiver_body(env, plan, vk.second, shared); });
+  }));
+  add(spawn([&] {
+    vk.first.reset();
+    vk.second.reset();
+    gl.first.reset();
+    return run_worker(shared.receiver_error[kOpenGl], "gl_handoff opengl receiver",
+                      [&] { return opengl_receiver_body(env, plan, gl.second, shared); });
+  }));
+  vk.first.reset();
+  vk.second.reset();
+  gl.first.reset();
+  gl.second.reset();
+  auto waited = wait_all(pids, env.timeout);
+  if (spawn_error) return tl::unexpected(*spawn_error);
+  if (!waited) {
+    std::string why = waited.error().message();
+    for (const char* text :
+         {shared.sender_error, shared.receiver_error[kVulkan], shared.receiver_error[kOpenGl]}) {
+      if (text[0] != '\0') why += " " + std::string(text);
+    }
+    return fail(ErrorCode::Internal, why);
+  }
+  return {};
+}
+
+GlHandoffReceiver receiver_result(const Shared& shared, std::size_t k, std::uint32_t samples) {
+  const double frames = samples > 0 ? static_cast<double>(samples) : 1.0;
+  return GlHandoffReceiver{shared.sync_mode[k], summarize(shared.latency[k].vector()),
+                           static_cast<double>(shared.cpu_ns[k]) / 1000.0 / frames,
+                           shared.frames_skipped[k]};
+}
+
+#endif  // GEYSER_BENCH_OPENGL
+
+void write_receiver(JsonWriter& json, std::string_view key, const GlHandoffReceiver& r) {
+  json.begin_object(key);
+  json.string("sync_mode", r.sync_mode);
+  json.number("p50_us", r.latency_us.p50);
+  json.number("p99_us", r.latency_us.p99);
+  json.number("cpu_us_per_frame", r.cpu_us_per_frame);
+  json.integer("frames_skipped", r.frames_skipped);
+  json.begin_object("latency_us");
+  json.integer("count", r.latency_us.count);
+  json.number("min", r.latency_us.min);
+  json.number("p50", r.latency_us.p50);
+  json.number("p90", r.latency_us.p90);
+  json.number("p99", r.latency_us.p99);
+  json.number("max", r.latency_us.max);
+  json.number("mean", r.latency_us.mean);
+  json.end_object();
+  json.end_object();
+}
+
+}  // namespace
+
+double GlHandoffOutcome::ratio_p50() const noexcept {
+  if (status != Status::Ok) return 0.0;
+  return ratio(opengl.latency_us.p50, vulkan.latency_us.p50);
+}
+
+const char* to_string(GlHandoffOutcome::Status status) noexcept {
+  switch (status) {
+    case GlHandoffOutcome::Status::Ok: return "ok";
+    case GlHandoffOutcome::Status::Skipped: return "skipped";
+    case GlHandoffOutcome::Status::Failed: return "failed";
+  }
+  return "failed";
+}
+
+GlHandoffOutcome run_gl_handoff([[maybe_unused]] const Environment& env,
+                                const GlHandoffPlan& plan) {
+  GlHandoffOutcome outcome;
+  outcome.resolution = plan.resolution;
+  outcome.samples = plan.samples;
+#ifndef GEYSER_BENCH_OPENGL
+  outcome.status = GlHandoffOutcome::Status::Skipped;
+  outcome.reason = "built without the OpenGL backend (no target geyser::opengl_channel)";
+  return outcome;
+#else
+  const auto failed = [&](std::string reason) {
+    outcome.status = GlHandoffOutcome::Status::Failed;
+    outcome.reason = std::move(reason);
+    return outcome;
+  };
+  if (plan.samples == 0 || plan.samples > kMaxSamples) {
+    return failed("run_gl_handoff: samples must be 1.." + std::to_string(kMaxSamples));
+  }
+  auto shared = SharedBlock<Shared>::create();
+  if (!shared) return failed(shared.error().to_string());
+  Shared& s = **shared;
+  if (auto probed = run_probe(env, s); !probed) return failed(probed.error().to_string());
+  outcome.gl_renderer = s.gl_renderer;
+  outcome.gl_platform = s.gl_platform;
+  if (s.probe_ok.load(std::memory_order_acquire) == 0) {
+    outcome.status = GlHandoffOutcome::Status::Skipped;
+    outcome.reason = s.skip_reason;
+    return outcome;
+  }
+  if (auto ran = run_workers(env, plan, s); !ran) return failed(ran.error().to_string());
+  outcome.status = GlHandoffOutcome::Status::Ok;
+  outcome.vulkan_device = s.vulkan_device;
+  outcome.gl_renderer = s.gl_renderer;
+  outcome.gl_platform = s.gl_platform;
+  outcome.vulkan = receiver_result(s, kVulkan, plan.samples);
+  outcome.opengl = receiver_result(s, kOpenGl, plan.samples);
+  return outcome;
+#endif
+}
+
+void write_gl_handoff_json(JsonWriter& json, const GlHandoffOutcome& outcome) {
+  const bool ok = outcome.status == GlHandoffOutcome::Status::Ok;
+  json.begin_object("gl_handoff");
+  json.string("status", to_string(outcome.status));
+  if (!ok) json.string("reason", outcome.reason);
+  json.string("resolution", outcome.resolution.label());
+  json.integer("samples", outcome.samples);
+  if (!outcome.gl_renderer.empty()) {
+    json.string("gl_renderer", outcome.gl_renderer);
+    json.string("gl_platform", outcome.gl_platform);
+  }
+  if (ok) {
+    json.string("vulkan_device", outcome.vulkan_device);
+    write_receiver(json, "vulkan", outcome.vulkan);
+    write_receiver(json, "opengl", outcome.opengl);
+    json.number("ratio", outcome.ratio_p50());  // opengl p50 / vulkan p50
+    json.number("aim_at_most", kGlHandoffAim);
+    json.boolean("aim_met", outcome.ratio_p50() <= kGlHandoffAim);
+  }
+  json.end_object();
+}
+
+void print_gl_handoff(std::ostream& out, const GlHandoffOutcome& outcome) {
+  if (outcome.status != GlHandoffOutcome::Status::Ok) {
+    out << "  " << to_string(outcome.status) << ": " << outcome.reason << "\n";
+    return;
+  }
+  out << "  Vulkan: " << outcome.vulkan_device << "; OpenGL: " << outcome.gl_renderer << " (EGL "
+      << outcome.gl_platform << ")\n";
+  out << fmt("  %-10s %10s %10s %14s %6s\n", "receiver", "p50", "p99", "CPU/frame", "sync");
+  const auto row = [&](const char* name, const GlHandoffReceiver& r) {
+    out << fmt("  %-10s %8.1fus %8.1fus %12.1fus %6s\n", name, r.latency_us.p50, r.latency_us.p99,
+               r.cpu_us_per_frame, r.sync_mode.c_str());
+  };
+  row("vulkan", outcome.vulkan);
+  row("opengl", outcome.opengl);
+  const double r = outcome.ratio_p50();
+  out << fmt("  opengl / vulkan p50: %.2fx (aim: at most %.1fx, %s)\n", r, kGlHandoffAim,
+             r <= kGlHandoffAim ? "met" : "missed");
+}
+
+}  // namespace geyser::bench
