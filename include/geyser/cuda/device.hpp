@@ -35,7 +35,8 @@ struct DeviceInfo {
 /// outlive the Context object. The primary context is the one the CUDA runtime uses, so an
 /// application's runtime calls and Geyser's work share it. Geyser makes it current only
 /// inside its own calls (pushed and popped). Move-only; thread-safe to use from several
-/// threads (the driver's own rules apply to what you do with get()).
+/// threads (the driver's own rules apply to what you do with get()). A moved-from Context
+/// may only be destroyed or assigned to.
 class Context {
  public:
   /// The primary context of device `ordinal` on Driver::load(). Unsupported without a
