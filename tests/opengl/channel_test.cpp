@@ -235,6 +235,7 @@ TEST_F(GlChannelTest, GlSenderAllocatesOnTheContextsDevice) {
   auto gl = opengl::current_identity();
   ASSERT_TRUE(Succeeds(gl));
   EXPECT_TRUE(sender->core().backend().identity().compatible_with(*gl));
+  EXPECT_TRUE(context().is_current()) << "publishing made another context current";
   EXPECT_FALSE(sender->vulkan_device_name().empty());
 }
 

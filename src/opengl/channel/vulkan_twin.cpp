@@ -1,11 +1,42 @@
 // vulkan_twin: the Vulkan physical device with the GL context's UUIDs.
 #include "vulkan_twin.hpp"
 
+#include <epoxy/egl.h>
+
 #include <string>
 
 namespace geyser::opengl::detail {
+namespace {
+
+// The EGL binding of the calling thread, put back on destruction if it was lost. NVIDIA's
+// Vulkan driver, loaded into a process whose thread has an EGL context current, leaves no
+// context current on it (seen on the H200, driver 580: the first import after the twin was
+// made found none); the GL sender must keep the application's.
+class KeepEglCurrent {
+ public:
+  KeepEglCurrent() noexcept
+      : display_(eglGetCurrentDisplay()),
+        draw_(eglGetCurrentSurface(EGL_DRAW)),
+        read_(eglGetCurrentSurface(EGL_READ)),
+        context_(eglGetCurrentContext()) {}
+  ~KeepEglCurrent() {
+    if (context_ == EGL_NO_CONTEXT || eglGetCurrentContext() == context_) return;
+    (void)eglMakeCurrent(display_, draw_, read_, context_);
+  }
+  KeepEglCurrent(const KeepEglCurrent&) = delete;
+  KeepEglCurrent& operator=(const KeepEglCurrent&) = delete;
+
+ private:
+  EGLDisplay display_;
+  EGLSurface draw_;
+  EGLSurface read_;
+  EGLContext context_;
+};
+
+}  // namespace
 
 Result<std::unique_ptr<vulkan::Device>> vulkan_twin(const DeviceIdentity& identity) {
+  const KeepEglCurrent keep;
   GEYSER_TRY(const auto devices, vulkan::list_physical_devices());
   std::string seen;
   for (const vulkan::PhysicalDeviceSummary& d : devices) {

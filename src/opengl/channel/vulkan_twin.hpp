@@ -10,7 +10,8 @@
 
 namespace geyser::opengl::detail {
 
-/// A headless Vulkan device with `identity` (validation as GEYSER_VALIDATION says).
+/// A headless Vulkan device with `identity` (validation as GEYSER_VALIDATION says). The
+/// calling thread's EGL context is current again afterwards, whatever the driver did.
 /// Unsupported with no Vulkan at all; DeviceMismatch naming the devices seen when none
 /// has `identity`.
 [[nodiscard]] Result<std::unique_ptr<vulkan::Device>> vulkan_twin(const DeviceIdentity& identity);
