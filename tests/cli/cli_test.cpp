@@ -10,6 +10,7 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -276,41 +277,56 @@ class CliOpenGl : public Cli {
     }
   }
 
-  // `recv` of 100 frames with --verify and a PNG while `send_args` run: every frame checked.
-  void expect_verified(const std::vector<std::string>& send_args, const std::string& recv_api) {
-    Process sender(send_args, env_);
-    const std::string png = path("gl.png");
-    const Outcome r = geyser({"recv", "glpattern", "--api", recv_api, "--frames", "100", "--verify",
-                              "--png", png, "--json", "--timeout", "20"},
-                             60s);
+  // `recv --api recv_api` of 200 frames with --verify while `geyser send --api send_api`
+  // runs, in `format`: every frame recv reads is checked (and, for RGBA8, a PNG of the last).
+  void expect_verified(const std::string& send_api, const std::string& recv_api,
+                       const std::string& format) {
+    Process sender({"send", "glpattern", "--api", send_api, "--size", "96x64", "--format", format,
+                    "--fps", "200"},
+                   env_);
+    const bool png = format == "Rgba8Unorm";
+    const std::string file = path("gl.png");
+    std::vector<std::string> args = {"recv", "glpattern", "--api",  recv_api,    "--frames",
+                                     "200",  "--verify",  "--json", "--timeout", "20"};
+    if (png) args.insert(args.end(), {"--png", file});
+    const Outcome r = geyser(args, 90s);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     const json summary = json::parse(r.out, nullptr, false);
     ASSERT_FALSE(summary.is_discarded()) << r.out;
-    EXPECT_EQ(summary["frames"], 100);
+    EXPECT_EQ(summary["frames"], 200);
     EXPECT_EQ(summary["verified"], true);
     EXPECT_EQ(summary["bad"], 0);
+    EXPECT_EQ(summary["format"], format);
     EXPECT_EQ(summary["api"], recv_api);
-    const auto decoded = decode_png(png);
-    ASSERT_TRUE(decoded.has_value());
-    expect_pattern(*decoded, summary["last_frame"].get<std::uint64_t>());
+    if (png) {
+      const auto decoded = decode_png(file);
+      ASSERT_TRUE(decoded.has_value());
+      expect_pattern(*decoded, summary["last_frame"].get<std::uint64_t>());
+    }
     const Outcome s = sender.stop(SIGTERM, 20s);
     EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
   }
 };
 
-TEST_F(CliOpenGl, SendWithOpenGlReadByRecvVerify) {
-  expect_verified({"send", "glpattern", "--api", "opengl", "--size", "96x64", "--fps", "200"},
-                  "vulkan");
+// Sender API, receiver API, format.
+using ApiPair = std::tuple<std::string, std::string, std::string>;
+class CliOpenGlPairs : public CliOpenGl, public testing::WithParamInterface<ApiPair> {};
+
+TEST_P(CliOpenGlPairs, RecvVerifiesEveryFrameItReads) {
+  const auto& [send_api, recv_api, format] = GetParam();
+  expect_verified(send_api, recv_api, format);
 }
 
-TEST_F(CliOpenGl, SendReadByRecvWithOpenGlVerify) {
-  expect_verified({"send", "glpattern", "--size", "96x64", "--fps", "200"}, "opengl");
-}
-
-TEST_F(CliOpenGl, OpenGlOnBothEnds) {
-  expect_verified({"send", "glpattern", "--api", "opengl", "--size", "96x64", "--fps", "200"},
-                  "opengl");
-}
+INSTANTIATE_TEST_SUITE_P(Apis, CliOpenGlPairs,
+                         testing::Values(ApiPair{"opengl", "vulkan", "Rgba8Unorm"},
+                                         ApiPair{"opengl", "vulkan", "Rgba16Float"},
+                                         ApiPair{"vulkan", "opengl", "Rgba8Unorm"},
+                                         ApiPair{"vulkan", "opengl", "Rgba16Float"},
+                                         ApiPair{"opengl", "opengl", "Rgba8Unorm"}),
+                         [](const testing::TestParamInfo<ApiPair>& info) {
+                           return std::get<0>(info.param) + "_to_" + std::get<1>(info.param) + "_" +
+                                  std::get<2>(info.param);
+                         });
 
 TEST_F(Cli, UnknownApiIsAUsageError) {
   const Outcome r = geyser({"recv", "x", "--api", "metal"}, 10s);

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "channel_core/fake_backend.hpp"
+#include "geyser/channel/sender_core.hpp"
 #include "geyser/opengl/receiver.hpp"
 #include "geyser/opengl/semaphore.hpp"
 #include "geyser/opengl/sender.hpp"
@@ -264,6 +266,28 @@ TEST_F(GlChannelTest, ReceiversComingAndGoingLeaveNoDescriptors) {
   }
   for (int i = 0; i < 10; ++i) (void)sender->poll(10ms);  // reads the goodbyes
   EXPECT_EQ(open_fd_count(), baseline) << describe_open_fds();
+}
+
+// A sender on another device (a fake backend with a UUID no driver has): the GL receiver
+// is refused with DeviceMismatch before it imports anything, and the sender carries on.
+TEST_F(GlChannelTest, SenderOfAnotherDeviceIsDeviceMismatch) {
+  auto control = std::make_shared<channel::test::FakeSenderControl>();
+  control->identity = channel::test::fake_identity(9);
+  auto sender = channel::SenderCore::publish(
+      std::make_unique<channel::test::FakeSenderBackend>(control), "elsewhere",
+      drawable(16, 16, TextureFormat::Rgba8Unorm), sender_options());
+  ASSERT_TRUE(Succeeds(sender));
+  const std::size_t fds = open_fd_count();
+  auto receiver = connect_while_polling(
+      [&] { return sender->poll(10ms); },
+      [&] { return opengl::Receiver::connect("elsewhere", 5s, receiver_options()); });
+  ASSERT_TRUE(FailsWith(receiver, ErrorCode::DeviceMismatch));
+  EXPECT_NE(receiver.error().message().find(to_string(control->identity.device_uuid)),
+            std::string::npos)
+      << receiver.error().to_string();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Succeeds(sender->poll(10ms)));
+  EXPECT_EQ(open_fd_count(), fds) << describe_open_fds();
+  EXPECT_EQ(control->violations, 0) << control->last_violation;
 }
 
 TEST_F(GlChannelTest, ReceiverWithoutAContextIsRefused) {
