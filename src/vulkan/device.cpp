@@ -349,6 +349,7 @@ Result<Device> Device::create_headless(const HeadlessOptions& options) {
   for (std::uint32_t i = 0; i < physicals.size(); ++i) {
     const PhysicalFacts facts = read_physical(physicals[i]);
     if (options.device_index && *options.device_index != i) continue;
+    if (options.device_uuid && *options.device_uuid != facts.identity.device_uuid) continue;
     if (!options.device_name_contains.empty() &&
         std::string_view(facts.properties.deviceName).find(options.device_name_contains) ==
             std::string_view::npos) {
@@ -373,6 +374,8 @@ Result<Device> Device::create_headless(const HeadlessOptions& options) {
   if (state->physical == VK_NULL_HANDLE) {
     std::string message = "Device::create_headless: no suitable Vulkan device";
     if (options.device_index) message += " at index " + std::to_string(*options.device_index);
+    if (options.device_uuid)
+      message += " with device UUID " + geyser::to_string(*options.device_uuid);
     if (!options.device_name_contains.empty()) {
       message += " whose name contains \"" + options.device_name_contains + "\"";
     }

@@ -87,6 +87,12 @@ TEST(DeviceTest, HeadlessPicksByIndexAndName) {
   auto named = vulkan::Device::create_headless(by_name);
   ASSERT_TRUE(named) << named.error().to_string();
   EXPECT_EQ(named->name(), usable->name);
+
+  vulkan::HeadlessOptions by_uuid;
+  by_uuid.device_uuid = usable->identity.device_uuid;
+  auto twin = vulkan::Device::create_headless(by_uuid);
+  ASSERT_TRUE(twin) << twin.error().to_string();
+  EXPECT_EQ(twin->identity(), usable->identity);
 }
 
 TEST(DeviceTest, HeadlessWithNoMatchingDeviceFails) {
@@ -98,6 +104,14 @@ TEST(DeviceTest, HeadlessWithNoMatchingDeviceFails) {
     EXPECT_TRUE(named.error().code() == ErrorCode::Unsupported ||
                 named.error().code() == ErrorCode::Validation)
         << named.error().to_string();
+  }
+  vulkan::HeadlessOptions by_uuid;
+  by_uuid.device_uuid = Uuid{0x47, 0x59};
+  auto unknown = vulkan::Device::create_headless(by_uuid);
+  EXPECT_FALSE(unknown) << "picked " << unknown->name();
+  if (!unknown) {
+    EXPECT_EQ(unknown.error().code(), ErrorCode::Unsupported) << unknown.error().to_string();
+    EXPECT_NE(unknown.error().message().find(to_string(*by_uuid.device_uuid)), std::string::npos);
   }
   vulkan::HeadlessOptions by_index;
   by_index.device_index = 1000;

@@ -32,6 +32,10 @@ struct HeadlessOptions {
   std::string device_name_contains;
   /// Or pick by index in vkEnumeratePhysicalDevices order.
   std::optional<std::uint32_t> device_index;
+  /// Or pick the physical device whose deviceUUID is this (VkPhysicalDeviceIDProperties):
+  /// the Vulkan twin of an OpenGL context or a CUDA device (both report the same UUID for
+  /// the same GPU and driver).
+  std::optional<Uuid> device_uuid;
   /// Enable VK_LAYER_KHRONOS_validation and count its messages (see
   /// validation_error_count). Fails with Unsupported if the layer is not installed.
   /// nullopt: enabled when the environment variable GEYSER_VALIDATION is "1".
