@@ -32,6 +32,7 @@ namespace geyser::cuda::detail {
   X(cuMemFree)                               \
   X(cuMemsetD8Async)                         \
   X(cuMemcpyDtoHAsync)                       \
+  X(cuMemcpy2DAsync)                         \
   X(cuImportExternalMemory)                  \
   X(cuDestroyExternalMemory)                 \
   X(cuExternalMemoryGetMappedBuffer)         \
