@@ -7,29 +7,12 @@
 #include "geyser/cuda/copy.hpp"
 #include "geyser/cuda/semaphore.hpp"
 #include "geyser/vulkan/texture_sync.hpp"
+#include "geyser/vulkan/twin_link.hpp"
 
 namespace geyser::cuda::detail {
 namespace {
 
-// One slot's TextureSync with one receiver, made on the twin (which never submits for
-// it), and in gpu mode the receiver's ready timeline imported into CUDA, which signals it.
-class CudaProducerLink final : public channel::ProducerLink {
- public:
-  CudaProducerLink(vulkan::TextureSync sync, std::optional<TimelineSemaphore> ready)
-      : sync_(std::move(sync)), ready_(std::move(ready)) {}
-  SyncMode mode() const noexcept override { return sync_.mode(); }
-  Result<channel::SlotSyncHandles> export_handles() const override {
-    GEYSER_TRY(vulkan::SyncShareHandles handles, sync_.export_handles());
-    return channel::SlotSyncHandles{std::move(handles.ready), std::move(handles.released)};
-  }
-  Result<std::uint64_t> released_value() const override { return sync_.peer_value(); }
-  vulkan::TextureSync& sync() noexcept { return sync_; }
-  const TimelineSemaphore& ready() const noexcept { return *ready_; }
-
- private:
-  vulkan::TextureSync sync_;
-  std::optional<TimelineSemaphore> ready_;
-};
+using CudaProducerLink = vulkan::TwinProducerLink<TimelineSemaphore>;
 
 CudaProducerLink& as_cuda_link(channel::ProducerLink* link) noexcept {
   return *static_cast<CudaProducerLink*>(link);

@@ -9,30 +9,13 @@
 #include "geyser/opengl/identity.hpp"
 #include "geyser/opengl/semaphore.hpp"
 #include "geyser/vulkan/texture_sync.hpp"
+#include "geyser/vulkan/twin_link.hpp"
 #include "vulkan_twin.hpp"
 
 namespace geyser::opengl::detail {
 namespace {
 
-// One slot's TextureSync with one receiver (made on the hidden device, which never submits
-// for it) and, in gpu mode, the receiver's ready timeline imported into GL, which signals it.
-class GlProducerLink final : public channel::ProducerLink {
- public:
-  GlProducerLink(vulkan::TextureSync sync, std::optional<GlTimelineSemaphore> ready)
-      : sync_(std::move(sync)), ready_(std::move(ready)) {}
-  SyncMode mode() const noexcept override { return sync_.mode(); }
-  Result<channel::SlotSyncHandles> export_handles() const override {
-    GEYSER_TRY(vulkan::SyncShareHandles handles, sync_.export_handles());
-    return channel::SlotSyncHandles{std::move(handles.ready), std::move(handles.released)};
-  }
-  Result<std::uint64_t> released_value() const override { return sync_.peer_value(); }
-  vulkan::TextureSync& sync() noexcept { return sync_; }
-  const GlTimelineSemaphore& ready() const noexcept { return *ready_; }
-
- private:
-  vulkan::TextureSync sync_;
-  std::optional<GlTimelineSemaphore> ready_;
-};
+using GlProducerLink = vulkan::TwinProducerLink<GlTimelineSemaphore>;
 
 GlProducerLink& as_gl_link(channel::ProducerLink* link) noexcept {
   return *static_cast<GlProducerLink*>(link);
