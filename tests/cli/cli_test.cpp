@@ -577,5 +577,122 @@ TEST_F(Cli, NoVulkanDriverNamesThePackage) {
   EXPECT_NE(o.err.find("mesa-vulkan-drivers"), std::string::npos) << o.err;
 }
 
+// --api cuda (docs/interop-cuda.md, "The command and the example"). Skipped where geyser was
+// built without the CUDA channel ends (`recv --help` lists no "cuda"); `geyser info --json`
+// says whether a driver is here.
+class CliCuda : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    const Outcome help = geyser({"recv", "--help"}, 30s);
+    if (help.out.find("cuda") == std::string::npos) {
+      GTEST_SKIP() << "geyser was built without the CUDA channel ends";
+    }
+    const Outcome info = geyser({"info", "--json"}, 30s);
+    const json report = json::parse(info.out, nullptr, false);
+    ASSERT_FALSE(report.is_discarded()) << info.out << info.err;
+    ASSERT_TRUE(report.contains("cuda")) << info.out;
+    cuda_ = report["cuda"];
+  }
+
+  // Skips unless a CUDA driver is here, its kernel is built, and a CUDA device is a Vulkan
+  // device (the GPU `geyser send` writes on).
+  void require_cuda() {
+    if (!cuda_["available"].get<bool>()) {
+      GTEST_SKIP() << "no CUDA driver here: " << cuda_["reason"].get<std::string>();
+    }
+    if (!cuda_["kernels"].get<bool>()) {
+      GTEST_SKIP() << "geyser::cuda was built without nvcc: no pattern-check kernel";
+    }
+    for (const json& device : cuda_["devices"]) {
+      if (device["vulkan_device"].is_number()) return;
+    }
+    GTEST_SKIP() << "no CUDA device is a Vulkan device here: " << cuda_;
+  }
+
+  json cuda_;
+};
+
+TEST_F(CliCuda, RecvWithoutADriverSaysSoAtOnce) {
+  if (cuda_["available"].get<bool>()) GTEST_SKIP() << "a CUDA driver is present here";
+  // --timeout 30: recv must not wait for a sender when it cannot receive at all.
+  const Outcome r = geyser({"recv", "x", "--api", "cuda", "--timeout", "30"}, 20s);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.signal, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_LT(r.elapsed, 10s);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  if (!cuda_["driver_installed"].get<bool>()) {
+    EXPECT_NE(r.err.find("no CUDA driver is present"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("libcuda.so.1 not found"), std::string::npos) << r.err;
+  } else {
+    EXPECT_NE(r.err.find("the CUDA driver cannot be used"), std::string::npos) << r.err;
+  }
+  EXPECT_NE(r.err.find("geyser info"), std::string::npos) << "the hint: " << r.err;
+}
+
+// 1,000 frames of `geyser send` at 1920x1080 read by `geyser recv --api cuda --verify`, each
+// checked by the pattern-check kernel on the GPU (no fallback to a readback), in the sync
+// mode the sender is told to use (GEYSER_SYNC in its process).
+class CliCudaModes : public CliCuda, public testing::WithParamInterface<std::string> {};
+
+TEST_P(CliCudaModes, RecvChecksAThousandFullHdFramesWithTheKernel) {
+  require_cuda();
+  if (IsSkipped()) return;
+  Env env = env_;
+  env.emplace_back("GEYSER_SYNC", GetParam());
+  Process sender({"send", "cudapattern", "--size", "1920x1080", "--fps", "0"}, env);
+  const Outcome r = geyser({"recv", "cudapattern", "--api", "cuda", "--verify", "--frames", "1000",
+                            "--json", "--timeout", "20"},
+                           50s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json summary = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(summary.is_discarded()) << r.out;
+  EXPECT_EQ(summary["frames"], 1000);
+  EXPECT_EQ(summary["verified"], true);
+  EXPECT_EQ(summary["bad"], 0);
+  EXPECT_EQ(summary["width"], 1920);
+  EXPECT_EQ(summary["height"], 1080);
+  EXPECT_EQ(summary["format"], "Rgba8Unorm");
+  EXPECT_EQ(summary["api"], "cuda");
+  EXPECT_EQ(summary["sync_mode"], GetParam());
+  EXPECT_EQ(summary["timed_out"], false);
+  EXPECT_EQ(r.err.find("pattern-check kernel cannot"), std::string::npos) << r.err;
+  const Outcome s = sender.stop(SIGTERM, 20s);
+  EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sync, CliCudaModes, testing::Values("gpu", "cpu"),
+                         [](const auto& p) { return p.param; });
+
+// --png with --api cuda: the frames are checked by the kernel and the newest is copied to
+// the host (cuMemcpy3DAsync on the receiver's stream) for the PNG; without --verify only
+// the last frame is copied.
+TEST_F(CliCuda, RecvWritesAPngOfAFrameCopiedOutOfCuda) {
+  require_cuda();
+  if (IsSkipped()) return;
+  Process sender({"send", "cudapng", "--size", "96x64", "--fps", "120"}, env_);
+  for (const bool verify : {true, false}) {
+    const std::string file = path(verify ? "verified.png" : "last.png");
+    std::vector<std::string> args = {"recv",  "cudapng", "--api",  "cuda",      "--frames", "20",
+                                     "--png", file,      "--json", "--timeout", "20"};
+    if (verify) args.emplace_back("--verify");
+    const Outcome r = geyser(args, 40s);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json summary = json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(summary.is_discarded()) << r.out;
+    EXPECT_EQ(summary["bad"], 0);
+    EXPECT_EQ(summary["api"], "cuda");
+    EXPECT_EQ(summary["png"], file);
+    const auto decoded = decode_png(file);
+    ASSERT_TRUE(decoded.has_value()) << file;
+    EXPECT_EQ(decoded->width, 96u);
+    EXPECT_EQ(decoded->height, 64u);
+    expect_pattern(*decoded, summary["last_frame"].get<std::uint64_t>());
+  }
+  const Outcome s = sender.stop(SIGTERM, 20s);
+  EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
+}
+
 }  // namespace
 }  // namespace geyser::cli_test

@@ -1,4 +1,5 @@
-// The channel ends of `geyser send` and `geyser recv`: the API switch and the Vulkan ends.
+// The channel ends of `geyser send` and `geyser recv`: the API switch and the Vulkan ends
+// (ends_opengl.cpp and ends_cuda.cpp have the others).
 #include "ends.hpp"
 
 #include <iostream>
@@ -53,31 +54,53 @@ class VulkanRecvEnd final : public RecvEnd {
 }  // namespace
 
 std::string_view to_string(Api api) noexcept {
-  return api == Api::OpenGL ? "opengl" : "vulkan";
+  switch (api) {
+    case Api::OpenGL: return "opengl";
+    case Api::Cuda: return "cuda";
+    case Api::Vulkan: break;
+  }
+  return "vulkan";
 }
 
 std::vector<std::string> api_names() {
+  std::vector<std::string> names{"vulkan"};
 #ifdef GEYSER_HAVE_OPENGL_CHANNEL
-  return {"vulkan", "opengl"};
-#else
-  return {"vulkan"};
+  names.emplace_back("opengl");
 #endif
+#ifdef GEYSER_HAVE_CUDA_CHANNEL
+  names.emplace_back("cuda");
+#endif
+  return names;
 }
 
 std::optional<Api> parse_api(std::string_view text) noexcept {
   if (text == "vulkan") return Api::Vulkan;
   if (text == "opengl") return Api::OpenGL;
+  if (text == "cuda") return Api::Cuda;
   return std::nullopt;
 }
 
 std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command) {
-  return api == Api::OpenGL ? detail::open_opengl_send_end(command)
-                            : detail::open_vulkan_send_end(command);
+  switch (api) {
+    case Api::OpenGL: return detail::open_opengl_send_end(command);
+    case Api::Cuda:
+      // No cuda::Sender yet (issue 12, item 4): CUDA receives only.
+      std::cerr << "geyser " << command << ": --api cuda: CUDA can receive a channel "
+                << "(`geyser recv NAME --api cuda`) but not send one yet; send with --api "
+                << "vulkan\n";
+      return nullptr;
+    case Api::Vulkan: break;
+  }
+  return detail::open_vulkan_send_end(command);
 }
 
 std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command) {
-  return api == Api::OpenGL ? detail::open_opengl_recv_end(command)
-                            : detail::open_vulkan_recv_end(command);
+  switch (api) {
+    case Api::OpenGL: return detail::open_opengl_recv_end(command);
+    case Api::Cuda: return detail::open_cuda_recv_end(command);
+    case Api::Vulkan: break;
+  }
+  return detail::open_vulkan_recv_end(command);
 }
 
 namespace detail {
@@ -102,6 +125,14 @@ std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command) {
 }
 std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command) {
   (void)open_opengl_send_end(command);
+  return nullptr;
+}
+#endif
+
+#ifndef GEYSER_HAVE_CUDA_CHANNEL
+std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
+  std::cerr << "geyser " << command << ": --api cuda: this geyser was built without the "
+            << "CUDA backend (the CUDA toolkit's cuda.h was not found)\n";
   return nullptr;
 }
 #endif

@@ -1,6 +1,7 @@
 // The channel end `geyser send` and `geyser recv` work through, for the API --api names:
-// a Vulkan device or an OpenGL context, and the Sender or Receiver made on it. The commands
-// drive the backend-neutral core; only writing and reading texels is the API's.
+// a Vulkan device, an OpenGL context or a CUDA context, and the Sender or Receiver made on
+// it. The commands drive the backend-neutral core; only writing and reading texels is the
+// API's.
 #pragma once
 
 #include <chrono>
@@ -18,10 +19,11 @@
 
 namespace geyser::cli {
 
-enum class Api : std::uint8_t { Vulkan, OpenGL };
-/// "vulkan", "opengl".
+enum class Api : std::uint8_t { Vulkan, OpenGL, Cuda };
+/// "vulkan", "opengl", "cuda".
 [[nodiscard]] std::string_view to_string(Api api) noexcept;
-/// The --api values this build has ("vulkan", and "opengl" with the OpenGL backend).
+/// The --api values this build has ("vulkan", "opengl" with the OpenGL channel ends, "cuda"
+/// with the CUDA channel ends; CUDA receives only so far: `send --api cuda` says so).
 [[nodiscard]] std::vector<std::string> api_names();
 [[nodiscard]] std::optional<Api> parse_api(std::string_view text) noexcept;
 
@@ -49,6 +51,15 @@ class RecvEnd {
   [[nodiscard]] virtual channel::ReceiverCore& core() = 0;
   /// The held frame's texels, tightly packed, read through the API.
   [[nodiscard]] virtual Result<std::vector<std::uint8_t>> read_held() = 0;
+  /// Checks the held frame against the test pattern of `frame` where the API can do so
+  /// without a readback (CUDA: the pattern-check kernel): the number of texels that differ.
+  /// nullopt where it cannot (the caller reads the frame back with read_held() and checks
+  /// it on the CPU), which is the default.
+  [[nodiscard]] virtual std::optional<Result<std::uint64_t>> check_pattern_on_device(
+      std::uint64_t frame) {
+    (void)frame;
+    return std::nullopt;
+  }
   [[nodiscard]] virtual std::string device_name() const = 0;
 };
 
@@ -62,6 +73,7 @@ namespace detail {
 [[nodiscard]] std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command);
 [[nodiscard]] std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command);
+[[nodiscard]] std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command);
 }  // namespace detail
 
 }  // namespace geyser::cli

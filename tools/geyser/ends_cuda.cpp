@@ -1,0 +1,257 @@
+// The CUDA end of `geyser recv`: the primary context of the CUDA device that is the GPU
+// `geyser send` writes on by default, and cuda::Receiver in it. --verify checks every frame
+// with the pattern-check kernel (cuda::PatternChecker) on the receiver's stream; --png (and
+// --verify where the kernel is missing) copies the frame to the host on that stream.
+#include <dlfcn.h>
+
+#include <cuda.h>
+
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ends.hpp"
+#include "geyser/cuda/device.hpp"
+#include "geyser/cuda/driver.hpp"
+#include "geyser/cuda/pattern_check.hpp"
+#include "geyser/cuda/receiver.hpp"
+#include "geyser/vulkan/device.hpp"
+
+namespace geyser::cli::detail {
+namespace {
+
+// The few driver entry points a readback needs, which geyser::cuda does not offer: its
+// Driver's table is internal (src/cuda/driver_api.hpp). Fetched the way geyser::cuda fetches
+// its own (docs/interop-cuda.md, "Building"): cuGetProcAddress_v2 of libcuda.so.1, by the
+// CUDA version of the headers. The library is already loaded (Driver::load()); this dlopen
+// only holds another reference to it.
+class CopyApi {
+ public:
+  static Result<std::unique_ptr<CopyApi>> load() {
+    void* library = dlopen(cuda::kDriverLibrary, RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) {
+      const char* why = dlerror();
+      return fail(ErrorCode::Unsupported, std::string(cuda::kDriverLibrary) + " not found" +
+                                              (why != nullptr ? std::string(": ") + why : ""));
+    }
+    std::unique_ptr<CopyApi> api(new CopyApi(library));
+    auto* get = reinterpret_cast<GetProcAddress>(dlsym(library, "cuGetProcAddress_v2"));
+    if (get == nullptr) {
+      return fail(ErrorCode::Unsupported,
+                  std::string(cuda::kDriverLibrary) + " has no cuGetProcAddress_v2");
+    }
+    GEYSER_TRY_VOID(resolve(get, "cuMemcpy3DAsync", &api->memcpy3d_async));
+    GEYSER_TRY_VOID(resolve(get, "cuStreamSynchronize", &api->stream_synchronize));
+    GEYSER_TRY_VOID(resolve(get, "cuCtxPushCurrent", &api->ctx_push));
+    GEYSER_TRY_VOID(resolve(get, "cuCtxPopCurrent", &api->ctx_pop));
+    GEYSER_TRY_VOID(resolve(get, "cuGetErrorName", &api->error_name));
+    return api;
+  }
+
+  CopyApi(const CopyApi&) = delete;
+  CopyApi& operator=(const CopyApi&) = delete;
+  ~CopyApi() { dlclose(library_); }
+
+  // Level 0, layer 0 of `array` into tightly packed host memory, queued on `stream` after
+  // the work there (the receiver's wait for the sender's write), then waited for. In
+  // `context`, pushed for the call and popped again.
+  Result<std::vector<std::uint8_t>> read(CUcontext context, CUarray array,
+                                         const TextureDescriptor& desc, CUstream stream) const {
+    const std::size_t row = std::size_t{desc.width} * format_info(desc.format).texel_size;
+    std::vector<std::uint8_t> pixels(row * desc.height);
+    CUDA_MEMCPY3D copy{};
+    copy.srcMemoryType = CU_MEMORYTYPE_ARRAY;
+    copy.srcArray = array;
+    copy.dstMemoryType = CU_MEMORYTYPE_HOST;
+    copy.dstHost = pixels.data();
+    copy.dstPitch = row;
+    copy.dstHeight = desc.height;
+    copy.WidthInBytes = row;
+    copy.Height = desc.height;
+    copy.Depth = 1;
+    if (const CUresult pushed = ctx_push(context); pushed != CUDA_SUCCESS) {
+      return fail(error(pushed, "cuCtxPushCurrent"));
+    }
+    CUresult result = memcpy3d_async(&copy, stream);
+    const char* call = "cuMemcpy3DAsync (CUDA array to host)";
+    if (result == CUDA_SUCCESS) {
+      result = stream_synchronize(stream);
+      call = "cuStreamSynchronize";
+    }
+    CUcontext popped = nullptr;
+    (void)ctx_pop(&popped);
+    if (result != CUDA_SUCCESS) return fail(error(result, call));
+    return pixels;
+  }
+
+ private:
+  using GetProcAddress = decltype(&::cuGetProcAddress);
+
+  explicit CopyApi(void* library) noexcept : library_(library) {}
+
+  template <typename Fn>
+  static Result<void> resolve(GetProcAddress get, const char* name, Fn* out) {
+    void* address = nullptr;
+    CUdriverProcAddressQueryResult status = CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+    const CUresult result = get(name, &address, CUDA_VERSION, CU_GET_PROC_ADDRESS_DEFAULT, &status);
+    if (result != CUDA_SUCCESS || address == nullptr || status != CU_GET_PROC_ADDRESS_SUCCESS) {
+      return fail(ErrorCode::Unsupported, std::string("cuGetProcAddress(") + name + ", CUDA " +
+                                              cuda::cuda_version_string(CUDA_VERSION) +
+                                              "): the driver does not have it");
+    }
+    *out = reinterpret_cast<Fn>(address);
+    return {};
+  }
+
+  Error error(CUresult result, const char* call) const {
+    const char* name = nullptr;
+    if (error_name(result, &name) != CUDA_SUCCESS || name == nullptr) name = "CUDA error";
+    return Error(result == CUDA_ERROR_OUT_OF_MEMORY ? ErrorCode::OutOfMemory : ErrorCode::Internal,
+                 std::string(call) + " failed: " + name + " (" + std::to_string(result) + ")",
+                 NativeDomain::CUresult, static_cast<std::int64_t>(result));
+  }
+
+  void* library_;
+  decltype(&::cuMemcpy3DAsync) memcpy3d_async = nullptr;
+  decltype(&::cuStreamSynchronize) stream_synchronize = nullptr;
+  decltype(&::cuCtxPushCurrent) ctx_push = nullptr;
+  decltype(&::cuCtxPopCurrent) ctx_pop = nullptr;
+  decltype(&::cuGetErrorName) error_name = nullptr;
+};
+
+// The CUDA device to receive on: the one that is the Vulkan device Device::create_headless
+// picks by default (`geyser send`'s: the best-ranked usable device, a discrete GPU first),
+// else the first CUDA device that is any usable Vulkan device, else device 0 (connect then
+// says that no Vulkan device is that GPU).
+int pick_device(const std::vector<cuda::DeviceInfo>& cuda_devices) {
+  auto vulkan_devices = vulkan::list_physical_devices();
+  if (!vulkan_devices) return 0;
+  const auto rank = [](VkPhysicalDeviceType type) {
+    switch (type) {
+      case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 0;
+      case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 1;
+      case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+      case VK_PHYSICAL_DEVICE_TYPE_OTHER: return 3;
+      default: return 4;
+    }
+  };
+  const auto cuda_ordinal = [&](const DeviceIdentity& identity) -> std::optional<int> {
+    for (const auto& device : cuda_devices) {
+      if (identity.device_uuid == device.uuid) return device.ordinal;
+    }
+    return std::nullopt;
+  };
+  const vulkan::PhysicalDeviceSummary* best = nullptr;
+  std::optional<int> any;
+  for (const auto& summary : *vulkan_devices) {
+    if (!summary.missing_extensions.empty()) continue;
+    if (best == nullptr || rank(summary.type) < rank(best->type)) best = &summary;
+    if (!any) any = cuda_ordinal(summary.identity);
+  }
+  if (best != nullptr) {
+    if (auto ordinal = cuda_ordinal(best->identity)) return *ordinal;
+  }
+  return any.value_or(0);
+}
+
+class CudaRecvEnd final : public RecvEnd {
+ public:
+  CudaRecvEnd(cuda::Context context, std::unique_ptr<CopyApi> copy, std::string command)
+      : context_(std::move(context)), copy_(std::move(copy)), command_(std::move(command)) {}
+
+  Result<void> connect(const std::string& name, std::chrono::milliseconds timeout,
+                       const channel::ReceiverOptions& options) override {
+    GEYSER_TRY(auto receiver, cuda::Receiver::connect(context_, name, timeout, options));
+    receiver_.emplace(std::move(receiver));
+    return {};
+  }
+  channel::ReceiverCore& core() override { return receiver_->core(); }
+
+  Result<std::vector<std::uint8_t>> read_held() override {
+    const cuda::ReceivedFrame* held = receiver_->held();
+    if (held == nullptr) return fail(ErrorCode::Validation, "no frame is held");
+    return copy_->read(context_.get(), held->array, held->descriptor, held->stream);
+  }
+
+  std::optional<Result<std::uint64_t>> check_pattern_on_device(std::uint64_t frame) override {
+    if (kernel_unavailable_) return std::nullopt;
+    const cuda::ReceivedFrame* held = receiver_->held();
+    if (held == nullptr)
+      return Result<std::uint64_t>(fail(ErrorCode::Validation, "no frame is held"));
+    if (!checker_) {
+      auto checker = cuda::PatternChecker::create(context_);
+      if (!checker) return give_up_kernel(checker.error());
+      checker_.emplace(std::move(checker).value());
+    }
+    auto checked = checker_->check(held->surface, held->descriptor, frame, held->stream);
+    if (!checked) {
+      if (checked.error().code() == ErrorCode::Unsupported) return give_up_kernel(checked.error());
+      return Result<std::uint64_t>(tl::unexpected(std::move(checked).error()));
+    }
+    return Result<std::uint64_t>(checked->mismatched_texels);
+  }
+
+  std::string device_name() const override {
+    return context_.info().name + " (CUDA device " + std::to_string(context_.info().ordinal) +
+           ", driver " + context_.driver().version_string() + ")";
+  }
+
+ private:
+  // The kernel cannot check these frames (not built, no code for this GPU, a layered or
+  // odd-sized format): say so once, and let recv read them back and check them on the CPU.
+  std::optional<Result<std::uint64_t>> give_up_kernel(const Error& why) {
+    std::cerr << "geyser " << command_ << ": --api cuda: the pattern-check kernel cannot check "
+              << "this stream (" << why.to_string()
+              << "); checking each frame on the CPU after a copy to the host\n";
+    kernel_unavailable_ = true;
+    return std::nullopt;
+  }
+
+  cuda::Context context_;
+  std::unique_ptr<CopyApi> copy_;
+  std::string command_;
+  std::optional<cuda::PatternChecker> checker_;
+  bool kernel_unavailable_ = false;
+  std::optional<cuda::Receiver> receiver_;  // last: destroyed first, before its context
+};
+
+}  // namespace
+
+std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
+  const std::string prefix = "geyser " + std::string(command) + ": --api cuda: ";
+  const char* hint =
+      "hint: CUDA needs the NVIDIA driver (libcuda.so.1) and a GPU; `geyser info` shows what "
+      "CUDA offers; --api vulkan receives on any Vulkan device\n";
+  auto driver = cuda::Driver::load();
+  if (!driver) {
+    std::cerr << prefix
+              << (cuda::driver_installed() ? "the CUDA driver cannot be used: "
+                                           : "no CUDA driver is present: ")
+              << driver.error().to_string() << '\n'
+              << hint;
+    return nullptr;
+  }
+  auto devices = cuda::list_devices(**driver);
+  if (!devices || devices->empty()) {
+    std::cerr << prefix << "no CUDA device: "
+              << (devices ? std::string("the driver lists none") : devices.error().to_string())
+              << '\n'
+              << hint;
+    return nullptr;
+  }
+  auto context = cuda::Context::create(**driver, pick_device(*devices));
+  if (!context) {
+    std::cerr << prefix << "cannot use the CUDA device: " << context.error().to_string() << '\n';
+    return nullptr;
+  }
+  auto copy = CopyApi::load();
+  if (!copy) {
+    std::cerr << prefix << copy.error().to_string() << '\n';
+    return nullptr;
+  }
+  return std::make_unique<CudaRecvEnd>(std::move(*context), std::move(*copy), std::string(command));
+}
+
+}  // namespace geyser::cli::detail
