@@ -694,5 +694,60 @@ TEST_F(CliCuda, RecvWritesAPngOfAFrameCopiedOutOfCuda) {
   EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
 }
 
+TEST_F(CliCuda, SendWithoutADriverSaysSoAtOnce) {
+  if (cuda_["available"].get<bool>()) GTEST_SKIP() << "a CUDA driver is present here";
+  const Outcome r = geyser({"send", "x", "--api", "cuda", "--frames", "1"}, 20s);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.signal, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_LT(r.elapsed, 10s);
+  EXPECT_NE(r.err.find(cuda_["driver_installed"].get<bool>() ? "the CUDA driver cannot be used"
+                                                             : "no CUDA driver is present"),
+            std::string::npos)
+      << r.err;
+  const Outcome listed = geyser({"list", "--json"}, 10s);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_TRUE(json::parse(listed.out)["channels"].empty()) << "nothing published: " << listed.out;
+}
+
+// `geyser send --api cuda` (cuda::Sender: each frame uploaded with cuda::upload into a slot
+// of the GPU's Vulkan twin) read by `geyser recv --api vulkan` (readback, checked on the CPU)
+// and by `geyser recv --api cuda` (checked by the kernel), 300 frames at 1920x1080.
+using CudaApiPair = std::tuple<std::string, std::string, std::string>;  // send, recv, format
+class CliCudaPairs : public CliCuda, public testing::WithParamInterface<CudaApiPair> {};
+
+TEST_P(CliCudaPairs, RecvVerifiesEveryFrameCudaSent) {
+  require_cuda();
+  if (IsSkipped()) return;
+  const auto& [send_api, recv_api, format] = GetParam();
+  Process sender({"send", "cudasend", "--api", send_api, "--size", "1920x1080", "--format", format,
+                  "--fps", "0"},
+                 env_);
+  const Outcome r = geyser({"recv", "cudasend", "--api", recv_api, "--verify", "--frames", "300",
+                            "--json", "--timeout", "20"},
+                           50s);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json summary = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(summary.is_discarded()) << r.out;
+  EXPECT_EQ(summary["frames"], 300);
+  EXPECT_EQ(summary["verified"], true);
+  EXPECT_EQ(summary["bad"], 0);
+  EXPECT_EQ(summary["width"], 1920);
+  EXPECT_EQ(summary["format"], format);
+  EXPECT_EQ(summary["api"], recv_api);
+  const Outcome s = sender.stop(SIGTERM, 20s);
+  EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
+  EXPECT_NE(s.out.find("CUDA device"), std::string::npos) << s.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Apis, CliCudaPairs,
+                         testing::Values(CudaApiPair{"cuda", "vulkan", "Rgba8Unorm"},
+                                         CudaApiPair{"cuda", "vulkan", "Rgba16Float"},
+                                         CudaApiPair{"cuda", "cuda", "Rgba8Unorm"}),
+                         [](const auto& p) {
+                           return std::get<0>(p.param) + "_to_" + std::get<1>(p.param) + "_" +
+                                  std::get<2>(p.param);
+                         });
+
 }  // namespace
 }  // namespace geyser::cli_test

@@ -83,12 +83,7 @@ std::optional<Api> parse_api(std::string_view text) noexcept {
 std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command) {
   switch (api) {
     case Api::OpenGL: return detail::open_opengl_send_end(command);
-    case Api::Cuda:
-      // No cuda::Sender yet (issue 12, item 4): CUDA receives only.
-      std::cerr << "geyser " << command << ": --api cuda: CUDA can receive a channel "
-                << "(`geyser recv NAME --api cuda`) but not send one yet; send with --api "
-                << "vulkan\n";
-      return nullptr;
+    case Api::Cuda: return detail::open_cuda_send_end(command);
     case Api::Vulkan: break;
   }
   return detail::open_vulkan_send_end(command);
@@ -130,9 +125,13 @@ std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command) {
 #endif
 
 #ifndef GEYSER_HAVE_CUDA_CHANNEL
-std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
+std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command) {
   std::cerr << "geyser " << command << ": --api cuda: this geyser was built without the "
             << "CUDA backend (the CUDA toolkit's cuda.h was not found)\n";
+  return nullptr;
+}
+std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
+  (void)open_cuda_send_end(command);
   return nullptr;
 }
 #endif

@@ -23,7 +23,7 @@ enum class Api : std::uint8_t { Vulkan, OpenGL, Cuda };
 /// "vulkan", "opengl", "cuda".
 [[nodiscard]] std::string_view to_string(Api api) noexcept;
 /// The --api values this build has ("vulkan", "opengl" with the OpenGL channel ends, "cuda"
-/// with the CUDA channel ends; CUDA receives only so far: `send --api cuda` says so).
+/// with the CUDA channel ends).
 [[nodiscard]] std::vector<std::string> api_names();
 [[nodiscard]] std::optional<Api> parse_api(std::string_view text) noexcept;
 
@@ -73,6 +73,7 @@ namespace detail {
 [[nodiscard]] std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command);
 [[nodiscard]] std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command);
+[[nodiscard]] std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command);
 }  // namespace detail
 

@@ -1,7 +1,9 @@
-// The CUDA end of `geyser recv`: the primary context of the CUDA device that is the GPU
-// `geyser send` writes on by default, and cuda::Receiver in it. --verify checks every frame
-// with the pattern-check kernel (cuda::PatternChecker) on the receiver's stream; --png (and
-// --verify where the kernel is missing) copies the frame to the host on that stream.
+// The CUDA ends of `geyser send` and `geyser recv`: the primary context of the CUDA device
+// that is the GPU a Vulkan `geyser send` writes on by default, and cuda::Sender or
+// cuda::Receiver in it. send writes each frame with cuda::upload (the channel core's write);
+// recv --verify checks every frame with the pattern-check kernel (cuda::PatternChecker) on
+// the receiver's stream, and --png (and --verify where the kernel is missing) copies the
+// frame to the host on that stream.
 #include <dlfcn.h>
 
 #include <cuda.h>
@@ -17,6 +19,7 @@
 #include "geyser/cuda/driver.hpp"
 #include "geyser/cuda/pattern_check.hpp"
 #include "geyser/cuda/receiver.hpp"
+#include "geyser/cuda/sender.hpp"
 #include "geyser/vulkan/device.hpp"
 
 namespace geyser::cli::detail {
@@ -156,6 +159,31 @@ int pick_device(const std::vector<cuda::DeviceInfo>& cuda_devices) {
   return any.value_or(0);
 }
 
+std::string context_name(const cuda::Context& context) {
+  return context.info().name + " (CUDA device " + std::to_string(context.info().ordinal) +
+         ", driver " + context.driver().version_string() + ")";
+}
+
+class CudaSendEnd final : public SendEnd {
+ public:
+  explicit CudaSendEnd(cuda::Context context) : context_(std::move(context)) {}
+  Result<void> publish(const std::string& name, const TextureDescriptor& desc,
+                       const channel::SenderOptions& options) override {
+    GEYSER_TRY(auto sender, cuda::Sender::publish(context_, name, desc, options));
+    sender_.emplace(std::move(sender));
+    return {};
+  }
+  channel::SenderCore& core() override { return sender_->core(); }
+  std::string device_name() const override {
+    return context_name(context_) +
+           (sender_ ? ", textures on Vulkan " + sender_->vulkan_device_name() : "");
+  }
+
+ private:
+  cuda::Context context_;
+  std::optional<cuda::Sender> sender_;  // after context_: destroyed first
+};
+
 class CudaRecvEnd final : public RecvEnd {
  public:
   CudaRecvEnd(cuda::Context context, std::unique_ptr<CopyApi> copy, std::string command)
@@ -193,10 +221,7 @@ class CudaRecvEnd final : public RecvEnd {
     return Result<std::uint64_t>(checked->mismatched_texels);
   }
 
-  std::string device_name() const override {
-    return context_.info().name + " (CUDA device " + std::to_string(context_.info().ordinal) +
-           ", driver " + context_.driver().version_string() + ")";
-  }
+  std::string device_name() const override { return context_name(context_); }
 
  private:
   // The kernel cannot check these frames (not built, no code for this GPU, a layered or
@@ -217,13 +242,13 @@ class CudaRecvEnd final : public RecvEnd {
   std::optional<cuda::Receiver> receiver_;  // last: destroyed first, before its context
 };
 
-}  // namespace
-
-std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
+// The CUDA context to work in, printing why not (the loader's reason, with a hint) as
+// `geyser COMMAND` on stderr and returning nullopt when there is none.
+std::optional<cuda::Context> open_context(std::string_view command) {
   const std::string prefix = "geyser " + std::string(command) + ": --api cuda: ";
   const char* hint =
       "hint: CUDA needs the NVIDIA driver (libcuda.so.1) and a GPU; `geyser info` shows what "
-      "CUDA offers; --api vulkan receives on any Vulkan device\n";
+      "CUDA offers; --api vulkan works on any Vulkan device\n";
   auto driver = cuda::Driver::load();
   if (!driver) {
     std::cerr << prefix
@@ -231,7 +256,7 @@ std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
                                            : "no CUDA driver is present: ")
               << driver.error().to_string() << '\n'
               << hint;
-    return nullptr;
+    return std::nullopt;
   }
   auto devices = cuda::list_devices(**driver);
   if (!devices || devices->empty()) {
@@ -239,16 +264,30 @@ std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
               << (devices ? std::string("the driver lists none") : devices.error().to_string())
               << '\n'
               << hint;
-    return nullptr;
+    return std::nullopt;
   }
   auto context = cuda::Context::create(**driver, pick_device(*devices));
   if (!context) {
     std::cerr << prefix << "cannot use the CUDA device: " << context.error().to_string() << '\n';
-    return nullptr;
+    return std::nullopt;
   }
+  return std::move(context).value();
+}
+
+}  // namespace
+
+std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command) {
+  auto context = open_context(command);
+  if (!context) return nullptr;
+  return std::make_unique<CudaSendEnd>(std::move(*context));
+}
+
+std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
+  auto context = open_context(command);
+  if (!context) return nullptr;
   auto copy = CopyApi::load();
   if (!copy) {
-    std::cerr << prefix << copy.error().to_string() << '\n';
+    std::cerr << "geyser " << command << ": --api cuda: " << copy.error().to_string() << '\n';
     return nullptr;
   }
   return std::make_unique<CudaRecvEnd>(std::move(*context), std::move(*copy), std::string(command));
