@@ -323,9 +323,9 @@ INSTANTIATE_TEST_SUITE_P(Apis, CliOpenGlPairs,
                                          ApiPair{"vulkan", "opengl", "Rgba8Unorm"},
                                          ApiPair{"vulkan", "opengl", "Rgba16Float"},
                                          ApiPair{"opengl", "opengl", "Rgba8Unorm"}),
-                         [](const testing::TestParamInfo<ApiPair>& info) {
-                           return std::get<0>(info.param) + "_to_" + std::get<1>(info.param) + "_" +
-                                  std::get<2>(info.param);
+                         [](const testing::TestParamInfo<ApiPair>& p) {
+                           return std::get<0>(p.param) + "_to_" + std::get<1>(p.param) + "_" +
+                                  std::get<2>(p.param);
                          });
 
 TEST_F(Cli, UnknownApiIsAUsageError) {
