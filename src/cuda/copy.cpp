@@ -1,10 +1,14 @@
-// upload and download: cuMemcpy2DAsync between tightly packed host rows and a CUDA array.
+// upload, download and copy_to_device: cuMemcpy2DAsync between a CUDA array and tightly
+// packed host rows or pitched device memory; DeviceBuffer, cuMemAlloc'd memory.
 #include "geyser/cuda/copy.hpp"
 
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "cuda_error.hpp"
 #include "geyser/format.hpp"
+#include "owners.hpp"
 #include "primary_context.hpp"
 
 namespace geyser::cuda {
@@ -60,6 +64,63 @@ Result<void> download(const Context& context, const ImportedArray& texture,
   params.Height = texture.descriptor().height;
   return copy(context, params, stream,
               "cuMemcpy2DAsync(array -> host, " + describe(texture.descriptor()) + ")");
+}
+
+struct DeviceBuffer::State {
+  detail::DevicePointer memory;
+  std::uint64_t size = 0;
+};
+
+DeviceBuffer::DeviceBuffer(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
+DeviceBuffer::DeviceBuffer(DeviceBuffer&&) noexcept = default;
+DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&&) noexcept = default;
+DeviceBuffer::~DeviceBuffer() = default;
+
+CUdeviceptr DeviceBuffer::get() const noexcept {
+  return state_ ? state_->memory.get() : CUdeviceptr{};
+}
+std::uint64_t DeviceBuffer::size() const noexcept {
+  return state_ ? state_->size : 0;
+}
+
+Result<DeviceBuffer> DeviceBuffer::allocate(const Context& context, std::uint64_t bytes) {
+  if (bytes == 0) return fail(ErrorCode::Validation, "cuda::DeviceBuffer: 0 bytes asked for");
+  const detail::SharedContext& shared = context.shared();
+  const detail::DriverApi& api = shared->api();
+  GEYSER_TRY(auto current, detail::CurrentContext::push(*shared));
+  CUdeviceptr pointer = 0;
+  GEYSER_TRY_VOID(detail::check(
+      api, api.cuMemAlloc(&pointer, static_cast<std::size_t>(bytes)),
+      "cuMemAlloc(" + std::to_string(bytes) + " bytes on " + shared->info.name + ")"));
+  auto state = std::make_unique<State>();
+  state->memory = detail::DevicePointer(shared, pointer);
+  state->size = bytes;
+  return DeviceBuffer(std::move(state));
+}
+
+Result<void> copy_to_device(const Context& context, const ImportedArray& texture, CUdeviceptr dst,
+                            std::uint64_t dst_pitch, const Stream& stream) {
+  const TextureDescriptor& desc = texture.descriptor();
+  const std::size_t row =
+      static_cast<std::size_t>(desc.width) * format_info(desc.format).texel_size;
+  if (dst == 0) return fail(ErrorCode::Validation, "cuda::copy_to_device: no destination");
+  if (dst_pitch < row) {
+    return fail(ErrorCode::Validation, "cuda::copy_to_device: a pitch of " +
+                                           std::to_string(dst_pitch) +
+                                           " bytes is less than a row of " + describe(desc) + " (" +
+                                           std::to_string(row) + " bytes)");
+  }
+  CUDA_MEMCPY2D params{};
+  params.srcMemoryType = CU_MEMORYTYPE_ARRAY;
+  params.srcArray = texture.array();
+  params.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+  params.dstDevice = dst;
+  params.dstPitch = static_cast<std::size_t>(dst_pitch);
+  params.WidthInBytes = row;
+  params.Height = desc.height;
+  return copy(context, params, stream,
+              "cuMemcpy2DAsync(array -> device, " + describe(desc) + ", pitch " +
+                  std::to_string(dst_pitch) + ")");
 }
 
 }  // namespace geyser::cuda

@@ -1,10 +1,14 @@
 // Copies between host memory and an imported CUDA array (level 0, layer 0), queued on a
 // stream: what a CUDA producer without a kernel of its own uses to write a slot
-// (cuda::Sender::write), and what tools use to look at a frame.
+// (cuda::Sender::write), and what tools use to look at a frame. Also the copy of a slot into
+// linear device memory (a DeviceBuffer), for consumers that want pitched rows.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
+
+#include <cuda.h>
 
 #include "geyser/cuda/device.hpp"
 #include "geyser/cuda/stream.hpp"
@@ -24,5 +28,37 @@ namespace geyser::cuda {
 /// holds the texels once the stream has reached the copy (synchronize it).
 [[nodiscard]] Result<void> download(const Context& context, const ImportedArray& texture,
                                     std::span<std::uint8_t> bytes, const Stream& stream);
+
+/// Device memory from cuMemAlloc in a Context's primary context, which it keeps alive;
+/// freed with cuMemFree on destruction. Move-only; destroy it only once the work that uses
+/// it has finished (stream synchronized).
+class DeviceBuffer {
+ public:
+  /// `bytes` (> 0: Validation otherwise) of device memory; OutOfMemory when the driver has
+  /// none left.
+  [[nodiscard]] static Result<DeviceBuffer> allocate(const Context& context, std::uint64_t bytes);
+
+  DeviceBuffer(DeviceBuffer&&) noexcept;
+  DeviceBuffer& operator=(DeviceBuffer&&) noexcept;
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  ~DeviceBuffer();
+
+  [[nodiscard]] CUdeviceptr get() const noexcept;
+  [[nodiscard]] std::uint64_t size() const noexcept;
+
+ private:
+  struct State;
+  explicit DeviceBuffer(std::unique_ptr<State> state) noexcept;
+  std::unique_ptr<State> state_;
+};
+
+/// Queues a device-to-device copy of `texture` (level 0, layer 0) into linear device memory
+/// at `dst`: `height` rows of width * texel size bytes, `dst_pitch` bytes apart, on `stream`
+/// (cuMemcpy2DAsync, array -> device). Validation when `dst` is 0 or `dst_pitch` is smaller
+/// than a packed row. The rows are there once the stream has reached the copy.
+[[nodiscard]] Result<void> copy_to_device(const Context& context, const ImportedArray& texture,
+                                          CUdeviceptr dst, std::uint64_t dst_pitch,
+                                          const Stream& stream);
 
 }  // namespace geyser::cuda
