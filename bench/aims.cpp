@@ -52,6 +52,9 @@ std::vector<Aim> aims(const AimInputs& in) {
       {"pipewire_receiver_cpu", or_none(pw.available, pw.receiver_cpu), kPipewireAim, true},
       {"gl_handoff_vs_vulkan", or_none(gl, gl ? in.gl_handoff->ratio_p50() : 0), kGlHandoffAim,
        true},
+      {"cuda_handoff_vs_vulkan",
+       or_none(gl && in.gl_handoff->cuda.measured, gl ? in.gl_handoff->cuda_ratio_p50() : 0),
+       kCudaHandoffAim, true},
   };
 }
 

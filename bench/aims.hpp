@@ -17,7 +17,8 @@ struct AimInputs {
   const ThroughputRow* one_receiver = nullptr;  ///< 1920x1080, 1 receiver
   const ThroughputRow* eight_receivers = nullptr;
   PipewireComparison pipewire;
-  const GlHandoffOutcome* gl_handoff = nullptr;  ///< measured only when its status is Ok
+  /// Measured only when its status is Ok (and its CUDA part only when that was measured).
+  const GlHandoffOutcome* gl_handoff = nullptr;
 };
 
 /// Writes "aims": [{"aim", "measured", "target", "kind": "at_most"|"at_least", "met"}...];

@@ -1,11 +1,14 @@
 // Scenario f, gl_handoff: the cross-process handoff from a Vulkan sender to a Vulkan
-// receiver and to an OpenGL receiver (opengl::Receiver in a headless EGL context), side by
-// side in one run, the two interleaved sample by sample (docs/BENCHMARKS.md).
+// receiver, to an OpenGL receiver (opengl::Receiver in a headless EGL context) and to a CUDA
+// receiver (cuda::Receiver on the Vulkan device's GPU), side by side in one run, interleaved
+// sample by sample; plus the cost of one device copy of an optimal slot into linear device
+// memory in CUDA (docs/BENCHMARKS.md).
 #pragma once
 
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "json_writer.hpp"
 #include "scenarios.hpp"
@@ -14,9 +17,11 @@
 namespace geyser::bench {
 
 struct GlHandoffPlan {
-  Resolution resolution;         ///< RGBA8 frames of this size, on both channels
-  std::uint32_t warmup = 50;     ///< untimed handoffs first, per receiver
-  std::uint32_t samples = 1000;  ///< timed handoffs per receiver (at most 4096)
+  Resolution resolution;            ///< RGBA8 frames of this size, on both channels
+  std::uint32_t warmup = 50;        ///< untimed handoffs first, per receiver
+  std::uint32_t samples = 1000;     ///< timed handoffs per receiver (at most 4096)
+  std::uint32_t copy_warmup = 5;    ///< untimed CUDA copies first, per size
+  std::uint32_t copy_samples = 50;  ///< timed CUDA copies per size (at most 4096)
 };
 
 /// One receiver's figures.
@@ -27,6 +32,24 @@ struct GlHandoffReceiver {
   /// release and the notice to the sender.
   double cpu_us_per_frame = 0.0;
   std::uint64_t frames_skipped = 0;
+};
+
+/// One size of the CUDA copy of an optimal array into linear device memory (pitch
+/// width * 4): cuMemcpy2DAsync and a stream synchronize, timed on the CPU.
+struct CudaCopyRow {
+  Resolution resolution;
+  Summary copy_us;
+  double gbps = 0.0;  ///< frame bytes / p50, in 10^9 bytes per second
+};
+
+/// The CUDA receiver's part: measured (Ok) or skipped (`reason`: built without CUDA, no
+/// driver, no CUDA device with the Vulkan device's UUID).
+struct GlHandoffCuda {
+  bool measured = false;
+  std::string reason;
+  std::string device;  ///< the CUDA device's name
+  GlHandoffReceiver receiver;
+  std::vector<CudaCopyRow> copy_to_linear;  ///< 1920x1080 and 3840x2160
 };
 
 /// What became of the scenario: measured, skipped (no OpenGL backend, no GL context, GL on
@@ -41,13 +64,18 @@ struct GlHandoffOutcome {
   std::string gl_platform;    ///< its EGL platform ("device", "surfaceless")
   GlHandoffReceiver vulkan;
   GlHandoffReceiver opengl;
+  GlHandoffCuda cuda;
 
   /// opengl p50 / vulkan p50; 0 unless measured.
   [[nodiscard]] double ratio_p50() const noexcept;
+  /// cuda p50 / vulkan p50; 0 unless both measured.
+  [[nodiscard]] double cuda_ratio_p50() const noexcept;
 };
 
 /// The aim: the OpenGL receiver's p50 at most this many times the Vulkan receiver's.
 inline constexpr double kGlHandoffAim = 1.2;
+/// The aim: the CUDA receiver's p50 at most this many times the Vulkan receiver's.
+inline constexpr double kCudaHandoffAim = 1.2;
 
 [[nodiscard]] const char* to_string(GlHandoffOutcome::Status status) noexcept;
 

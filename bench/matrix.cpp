@@ -377,9 +377,13 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
   }
   print_pipewire(out, report.pipewire, report.handoff_row(pipewire.resolution));
 
-  // Vulkan -> OpenGL beside Vulkan -> Vulkan: the headline size, the handoff's sample counts.
-  const GlHandoffPlan gl_handoff{k1080p, handoff.warmup, handoff.samples};
-  out << "[f] gl_handoff: one Vulkan sender to a Vulkan and an OpenGL receiver, interleaved ("
+  // Vulkan -> OpenGL and Vulkan -> CUDA beside Vulkan -> Vulkan: the headline size, the
+  // handoff's sample counts.
+  // Its CUDA part adds a device copy into linear memory at 1080p and 4K.
+  const GlHandoffPlan gl_handoff{k1080p, handoff.warmup, handoff.samples, options.quick ? 5u : 20u,
+                                 options.quick ? 50u : 200u};
+  out << "[f] gl_handoff: one Vulkan sender to a Vulkan, an OpenGL and a CUDA receiver, "
+         "interleaved ("
       << gl_handoff.resolution.label() << ", " << gl_handoff.samples << " samples each)\n"
       << std::flush;
   report.gl_handoff = run_gl_handoff(env, gl_handoff);
