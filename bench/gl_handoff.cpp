@@ -605,6 +605,7 @@ GlHandoffOutcome run_gl_handoff([[maybe_unused]] const Environment& env,
   if (s.probe_ok.load(std::memory_order_acquire) == 0) {
     outcome.status = GlHandoffOutcome::Status::Skipped;
     outcome.reason = s.skip_reason;
+    outcome.cuda.reason = "the scenario was skipped (" + outcome.reason + ")";
     return outcome;
   }
   const bool cuda = s.cuda_ok.load(std::memory_order_acquire) != 0;
