@@ -41,6 +41,7 @@ struct PatternChecker::State {
   detail::Module module;
   CUfunction surface_kernel = nullptr;  // owned by `module`
   CUfunction linear_kernel = nullptr;
+  CUfunction draw_kernel = nullptr;
   detail::DevicePointer counters;  // one DeviceCounters
 
   // Zeroes the counters (first = all ones, for atomicMin), launches `kernel` with `args`,
@@ -88,6 +89,9 @@ Result<PatternChecker> PatternChecker::create(const Context& context) {
   GEYSER_TRY_VOID(detail::check(
       api, api.cuModuleGetFunction(&state->linear_kernel, module, "geyser_check_pattern_linear"),
       "cuModuleGetFunction(geyser_check_pattern_linear)"));
+  GEYSER_TRY_VOID(detail::check(
+      api, api.cuModuleGetFunction(&state->draw_kernel, module, "geyser_draw_pattern_surface"),
+      "cuModuleGetFunction(geyser_draw_pattern_surface)"));
   CUdeviceptr counters = 0;
   GEYSER_TRY_VOID(detail::check(api, api.cuMemAlloc(&counters, sizeof(DeviceCounters)),
                                 "cuMemAlloc(pattern check counters)"));
@@ -161,6 +165,22 @@ Result<PatternCheck> PatternChecker::check(CUdeviceptr data, std::uint64_t row_p
   CUdeviceptr counters = state_->counters.get();
   void* args[] = {&data, &row_pitch, &width, &height, &texel_size, &frame, &counters};
   return state_->run(state_->linear_kernel, args, desc, stream);
+}
+
+Result<void> PatternChecker::draw(CUsurfObject surface, const TextureDescriptor& desc,
+                                  std::uint64_t frame, CUstream stream) const {
+  GEYSER_TRY(std::uint32_t texel_size, checked_texel_size(desc));
+  std::uint32_t width = desc.width;
+  std::uint32_t height = desc.height;
+  void* args[] = {&surface, &width, &height, &texel_size, &frame};
+  const detail::SharedContext& shared = state_->counters.context();
+  const detail::DriverApi& api = shared->api();
+  GEYSER_TRY(auto current, detail::CurrentContext::push(*shared));
+  return detail::check(
+      api,
+      api.cuLaunchKernel(state_->draw_kernel, blocks(desc.width), blocks(desc.height), 1, kBlock,
+                         kBlock, 1, 0, stream, args, nullptr),
+      "cuLaunchKernel(pattern draw, " + describe(desc) + ")");
 }
 
 Result<PatternCheck> PatternChecker::check(const ImportedArray& texture, std::uint64_t frame,

@@ -35,6 +35,18 @@ class SendEnd {
                                              const channel::SenderOptions& options) = 0;
   /// After publish().
   [[nodiscard]] virtual channel::SenderCore& core() = 0;
+  /// Where the API draws the test pattern itself (CUDA: the pattern kernel, no host
+  /// copy): acquires a slot (at most `timeout`), draws frame `frame` into it and presents
+  /// it with `metadata`; the frame number presented. nullopt where it cannot (the default:
+  /// the caller fills the texels on the CPU and calls core().write()).
+  [[nodiscard]] virtual std::optional<Result<std::uint64_t>> write_pattern_on_device(
+      std::uint64_t frame, std::chrono::milliseconds timeout,
+      std::span<const std::uint8_t> metadata) {
+    (void)frame;
+    (void)timeout;
+    (void)metadata;
+    return std::nullopt;
+  }
   /// "llvmpipe (LLVM 15.0.6, 256 bits)", and for OpenGL the renderer and the Vulkan twin.
   [[nodiscard]] virtual std::string device_name() const = 0;
 };

@@ -174,14 +174,39 @@ class CudaSendEnd final : public SendEnd {
     return {};
   }
   channel::SenderCore& core() override { return sender_->core(); }
+  // The pattern kernel draws each frame into the slot on the sender's stream: no host copy.
+  std::optional<Result<std::uint64_t>> write_pattern_on_device(
+      std::uint64_t frame, std::chrono::milliseconds timeout,
+      std::span<const std::uint8_t> metadata) override {
+    if (!painter_) {
+      auto painter = cuda::PatternChecker::create(context_);
+      if (!painter) return std::nullopt;  // built without nvcc: filled on the CPU
+      painter_.emplace(std::move(painter).value());
+    }
+    return draw_and_present(frame, timeout, metadata);
+  }
   std::string device_name() const override {
     return context_name(context_) +
            (sender_ ? ", textures on Vulkan " + sender_->vulkan_device_name() : "");
   }
 
  private:
+  Result<std::uint64_t> draw_and_present(std::uint64_t frame, std::chrono::milliseconds timeout,
+                                         std::span<const std::uint8_t> metadata) {
+    GEYSER_TRY(const cuda::SenderFrame slot, sender_->acquire(timeout));
+    (void)frame;  // frames are numbered by presents: slot.frame is the one asked for
+    if (auto drawn = painter_->draw(slot.surface, slot.descriptor, slot.frame, slot.stream);
+        !drawn) {
+      sender_->cancel(slot);
+      return tl::unexpected(std::move(drawn).error());
+    }
+    GEYSER_TRY_VOID(sender_->present(slot, metadata));
+    return slot.frame;
+  }
+
   cuda::Context context_;
   std::optional<cuda::Sender> sender_;  // after context_: destroyed first
+  std::optional<cuda::PatternChecker> painter_;
 };
 
 class CudaRecvEnd final : public RecvEnd {

@@ -195,7 +195,6 @@ int run_send(const SendOptions& options) {
   int exit_code = kExitOk;
   while (!stop_requested() && (options.frames == 0 || sent < options.frames)) {
     const std::uint64_t number = sender->stats().frames + 1;
-    fill_test_pattern(pixels, desc.width, desc.height, texel_size, number);
 
     // Pacing: the frame rate, answering receivers and listers meanwhile.
     for (auto now = Clock::now(); now < next_present && !stop_requested(); now = Clock::now()) {
@@ -221,12 +220,18 @@ int run_send(const SendOptions& options) {
     }
     if (stop_requested()) break;
 
-    // Frames are numbered by presents: the next one is `number`. Written through the
-    // API's own copy (vulkan::upload, glTextureSubImage2D), then presented.
+    // Frames are numbered by presents: the next one is `number`. Drawn on the device where
+    // the API can (CUDA's pattern kernel); else filled here and written through the API's
+    // own copy (vulkan::upload, glTextureSubImage2D, cuda::upload), then presented.
     const std::string metadata = expand_metadata(options.metadata, number);
-    if (auto written = sender->write(pixels, milliseconds(250), as_bytes(metadata)); !written) {
-      if (written.error().code() == ErrorCode::Timeout) continue;  // receivers hold every slot
-      std::cerr << "geyser send: frame " << number << ": " << written.error().to_string() << '\n';
+    auto written = end->write_pattern_on_device(number, milliseconds(250), as_bytes(metadata));
+    if (!written) {
+      fill_test_pattern(pixels, desc.width, desc.height, texel_size, number);
+      written = sender->write(pixels, milliseconds(250), as_bytes(metadata));
+    }
+    if (!*written) {
+      if (written->error().code() == ErrorCode::Timeout) continue;  // receivers hold every slot
+      std::cerr << "geyser send: frame " << number << ": " << written->error().to_string() << '\n';
       exit_code = kExitRuntimeError;
       break;
     }

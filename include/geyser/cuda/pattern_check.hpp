@@ -1,5 +1,5 @@
-// Checking frames against Geyser's test pattern on the GPU (docs/architecture.md, "Test
-// pattern"): a CUDA kernel compares every texel and counts those that differ.
+// Geyser's test pattern on the GPU (docs/architecture.md, "Test pattern"): a CUDA kernel
+// compares every texel of a frame and counts those that differ, another draws a frame.
 #pragma once
 
 #include <cstdint>
@@ -56,6 +56,12 @@ class PatternChecker {
   [[nodiscard]] Result<PatternCheck> check(CUdeviceptr data, std::uint64_t row_pitch,
                                            const TextureDescriptor& desc, std::uint64_t frame,
                                            CUstream stream) const;
+  /// Draws frame `frame` of the pattern into level 0, layer 0 of a surface over an array
+  /// of `desc` (a cuda::SenderFrame's surface): queues the kernel on `stream` and returns
+  /// without waiting, so that a present() after it is ordered after the drawing. The same
+  /// texel sizes as check().
+  [[nodiscard]] Result<void> draw(CUsurfObject surface, const TextureDescriptor& desc,
+                                  std::uint64_t frame, CUstream stream) const;
   /// check(texture.surface(), texture.descriptor(), frame, stream).
   [[nodiscard]] Result<PatternCheck> check(const ImportedArray& texture, std::uint64_t frame,
                                            CUstream stream) const;
