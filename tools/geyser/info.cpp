@@ -261,8 +261,8 @@ std::vector<DeviceIdentity> identities(const std::vector<DeviceReport>& reports)
   return out;
 }
 
-void print_json(std::ostream& out, const std::vector<DeviceReport>& reports,
-                const OpenGlReport& gl, const CudaReport& cuda) {
+void print_json(std::ostream& out, const std::vector<DeviceReport>& reports, const OpenGlReport& gl,
+                const CudaReport& cuda) {
   Json root = Json::object();
   root["geyser_version"] = GEYSER_VERSION;
   Json devices = Json::array();
