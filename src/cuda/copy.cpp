@@ -66,6 +66,29 @@ Result<void> download(const Context& context, const ImportedArray& texture,
               "cuMemcpy2DAsync(array -> host, " + describe(texture.descriptor()) + ")");
 }
 
+Result<std::vector<std::uint8_t>> read_back(const Context& context, CUarray array,
+                                            const TextureDescriptor& desc, CUstream stream) {
+  const std::size_t row =
+      static_cast<std::size_t>(desc.width) * format_info(desc.format).texel_size;
+  std::vector<std::uint8_t> bytes(row * desc.height);
+  CUDA_MEMCPY2D params{};
+  params.srcMemoryType = CU_MEMORYTYPE_ARRAY;
+  params.srcArray = array;
+  params.dstMemoryType = CU_MEMORYTYPE_HOST;
+  params.dstHost = bytes.data();
+  params.dstPitch = row;
+  params.WidthInBytes = row;
+  params.Height = desc.height;
+  const detail::SharedContext& shared = context.shared();
+  const detail::DriverApi& api = shared->api();
+  GEYSER_TRY(auto current, detail::CurrentContext::push(*shared));
+  GEYSER_TRY_VOID(detail::check(api, api.cuMemcpy2DAsync(&params, stream),
+                                "cuMemcpy2DAsync(array -> host, " + describe(desc) + ")"));
+  GEYSER_TRY_VOID(detail::check(api, api.cuStreamSynchronize(stream),
+                                "cuStreamSynchronize(after the read-back)"));
+  return bytes;
+}
+
 struct DeviceBuffer::State {
   detail::DevicePointer memory;
   std::uint64_t size = 0;

@@ -1,11 +1,9 @@
 // The CUDA ends of `geyser send` and `geyser recv`: the primary context of the CUDA device
 // that is the GPU a Vulkan `geyser send` writes on by default, and cuda::Sender or
-// cuda::Receiver in it. send writes each frame with cuda::upload (the channel core's write);
+// cuda::Receiver in it. send draws each frame with the pattern kernel (PatternChecker::draw);
 // recv --verify checks every frame with the pattern-check kernel (cuda::PatternChecker) on
 // the receiver's stream, and --png (and --verify where the kernel is missing) copies the
-// frame to the host on that stream.
-#include <dlfcn.h>
-
+// frame to the host on that stream (cuda::read_back).
 #include <cuda.h>
 
 #include <iostream>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "ends.hpp"
+#include "geyser/cuda/copy.hpp"
 #include "geyser/cuda/device.hpp"
 #include "geyser/cuda/driver.hpp"
 #include "geyser/cuda/pattern_check.hpp"
@@ -24,105 +23,6 @@
 
 namespace geyser::cli::detail {
 namespace {
-
-// The few driver entry points a readback needs, which geyser::cuda does not offer: its
-// Driver's table is internal (src/cuda/driver_api.hpp). Fetched the way geyser::cuda fetches
-// its own (docs/interop-cuda.md, "Building"): cuGetProcAddress_v2 of libcuda.so.1, by the
-// CUDA version of the headers. The library is already loaded (Driver::load()); this dlopen
-// only holds another reference to it.
-class CopyApi {
- public:
-  static Result<std::unique_ptr<CopyApi>> load() {
-    void* library = dlopen(cuda::kDriverLibrary, RTLD_NOW | RTLD_LOCAL);
-    if (library == nullptr) {
-      const char* why = dlerror();
-      return fail(ErrorCode::Unsupported, std::string(cuda::kDriverLibrary) + " not found" +
-                                              (why != nullptr ? std::string(": ") + why : ""));
-    }
-    std::unique_ptr<CopyApi> api(new CopyApi(library));
-    auto* get = reinterpret_cast<GetProcAddress>(dlsym(library, "cuGetProcAddress_v2"));
-    if (get == nullptr) {
-      return fail(ErrorCode::Unsupported,
-                  std::string(cuda::kDriverLibrary) + " has no cuGetProcAddress_v2");
-    }
-    GEYSER_TRY_VOID(resolve(get, "cuMemcpy3DAsync", &api->memcpy3d_async));
-    GEYSER_TRY_VOID(resolve(get, "cuStreamSynchronize", &api->stream_synchronize));
-    GEYSER_TRY_VOID(resolve(get, "cuCtxPushCurrent", &api->ctx_push));
-    GEYSER_TRY_VOID(resolve(get, "cuCtxPopCurrent", &api->ctx_pop));
-    GEYSER_TRY_VOID(resolve(get, "cuGetErrorName", &api->error_name));
-    return api;
-  }
-
-  CopyApi(const CopyApi&) = delete;
-  CopyApi& operator=(const CopyApi&) = delete;
-  ~CopyApi() { dlclose(library_); }
-
-  // Level 0, layer 0 of `array` into tightly packed host memory, queued on `stream` after
-  // the work there (the receiver's wait for the sender's write), then waited for. In
-  // `context`, pushed for the call and popped again.
-  Result<std::vector<std::uint8_t>> read(CUcontext context, CUarray array,
-                                         const TextureDescriptor& desc, CUstream stream) const {
-    const std::size_t row = std::size_t{desc.width} * format_info(desc.format).texel_size;
-    std::vector<std::uint8_t> pixels(row * desc.height);
-    CUDA_MEMCPY3D copy{};
-    copy.srcMemoryType = CU_MEMORYTYPE_ARRAY;
-    copy.srcArray = array;
-    copy.dstMemoryType = CU_MEMORYTYPE_HOST;
-    copy.dstHost = pixels.data();
-    copy.dstPitch = row;
-    copy.dstHeight = desc.height;
-    copy.WidthInBytes = row;
-    copy.Height = desc.height;
-    copy.Depth = 1;
-    if (const CUresult pushed = ctx_push(context); pushed != CUDA_SUCCESS) {
-      return fail(error(pushed, "cuCtxPushCurrent"));
-    }
-    CUresult result = memcpy3d_async(&copy, stream);
-    const char* call = "cuMemcpy3DAsync (CUDA array to host)";
-    if (result == CUDA_SUCCESS) {
-      result = stream_synchronize(stream);
-      call = "cuStreamSynchronize";
-    }
-    CUcontext popped = nullptr;
-    (void)ctx_pop(&popped);
-    if (result != CUDA_SUCCESS) return fail(error(result, call));
-    return pixels;
-  }
-
- private:
-  using GetProcAddress = decltype(&::cuGetProcAddress);
-
-  explicit CopyApi(void* library) noexcept : library_(library) {}
-
-  template <typename Fn>
-  static Result<void> resolve(GetProcAddress get, const char* name, Fn* out) {
-    void* address = nullptr;
-    CUdriverProcAddressQueryResult status = CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
-    const CUresult result = get(name, &address, CUDA_VERSION, CU_GET_PROC_ADDRESS_DEFAULT, &status);
-    if (result != CUDA_SUCCESS || address == nullptr || status != CU_GET_PROC_ADDRESS_SUCCESS) {
-      return fail(ErrorCode::Unsupported, std::string("cuGetProcAddress(") + name + ", CUDA " +
-                                              cuda::cuda_version_string(CUDA_VERSION) +
-                                              "): the driver does not have it");
-    }
-    *out = reinterpret_cast<Fn>(address);
-    return {};
-  }
-
-  Error error(CUresult result, const char* call) const {
-    const char* name = nullptr;
-    if (error_name(result, &name) != CUDA_SUCCESS || name == nullptr) name = "CUDA error";
-    return Error(result == CUDA_ERROR_OUT_OF_MEMORY ? ErrorCode::OutOfMemory : ErrorCode::Internal,
-                 std::string(call) + " failed: " + name + " (" + std::to_string(result) + ")",
-                 NativeDomain::CUresult, static_cast<std::int64_t>(result));
-  }
-
-  void* library_;
-  decltype(&::cuMemcpy3DAsync) memcpy3d_async = nullptr;
-  decltype(&::cuStreamSynchronize) stream_synchronize = nullptr;
-  decltype(&::cuCtxPushCurrent) ctx_push = nullptr;
-  decltype(&::cuCtxPopCurrent) ctx_pop = nullptr;
-  decltype(&::cuGetErrorName) error_name = nullptr;
-};
 
 // The CUDA device to receive on: the one that is the Vulkan device Device::create_headless
 // picks by default (`geyser send`'s: the best-ranked usable device, a discrete GPU first),
@@ -211,8 +111,8 @@ class CudaSendEnd final : public SendEnd {
 
 class CudaRecvEnd final : public RecvEnd {
  public:
-  CudaRecvEnd(cuda::Context context, std::unique_ptr<CopyApi> copy, std::string command)
-      : context_(std::move(context)), copy_(std::move(copy)), command_(std::move(command)) {}
+  CudaRecvEnd(cuda::Context context, std::string command)
+      : context_(std::move(context)), command_(std::move(command)) {}
 
   Result<void> connect(const std::string& name, std::chrono::milliseconds timeout,
                        const channel::ReceiverOptions& options) override {
@@ -225,7 +125,7 @@ class CudaRecvEnd final : public RecvEnd {
   Result<std::vector<std::uint8_t>> read_held() override {
     const cuda::ReceivedFrame* held = receiver_->held();
     if (held == nullptr) return fail(ErrorCode::Validation, "no frame is held");
-    return copy_->read(context_.get(), held->array, held->descriptor, held->stream);
+    return cuda::read_back(context_, held->array, held->descriptor, held->stream);
   }
 
   std::optional<Result<std::uint64_t>> check_pattern_on_device(std::uint64_t frame) override {
@@ -260,7 +160,6 @@ class CudaRecvEnd final : public RecvEnd {
   }
 
   cuda::Context context_;
-  std::unique_ptr<CopyApi> copy_;
   std::string command_;
   std::optional<cuda::PatternChecker> checker_;
   bool kernel_unavailable_ = false;
@@ -310,12 +209,7 @@ std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command) {
 std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
   auto context = open_context(command);
   if (!context) return nullptr;
-  auto copy = CopyApi::load();
-  if (!copy) {
-    std::cerr << "geyser " << command << ": --api cuda: " << copy.error().to_string() << '\n';
-    return nullptr;
-  }
-  return std::make_unique<CudaRecvEnd>(std::move(*context), std::move(*copy), std::string(command));
+  return std::make_unique<CudaRecvEnd>(std::move(*context), std::string(command));
 }
 
 }  // namespace geyser::cli::detail

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include <cuda.h>
 
@@ -28,6 +29,14 @@ namespace geyser::cuda {
 /// holds the texels once the stream has reached the copy (synchronize it).
 [[nodiscard]] Result<void> download(const Context& context, const ImportedArray& texture,
                                     std::span<std::uint8_t> bytes, const Stream& stream);
+
+/// Level 0, layer 0 of `array` (of `desc`: a cuda::ReceivedFrame's array and descriptor),
+/// tightly packed, row 0 first: the copy is queued on `stream` after the work there (a
+/// receiver's wait for the sender's write), then the stream is waited for
+/// (cuStreamSynchronize). What tools use to look at a received frame.
+[[nodiscard]] Result<std::vector<std::uint8_t>> read_back(const Context& context, CUarray array,
+                                                          const TextureDescriptor& desc,
+                                                          CUstream stream);
 
 /// Device memory from cuMemAlloc in a Context's primary context, which it keeps alive;
 /// freed with cuMemFree on destruction. Move-only; destroy it only once the work that uses
