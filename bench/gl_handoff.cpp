@@ -29,6 +29,7 @@
 #include "geyser/test_pattern.hpp"
 #include "geyser/vulkan/receiver.hpp"
 #include "geyser/vulkan/sender.hpp"
+#include "handoff_support.hpp"
 #include "process.hpp"
 #include "worker.hpp"
 #ifdef GEYSER_BENCH_CUDA
@@ -53,7 +54,6 @@ std::string fmt(const char* format, auto... args) {
 
 #ifdef GEYSER_BENCH_OPENGL
 
-inline constexpr std::size_t kMaxSamples = 4096;
 inline constexpr std::size_t kVulkan = 0;  // receiver and channel index
 inline constexpr std::size_t kOpenGl = 1;
 inline constexpr std::size_t kCuda = 2;
@@ -61,15 +61,6 @@ inline constexpr std::size_t kReceivers = 3;
 // The sizes of the CUDA copy timing.
 inline constexpr Resolution kCopySizes[] = {{1920, 1080}, {3840, 2160}};
 inline constexpr std::size_t kCopies = std::size(kCopySizes);
-
-struct Samples {
-  std::uint32_t count = 0;
-  double values[kMaxSamples];
-  void push(double v) noexcept {
-    if (count < kMaxSamples) values[count++] = v;
-  }
-  std::vector<double> vector() const { return {values, values + count}; }
-};
 
 // What the probe and the workers hand back to the parent.
 struct Shared {
@@ -97,22 +88,6 @@ struct Shared {
   // fall asleep before each present, as in the handoff scenario).
   std::atomic<std::uint32_t> blocking[kReceivers];
 };
-
-// The sender side: waits until receiver `k` has entered its `count`-th blocking acquire,
-// then 50 us more, so that it is asleep in the kernel when the frame comes.
-Result<void> let_receiver_sleep(const std::atomic<std::uint32_t>& blocking, std::uint32_t count,
-                                std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (blocking.load(std::memory_order_acquire) < count) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return fail(ErrorCode::Timeout, "bench: the receiver did not reach its wait");
-    }
-  }
-  const std::uint64_t until = monotonic_ns() + 50'000;
-  while (monotonic_ns() < until) {
-  }
-  return {};
-}
 
 std::string channel(const Environment& env, std::size_t k) {
   return channel_name(env, "gl_handoff", k);

@@ -19,6 +19,7 @@
 #include "geyser/vulkan/receiver.hpp"
 #include "geyser/vulkan/sender.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
+#include "handoff_support.hpp"
 #include "process.hpp"
 #include "scenarios.hpp"
 #include "worker.hpp"
@@ -27,16 +28,6 @@ namespace geyser::bench {
 namespace {
 
 inline constexpr std::size_t kMaxResolutions = 8;
-inline constexpr std::size_t kMaxSamples = 4096;
-
-struct Samples {
-  std::uint32_t count = 0;
-  double values[kMaxSamples];
-  void push(double v) noexcept {
-    if (count < kMaxSamples) values[count++] = v;
-  }
-  std::vector<double> vector() const { return {values, values + count}; }
-};
 
 // What the two workers hand back to the parent.
 struct Shared {
@@ -60,22 +51,6 @@ struct Shared {
   // asleep before each timed event, so that every one of them measures a wake-up).
   std::atomic<std::uint32_t> blocking{0};
 };
-
-// The sender side: waits until the receiver has entered its `count`-th blocking wait, then
-// a little more, so that it is asleep in the kernel when the event comes.
-Result<void> let_receiver_sleep(const Shared& shared, std::uint32_t count,
-                                std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (shared.blocking.load(std::memory_order_acquire) < count) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return fail(ErrorCode::Timeout, "bench: the receiver did not reach its wait");
-    }
-  }
-  const std::uint64_t until = monotonic_ns() + 50'000;  // 50 us
-  while (monotonic_ns() < until) {
-  }
-  return {};
-}
 
 // One bare cross-process futex wake, the sender's half.
 void futex_wake(Shared& shared) {
@@ -235,7 +210,7 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
   for (std::uint32_t i = 0; i < plan.warmup + plan.samples; ++i) {
     for (std::size_t r = 0; r < senders.size(); ++r) {
       channel::Sender& sender = senders[r];
-      GEYSER_TRY_VOID(let_receiver_sleep(shared, ++waits, timeout));
+      GEYSER_TRY_VOID(let_receiver_sleep(shared.blocking, ++waits, timeout));
       const std::uint64_t cpu_start = process_cpu_ns();
       GEYSER_TRY(channel::SenderFrame frame, sender.acquire(2s));
       GEYSER_TRY_VOID(sender.present(frame));
@@ -247,7 +222,7 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
 
       // The bare socket baseline, interleaved with the handoffs so that both see the same
       // machine load: a message the size of a frame record, stamped like one.
-      GEYSER_TRY_VOID(let_receiver_sleep(shared, ++waits, timeout));
+      GEYSER_TRY_VOID(let_receiver_sleep(shared.blocking, ++waits, timeout));
       const std::uint64_t start = monotonic_ns();
       std::memcpy(ping.data(), &start, sizeof start);
       GEYSER_TRY_VOID(ipc::send_message(ctl, ping, {}, timeout));
@@ -259,7 +234,7 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
       }
       if (i >= plan.warmup) shared.roundtrip[r].push(micros(start, end));
       // The bare futex baseline: what a wake-up across processes costs by itself.
-      GEYSER_TRY_VOID(let_receiver_sleep(shared, ++waits, timeout));
+      GEYSER_TRY_VOID(let_receiver_sleep(shared.blocking, ++waits, timeout));
       futex_wake(shared);
       GEYSER_TRY_VOID(receive_ctl(ctl, Ctl::Released, timeout));
     }
