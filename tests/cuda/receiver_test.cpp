@@ -2,11 +2,9 @@
 // kernel, in both sync modes. Needs a CUDA driver and a Vulkan device of the same GPU
 // (skipped otherwise).
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -14,6 +12,7 @@
 #include "geyser/cuda/pattern_check.hpp"
 #include "geyser/cuda/receiver.hpp"
 #include "pattern_sender.hpp"
+#include "support/private_dir.hpp"
 
 namespace geyser::cuda::test {
 namespace {
@@ -42,21 +41,12 @@ class CudaReceiverTest : public CudaVulkanTest {
   void SetUp() override {
     CudaVulkanTest::SetUp();
     if (IsSkipped()) return;
-    char pattern[] = "/tmp/geyser-cuda-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+    ASSERT_FALSE(dir_.path().empty()) << "mkdtemp";
   }
-  void TearDown() override {
-    ::unsetenv("GEYSER_SYNC");
-    if (!dir_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir_, ignored);
-    }
-  }
+  void TearDown() override { ::unsetenv("GEYSER_SYNC"); }
   [[nodiscard]] channel::ReceiverOptions receiver_options() const {
     channel::ReceiverOptions options;
-    options.runtime_dir = dir_;
+    options.runtime_dir = dir_.path();
     return options;
   }
 
@@ -78,7 +68,7 @@ class CudaReceiverTest : public CudaVulkanTest {
     }
   }
 
-  std::filesystem::path dir_;
+  geyser::test::PrivateDir dir_{"geyser-cuda-test"};
 };
 
 class CudaReceiverModes : public CudaReceiverTest, public testing::WithParamInterface<SyncMode> {};
@@ -87,7 +77,7 @@ TEST_P(CudaReceiverModes, EveryFrameOfAVulkanSenderChecksOutInCuda) {
   // The sender reads GEYSER_SYNC when the receiver says Hello; set before its thread runs.
   ASSERT_EQ(::setenv("GEYSER_SYNC", std::string(to_string(GetParam())).c_str(), 1), 0);
   const TextureDescriptor desc{1920, 1080};
-  PatternSender sender(device(), "cuda-frames", desc, dir_);
+  PatternSender sender(device(), "cuda-frames", desc, dir_.path());
   ASSERT_TRUE(sender.wait_published()) << sender.error().value_or("");
   auto checker = PatternChecker::create(context());
   ASSERT_TRUE(Succeeds(checker));
@@ -103,7 +93,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, CudaReceiverModes, testing::Values(SyncMode::Gpu
                          [](const auto& p) { return std::string(to_string(p.param)); });
 
 TEST_F(CudaReceiverTest, ConnectingAndDisconnectingLeavesNoDescriptorBehind) {
-  PatternSender sender(device(), "cuda-cycles", TextureDescriptor{640, 360}, dir_);
+  PatternSender sender(device(), "cuda-cycles", TextureDescriptor{640, 360}, dir_.path());
   ASSERT_TRUE(sender.wait_published()) << sender.error().value_or("");
   auto checker = PatternChecker::create(context());
   ASSERT_TRUE(Succeeds(checker));

@@ -4,15 +4,11 @@
 // come and go leave no descriptor. Needs a CUDA driver and a Vulkan device of the same GPU
 // (skipped otherwise).
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "cuda_fixture.hpp"
@@ -21,6 +17,7 @@
 #include "geyser/cuda/sender.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/vulkan/receiver.hpp"
+#include "support/private_dir.hpp"
 #include "support/process_stats.hpp"
 
 namespace geyser::cuda::test {
@@ -36,42 +33,20 @@ class CudaSenderTest : public CudaVulkanTest {
   void SetUp() override {
     CudaVulkanTest::SetUp();
     if (IsSkipped()) return;
-    char pattern[] = "/tmp/geyser-cuda-sender-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
+    ASSERT_FALSE(dir_.path().empty()) << "mkdtemp";
   }
-  void TearDown() override {
-    ::unsetenv("GEYSER_SYNC");
-    if (!dir_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir_, ignored);
-    }
-  }
+  void TearDown() override { ::unsetenv("GEYSER_SYNC"); }
   [[nodiscard]] channel::SenderOptions sender_options() const {
     channel::SenderOptions options;
-    options.runtime_dir = dir_;
+    options.runtime_dir = dir_.path();
     return options;
   }
   [[nodiscard]] channel::ReceiverOptions receiver_options() const {
     channel::ReceiverOptions options;
-    options.runtime_dir = dir_;
+    options.runtime_dir = dir_.path();
     return options;
   }
-  // Runs `connect` while another thread answers it with sender.poll().
-  template <typename Connect>
-  static auto connect_while_polling(Sender& sender, Connect connect) {
-    std::atomic<bool> done{false};
-    std::thread pump([&] {
-      while (!done) (void)sender.poll(5ms);
-    });
-    auto connected = connect();
-    done = true;
-    pump.join();
-    return connected;
-  }
-
-  std::filesystem::path dir_;
+  geyser::test::PrivateDir dir_{"geyser-cuda-sender"};
 };
 
 class CudaSenderModes : public CudaSenderTest, public testing::WithParamInterface<SyncMode> {
@@ -87,9 +62,9 @@ TEST_P(CudaSenderModes, VulkanReceiverReadsEveryFrameCudaWrote) {
   const TextureDescriptor desc{1920, 1080};
   auto sender = Sender::publish(context(), "cuda-to-vk", desc, sender_options());
   ASSERT_TRUE(Succeeds(sender));
-  auto receiver = connect_while_polling(*sender, [&] {
-    return vulkan::Receiver::connect(device(), "cuda-to-vk", 5s, receiver_options());
-  });
+  auto receiver = geyser::test::connect_while_polling(
+      [&] { return sender->poll(5ms); },
+      [&] { return vulkan::Receiver::connect(device(), "cuda-to-vk", 5s, receiver_options()); });
   ASSERT_TRUE(Succeeds(receiver));
   EXPECT_EQ(receiver->stats().sync_mode, GetParam());
   std::vector<std::uint8_t> pixels(tight_size_bytes(desc));
@@ -112,9 +87,9 @@ TEST_P(CudaSenderModes, CudaReceiverChecksEveryFrameOnTheGpu) {
   ASSERT_TRUE(Succeeds(sender));
   auto checker = PatternChecker::create(context());
   ASSERT_TRUE(Succeeds(checker));
-  auto receiver = connect_while_polling(*sender, [&] {
-    return Receiver::connect(context(), "cuda-to-cuda", 5s, receiver_options());
-  });
+  auto receiver = geyser::test::connect_while_polling(
+      [&] { return sender->poll(5ms); },
+      [&] { return Receiver::connect(context(), "cuda-to-cuda", 5s, receiver_options()); });
   ASSERT_TRUE(Succeeds(receiver));
   EXPECT_EQ(receiver->stats().sync_mode, GetParam());
   std::vector<std::uint8_t> pixels(tight_size_bytes(desc));
@@ -146,9 +121,9 @@ TEST_F(CudaSenderTest, HundredConnectionsLeaveNoDescriptorBehind) {
   std::vector<std::uint8_t> pixels(tight_size_bytes(desc));
   std::uint64_t n = 0;
   const auto cycle = [&] {
-    auto receiver = connect_while_polling(*sender, [&] {
-      return Receiver::connect(context(), "cuda-cycles", 5s, receiver_options());
-    });
+    auto receiver = geyser::test::connect_while_polling(
+        [&] { return sender->poll(5ms); },
+        [&] { return Receiver::connect(context(), "cuda-cycles", 5s, receiver_options()); });
     ASSERT_TRUE(Succeeds(receiver));
     fill_test_pattern(pixels, desc.width, desc.height, 4, ++n);
     auto written = sender->write(pixels, 2s);

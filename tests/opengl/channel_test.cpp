@@ -3,14 +3,12 @@
 // pixel of every frame checked on the other side. Between processes: tests/cli
 // (geyser send/recv --api opengl). On llvmpipe the channels run in `cpu` mode (no GL
 // semaphores); on NVIDIA in `gpu` mode with GL_EXT_semaphore_fd.
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -26,6 +24,7 @@
 #include "geyser/vulkan/receiver.hpp"
 #include "geyser/vulkan/sender.hpp"
 #include "gl_fixture.hpp"
+#include "support/private_dir.hpp"
 #include "support/process_stats.hpp"
 
 namespace geyser::test {
@@ -41,40 +40,18 @@ class GlChannelTest : public GlImportTest {
   void SetUp() override {
     GlImportTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    char pattern[] = "/tmp/geyser-gl-channel-XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-    ASSERT_EQ(::chmod(dir_.c_str(), 0700), 0);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
-    GlImportTest::TearDown();
+    ASSERT_FALSE(dir_.path().empty()) << "mkdtemp";
   }
 
   [[nodiscard]] channel::SenderOptions sender_options() const {
     channel::SenderOptions options;
-    options.runtime_dir = dir_;
+    options.runtime_dir = dir_.path();
     return options;
   }
   [[nodiscard]] channel::ReceiverOptions receiver_options() const {
     channel::ReceiverOptions options;
-    options.runtime_dir = dir_;
+    options.runtime_dir = dir_.path();
     return options;
-  }
-
-  // Runs `connect` on this thread while another thread answers it with `poll` (the sender
-  // is used by that thread only until connect returns).
-  template <typename Connect>
-  static auto connect_while_polling(const std::function<Result<void>()>& poll, Connect connect) {
-    std::atomic<bool> done{false};
-    std::thread pump([&] {
-      while (!done) (void)poll();
-    });
-    auto connected = connect();
-    done = true;
-    pump.join();
-    return connected;
   }
 
   // Runs `connect` on another thread while this one answers it with `poll` (for an end
@@ -97,7 +74,7 @@ class GlChannelTest : public GlImportTest {
     return std::move(connected->value());
   }
 
-  std::filesystem::path dir_;
+  PrivateDir dir_{"geyser-gl-channel"};
 };
 
 TextureDescriptor drawable(std::uint32_t width, std::uint32_t height, TextureFormat format) {
