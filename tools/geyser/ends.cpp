@@ -1,9 +1,11 @@
 // The channel ends of `geyser send` and `geyser recv`: the API switch and the Vulkan ends
-// (ends_opengl.cpp and ends_cuda.cpp have the others).
+// (ends_opengl.cpp, ends_cuda.cpp and ends_host.cpp have the others).
 #include "ends.hpp"
 
+#include <cstdlib>
 #include <iostream>
 
+#include "commands.hpp"
 #include "common.hpp"
 #include "geyser/vulkan/receiver.hpp"
 #include "geyser/vulkan/sender.hpp"
@@ -57,6 +59,7 @@ std::string_view to_string(Api api) noexcept {
   switch (api) {
     case Api::OpenGL: return "opengl";
     case Api::Cuda: return "cuda";
+    case Api::Host: return "host";
     case Api::Vulkan: break;
   }
   return "vulkan";
@@ -70,6 +73,7 @@ std::vector<std::string> api_names() {
 #ifdef GEYSER_HAVE_CUDA_CHANNEL
   names.emplace_back("cuda");
 #endif
+  names.emplace_back("host");
   return names;
 }
 
@@ -77,6 +81,7 @@ std::optional<Api> parse_api(std::string_view text) noexcept {
   if (text == "vulkan") return Api::Vulkan;
   if (text == "opengl") return Api::OpenGL;
   if (text == "cuda") return Api::Cuda;
+  if (text == "host") return Api::Host;
   return std::nullopt;
 }
 
@@ -84,6 +89,18 @@ std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command) {
   switch (api) {
     case Api::OpenGL: return detail::open_opengl_send_end(command);
     case Api::Cuda: return detail::open_cuda_send_end(command);
+    case Api::Host: {
+      // --api takes the same names for send and recv (api_names()), so this is the first
+      // place that can tell; it is still the command line's fault: a usage error.
+      std::string senders;
+      for (const std::string& name : api_names()) {
+        if (name != "host") senders += (senders.empty() ? "" : ", ") + name;
+      }
+      std::cerr << "geyser " << command << ": --api host: host is a receiving API only (`geyser "
+                << "recv --api host` takes frames in shared host memory); a sender writes with "
+                << senders << '\n';
+      std::exit(kExitUsage);
+    }
     case Api::Vulkan: break;
   }
   return detail::open_vulkan_send_end(command);
@@ -93,6 +110,7 @@ std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command) {
   switch (api) {
     case Api::OpenGL: return detail::open_opengl_recv_end(command);
     case Api::Cuda: return detail::open_cuda_recv_end(command);
+    case Api::Host: return detail::open_host_recv_end(command);
     case Api::Vulkan: break;
   }
   return detail::open_vulkan_recv_end(command);

@@ -1,7 +1,7 @@
 // The channel end `geyser send` and `geyser recv` work through, for the API --api names:
 // a Vulkan device, an OpenGL context or a CUDA context, and the Sender or Receiver made on
-// it. The commands drive the backend-neutral core; only writing and reading texels is the
-// API's.
+// it (or, receiving only, host memory: host::Receiver, no GPU). The commands drive the
+// backend-neutral core; only writing and reading texels is the API's.
 #pragma once
 
 #include <chrono>
@@ -19,11 +19,11 @@
 
 namespace geyser::cli {
 
-enum class Api : std::uint8_t { Vulkan, OpenGL, Cuda };
-/// "vulkan", "opengl", "cuda".
+enum class Api : std::uint8_t { Vulkan, OpenGL, Cuda, Host };
+/// "vulkan", "opengl", "cuda", "host".
 [[nodiscard]] std::string_view to_string(Api api) noexcept;
 /// The --api values this build has ("vulkan", "opengl" with the OpenGL channel ends, "cuda"
-/// with the CUDA channel ends).
+/// with the CUDA channel ends, "host"). "host" receives only: open_send_end refuses it.
 [[nodiscard]] std::vector<std::string> api_names();
 [[nodiscard]] std::optional<Api> parse_api(std::string_view text) noexcept;
 
@@ -76,7 +76,8 @@ class RecvEnd {
 };
 
 /// Opens the device or context for `api`, printing why not (with a hint) as `geyser
-/// COMMAND` on stderr and returning nullptr when it cannot.
+/// COMMAND` on stderr and returning nullptr when it cannot. Api::Host for a sender is a
+/// usage error: open_send_end says so and exits with kExitUsage.
 [[nodiscard]] std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command);
 
@@ -87,6 +88,7 @@ namespace detail {
 [[nodiscard]] std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command);
 [[nodiscard]] std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command);
+[[nodiscard]] std::unique_ptr<RecvEnd> open_host_recv_end(std::string_view command);
 }  // namespace detail
 
 }  // namespace geyser::cli

@@ -43,12 +43,17 @@ Json channel_json(const channel::ChannelInfo& info) {
     j["fps"] = static_cast<double>(d.fps_milli) / 1000.0;
     j["frames"] = d.frame_count;
     j["receivers"] = d.receiver_count;
+    j["host_receivers"] = d.host_receiver_count;
+    // receiver_count counts every receiver, host_receiver_count those taking host frames.
+    j["device_receivers"] =
+        d.receiver_count > d.host_receiver_count ? d.receiver_count - d.host_receiver_count : 0;
     j["sender_pid"] = d.sender_pid;
     j["protocol"] = d.protocol_version;
     j["error"] = nullptr;
   } else {
-    for (const char* key : {"width", "height", "format", "color_space", "alpha", "orientation",
-                            "sync_mode", "fps", "frames", "receivers", "sender_pid", "protocol"}) {
+    for (const char* key :
+         {"width", "height", "format", "color_space", "alpha", "orientation", "sync_mode", "fps",
+          "frames", "receivers", "host_receivers", "device_receivers", "sender_pid", "protocol"}) {
       j[key] = nullptr;
     }
     j["error"] = info.error;
@@ -58,8 +63,8 @@ Json channel_json(const channel::ChannelInfo& info) {
 
 void print_table(std::ostream& out, const std::vector<channel::ChannelInfo>& channels) {
   std::vector<std::vector<std::string>> rows;
-  rows.push_back(
-      {"NAME", "SIZE", "FORMAT", "COLOR", "SYNC", "FPS", "FRAMES", "RECEIVERS", "PID", "PROTO"});
+  rows.push_back({"NAME", "SIZE", "FORMAT", "COLOR", "SYNC", "FPS", "FRAMES", "RECEIVERS", "HOST",
+                  "PID", "PROTO"});
   for (const auto& info : channels) {
     const auto& d = info.description;
     if (info.alive) {
@@ -67,7 +72,8 @@ void print_table(std::ostream& out, const std::vector<channel::ChannelInfo>& cha
                       std::string(to_string(d.format)), color_text(d.color),
                       std::string(to_string(d.sync_mode)), fps_text(d.fps_milli),
                       std::to_string(d.frame_count), std::to_string(d.receiver_count),
-                      std::to_string(d.sender_pid), std::to_string(d.protocol_version)});
+                      std::to_string(d.host_receiver_count), std::to_string(d.sender_pid),
+                      std::to_string(d.protocol_version)});
     } else {
       rows.push_back({info.name, "stale"});
     }
@@ -116,9 +122,10 @@ int run_list(const ListOptions& options) {
 
 void register_list(CLI::App& app, Action& action) {
   auto options = std::make_shared<ListOptions>();
-  CLI::App* list = app.add_subcommand("list",
-                                      "List this user's channels: size, format, colour, sync mode, "
-                                      "fps, frames, receivers, protocol");
+  CLI::App* list =
+      app.add_subcommand("list",
+                         "List this user's channels: size, format, colour, sync mode, "
+                         "fps, frames, receivers (and how many take host frames), protocol");
   list->add_flag("--json", options->json,
                  "Print one JSON document instead of text (fields: docs/cli.md)");
   list->footer(

@@ -22,6 +22,7 @@
 #include "geyser/ipc/wire.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/texture.hpp"
+#include "geyser/transfer.hpp"
 #include "json.hpp"
 #include "png.hpp"
 
@@ -36,6 +37,7 @@ constexpr int kMaxMismatchReports = 10;
 struct RecvOptions {
   std::string name;
   std::string api = "vulkan";
+  std::string transfer = "auto";
   std::uint64_t frames = 0;
   bool verify = false;
   std::string png;
@@ -55,6 +57,7 @@ struct Tally {
   std::uint64_t reconnects = 0;
   std::uint64_t last_frame = 0;
   std::string sync_mode = "cpu";
+  std::string transfer = "device";
   TextureDescriptor desc;
   ColorDescription color;
   bool have_desc = false;
@@ -181,6 +184,7 @@ Json summary_json(const RecvOptions& options, const Tally& tally, const std::str
   j["skipped"] = tally.skipped;
   j["reconnects"] = tally.reconnects;
   j["sync_mode"] = tally.sync_mode;
+  j["transfer"] = tally.transfer;
   j["latency_p50_us"] = round2(tally.latency.percentile(50));
   j["latency_p99_us"] = round2(tally.latency.percentile(99));
   j["fps"] = round2(tally.average_fps());
@@ -213,6 +217,7 @@ void print_progress(const Tally& tally, const std::string& device) {
   j["latency_p50_us"] = round2(tally.latency.percentile(50));
   j["latency_p99_us"] = round2(tally.latency.percentile(99));
   j["sync_mode"] = tally.sync_mode;
+  j["transfer"] = tally.transfer;
   j["device"] = device;
   std::printf("progress %s\n", j.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
   std::fflush(stdout);
@@ -223,6 +228,7 @@ Result<void> connect(RecvEnd& end, const RecvOptions& options, const std::filesy
                      milliseconds timeout) {
   channel::ReceiverOptions receiver_options;
   receiver_options.runtime_dir = dir;
+  receiver_options.transfer = *parse_transfer_request(options.transfer);
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
@@ -321,6 +327,7 @@ int run_recv(const RecvOptions& options) {
   tally.color = receiver->color();
   tally.have_desc = true;
   tally.sync_mode = std::string(to_string(receiver->stats().sync_mode));
+  tally.transfer = std::string(to_string(receiver->stats().transfer));
   if (!options.png.empty() && !png_supported(tally.desc.format)) {
     std::cerr << "geyser recv: --png: channel '" << options.name << "' is "
               << to_string(tally.desc.format)
@@ -328,10 +335,12 @@ int run_recv(const RecvOptions& options) {
     return kExitRuntimeError;
   }
   if (human) {
-    std::printf("geyser recv: connected to '%s' (%s, color %s, sync %s, protocol %u) on %s\n",
-                options.name.c_str(), describe(tally.desc).c_str(), color_text(tally.color).c_str(),
-                tally.sync_mode.c_str(), static_cast<unsigned>(ipc::kProtocolVersion),
-                device_name.c_str());
+    std::printf(
+        "geyser recv: connected to '%s' (%s, color %s, sync %s, transfer %s, protocol %u) on "
+        "%s\n",
+        options.name.c_str(), describe(tally.desc).c_str(), color_text(tally.color).c_str(),
+        tally.sync_mode.c_str(), tally.transfer.c_str(),
+        static_cast<unsigned>(ipc::kProtocolVersion), device_name.c_str());
     std::fflush(stdout);
   }
 
@@ -407,6 +416,7 @@ int run_recv(const RecvOptions& options) {
       print_metadata(frame->frame, frame->metadata);
     }
     tally.sync_mode = std::string(to_string(receiver->stats().sync_mode));
+    tally.transfer = std::string(to_string(receiver->stats().transfer));
 
     if (options.verify) {
       // Checked where the frame lies when the API can (CUDA: a kernel counts the texels
@@ -510,10 +520,11 @@ int run_recv(const RecvOptions& options) {
                                     .dump(-1, ' ', false, Json::error_handler_t::replace)
                                     .c_str());
   } else {
-    std::printf("geyser recv: %llu frames from '%s' (%s, color %s, sync %s), %llu skipped",
-                static_cast<unsigned long long>(tally.frames), options.name.c_str(),
-                describe(tally.desc).c_str(), color_text(tally.color).c_str(),
-                tally.sync_mode.c_str(), static_cast<unsigned long long>(tally.skipped));
+    std::printf(
+        "geyser recv: %llu frames from '%s' (%s, color %s, sync %s, transfer %s), %llu skipped",
+        static_cast<unsigned long long>(tally.frames), options.name.c_str(),
+        describe(tally.desc).c_str(), color_text(tally.color).c_str(), tally.sync_mode.c_str(),
+        tally.transfer.c_str(), static_cast<unsigned long long>(tally.skipped));
     if (options.verify) {
       std::printf(", %llu bad", static_cast<unsigned long long>(tally.bad));
     }
@@ -545,6 +556,12 @@ void register_recv(CLI::App& app, Action& action) {
   recv->add_option("--api", options->api, "The API that imports and reads the frames")
       ->capture_default_str()
       ->check(CLI::IsMember(api_names()));
+  recv->add_option("--transfer", options->transfer,
+                   "How the frames come: auto (zero-copy on the sender's device, else host "
+                   "frames), device (zero-copy only), host (copies in shared host memory); "
+                   "--api host takes auto or host")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "device", "host"}));
   recv->add_option("--frames", options->frames,
                    "Stop after this many frames; 0: until Ctrl-C or --timeout")
       ->capture_default_str();
@@ -571,7 +588,14 @@ void register_recv(CLI::App& app, Action& action) {
   recv->footer(
       "Exit codes: 0 the frames arrived and (with --verify) matched, 1 unknown channel, "
       "timeout, a bad frame or another runtime error, 2 usage error.");
-  recv->callback([options, &action] { action = [options] { return run_recv(*options); }; });
+  recv->callback([options, &action] {
+    if (options->api == "host" && options->transfer == "device") {
+      throw CLI::ValidationError("--transfer",
+                                 "device: --api host takes host frames only (auto or host); "
+                                 "zero-copy needs a GPU API (--api vulkan, ...)");
+    }
+    action = [options] { return run_recv(*options); };
+  });
 }
 
 }  // namespace geyser::cli
