@@ -147,6 +147,8 @@ struct Device::State {
   bool owns_instance = false;
   bool owns_device = false;
   bool semaphore_fd = false;
+  bool host_pointer = false;
+  VkDeviceSize host_pointer_alignment = 0;
   bool validation = false;
   VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
   VkCommandPool pool = VK_NULL_HANDLE;
@@ -189,6 +191,20 @@ struct Device::State {
       functions.import_semaphore_fd = reinterpret_cast<PFN_vkImportSemaphoreFdKHR>(
           vkGetDeviceProcAddr(device, "vkImportSemaphoreFdKHR"));
       semaphore_fd = functions.get_semaphore_fd && functions.import_semaphore_fd;
+    }
+    if (host_pointer) {
+      functions.get_memory_host_pointer_properties =
+          reinterpret_cast<PFN_vkGetMemoryHostPointerPropertiesEXT>(
+              vkGetDeviceProcAddr(device, "vkGetMemoryHostPointerPropertiesEXT"));
+      VkPhysicalDeviceExternalMemoryHostPropertiesEXT host_props{
+          VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT};
+      VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
+                                         &host_props};
+      vkGetPhysicalDeviceProperties2(physical, &props2);
+      host_pointer_alignment = host_props.minImportedHostPointerAlignment;
+      host_pointer =
+          functions.get_memory_host_pointer_properties != nullptr && host_pointer_alignment != 0;
+      if (!host_pointer) host_pointer_alignment = 0;
     }
     VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pool_info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
@@ -237,6 +253,12 @@ std::string Device::name() const {
 }
 bool Device::has_semaphore_fd() const noexcept {
   return state_->semaphore_fd;
+}
+bool Device::host_pointer_import() const noexcept {
+  return state_->host_pointer;
+}
+VkDeviceSize Device::min_imported_host_pointer_alignment() const noexcept {
+  return state_->host_pointer_alignment;
 }
 bool Device::validation_enabled() const noexcept {
   return state_->validation;
@@ -390,6 +412,7 @@ Result<Device> Device::create_headless(const HeadlessOptions& options) {
     if (has_extension(available, name)) extensions.push_back(name);
   }
   state->semaphore_fd = has_extension(available, VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
+  state->host_pointer = has_extension(available, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
 
   const float priority = 1.0f;
   VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
@@ -453,6 +476,7 @@ Result<Device> Device::adopt(const AdoptInfo& info) {
   state->queue = info.queue;
   state->family = info.queue_family_index;
   state->semaphore_fd = enabled(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
+  state->host_pointer = enabled(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
   GEYSER_TRY_VOID(state->finish());
   return Device(std::move(state));
 }

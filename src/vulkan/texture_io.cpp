@@ -4,11 +4,16 @@
 #include <cstring>
 #include <string>
 
-#include "fence_wait.hpp"
+#include "copy_support.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 
 namespace geyser::vulkan {
 namespace {
+
+using detail::check_copyable;
+using detail::OneShot;
+using detail::pipeline_barrier;
+using detail::whole_copy;
 
 // A host-visible buffer for one copy; frees itself.
 class StagingBuffer {
@@ -75,117 +80,8 @@ class StagingBuffer {
   bool leaked_ = false;
 };
 
-// One command buffer and fence, submitted once and waited for.
-class OneShot {
- public:
-  explicit OneShot(const Device& device) : device_(device) {}
-  ~OneShot() {
-    if (pending_) return;  // destroying what the GPU may still use is worse than a leak
-    if (fence_ != VK_NULL_HANDLE) vkDestroyFence(device_.device(), fence_, nullptr);
-    if (cmd_ != VK_NULL_HANDLE)
-      vkFreeCommandBuffers(device_.device(), device_.command_pool(), 1, &cmd_);
-  }
-  OneShot(const OneShot&) = delete;
-  OneShot& operator=(const OneShot&) = delete;
-
-  Result<VkCommandBuffer> begin() {
-    VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-    alloc.commandPool = device_.command_pool();
-    alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
-    alloc.commandBufferCount = 1;
-    if (VkResult r = vkAllocateCommandBuffers(device_.device(), &alloc, &cmd_); r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkAllocateCommandBuffers"));
-    }
-    VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-    begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-    if (VkResult r = vkBeginCommandBuffer(cmd_, &begin); r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkBeginCommandBuffer"));
-    }
-    return cmd_;
-  }
-
-  Result<void> submit_and_wait(std::span<const VkSemaphoreSubmitInfo> waits,
-                               std::span<const VkSemaphoreSubmitInfo> signals) {
-    if (VkResult r = vkEndCommandBuffer(cmd_); r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkEndCommandBuffer"));
-    }
-    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    if (VkResult r = vkCreateFence(device_.device(), &fence_info, nullptr, &fence_);
-        r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkCreateFence"));
-    }
-    VkCommandBufferSubmitInfo cmd_info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO};
-    cmd_info.commandBuffer = cmd_;
-    VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
-    submit.waitSemaphoreInfoCount = static_cast<std::uint32_t>(waits.size());
-    submit.pWaitSemaphoreInfos = waits.data();
-    submit.signalSemaphoreInfoCount = static_cast<std::uint32_t>(signals.size());
-    submit.pSignalSemaphoreInfos = signals.data();
-    submit.commandBufferInfoCount = 1;
-    submit.pCommandBufferInfos = &cmd_info;
-    if (VkResult r = vkQueueSubmit2(device_.queue(), 1, &submit, fence_); r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkQueueSubmit2"));
-    }
-    // Bounded: a wait for a semaphore whose signaller died would otherwise block for good.
-    const detail::FenceWait waited =
-        detail::wait_for_fence(device_.device(), fence_, kGpuWaitTimeout);
-    pending_ = waited.may_be_in_use;
-    if (waited.result == VK_TIMEOUT) {
-      return fail(Error(ErrorCode::Timeout,
-                        "the copy did not finish within " +
-                            std::to_string(kGpuWaitTimeout.count()) +
-                            " ms (a semaphore it waits for was never signalled?); its "
-                            "resources are leaked rather than destroyed while in use",
-                        NativeDomain::VkResult, waited.result));
-    }
-    if (waited.result != VK_SUCCESS)
-      return tl::unexpected(vk_error(waited.result, "vkWaitForFences"));
-    return {};
-  }
-
-  /// True when the submission may still be executing (its wait timed out or failed twice).
-  bool pending() const noexcept { return pending_; }
-
- private:
-  const Device& device_;
-  VkCommandBuffer cmd_ = VK_NULL_HANDLE;
-  VkFence fence_ = VK_NULL_HANDLE;
-  bool pending_ = false;
-};
-
 VkImageSubresourceRange whole_color(const TextureDescriptor& desc) {
   return {VK_IMAGE_ASPECT_COLOR_BIT, 0, desc.mip_levels, 0, desc.array_layers};
-}
-
-void pipeline_barrier(VkCommandBuffer cmd, const VkImageMemoryBarrier2* image_barrier,
-                      const VkMemoryBarrier2* memory_barrier = nullptr) {
-  VkDependencyInfo dep{VK_STRUCTURE_TYPE_DEPENDENCY_INFO};
-  dep.imageMemoryBarrierCount = image_barrier ? 1 : 0;
-  dep.pImageMemoryBarriers = image_barrier;
-  dep.memoryBarrierCount = memory_barrier ? 1 : 0;
-  dep.pMemoryBarriers = memory_barrier;
-  vkCmdPipelineBarrier2(cmd, &dep);
-}
-
-Result<void> check_copyable(const VulkanSharedTexture& texture, TextureUsage needed,
-                            const char* call) {
-  const TextureDescriptor& desc = texture.descriptor();
-  if (format_info(desc.format).kind != FormatKind::Color) {
-    return fail(ErrorCode::Unsupported, std::string(call) + ": only colour formats, not " +
-                                            std::string(to_string(desc.format)));
-  }
-  if (!has_all(desc.usage, needed)) {
-    return fail(ErrorCode::Validation,
-                std::string(call) + ": the texture lacks usage " + std::string(to_string(needed)));
-  }
-  return {};
-}
-
-VkBufferImageCopy whole_copy(const TextureDescriptor& desc) {
-  VkBufferImageCopy region{};
-  region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
-  region.imageExtent = {desc.width, desc.height, 1};
-  return region;
 }
 
 }  // namespace
@@ -233,15 +129,25 @@ VkImageMemoryBarrier2 release_barrier(const VulkanSharedTexture& texture, VkImag
 }
 
 Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
-                    std::span<const VkSemaphoreSubmitInfo> waits,
+                    std::uint32_t row_pitch, std::span<const VkSemaphoreSubmitInfo> waits,
                     std::span<const VkSemaphoreSubmitInfo> signals) {
   GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferDst, "upload"));
   const TextureDescriptor& desc = texture.descriptor();
-  const std::uint64_t size = tight_size_bytes(desc);
-  if (bytes.size() != size) {
-    return fail(ErrorCode::Validation, "upload(" + describe(desc) + "): got " +
-                                           std::to_string(bytes.size()) + " bytes, expected " +
-                                           std::to_string(size));
+  const std::uint32_t texel = format_info(desc.format).texel_size;
+  const std::uint64_t row_bytes = std::uint64_t{desc.width} * texel;
+  if (row_pitch % texel != 0 || row_pitch < row_bytes) {
+    return fail(ErrorCode::Validation,
+                "upload(" + describe(desc) + "): row_pitch " + std::to_string(row_pitch) +
+                    " must be a multiple of the texel size " + std::to_string(texel) +
+                    " and at least the row's " + std::to_string(row_bytes) + " bytes");
+  }
+  // The last row needs only its texels, not the padding after them.
+  const std::uint64_t size = std::uint64_t{row_pitch} * (desc.height - 1) + row_bytes;
+  if (bytes.size() < size) {
+    return fail(ErrorCode::Validation, "upload(" + describe(desc) + ", row_pitch " +
+                                           std::to_string(row_pitch) + "): got " +
+                                           std::to_string(bytes.size()) +
+                                           " bytes, expected at least " + std::to_string(size));
   }
   const Device& device = texture.device();
   StagingBuffer staging(device);
@@ -254,7 +160,8 @@ Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> 
       acquire_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_2_COPY_BIT,
                       VK_ACCESS_2_TRANSFER_WRITE_BIT);
   pipeline_barrier(cmd, &acquire);
-  const VkBufferImageCopy region = whole_copy(desc);
+  // bufferRowLength counts texels, hence the pitch had to be a whole number of them.
+  const VkBufferImageCopy region = whole_copy(desc, row_pitch / texel);
   vkCmdCopyBufferToImage(cmd, staging.buffer(), texture.image(),
                          VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
   const auto release =
@@ -267,6 +174,20 @@ Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> 
   }
   texture.mark_released();
   return {};
+}
+
+Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
+                    std::span<const VkSemaphoreSubmitInfo> waits,
+                    std::span<const VkSemaphoreSubmitInfo> signals) {
+  GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferDst, "upload"));
+  const TextureDescriptor& desc = texture.descriptor();
+  const std::uint64_t size = tight_size_bytes(desc);
+  if (bytes.size() != size) {
+    return fail(ErrorCode::Validation, "upload(" + describe(desc) + "): got " +
+                                           std::to_string(bytes.size()) + " bytes, expected " +
+                                           std::to_string(size));
+  }
+  return upload(texture, bytes, desc.width * format_info(desc.format).texel_size, waits, signals);
 }
 
 Result<std::vector<std::uint8_t>> readback(VulkanSharedTexture& texture,

@@ -18,9 +18,11 @@ namespace geyser::vulkan {
 inline constexpr const char* kRequiredDeviceExtensions[] = {
     VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME,
 };
-/// Device extensions Geyser uses when present (exported semaphores for `gpu` sync).
+/// Device extensions Geyser uses when present (exported semaphores for `gpu` sync; host
+/// memory imported as buffers, so the device copies host frames straight into shared memory).
 inline constexpr const char* kOptionalDeviceExtensions[] = {
     VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME,
+    VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME,
 };
 /// Lowest Vulkan version Geyser runs on (timeline semaphores and synchronization2 are core).
 inline constexpr std::uint32_t kMinApiVersion = VK_API_VERSION_1_3;
@@ -61,6 +63,8 @@ struct DeviceFunctions {
   PFN_vkGetMemoryFdKHR get_memory_fd = nullptr;
   PFN_vkGetSemaphoreFdKHR get_semaphore_fd = nullptr;
   PFN_vkImportSemaphoreFdKHR import_semaphore_fd = nullptr;
+  /// Null unless VK_EXT_external_memory_host is enabled (Device::host_pointer_import).
+  PFN_vkGetMemoryHostPointerPropertiesEXT get_memory_host_pointer_properties = nullptr;
 };
 
 /// A Vulkan device with one queue that Geyser submits to. Move-only. A Device made by
@@ -96,6 +100,12 @@ class Device {
   [[nodiscard]] std::string name() const;
   /// True if VK_KHR_external_semaphore_fd is enabled.
   [[nodiscard]] bool has_semaphore_fd() const noexcept;
+  /// True if VK_EXT_external_memory_host is enabled: host memory can be imported as
+  /// VkDeviceMemory (VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT).
+  [[nodiscard]] bool host_pointer_import() const noexcept;
+  /// The alignment an imported host pointer and its size must have
+  /// (VkPhysicalDeviceExternalMemoryHostPropertiesEXT); 0 without host_pointer_import().
+  [[nodiscard]] VkDeviceSize min_imported_host_pointer_alignment() const noexcept;
   /// True if this device was created with the validation layer on.
   [[nodiscard]] bool validation_enabled() const noexcept;
   /// A command pool on the queue's family, for Geyser's own one-off submissions.

@@ -148,6 +148,14 @@ inline constexpr std::chrono::milliseconds kGpuWaitTimeout{10000};
 [[nodiscard]] Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
                                   std::span<const VkSemaphoreSubmitInfo> waits = {},
                                   std::span<const VkSemaphoreSubmitInfo> signals = {});
+/// upload() for texels whose rows lie `row_pitch` bytes apart in `bytes` (a multiple of the
+/// texel size, at least width * texel size; the padding after each row is not read).
+/// `bytes` must hold at least row_pitch * (height - 1) + width * texel size bytes
+/// (Validation otherwise). Waits, signals and failures as upload().
+[[nodiscard]] Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
+                                  std::uint32_t row_pitch,
+                                  std::span<const VkSemaphoreSubmitInfo> waits = {},
+                                  std::span<const VkSemaphoreSubmitInfo> signals = {});
 /// Reads mip 0, layer 0 back into tightly packed texels, the same way. Needs TransferSrc.
 [[nodiscard]] Result<std::vector<std::uint8_t>> readback(
     VulkanSharedTexture& texture, std::span<const VkSemaphoreSubmitInfo> waits = {},

@@ -1,0 +1,59 @@
+// Internal: what upload(), readback() and copy_to_host() share to record and submit one copy
+// on the device's queue and wait for it.
+#pragma once
+
+#include <chrono>
+#include <span>
+
+#include <vulkan/vulkan.h>
+
+#include "geyser/error.hpp"
+#include "geyser/texture.hpp"
+#include "geyser/vulkan/device.hpp"
+#include "geyser/vulkan/texture_share_manager.hpp"
+
+namespace geyser::vulkan::detail {
+
+/// One command buffer from the device's command pool and one fence, submitted once and
+/// waited for. Frees both on destruction unless the submission may still be executing
+/// (pending()): destroying what the GPU may still use is worse than a leak.
+class OneShot {
+ public:
+  explicit OneShot(const Device& device) : device_(device) {}
+  ~OneShot();
+  OneShot(const OneShot&) = delete;
+  OneShot& operator=(const OneShot&) = delete;
+
+  /// Allocates the command buffer and begins it (one-time submit).
+  [[nodiscard]] Result<VkCommandBuffer> begin();
+  /// Ends the command buffer, submits it with `waits` and `signals` and waits for its fence
+  /// at most `timeout`: Timeout then, and pending() says the submission may still run.
+  [[nodiscard]] Result<void> submit_and_wait(std::span<const VkSemaphoreSubmitInfo> waits,
+                                             std::span<const VkSemaphoreSubmitInfo> signals,
+                                             std::chrono::milliseconds timeout = kGpuWaitTimeout);
+  /// True when the submission may still be executing (its wait timed out or failed twice).
+  [[nodiscard]] bool pending() const noexcept { return pending_; }
+
+ private:
+  const Device& device_;
+  VkCommandBuffer cmd_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+  bool pending_ = false;
+};
+
+/// One vkCmdPipelineBarrier2 with at most one barrier of each kind (null: none).
+void pipeline_barrier(VkCommandBuffer cmd, const VkImageMemoryBarrier2* image_barrier,
+                      const VkMemoryBarrier2* memory_barrier = nullptr,
+                      const VkBufferMemoryBarrier2* buffer_barrier = nullptr);
+
+/// Unsupported for a format that is not a colour format, Validation when the texture lacks
+/// `needed`; `call` names the public function in messages.
+[[nodiscard]] Result<void> check_copyable(const VulkanSharedTexture& texture, TextureUsage needed,
+                                          const char* call);
+
+/// The buffer/image copy region of mip 0, layer 0, the whole extent, at buffer offset 0,
+/// rows `row_length` texels apart (0: tightly packed).
+[[nodiscard]] VkBufferImageCopy whole_copy(const TextureDescriptor& desc,
+                                           std::uint32_t row_length = 0) noexcept;
+
+}  // namespace geyser::vulkan::detail
