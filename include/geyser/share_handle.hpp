@@ -14,6 +14,7 @@ namespace geyser {
 enum class MemoryHandleType : std::uint8_t {
   OpaqueFd,     ///< VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT (Linux)
   OpaqueWin32,  ///< VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_WIN32_BIT (Windows; not built yet)
+  HostMemfd,    ///< a sealed memfd of linear host memory (host frames, docs/host-frames.md)
 };
 [[nodiscard]] std::string_view to_string(MemoryHandleType type) noexcept;
 
@@ -46,6 +47,10 @@ struct TextureShareHandle {
   DeviceIdentity identity;
   TextureDescriptor descriptor;
   VulkanImageInfo image;
+  /// Bytes from one row to the next for linear memory (MemoryHandleType::HostMemfd); 0 for
+  /// an image whose layout only its driver knows. Last, so that aggregate initialisers of
+  /// the fields above stay valid.
+  std::uint32_t row_pitch = 0;
 
   /// A copy with its own duplicated OS handle.
   [[nodiscard]] Result<TextureShareHandle> clone() const;

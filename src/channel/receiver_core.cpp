@@ -152,8 +152,34 @@ struct ReceiverCore::State {
 
   bool have_board() const { return have_stream && board && !slots.empty(); }
 
+  // What the Hello asks for: the option, within what the backend can import.
+  TransferRequest transfer_request() const {
+    if (backend->imports_host_frames()) return options.transfer;
+    return TransferRequest::Device;
+  }
+
+  // Host frames come only to a receiver that asked for them; device slots only from the
+  // receiver's own device.
+  Result<Transfer> check_memory(const ipc::StreamDescription& description) const {
+    if (description.handle_type != MemoryHandleType::HostMemfd) {
+      if (transfer_request() == TransferRequest::Host) {
+        return fail(ErrorCode::Protocol, "channel '" + name +
+                                             "' sent device slots to a receiver that asked "
+                                             "for host frames");
+      }
+      GEYSER_TRY_VOID(check_identity(description.identity));
+      return Transfer::Device;
+    }
+    if (transfer_request() == TransferRequest::Device) {
+      return fail(ErrorCode::Protocol, "channel '" + name +
+                                           "' sent host frames to a receiver that asked for "
+                                           "zero-copy only");
+    }
+    return Transfer::Host;
+  }
+
   Result<void> import_stream(ipc::StreamDescription description) {
-    GEYSER_TRY_VOID(check_identity(description.identity));
+    GEYSER_TRY(const Transfer transfer, check_memory(description));
     if (description.generation <= generation && have_stream) {
       return fail(ErrorCode::Protocol, "StreamDescription of generation " +
                                            std::to_string(description.generation) +
@@ -169,6 +195,7 @@ struct ReceiverCore::State {
       slot.memory.identity = description.identity;
       slot.memory.descriptor = description.descriptor;
       slot.memory.image = description.image;
+      slot.memory.row_pitch = description.row_pitch;
       slot.sync.ready = std::move(handles.ready);
       slot.sync.released = std::move(handles.released);
       slot.mode = description.sync_mode;
@@ -184,6 +211,7 @@ struct ReceiverCore::State {
     color = description.color;
     first_frame = description.first_frame;
     stats.sync_mode = mode;
+    stats.transfer = transfer;
     have_stream = true;
     return {};
   }
@@ -346,6 +374,7 @@ struct ReceiverCore::State {
     hello.client_pid = static_cast<std::uint32_t>(getpid());
     hello.sync = backend->sync_capabilities();
     hello.identity = backend->identity();
+    hello.transfer = transfer_request();
     if (auto sent = ipc::send(*connection, ipc::Message(hello), remaining(deadline)); !sent) {
       disconnect();
       return sent;
@@ -467,6 +496,10 @@ Result<ReceiverCore> ReceiverCore::connect(std::unique_ptr<ReceiverBackend> back
   if (!backend) return fail(ErrorCode::Validation, "Receiver::connect: no backend");
   if (options.handshake_timeout.count() <= 0) {
     return fail(ErrorCode::Validation, "Receiver::connect: handshake_timeout must be above 0");
+  }
+  if (options.transfer == TransferRequest::Host && !backend->imports_host_frames()) {
+    return fail(ErrorCode::Unsupported, "Receiver::connect: a " + backend->device_name() +
+                                            " receiver cannot take host frames (transfer host)");
   }
   GEYSER_TRY(ipc::EventSet events, ipc::EventSet::create());
   auto state = std::make_unique<State>(std::move(backend), std::move(events));

@@ -16,6 +16,7 @@
 #include "geyser/ipc/frame_board.hpp"
 #include "geyser/ipc/message_io.hpp"
 #include "geyser/ipc/runtime_dir.hpp"
+#include "host_ring.hpp"
 
 namespace geyser::channel {
 namespace {
@@ -31,6 +32,7 @@ struct Peer {
   Role role = Role::Unknown;
   Clock::time_point accepted_at = Clock::now();  // Unknown past options.hello_timeout: dropped
   SyncMode mode = SyncMode::Cpu;
+  Transfer transfer = Transfer::Device;              // host: links are detail::HostLinks
   std::uint64_t generation_sent = 0;                 // the generation whose description it has
   std::vector<std::unique_ptr<ProducerLink>> links;  // per slot
   std::optional<ipc::ReceiverPage> page;  // where it claims and releases frames (untrusted)
@@ -67,6 +69,9 @@ struct SenderCore::State {
   Clock::time_point last_refusal_log{};
   std::vector<SlotState> slots;
   std::vector<std::unique_ptr<Peer>> peers;
+  // Host slots, one per ring slot, while any receiver takes host frames
+  // (docs/host-frames.md). Declared after peers: their links are signalled into it.
+  std::optional<detail::HostRing> host;
 
   State(std::unique_ptr<SenderBackend> b, ipc::EventSet e)
       : backend(std::move(b)), events(std::move(e)) {}
@@ -84,6 +89,7 @@ struct SenderCore::State {
     // idle, before its slots.
     for (auto& p : peers) backend->retire(std::move(p->links));
     peers.clear();
+    if (host) (void)backend->set_host_slots({});
     backend.reset();
   }
 
@@ -119,7 +125,39 @@ struct SenderCore::State {
     peers.erase(peers.begin() + static_cast<std::ptrdiff_t>(index));
     events.remove(p->connection->native_handle());
     p->connection.reset();
-    if (!p->links.empty()) backend->retire(std::move(p->links));
+    if (p->transfer == Transfer::Host) {
+      p->links.clear();  // CPU timelines: no device uses them
+      if (host_receiver_count() == 0) drop_host_ring();
+    } else if (!p->links.empty()) {
+      backend->retire(std::move(p->links));
+    }
+  }
+
+  // Host slots for `count` slots of `d`, handed to the backend, which lets go of the old
+  // ones first. On failure no host ring is left.
+  Result<void> make_host_ring(const TextureDescriptor& d, std::size_t count) {
+    drop_host_ring();
+    GEYSER_TRY(detail::HostRing ring, detail::HostRing::create(d, count));
+    const std::vector<HostSlotMemory> memory = ring.memory();
+    GEYSER_TRY_VOID(backend->set_host_slots(memory));
+    host.emplace(std::move(ring));
+    return {};
+  }
+
+  // Frees the host slots once the backend no longer writes them (the last host receiver
+  // left, or they are remade for a new ring).
+  void drop_host_ring() {
+    if (!host) return;
+    if (auto released = backend->set_host_slots({}); !released) {
+      log("the backend could not let go of its host slots: " + released.error().to_string());
+    }
+    host.reset();
+  }
+
+  std::uint32_t host_receiver_count() const {
+    return static_cast<std::uint32_t>(std::count_if(peers.begin(), peers.end(), [](const auto& p) {
+      return p->role == Peer::Role::Receiver && p->transfer == Transfer::Host;
+    }));
   }
 
   // Slots needed so that receivers that stop reading stall nobody: each holds at most two
@@ -130,6 +168,13 @@ struct SenderCore::State {
 
   Result<void> make_slots(const TextureDescriptor& d, std::size_t count) {
     GEYSER_TRY_VOID(backend->create_slots(d, count));
+    if (host) {
+      // Host receivers follow the new ring; when its frames cannot be carried to the host,
+      // they are told so when their description cannot be sent.
+      if (auto remade = make_host_ring(d, count); !remade) {
+        log("no host slots for the new ring: " + remade.error().to_string());
+      }
+    }
     slots.assign(count, SlotState{});
     desc = d;
     ++generation;
@@ -143,7 +188,7 @@ struct SenderCore::State {
   Result<void> regenerate(const TextureDescriptor& d, std::size_t count) {
     GEYSER_TRY_VOID(make_slots(d, count));
     for (auto& p : peers) {
-      backend->retire(std::move(p->links));
+      if (p->transfer == Transfer::Device) backend->retire(std::move(p->links));
       p->links.clear();
       p->generation_sent = 0;
     }
@@ -161,31 +206,65 @@ struct SenderCore::State {
     return {};
   }
 
+  // What the description says about the slots' memory: the device slots, or for a host
+  // receiver the host slots.
+  Result<void> describe_memory(const Peer& p, ipc::StreamDescription& message) const {
+    const TextureShareHandle& first = backend->slot_export(0);
+    message.identity = first.identity;
+    if (p.transfer == Transfer::Device) {
+      message.image = first.image;
+      message.handle_type = first.handle_type;
+      return {};
+    }
+    if (!host || host->size() != slots.size()) {
+      return fail(ErrorCode::Unsupported,
+                  "this sender cannot carry " + geyser::describe(desc) + " frames to host memory");
+    }
+    message.handle_type = MemoryHandleType::HostMemfd;
+    message.image = VulkanImageInfo{};
+    message.image.dedicated = false;
+    message.image.allocation_size = host->slot_size();
+    message.row_pitch = host->row_pitch();
+    return {};
+  }
+
+  Result<ipc::SlotHandles> slot_handles(const Peer& p, std::size_t i, const ProducerLink& link) {
+    GEYSER_TRY(SlotSyncHandles sync, link.export_handles());
+    ipc::SlotHandles handles;
+    if (p.transfer == Transfer::Host) {
+      GEYSER_TRY(handles.memory, host->share(i));
+    } else {
+      GEYSER_TRY(handles.memory, backend->slot_export(i).os_handle.duplicate());
+    }
+    handles.ready = std::move(sync.ready);
+    handles.released = std::move(sync.released);
+    return handles;
+  }
+
+  Result<std::unique_ptr<ProducerLink>> create_link(const Peer& p, std::size_t i) {
+    if (p.transfer == Transfer::Device) return backend->create_link(i, p.mode);
+    GEYSER_TRY(auto link, detail::HostLink::create());
+    return std::unique_ptr<ProducerLink>(std::move(link));
+  }
+
   Result<void> send_stream_description(Peer& p) {
     p.links.clear();
     p.released_seen.fill(0);  // new links, new timelines
     if (!p.page) {
       GEYSER_TRY(p.page, ipc::ReceiverPage::create());
     }
-    const TextureShareHandle& first = backend->slot_export(0);
     ipc::StreamDescription message;
     message.generation = generation;
     message.descriptor = desc;
-    message.image = first.image;
-    message.handle_type = first.handle_type;
-    message.identity = first.identity;
+    GEYSER_TRY_VOID(describe_memory(p, message));
     message.sync_mode = p.mode;
     message.color = color;
     message.first_frame = next_frame;  // its links exist from now on
     GEYSER_TRY(message.board, board->share());
     GEYSER_TRY(message.page, p.page->share());
     for (std::size_t i = 0; i < slots.size(); ++i) {
-      GEYSER_TRY(auto link, backend->create_link(i, p.mode));
-      GEYSER_TRY(SlotSyncHandles sync, link->export_handles());
-      ipc::SlotHandles handles;
-      GEYSER_TRY(handles.memory, backend->slot_export(i).os_handle.duplicate());
-      handles.ready = std::move(sync.ready);
-      handles.released = std::move(sync.released);
+      GEYSER_TRY(auto link, create_link(p, i));
+      GEYSER_TRY(ipc::SlotHandles handles, slot_handles(p, i, *link));
       message.slots.push_back(std::move(handles));
       p.links.push_back(std::move(link));
     }
@@ -201,26 +280,37 @@ struct SenderCore::State {
       return fail(ErrorCode::Disconnected, "lister answered");
     }
     if (auto* hello = std::get_if<ipc::Hello>(&message)) {
-      const DeviceIdentity& ours = backend->identity();
-      if (!hello->identity.compatible_with(ours)) {
-        return fail(ErrorCode::DeviceMismatch,
-                    "the receiver imports on driver " + to_string(hello->identity.driver_uuid) +
-                        " device " + to_string(hello->identity.device_uuid) +
-                        ", this sender's textures live on " + backend->device_name() + " (device " +
-                        to_string(ours.device_uuid) + ")");
-      }
       if (receiver_count() >= options.max_receivers) {
         // Each receiver costs links per slot and may grow the ring: bounded.
         return fail(ErrorCode::Unsupported, "channel '" + name + "' already serves " +
                                                 std::to_string(receiver_count()) +
                                                 " receivers (SenderOptions::max_receivers)");
       }
-      GEYSER_TRY(p.mode, choose_sync_mode(caps, hello->sync));
+      GEYSER_TRY(p.transfer, negotiate_transfer(*hello));
+      if (p.transfer == Transfer::Host) {
+        if (!host) GEYSER_TRY_VOID(make_host_ring(desc, slots.size()));
+        p.mode = SyncMode::Cpu;  // the frame is on the host: nothing for a device to wait on
+      } else {
+        GEYSER_TRY(p.mode, choose_sync_mode(caps, hello->sync));
+      }
       p.role = Peer::Role::Receiver;
       return send_stream_description(p);
     }
     return fail(ErrorCode::Protocol, std::string("expected Hello or DescribeRequest first, got ") +
                                          std::string(ipc::to_string(ipc::message_type(message))));
+  }
+
+  // Zero-copy when the receiver is on this sender's device, host frames when it asks for
+  // them or (TransferRequest::Auto) is on another device or none.
+  Result<Transfer> negotiate_transfer(const ipc::Hello& hello) const {
+    const DeviceIdentity& ours = backend->identity();
+    const bool same_device = hello.identity.compatible_with(ours);
+    if (auto transfer = choose_transfer(hello.transfer, same_device)) return *transfer;
+    return fail(ErrorCode::DeviceMismatch,
+                "the receiver imports on driver " + to_string(hello.identity.driver_uuid) +
+                    " device " + to_string(hello.identity.device_uuid) +
+                    ", this sender's textures live on " + backend->device_name() + " (device " +
+                    to_string(ours.device_uuid) + ") and it did not ask for host frames");
   }
 
   // Handles one message of a peer. An error closes that connection only.
@@ -250,6 +340,7 @@ struct SenderCore::State {
     d.fps_milli = static_cast<std::uint32_t>(fps() * 1000.0);
     d.frame_count = presented;
     d.receiver_count = receiver_count();
+    d.host_receiver_count = host_receiver_count();
     d.sender_pid = static_cast<std::uint32_t>(getpid());
     d.protocol_version = ipc::kProtocolVersion;
     d.color = color;
@@ -593,11 +684,25 @@ Result<void> SenderCore::present(const SlotLease& lease, std::span<const std::ui
                                            std::to_string(ipc::kMaxFrameMetadata));
   }
   std::vector<ProducerLink*> links;
+  std::vector<detail::HostLink*> host_links;
   for (auto& p : s.peers) {
-    if (s.reads_this_generation(*p)) links.push_back(p->links[lease.slot].get());
+    if (!s.reads_this_generation(*p)) continue;
+    ProducerLink* link = p->links[lease.slot].get();
+    if (p->transfer == Transfer::Host) {
+      host_links.push_back(static_cast<detail::HostLink*>(link));
+    } else {
+      links.push_back(link);
+    }
   }
-  if (auto announced = s.backend->present(lease.slot, lease.frame, links, s.options.gpu_timeout);
-      !announced) {
+  auto announced = s.backend->present(lease.slot, lease.frame, links, s.options.gpu_timeout);
+  if (announced && !host_links.empty()) {
+    // One device copy for every host receiver, then their CPU timelines.
+    announced = s.backend->copy_to_host(lease.slot, s.options.gpu_timeout);
+    if (announced) {
+      for (detail::HostLink* link : host_links) link->signal_ready(lease.frame);
+    }
+  }
+  if (!announced) {
     // Nothing was announced: the slot goes back to the ring, and the next acquire may
     // hand it out again. Not the frame number: the backend may have signalled it already
     // (a timeline value cannot be signalled twice), and frames need only rise.
@@ -689,6 +794,7 @@ SenderStats SenderCore::stats() const {
   out.frames = s.presented;
   out.fps = s.fps();
   out.receivers = s.receiver_count();
+  out.host_receivers = s.host_receiver_count();
   out.generation = s.generation;
   out.sync_mode = s.offered_mode();
   out.dropped_connections = s.dropped;

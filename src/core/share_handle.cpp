@@ -16,6 +16,7 @@ std::string_view to_string(MemoryHandleType type) noexcept {
   switch (type) {
     case MemoryHandleType::OpaqueFd: return "opaque_fd";
     case MemoryHandleType::OpaqueWin32: return "opaque_win32";
+    case MemoryHandleType::HostMemfd: return "host_memfd";
   }
   return "unknown";
 }
@@ -38,7 +39,7 @@ std::string_view to_string(SemaphoreHandleType type) noexcept {
 Result<TextureShareHandle> TextureShareHandle::clone() const {
   auto copy = os_handle.duplicate();
   if (!copy) return fail(with_context("TextureShareHandle::clone", copy.error()));
-  return TextureShareHandle{std::move(*copy), handle_type, identity, descriptor, image};
+  return TextureShareHandle{std::move(*copy), handle_type, identity, descriptor, image, row_pitch};
 }
 
 Result<SemaphoreShareHandle> SemaphoreShareHandle::clone() const {

@@ -12,7 +12,11 @@ namespace geyser::ipc {
 // a reordering here would silently change the protocol. Pin them.
 static_assert(static_cast<int>(SyncMode::Gpu) == 0 && static_cast<int>(SyncMode::Cpu) == 1);
 static_assert(static_cast<int>(MemoryHandleType::OpaqueFd) == 0 &&
-              static_cast<int>(MemoryHandleType::OpaqueWin32) == 1);
+              static_cast<int>(MemoryHandleType::OpaqueWin32) == 1 &&
+              static_cast<int>(MemoryHandleType::HostMemfd) == 2);
+static_assert(static_cast<int>(TransferRequest::Device) == 0 &&
+              static_cast<int>(TransferRequest::Auto) == 1 &&
+              static_cast<int>(TransferRequest::Host) == 2);
 static_assert(static_cast<int>(ErrorCode::Validation) == 0 &&
               static_cast<int>(ErrorCode::Protocol) == 8 &&
               static_cast<int>(ErrorCode::Internal) == 9);
@@ -24,8 +28,8 @@ namespace {
 
 // Body sizes of the fixed-layout messages (docs/protocol.md gives the offsets).
 constexpr std::size_t kHelloBodySize = 40;
-constexpr std::size_t kStreamDescriptionBodySize = 108;
-constexpr std::size_t kDescriptionBodySize = 40;
+constexpr std::size_t kStreamDescriptionBodySize = 116;
+constexpr std::size_t kDescriptionBodySize = 44;
 constexpr std::size_t kErrorFixedSize = 4;  // code u16, text length u16, then the text
 static_assert(kErrorFixedSize + kMaxErrorTextSize <= kMaxBodySize);
 
@@ -118,7 +122,43 @@ bool known_sync_mode(std::uint8_t value) {
   return value <= static_cast<std::uint8_t>(SyncMode::Cpu);
 }
 bool known_handle_type(std::uint8_t value) {
-  return value <= static_cast<std::uint8_t>(MemoryHandleType::OpaqueWin32);
+  return value <= static_cast<std::uint8_t>(MemoryHandleType::HostMemfd);
+}
+
+bool known_transfer_request(std::uint8_t value) {
+  return value <= static_cast<std::uint8_t>(TransferRequest::Host);
+}
+
+// What is wrong with a stream description's memory layout, or empty. Host frames
+// (HostMemfd) are linear: rows `row_pitch` apart, a multiple of the texel size, each slot's
+// memfd big enough for all rows, cpu sync and no Vulkan image facts; device memory is an
+// optimal image today (row pitch 0).
+std::string layout_problem(const StreamDescription& m) {
+  if (m.handle_type != MemoryHandleType::HostMemfd) {
+    if (m.row_pitch != 0) return "row pitch " + std::to_string(m.row_pitch) + " on an image";
+    return {};
+  }
+  const FormatInfo& format = format_info(m.descriptor.format);
+  const std::uint64_t tight = std::uint64_t{m.descriptor.width} * format.texel_size;
+  if (format.kind != FormatKind::Color || m.row_pitch < tight ||
+      m.row_pitch % format.texel_size != 0) {
+    return "row pitch " + std::to_string(m.row_pitch) + " does not fit " +
+           std::to_string(m.descriptor.width) + " texels of " + std::string(format.name);
+  }
+  if (m.image.allocation_size < std::uint64_t{m.row_pitch} * m.descriptor.height) {
+    return "host slots of " + std::to_string(m.image.allocation_size) + " bytes cannot hold " +
+           std::to_string(m.descriptor.height) + " rows of " + std::to_string(m.row_pitch);
+  }
+  if (m.descriptor.mip_levels != 1 || m.descriptor.array_layers != 1) {
+    return "host frames have one mip level and one layer";
+  }
+  if (m.sync_mode != SyncMode::Cpu) return "host frames are synchronized in cpu mode";
+  const VulkanImageInfo& i = m.image;
+  if (i.vk_format != 0 || i.tiling != 0 || i.usage != 0 || i.create_flags != 0 ||
+      i.memory_type_index != 0 || i.dedicated) {
+    return "host frames carry no Vulkan image facts";
+  }
+  return {};
 }
 
 // Length of the well-formed UTF-8 sequence at text[i], or 0 if it is malformed (overlong,
@@ -266,7 +306,7 @@ Result<Message> decode_hello(std::span<const std::uint8_t> body, std::vector<Uni
   Hello hello;
   hello.protocol_version = reader.u16();
   const std::uint8_t caps = reader.u8();
-  const bool reserved_zero = reader.zeros(1);
+  const std::uint8_t transfer = reader.u8();
   hello.client_pid = reader.u32();
   hello.identity.driver_uuid = read_uuid(reader);
   hello.identity.device_uuid = read_uuid(reader);
@@ -277,7 +317,11 @@ Result<Message> decode_hello(std::span<const std::uint8_t> body, std::vector<Uni
   if ((caps & ~(kCapTimelineExport | kCapTimelineImport)) != 0) {
     return protocol(kType, "unknown capability bits " + hex32(caps));
   }
-  GEYSER_TRY_VOID(check_reserved(kType, reserved_zero));
+  if (!known_transfer_request(transfer)) {
+    return protocol(kType, "transfer request " + std::to_string(transfer) +
+                               " is not 0 (device), 1 (auto) or 2 (host)");
+  }
+  hello.transfer = static_cast<TransferRequest>(transfer);
   hello.sync.timeline_export = (caps & kCapTimelineExport) != 0;
   hello.sync.timeline_import = (caps & kCapTimelineImport) != 0;
   return hello;
@@ -311,6 +355,8 @@ Result<Message> decode_stream_description(std::span<const std::uint8_t> body,
   message.identity.device_uuid = read_uuid(reader);
   GEYSER_TRY_VOID(read_color(kType, reader, message.color));
   message.first_frame = reader.u64();
+  message.row_pitch = reader.u32();
+  const bool tail_zero = reader.zeros(4);
   if (message.first_frame == 0) return protocol(kType, "first frame is 0");
 
   if (slot_count == 0 || slot_count > kMaxSlots) {
@@ -334,7 +380,7 @@ Result<Message> decode_stream_description(std::span<const std::uint8_t> body,
   if (dedicated > 1) {
     return protocol(kType, "dedicated flag " + std::to_string(dedicated) + " is not 0 or 1");
   }
-  GEYSER_TRY_VOID(check_reserved(kType, reserved_zero));
+  GEYSER_TRY_VOID(check_reserved(kType, reserved_zero && tail_zero));
   // Range-check before the cast: format_info() aborts on values outside the enum.
   if (!known_format(format)) {
     return protocol(kType, "format " + std::to_string(format) + " is not a known TextureFormat");
@@ -347,6 +393,9 @@ Result<Message> decode_stream_description(std::span<const std::uint8_t> body,
   message.sync_mode = static_cast<SyncMode>(sync_mode);
   message.handle_type = static_cast<MemoryHandleType>(handle_type);
   message.image.dedicated = dedicated == 1;
+  if (std::string problem = layout_problem(message); !problem.empty()) {
+    return protocol(kType, problem);
+  }
   message.board = std::move(handles[0]);
   message.page = std::move(handles[1]);
   message.slots.resize(slot_count);
@@ -383,8 +432,13 @@ Result<Message> decode_description(std::span<const std::uint8_t> body,
   }
   GEYSER_TRY_VOID(read_color(kType, reader, message.color));
   const bool tail_zero = reader.zeros(2);
+  message.host_receiver_count = reader.u32();
   GEYSER_TRY_VOID(check_reserved(kType, reserved_zero && tail_zero));
   GEYSER_TRY_VOID(check_extent(kType, message.width, message.height));
+  if (message.host_receiver_count > message.receiver_count) {
+    return protocol(kType, std::to_string(message.host_receiver_count) + " host receivers of " +
+                               std::to_string(message.receiver_count));
+  }
   if (!known_format(format)) {
     return protocol(kType, "format " + std::to_string(format) + " is not a known TextureFormat");
   }
@@ -472,12 +526,17 @@ Result<EncodedMessage> encode_hello(const Hello& message) {
                                        " is not the one this build speaks (" +
                                        std::to_string(kProtocolVersion) + ")");
   }
+  if (!known_transfer_request(static_cast<std::uint8_t>(message.transfer))) {
+    return invalid(
+        "encode_hello",
+        "transfer request " + std::to_string(static_cast<int>(message.transfer)) + " is unknown");
+  }
   std::vector<std::uint8_t> body;
   ByteWriter writer(body);
   writer.u16(message.protocol_version);
   writer.u8(static_cast<std::uint8_t>((message.sync.timeline_export ? kCapTimelineExport : 0) |
                                       (message.sync.timeline_import ? kCapTimelineImport : 0)));
-  writer.zeros(1);
+  writer.u8(static_cast<std::uint8_t>(message.transfer));
   writer.u32(message.client_pid);
   write_uuid(writer, message.identity.driver_uuid);
   write_uuid(writer, message.identity.device_uuid);
@@ -504,6 +563,9 @@ Result<EncodedMessage> encode_stream_description(const StreamDescription& messag
   if (message.image.allocation_size == 0) return invalid(kWhat, "allocation size is 0");
   if (!is_known(message.color)) return invalid(kWhat, "colour description has unknown values");
   if (message.first_frame == 0) return invalid(kWhat, "first frame is 0");
+  if (std::string problem = layout_problem(message); !problem.empty()) {
+    return invalid(kWhat, problem);
+  }
   if (!message.board.valid() || !message.page.valid()) {
     return invalid(kWhat, "no frame board or receiver page fd");
   }
@@ -548,6 +610,8 @@ Result<EncodedMessage> encode_stream_description(const StreamDescription& messag
   write_uuid(writer, message.identity.device_uuid);
   write_color(writer, message.color);
   writer.u64(message.first_frame);
+  writer.u32(message.row_pitch);
+  writer.zeros(4);
   return finish(MessageType::StreamDescription, body, std::move(handles));
 }
 
@@ -572,6 +636,9 @@ Result<EncodedMessage> encode_description(const Description& message) {
         kWhat, "sync mode " + std::to_string(static_cast<int>(message.sync_mode)) + " is unknown");
   }
   if (!is_known(message.color)) return invalid(kWhat, "colour description has unknown values");
+  if (message.host_receiver_count > message.receiver_count) {
+    return invalid(kWhat, "more host receivers than receivers");
+  }
   std::vector<std::uint8_t> body;
   ByteWriter writer(body);
   writer.u32(message.width);
@@ -586,6 +653,7 @@ Result<EncodedMessage> encode_description(const Description& message) {
   writer.u16(message.protocol_version);
   write_color(writer, message.color);
   writer.zeros(2);
+  writer.u32(message.host_receiver_count);
   return finish(MessageType::Description, body, {});
 }
 

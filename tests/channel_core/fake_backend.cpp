@@ -207,6 +207,38 @@ Result<void> FakeSenderBackend::write(std::size_t slot, std::span<const std::uin
 
 // --- receiver ---
 
+Result<void> FakeSenderBackend::set_host_slots(std::span<const HostSlotMemory> slots) {
+  host_.clear();
+  control_->host_slots = 0;
+  if (slots.empty()) return {};
+  if (!control_->host_copies) return fail(ErrorCode::Unsupported, "fake: no host copies");
+  if (slots.size() != slots_.size()) {
+    violation(std::to_string(slots.size()) + " host slots for " + std::to_string(slots_.size()));
+  }
+  host_.assign(slots.begin(), slots.end());
+  control_->host_slots = host_.size();
+  return {};
+}
+
+Result<void> FakeSenderBackend::copy_to_host(std::size_t slot, std::chrono::milliseconds) {
+  if (slot >= host_.size() || slot >= slots_.size()) {
+    violation("copy_to_host of slot " + std::to_string(slot));
+    return fail(ErrorCode::Validation, "fake: no such host slot");
+  }
+  const TextureDescriptor& desc = slots_[slot].descriptor;
+  const std::size_t row = std::size_t{desc.width} * format_info(desc.format).texel_size;
+  const HostSlotMemory& target = host_[slot];
+  for (std::uint32_t y = 0; y < desc.height; ++y) {
+    auto* out = target.bytes.data() + std::size_t{y} * target.row_pitch;
+    if (::pread(slots_[slot].os_handle.get(), out, row, static_cast<off_t>(y * row)) !=
+        static_cast<ssize_t>(row)) {
+      return fail(Error::from_errno(ErrorCode::Internal, "fake: pread", errno));
+    }
+  }
+  ++control_->host_copies_done;
+  return {};
+}
+
 FakeImportedSlot::FakeImportedSlot(std::shared_ptr<FakeReceiverControl> c, TextureDescriptor desc,
                                    UniqueFd fd, CpuTimeline ready_timeline,
                                    std::shared_ptr<FakeRelease> release, SyncMode sync_mode)
@@ -247,15 +279,18 @@ SyncCapabilities FakeReceiverBackend::sync_capabilities() const {
 Result<std::shared_ptr<ImportedSlot>> FakeReceiverBackend::import_slot(SlotImport slot) {
   if (auto failure = control_->import_slot.next("import_slot")) return fail(*failure);
   const TextureShareHandle& memory = slot.memory;
-  if (memory.handle_type != MemoryHandleType::OpaqueFd) {
+  const bool host = memory.handle_type == MemoryHandleType::HostMemfd;
+  if (host && !control_->host_frames) violation("host frames imported without asking");
+  if (!host && memory.handle_type != MemoryHandleType::OpaqueFd) {
     return fail(ErrorCode::Unsupported, "fake import: not an opaque fd");
   }
-  if (!memory.identity.compatible_with(control_->identity)) {
+  if (!host && !memory.identity.compatible_with(control_->identity)) {
     return fail(ErrorCode::DeviceMismatch, "fake import: memory of another device");
   }
   GEYSER_TRY_VOID(validate(memory.descriptor));
   struct stat st {};
-  const std::uint64_t size = tight_size_bytes(memory.descriptor);
+  const std::uint64_t size =
+      host ? memory.image.allocation_size : tight_size_bytes(memory.descriptor);
   if (!memory.os_handle || ::fstat(memory.os_handle.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
       static_cast<std::uint64_t>(st.st_size) != size) {
     return fail(ErrorCode::Validation,
@@ -267,9 +302,11 @@ Result<std::shared_ptr<ImportedSlot>> FakeReceiverBackend::import_slot(SlotImpor
   GEYSER_TRY(CpuTimeline ready, CpuTimeline::open(std::move(slot.sync.ready)));
   GEYSER_TRY(CpuTimeline released, CpuTimeline::open(std::move(slot.sync.released)));
   auto release = std::make_shared<FakeRelease>(FakeRelease{std::move(released), 0});
-  return std::shared_ptr<ImportedSlot>(std::make_shared<FakeImportedSlot>(
+  auto imported = std::make_shared<FakeImportedSlot>(
       control_, memory.descriptor, std::move(slot.memory.os_handle), std::move(ready),
-      std::move(release), slot.mode));
+      std::move(release), slot.mode);
+  if (host) imported->row_pitch = memory.row_pitch;
+  return std::shared_ptr<ImportedSlot>(std::move(imported));
 }
 
 Result<void> FakeReceiverBackend::begin_read(ImportedSlot& slot, std::uint64_t frame,
@@ -349,6 +386,19 @@ void FakeReceiverBackend::execute() noexcept {
 std::vector<std::uint8_t> read_slot(const ImportedSlot& slot) {
   const auto& fake = static_cast<const FakeImportedSlot&>(slot);
   std::vector<std::uint8_t> bytes(tight_size_bytes(fake.descriptor));
+  if (fake.row_pitch != 0) {  // host frames: the rows without their padding
+    const TextureDescriptor& d = fake.descriptor;
+    const std::size_t row = std::size_t{d.width} * format_info(d.format).texel_size;
+    for (std::uint32_t y = 0; y < d.height; ++y) {
+      if (::pread(fake.memory.get(), bytes.data() + y * row, row,
+                  static_cast<off_t>(std::size_t{y} * fake.row_pitch)) !=
+          static_cast<ssize_t>(row)) {
+        bytes.clear();
+        break;
+      }
+    }
+    return bytes;
+  }
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t got = ::pread(fake.memory.get(), bytes.data() + done, bytes.size() - done,

@@ -50,6 +50,11 @@ struct FakeSenderControl {
   FailurePlan export_handles;
   FailurePlan present;
   FailurePlan write;
+  /// Whether set_host_slots takes host slots (else Unsupported, as a device without
+  /// VK_EXT_external_memory_host).
+  bool host_copies = true;
+  std::size_t host_slots = 0;          ///< host slots held now
+  std::uint64_t host_copies_done = 0;  ///< copy_to_host calls that copied
 
   int live_links = 0;            ///< links made and not yet destroyed
   int retired_links = 0;         ///< of those, waiting in the backend for collect()
@@ -86,12 +91,18 @@ class FakeSenderBackend final : public SenderBackend {
   void retire(std::vector<std::unique_ptr<ProducerLink>> links) override;
   void collect() override;
   [[nodiscard]] Result<void> write(std::size_t slot, std::span<const std::uint8_t> bytes) override;
+  /// Keeps the spans; copy_to_host copies the slot's memfd into one row by row (the fake's
+  /// "device" is the CPU).
+  [[nodiscard]] Result<void> set_host_slots(std::span<const HostSlotMemory> slots) override;
+  [[nodiscard]] Result<void> copy_to_host(std::size_t slot,
+                                          std::chrono::milliseconds timeout) override;
 
  private:
   void violation(const std::string& what) const;
 
   std::shared_ptr<FakeSenderControl> control_;
   std::vector<TextureShareHandle> slots_;
+  std::vector<HostSlotMemory> host_;
   std::vector<std::unique_ptr<ProducerLink>> retired_;
   std::uint64_t last_frame_ = 0;  // frames rise within one sender
 };
@@ -100,7 +111,10 @@ class FakeSenderBackend final : public SenderBackend {
 /// the receiver (counters are atomic so that another thread may read them afterwards).
 struct FakeReceiverControl {
   DeviceIdentity identity = fake_identity();
-  SyncCapabilities caps;  ///< none: `cpu` mode
+  SyncCapabilities caps;     ///< none: `cpu` mode
+  bool host_frames = false;  ///< imports_host_frames()
+  /// What the harness's connect_fake and connect_unserved ask for (ReceiverOptions::transfer).
+  TransferRequest transfer = TransferRequest::Auto;
   FailurePlan import_slot;
   FailurePlan begin_read;
   FailurePlan end_read;
@@ -135,6 +149,7 @@ struct FakeImportedSlot final : ImportedSlot {
   CpuTimeline ready;
   std::shared_ptr<FakeRelease> released;  // shared with device work still pending
   SyncMode mode;
+  std::uint32_t row_pitch = 0;  ///< host frames: rows this far apart; 0: tightly packed
 };
 
 /// The consumer side. In `cpu` mode begin_read waits on the ready timeline and end_read and
@@ -152,6 +167,7 @@ class FakeReceiverBackend final : public ReceiverBackend {
   [[nodiscard]] const DeviceIdentity& identity() const noexcept override;
   [[nodiscard]] std::string device_name() const override { return "fake host memory"; }
   [[nodiscard]] SyncCapabilities sync_capabilities() const override;
+  [[nodiscard]] bool imports_host_frames() const noexcept override { return control_->host_frames; }
   [[nodiscard]] Result<std::shared_ptr<ImportedSlot>> import_slot(SlotImport slot) override;
   [[nodiscard]] Result<void> begin_read(ImportedSlot& slot, std::uint64_t frame,
                                         std::chrono::milliseconds timeout,

@@ -170,8 +170,10 @@ Result<ReceiverCore> connect_fake(SenderCore& sender, std::shared_ptr<TestTransp
 Result<ReceiverCore> connect_unserved(std::shared_ptr<ipc::Transport> transport,
                                       std::shared_ptr<FakeReceiverControl> control,
                                       std::chrono::milliseconds timeout, const char* name) {
+  ReceiverOptions options = receiver_options(std::move(transport));
+  options.transfer = control->transfer;
   return ReceiverCore::connect(std::make_unique<FakeReceiverBackend>(std::move(control)), name,
-                               timeout, receiver_options(std::move(transport)));
+                               timeout, options);
 }
 
 Result<FrameLease> acquire_reconnecting(ReceiverCore& receiver, SenderCore& sender,

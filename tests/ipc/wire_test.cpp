@@ -140,10 +140,11 @@ TEST_F(WireTest, DescriptionBytesAreLittleEndian) {
       5,
       0x01020304,
       kProtocolVersion,
-      ColorDescription{ColorSpace::Bt2020Hlg, AlphaMode::Premultiplied, Orientation::BottomUp}};
+      ColorDescription{ColorSpace::Bt2020Hlg, AlphaMode::Premultiplied, Orientation::BottomUp},
+      0x03};
   const auto bytes = encoded_bytes(message);
-  ASSERT_EQ(bytes.size(), kHeaderSize + 40);
-  EXPECT_EQ(bytes[8], 40);  // body size
+  ASSERT_EQ(bytes.size(), kHeaderSize + 44);
+  EXPECT_EQ(bytes[8], 44);  // body size
   EXPECT_EQ(bytes[16], 0x02);
   EXPECT_EQ(bytes[17], 0x01);
   EXPECT_EQ(bytes[32], 0x88);  // frame count
@@ -153,6 +154,7 @@ TEST_F(WireTest, DescriptionBytesAreLittleEndian) {
   EXPECT_EQ(bytes[50], 4);     // colour space bt2020-hlg
   EXPECT_EQ(bytes[51], 1);     // premultiplied
   EXPECT_EQ(bytes[52], 1);     // bottom-up
+  EXPECT_EQ(bytes[56], 3);     // host receivers
 }
 
 // Version 1 sent frames as socket messages; a peer of that version gets an error that
@@ -182,6 +184,72 @@ TEST_F(WireTest, HelloRoundTrips) {
     const Hello hello{kProtocolVersion, 0xFFFFFFFEu, caps, {uuid(9), uuid(200)}};
     EXPECT_EQ(round_trip(hello), hello);
   }
+  for (const TransferRequest transfer :
+       {TransferRequest::Device, TransferRequest::Auto, TransferRequest::Host}) {
+    const Hello hello{kProtocolVersion, 7, {}, {}, transfer};
+    EXPECT_EQ(round_trip(hello), hello);
+    EXPECT_EQ(encoded_bytes(hello)[kHeaderSize + 3], static_cast<std::uint8_t>(transfer));
+  }
+}
+
+// Host frames: a linear layout whose row pitch and slot size the decoder checks, cpu
+// sync, no Vulkan image facts.
+StreamDescription host_stream(std::uint32_t width, std::uint32_t height) {
+  StreamDescription message = sample_stream(2, SyncMode::Cpu);
+  message.descriptor.width = width;
+  message.descriptor.height = height;
+  message.descriptor.mip_levels = 1;
+  message.descriptor.array_layers = 1;
+  message.handle_type = MemoryHandleType::HostMemfd;
+  message.image = VulkanImageInfo{};
+  message.image.dedicated = false;
+  message.row_pitch = host_row_pitch(width, message.descriptor.format);
+  message.image.allocation_size = host_slot_size(width, height, message.descriptor.format);
+  return message;
+}
+
+TEST_F(WireTest, HostStreamDescriptionsRoundTripAndTheirLayoutIsChecked) {
+  const StreamDescription sent = host_stream(33, 17);
+  EXPECT_EQ(sent.row_pitch, 256u);
+  auto encoded = encode_stream_description(sent);
+  ASSERT_TRUE(encoded) << encoded.error().to_string();
+  ASSERT_EQ(encoded->bytes.size(), kHeaderSize + 116);
+  auto decoded = decode(encoded->bytes, dup_fds(encoded->handles));
+  ASSERT_TRUE(decoded) << decoded.error().to_string();
+  const auto& got = std::get<StreamDescription>(*decoded);
+  EXPECT_EQ(got.handle_type, MemoryHandleType::HostMemfd);
+  EXPECT_EQ(got.row_pitch, 256u);
+  EXPECT_EQ(got.image.allocation_size, 65536u);
+
+  const std::size_t fds = kHandlesPerStream + 2 * kHandlesPerSlot;
+  const auto bytes = encoded->bytes;
+  constexpr std::size_t kPitch = kHeaderSize + 108;
+  auto bad = bytes;
+  put(bad, kPitch, 33 * 4 - 4, 4);
+  expect_protocol(bad, fds, "row pitch shorter than a row");
+  bad = bytes;
+  put(bad, kPitch, 33 * 4 + 2, 4);
+  expect_protocol(bad, fds, "row pitch not a multiple of the texel size");
+  bad = bytes;
+  put(bad, kHeaderSize + 56, 256 * 17 - 1, 8);
+  expect_protocol(bad, fds, "allocation size too small for the rows");
+  bad = bytes;
+  put(bad, kHeaderSize + 9, 0, 1);
+  expect_protocol(bad, fds, "host frames in gpu sync mode");
+  bad = bytes;
+  put(bad, kHeaderSize + 36, 44, 4);
+  expect_protocol(bad, fds, "a Vulkan format on host frames");
+  bad = bytes;
+  put(bad, kPitch + 4, 1, 1);
+  expect_protocol(bad, fds, "reserved bytes after the row pitch");
+  // An image's description carries no row pitch (yet).
+  auto image = encode_stream_description(sample_stream(1, SyncMode::Cpu))->bytes;
+  put(image, kPitch, 256, 4);
+  expect_protocol(image, kHandlesPerStream + kHandlesPerSlot, "row pitch on an image");
+  // The encoder refuses what the decoder would.
+  StreamDescription wrong = host_stream(33, 17);
+  wrong.row_pitch = 100;
+  EXPECT_EQ(encode_stream_description(wrong).error().code(), ErrorCode::Validation);
 }
 
 TEST_F(WireTest, EmptyMessagesRoundTrip) {
@@ -421,6 +489,12 @@ TEST_F(WireTest, InvalidEnumsAreProtocolErrors) {
   bytes = encoded_bytes(Hello{});
   put(bytes, kBody + 2, 4, 1);
   expect_protocol(bytes, 0, "unknown capability bit");
+  bytes = encoded_bytes(Hello{});
+  put(bytes, kBody + 3, 3, 1);
+  expect_protocol(bytes, 0, "transfer request 3");
+  bytes = encoded_bytes(Description{});
+  put(bytes, kBody + 40, 1, 4);
+  expect_protocol(bytes, 0, "more host receivers than receivers");
   bytes = encoded_bytes(Hello{});
   put(bytes, kBody, 1, 2);
   expect_protocol(bytes, 0, "Hello version differs from the header's");

@@ -17,6 +17,7 @@
 #include "geyser/share_handle.hpp"
 #include "geyser/sync.hpp"
 #include "geyser/texture.hpp"
+#include "geyser/transfer.hpp"
 #include "geyser/unique_handle.hpp"
 
 namespace geyser::channel {
@@ -50,6 +51,14 @@ class ProducerLink {
 
  protected:
   ProducerLink() = default;
+};
+
+/// One host slot: linear memory the core owns and shares with host receivers, which the
+/// backend's device writes frames into (docs/host-frames.md). Page-aligned, its size a
+/// multiple of kHostSlotAlignment; rows `row_pitch` bytes apart.
+struct HostSlotMemory {
+  std::span<std::byte> bytes;
+  std::uint32_t row_pitch = 0;
 };
 
 /// The producer side of a backend: a ring of exportable slots on one device. Called from
@@ -94,6 +103,18 @@ class SenderBackend {
   [[nodiscard]] virtual Result<void> write(std::size_t slot,
                                            std::span<const std::uint8_t> bytes) = 0;
 
+  /// Host frames: the host slots to write from now on, one per ring slot (the same index),
+  /// or none. The backend readies its device to write them (for Vulkan, imports them with
+  /// VK_EXT_external_memory_host) and lets go of the previous ones first; the core frees
+  /// those only after this returns. Unsupported, naming why, when the device cannot write
+  /// host memory: the core then refuses host receivers with that error.
+  [[nodiscard]] virtual Result<void> set_host_slots(std::span<const HostSlotMemory> slots) = 0;
+  /// Copies the frame in `slot` (written by work submitted before present()) into host slot
+  /// `slot` with one device copy, and waits at most `timeout` until it is there. Called
+  /// after present() for frames that host receivers get, once however many there are.
+  [[nodiscard]] virtual Result<void> copy_to_host(std::size_t slot,
+                                                  std::chrono::milliseconds timeout) = 0;
+
  protected:
   SenderBackend() = default;
 };
@@ -124,6 +145,10 @@ class ReceiverBackend {
   [[nodiscard]] virtual const DeviceIdentity& identity() const noexcept = 0;
   [[nodiscard]] virtual std::string device_name() const = 0;
   [[nodiscard]] virtual SyncCapabilities sync_capabilities() const = 0;
+  /// Whether import_slot takes host frames (MemoryHandleType::HostMemfd slots, cpu sync):
+  /// then the receiver asks for them when the sender's device is not its own (or always,
+  /// with TransferRequest::Host); otherwise it asks for zero-copy only.
+  [[nodiscard]] virtual bool imports_host_frames() const noexcept = 0;
 
   /// Imports one slot. Consumes `slot`'s handles (what the import keeps is its own).
   /// DeviceMismatch, Unsupported, Validation as the backend's import says.

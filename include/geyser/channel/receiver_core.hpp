@@ -38,6 +38,11 @@ struct ReceiverOptions {
   /// channel's sender and make this process import its memory; another sender is
   /// PermissionDenied, naming its pid and uid.
   ipc::PeerPolicy peers;
+  /// Zero-copy or host frames (docs/host-frames.md). Auto: zero-copy when the sender's device
+  /// is this receiver's, host frames otherwise, where the backend takes them
+  /// (ReceiverBackend::imports_host_frames; a backend that does not asks for zero-copy only,
+  /// and Host is then Unsupported).
+  TransferRequest transfer = TransferRequest::Auto;
 };
 
 /// Where a receiver stands.
@@ -70,6 +75,7 @@ struct ReceiverStats {
   /// already taken their slot back to rewrite it (a newer frame follows).
   std::uint64_t claims_lost = 0;
   SyncMode sync_mode = SyncMode::Cpu;
+  Transfer transfer = Transfer::Device;  ///< what the sender gives this receiver
 };
 
 /// A connection to a channel over a ReceiverBackend and a transport. Thread-safety: none;

@@ -68,9 +68,10 @@ struct SlotLease {
 
 /// Figures about a sender.
 struct SenderStats {
-  std::uint64_t frames = 0;     ///< frames presented
-  double fps = 0.0;             ///< presents per second over the last second or so
-  std::uint32_t receivers = 0;  ///< connected receivers
+  std::uint64_t frames = 0;          ///< frames presented
+  double fps = 0.0;                  ///< presents per second over the last second or so
+  std::uint32_t receivers = 0;       ///< connected receivers
+  std::uint32_t host_receivers = 0;  ///< those of them that take host frames
   std::uint64_t generation = 0;
   SyncMode sync_mode = SyncMode::Cpu;  ///< the mode this sender offers (per receiver it may be cpu)
   std::uint64_t dropped_connections = 0;  ///< receivers dropped for protocol errors or refused

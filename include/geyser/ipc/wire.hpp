@@ -19,6 +19,7 @@
 #include "geyser/share_handle.hpp"
 #include "geyser/sync.hpp"
 #include "geyser/texture.hpp"
+#include "geyser/transfer.hpp"
 #include "geyser/unique_handle.hpp"
 
 namespace geyser::ipc {
@@ -76,7 +77,8 @@ struct Hello {
   std::uint16_t protocol_version = kProtocolVersion;  ///< must equal the header's version
   std::uint32_t client_pid = 0;  ///< informational; trust SO_PEERCRED, not this
   SyncCapabilities sync;
-  DeviceIdentity identity;
+  DeviceIdentity identity;  ///< all zero for a receiver with no device (TransferRequest::Host)
+  TransferRequest transfer = TransferRequest::Device;
   friend bool operator==(const Hello&, const Hello&) = default;
 };
 
@@ -89,7 +91,10 @@ struct SlotHandles {
 };
 
 /// A stream generation: what every slot's texture is and the descriptors to import them,
-/// with the frame board and this receiver's page. Owns its fds (decode moves the received
+/// with the frame board and this receiver's page. For host frames (handle type HostMemfd)
+/// each slot's memory is a sealed memfd of `image.allocation_size` bytes holding the frame's
+/// rows `row_pitch` bytes apart; the Vulkan fields of `image` are then 0 and the sync mode
+/// is cpu. Owns its fds (decode moves the received
 /// ones in; encode borrows them).
 struct StreamDescription {
   std::uint64_t generation = 0;
@@ -99,6 +104,8 @@ struct StreamDescription {
   DeviceIdentity identity;
   SyncMode sync_mode = SyncMode::Cpu;
   ColorDescription color;
+  /// Bytes from one row to the next in linear slots; 0 for optimal images.
+  std::uint32_t row_pitch = 0;
   /// The first frame whose readiness this receiver's slot timelines carry: frames on the
   /// board below it were presented before this receiver's links existed (a late joiner
   /// skips them). At least 1.
@@ -121,10 +128,13 @@ struct Description {
   SyncMode sync_mode = SyncMode::Cpu;
   std::uint32_t fps_milli = 0;  ///< frames per second times 1000 (59.94 fps = 59940)
   std::uint64_t frame_count = 0;
-  std::uint32_t receiver_count = 0;
+  std::uint32_t receiver_count = 0;  ///< every connected receiver
   std::uint32_t sender_pid = 0;
   std::uint16_t protocol_version = kProtocolVersion;
   ColorDescription color;
+  /// Of receiver_count, those that take host frames. Last, so that aggregate initialisers
+  /// of the fields above stay valid.
+  std::uint32_t host_receiver_count = 0;
   friend bool operator==(const Description&, const Description&) = default;
 };
 

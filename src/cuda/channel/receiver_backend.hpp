@@ -35,6 +35,8 @@ class CudaReceiverBackend final : public channel::ReceiverBackend {
   [[nodiscard]] const DeviceIdentity& identity() const noexcept override { return identity_; }
   [[nodiscard]] std::string device_name() const override;
   [[nodiscard]] SyncCapabilities sync_capabilities() const override;
+  /// Not yet: a CUDA receiver of another device's sender is DeviceMismatch.
+  [[nodiscard]] bool imports_host_frames() const noexcept override { return false; }
   [[nodiscard]] Result<std::shared_ptr<channel::ImportedSlot>> import_slot(
       channel::SlotImport slot) override;
   [[nodiscard]] Result<void> begin_read(channel::ImportedSlot& slot, std::uint64_t frame,

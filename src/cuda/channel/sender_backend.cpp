@@ -118,6 +118,17 @@ void CudaSenderBackend::collect() {
   if (!retired_.empty() && stream_.wait(std::chrono::nanoseconds(0))) retired_.clear();
 }
 
+Result<void> CudaSenderBackend::set_host_slots(std::span<const channel::HostSlotMemory> slots) {
+  return host_.set(slots);
+}
+
+// The twin copies the slot once the stream has run the kernels that wrote it (waited for
+// on the CPU, as for cpu receivers: CUDA and the twin share no queue).
+Result<void> CudaSenderBackend::copy_to_host(std::size_t slot, std::chrono::milliseconds timeout) {
+  GEYSER_TRY_VOID(stream_.wait(timeout));
+  return host_.copy(*slots_[slot].vk, slot, timeout);
+}
+
 Result<void> CudaSenderBackend::write(std::size_t slot, std::span<const std::uint8_t> bytes) {
   return upload(*context_, *slots_[slot].cuda, bytes, stream_);
 }

@@ -13,6 +13,7 @@
 #include "geyser/cuda/stream.hpp"
 #include "geyser/cuda/texture.hpp"
 #include "geyser/vulkan/device.hpp"
+#include "geyser/vulkan/host_slot_writer.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 
 namespace geyser::cuda::detail {
@@ -37,6 +38,10 @@ class CudaSenderBackend final : public channel::SenderBackend {
   void retire(std::vector<std::unique_ptr<channel::ProducerLink>> links) override;
   void collect() override;
   [[nodiscard]] Result<void> write(std::size_t slot, std::span<const std::uint8_t> bytes) override;
+  [[nodiscard]] Result<void> set_host_slots(
+      std::span<const channel::HostSlotMemory> slots) override;
+  [[nodiscard]] Result<void> copy_to_host(std::size_t slot,
+                                          std::chrono::milliseconds timeout) override;
 
   /// Slot `slot`'s CUDA import (valid until the next create_slots).
   [[nodiscard]] const ImportedArray* texture(std::size_t slot) const noexcept;
@@ -53,13 +58,15 @@ class CudaSenderBackend final : public channel::SenderBackend {
       : context_(&context),
         stream_(std::move(stream)),
         device_(std::move(device)),
-        manager_(*device_) {}
+        manager_(*device_),
+        host_(*device_) {}
 
   const Context* context_;
   Stream stream_;
   std::unique_ptr<vulkan::Device> device_;
   vulkan::VulkanTextureShareManager manager_;
   std::vector<Slot> slots_;
+  vulkan::HostSlotWriter host_;  // on the twin
   // Links of closed connections: destroyed once the stream has run past their last signal.
   std::vector<std::unique_ptr<channel::ProducerLink>> retired_;
 };

@@ -33,6 +33,8 @@ class GlReceiverBackend final : public channel::ReceiverBackend {
   [[nodiscard]] const DeviceIdentity& identity() const noexcept override { return identity_; }
   [[nodiscard]] std::string device_name() const override { return renderer_; }
   [[nodiscard]] SyncCapabilities sync_capabilities() const override { return caps_; }
+  /// Not yet: a GL receiver of another device's sender is DeviceMismatch.
+  [[nodiscard]] bool imports_host_frames() const noexcept override { return false; }
   [[nodiscard]] Result<std::shared_ptr<channel::ImportedSlot>> import_slot(
       channel::SlotImport slot) override;
   [[nodiscard]] Result<void> begin_read(channel::ImportedSlot& slot, std::uint64_t frame,

@@ -42,7 +42,10 @@ Result<std::unique_ptr<GlSenderBackend>> GlSenderBackend::create() {
 
 GlSenderBackend::GlSenderBackend(std::unique_ptr<vulkan::Device> device, std::string renderer,
                                  bool gl_timelines)
-    : device_(std::move(device)), manager_(*device_), renderer_(std::move(renderer)) {
+    : device_(std::move(device)),
+      manager_(*device_),
+      renderer_(std::move(renderer)),
+      host_(*device_) {
   // Gpu receivers need the hidden device to export timelines and GL to signal them.
   const SyncCapabilities vk = manager_.sync_capabilities();
   caps_ = SyncCapabilities{vk.timeline_export && gl_timelines, vk.timeline_import && gl_timelines};
@@ -128,6 +131,17 @@ void GlSenderBackend::retire(std::vector<std::unique_ptr<channel::ProducerLink>>
 
 void GlSenderBackend::collect() {
   std::erase_if(retired_, [](const auto& entry) { return entry.first.signalled(); });
+}
+
+Result<void> GlSenderBackend::set_host_slots(std::span<const channel::HostSlotMemory> slots) {
+  return host_.set(slots);
+}
+
+// The twin copies the slot once GL has finished writing it (waited for on the CPU, as for
+// cpu receivers: GL and the twin share no queue).
+Result<void> GlSenderBackend::copy_to_host(std::size_t slot, std::chrono::milliseconds timeout) {
+  GEYSER_TRY_VOID(opengl::finish(timeout));
+  return host_.copy(*slots_[slot].vk, slot, timeout);
 }
 
 Result<void> GlSenderBackend::write(std::size_t slot, std::span<const std::uint8_t> bytes) {

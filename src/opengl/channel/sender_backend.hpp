@@ -13,6 +13,7 @@
 #include "geyser/opengl/fence.hpp"
 #include "geyser/opengl/texture.hpp"
 #include "geyser/vulkan/device.hpp"
+#include "geyser/vulkan/host_slot_writer.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 
 namespace geyser::opengl::detail {
@@ -38,6 +39,10 @@ class GlSenderBackend final : public channel::SenderBackend {
   void retire(std::vector<std::unique_ptr<channel::ProducerLink>> links) override;
   void collect() override;
   [[nodiscard]] Result<void> write(std::size_t slot, std::span<const std::uint8_t> bytes) override;
+  [[nodiscard]] Result<void> set_host_slots(
+      std::span<const channel::HostSlotMemory> slots) override;
+  [[nodiscard]] Result<void> copy_to_host(std::size_t slot,
+                                          std::chrono::milliseconds timeout) override;
 
   /// Slot `slot`'s GL texture (valid until the next create_slots).
   [[nodiscard]] const GlTexture* texture(std::size_t slot) const noexcept;
@@ -59,6 +64,7 @@ class GlSenderBackend final : public channel::SenderBackend {
   std::string renderer_;
   SyncCapabilities caps_;
   std::vector<Slot> slots_;
+  vulkan::HostSlotWriter host_;  // on the twin
   // Links of closed connections, each with a fence after the last signal GL queued on
   // their semaphores; declared after slots_ (links point at the slots' textures).
   std::vector<std::pair<GlFence, Links>> retired_;

@@ -2,6 +2,7 @@
 #include "receiver_backend.hpp"
 
 #include "../fence_wait.hpp"
+#include "geyser/host/slot_memory.hpp"
 #include "queue_ops.hpp"
 
 namespace geyser::vulkan::detail {
@@ -18,8 +19,32 @@ SyncCapabilities VulkanReceiverBackend::sync_capabilities() const {
   return manager_.sync_capabilities();
 }
 
+Result<std::shared_ptr<channel::ImportedSlot>> VulkanReceiverBackend::import_host_slot(
+    channel::SlotImport slot) {
+  if (slot.mode != SyncMode::Cpu) {
+    return fail(ErrorCode::Protocol, "host frames in gpu sync mode");
+  }
+  auto imported = std::make_shared<VulkanImportedSlot>();
+  GEYSER_TRY(imported->host, host::map_slot(slot));
+  imported->row_pitch = slot.memory.row_pitch;
+  TextureDescriptor local = slot.memory.descriptor;
+  local.usage |= TextureUsage::TransferDst;  // uploaded into
+  GEYSER_TRY(imported->texture, manager_.create(local));
+  SyncShareHandles handles;
+  handles.mode = SyncMode::Cpu;
+  handles.ready = std::move(slot.sync.ready);
+  handles.released = std::move(slot.sync.released);
+  handles.identity = device_->identity();
+  GEYSER_TRY(auto sync, TextureSync::create_consumer(manager_, *imported->texture, handles));
+  imported->sync.emplace(std::move(sync));
+  return std::shared_ptr<channel::ImportedSlot>(std::move(imported));
+}
+
 Result<std::shared_ptr<channel::ImportedSlot>> VulkanReceiverBackend::import_slot(
     channel::SlotImport slot) {
+  if (slot.memory.handle_type == MemoryHandleType::HostMemfd) {
+    return import_host_slot(std::move(slot));
+  }
   auto imported = std::make_shared<VulkanImportedSlot>();
   GEYSER_TRY(imported->texture, manager_.import(slot.memory));
   SyncShareHandles handles;
@@ -52,7 +77,17 @@ Result<void> VulkanReceiverBackend::begin_read(channel::ImportedSlot& slot, std:
     return submit_semaphores(*device_, {&wait, 1}, {});
   }
   // The sender drained its queue before announcing: this returns at once.
-  return sync.wait_for_texture(frame, timeout);
+  GEYSER_TRY_VOID(sync.wait_for_texture(frame, timeout));
+  VulkanImportedSlot& imported = as_vulkan_slot(slot);
+  if (!imported.host) return {};
+  // Host frames: the frame is in the mapped host slot; one upload puts it into our texture
+  // (waited for, so reads submitted from now on see it).
+  const auto bytes = imported.host->bytes();
+  const std::size_t size = std::size_t{imported.row_pitch} * imported.texture->descriptor().height;
+  return upload(
+      *imported.texture,
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), size),
+      imported.row_pitch);
 }
 
 Result<void> VulkanReceiverBackend::end_read(channel::ImportedSlot& slot, std::uint64_t frame,

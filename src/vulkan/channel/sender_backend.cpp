@@ -134,6 +134,17 @@ Result<void> VulkanSenderBackend::write(std::size_t slot, std::span<const std::u
   return upload(*slots_[slot].texture, bytes);
 }
 
+Result<void> VulkanSenderBackend::set_host_slots(std::span<const channel::HostSlotMemory> slots) {
+  return host_.set(slots);
+}
+
+// Submitted after present()'s signals, so after the application's writes; the copy is
+// waited for, so the slot is free for the next frame's writes as far as it is concerned.
+Result<void> VulkanSenderBackend::copy_to_host(std::size_t slot,
+                                               std::chrono::milliseconds timeout) {
+  return host_.copy(*slots_[slot].texture, slot, timeout);
+}
+
 VulkanSharedTexture* VulkanSenderBackend::texture(std::size_t slot) const noexcept {
   return slot < slots_.size() ? slots_[slot].texture.get() : nullptr;
 }

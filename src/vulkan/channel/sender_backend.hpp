@@ -10,6 +10,7 @@
 #include <vulkan/vulkan.h>
 
 #include "geyser/channel/backend.hpp"
+#include "geyser/vulkan/host_slot_writer.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 
 namespace geyser::vulkan::detail {
@@ -35,12 +36,17 @@ class VulkanSenderBackend final : public channel::SenderBackend {
   void retire(std::vector<std::unique_ptr<channel::ProducerLink>> links) override;
   void collect() override;
   [[nodiscard]] Result<void> write(std::size_t slot, std::span<const std::uint8_t> bytes) override;
+  [[nodiscard]] Result<void> set_host_slots(
+      std::span<const channel::HostSlotMemory> slots) override;
+  [[nodiscard]] Result<void> copy_to_host(std::size_t slot,
+                                          std::chrono::milliseconds timeout) override;
 
   /// Slot `slot`'s texture (valid until the next create_slots).
   [[nodiscard]] VulkanSharedTexture* texture(std::size_t slot) const noexcept;
 
  private:
-  explicit VulkanSenderBackend(const Device& device) : device_(&device), manager_(device) {}
+  explicit VulkanSenderBackend(const Device& device)
+      : device_(&device), manager_(device), host_(device) {}
   struct Slot {
     std::unique_ptr<VulkanSharedTexture> texture;
     TextureShareHandle handle;  // exported once per ring; duplicated per receiver
@@ -50,6 +56,7 @@ class VulkanSenderBackend final : public channel::SenderBackend {
   const Device* device_;
   VulkanTextureShareManager manager_;
   std::vector<Slot> slots_;
+  HostSlotWriter host_;
   // Declared after slots_: links point at the slots' textures. Each with the progress value
   // after which the device no longer uses its semaphores.
   std::vector<std::pair<std::uint64_t, Links>> retired_;
