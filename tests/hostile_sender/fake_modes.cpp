@@ -222,6 +222,51 @@ Result<void> unsealed_memfd_shrunk(Peer& peer) {
   return {};
 }
 
+// --- host frames (docs/host-frames.md) with memory a receiver must not map ---
+
+// The ring's description turned into host frames whose every slot is a memfd made by
+// `make(size)`: the size the description announces.
+Result<void> send_host_description(Peer& peer, const std::function<UniqueFd(off_t)>& make) {
+  GEYSER_TRY(ipc::StreamDescription d, peer.stream->describe());
+  d.handle_type = MemoryHandleType::HostMemfd;
+  d.row_pitch = host_row_pitch(d.descriptor.width, d.descriptor.format);
+  d.image = VulkanImageInfo{};
+  d.image.dedicated = false;
+  d.image.allocation_size =
+      host_slot_size(d.descriptor.width, d.descriptor.height, d.descriptor.format);
+  for (auto& slot : d.slots) {
+    slot.memory = make(static_cast<off_t>(d.image.allocation_size));
+    if (!slot.memory) return fail(ErrorCode::Internal, "making the host memfd failed");
+  }
+  return send(peer, ipc::Message(std::move(d)));
+}
+
+UniqueFd memfd_of(off_t size, int seals) {
+  UniqueFd memfd(::memfd_create("geyser-fake-host", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!memfd || ::ftruncate(memfd.get(), size) != 0) return {};
+  if (seals != 0 && ::fcntl(memfd.get(), F_ADD_SEALS, seals) != 0) return {};
+  return memfd;
+}
+
+constexpr int kAllHostSeals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL;
+
+// Not sealed: the sender could shrink it under the receiver's reads (SIGBUS).
+Result<void> host_memfd_unsealed(Peer& peer) {
+  return send_host_description(peer, [](off_t size) { return memfd_of(size, 0); });
+}
+
+// Sealed, but half the size the description announces.
+Result<void> host_memfd_too_small(Peer& peer) {
+  return send_host_description(peer, [](off_t size) { return memfd_of(size / 2, kAllHostSeals); });
+}
+
+// Sealed against resizing but still writable through new mappings: another receiver of
+// the same memfd could write what this one reads.
+Result<void> host_memfd_writable(Peer& peer) {
+  return send_host_description(
+      peer, [](off_t size) { return memfd_of(size, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL); });
+}
+
 // --- frames and timeline values ---
 
 // Frame N, then frame N - 1. Frame N is written, but with another frame's pixels: a
@@ -308,6 +353,9 @@ constexpr Mode kModes[] = {
     {"one-fd-too-many", true, one_fd_too_many},
     {"fds-over-the-limit", true, fds_over_the_limit},
     {"unsealed-memfd-shrunk", true, unsealed_memfd_shrunk},
+    {"host-memfd-unsealed", true, host_memfd_unsealed},
+    {"host-memfd-too-small", true, host_memfd_too_small},
+    {"host-memfd-writable", true, host_memfd_writable},
     {"frames-backwards", true, frames_backwards},
     {"frame-2^63", true, frame_2_63},
     {"timeline-2^63", true, timeline_2_63},
