@@ -19,6 +19,7 @@
 #include "fake_backend.hpp"
 #include "geyser/ipc/frame_board.hpp"
 #include "geyser/ipc/wire.hpp"
+#include "geyser/transfer.hpp"
 
 using namespace geyser;
 
@@ -70,15 +71,25 @@ UniqueHandle must(Result<UniqueHandle> handle) {
 }
 
 // A StreamDescription of generation `generation` over the first `count` slots of `backend`,
-// with the shares of `board` and `page`: what a v2 sender sends.
+// with the shares of `board` and `page`: what a v2 sender sends. With `host`, the layout of
+// host slots (docs/host-frames.md) over the same fds, as a host receiver is told.
 std::vector<std::uint8_t> stream_description(channel::test::FakeSenderBackend& backend,
                                              const ipc::BoardWriter& board,
                                              const ipc::ReceiverPage& page,
-                                             std::uint64_t generation, std::size_t count) {
+                                             std::uint64_t generation, std::size_t count,
+                                             bool host = false) {
   ipc::StreamDescription sd;
   sd.generation = generation;
   sd.descriptor = backend.slot_export(0).descriptor;
   sd.image = backend.slot_export(0).image;
+  if (host) {
+    sd.handle_type = MemoryHandleType::HostMemfd;
+    sd.row_pitch = host_row_pitch(sd.descriptor.width, sd.descriptor.format);
+    sd.image = VulkanImageInfo{};
+    sd.image.dedicated = false;
+    sd.image.allocation_size =
+        host_slot_size(sd.descriptor.width, sd.descriptor.height, sd.descriptor.format);
+  }
   sd.identity = backend.identity();
   sd.sync_mode = SyncMode::Cpu;
   sd.color = ColorDescription{ColorSpace::Bt709, AlphaMode::Premultiplied, Orientation::BottomUp};
@@ -167,6 +178,7 @@ int main(int argc, char** argv) {
   if (!board || !page) return 1;
   const auto sd_bytes = stream_description(backend, *board, *page, 1, 3);
   const auto sd2_bytes = stream_description(backend, *board, *page, 2, 3);
+  const auto sd_host_bytes = stream_description(backend, *board, *page, 1, 3, true);
   constexpr std::size_t kSdHandles = ipc::kHandlesPerStream + 3 * ipc::kHandlesPerSlot;
 
   ipc::Hello hello;
@@ -195,6 +207,7 @@ int main(int argc, char** argv) {
   } messages[] = {{"hello", &hello_bytes, 0},
                   {"stream-description", &sd_bytes, handle_byte(kSdHandles, false)},
                   {"stream-description-memfd", &sd_bytes, handle_byte(kSdHandles, true)},
+                  {"stream-description-host", &sd_host_bytes, handle_byte(kSdHandles, true)},
                   {"describe-request", &describe, 0},
                   {"description", &description_bytes, 0},
                   {"goodbye", &goodbye, 0},
