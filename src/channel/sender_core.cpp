@@ -154,6 +154,22 @@ struct SenderCore::State {
     host.reset();
   }
 
+  // Copies the frame in `lease`'s slot to its host slot and tells `links` (every host
+  // receiver reading it). When the copy fails they would wait for it in vain: they are
+  // closed with the error (they reconnect), and the frame stays presented to the others.
+  void copy_to_host_receivers(const SlotLease& lease, std::span<detail::HostLink* const> links) {
+    if (auto copied = backend->copy_to_host(lease.slot, options.gpu_timeout); !copied) {
+      const Error why(copied.error().code(),
+                      "frame " + std::to_string(lease.frame) +
+                          " could not be copied to host memory: " + copied.error().message());
+      for (std::size_t i = peers.size(); i-- > 0;) {
+        if (peers[i]->transfer == Transfer::Host) drop(i, why, true);
+      }
+      return;
+    }
+    for (detail::HostLink* link : links) link->signal_ready(lease.frame);
+  }
+
   std::uint32_t host_receiver_count() const {
     return static_cast<std::uint32_t>(std::count_if(peers.begin(), peers.end(), [](const auto& p) {
       return p->role == Peer::Role::Receiver && p->transfer == Transfer::Host;
@@ -695,13 +711,6 @@ Result<void> SenderCore::present(const SlotLease& lease, std::span<const std::ui
     }
   }
   auto announced = s.backend->present(lease.slot, lease.frame, links, s.options.gpu_timeout);
-  if (announced && !host_links.empty()) {
-    // One device copy for every host receiver, then their CPU timelines.
-    announced = s.backend->copy_to_host(lease.slot, s.options.gpu_timeout);
-    if (announced) {
-      for (detail::HostLink* link : host_links) link->signal_ready(lease.frame);
-    }
-  }
   if (!announced) {
     // Nothing was announced: the slot goes back to the ring, and the next acquire may
     // hand it out again. Not the frame number: the backend may have signalled it already
@@ -726,6 +735,9 @@ Result<void> SenderCore::present(const SlotLease& lease, std::span<const std::ui
   slot.in_app = false;
   slot.last_frame = lease.frame;
   s.count_present();
+  // Zero-copy receivers have the frame now; host receivers, which wait on their slot's
+  // ready timeline after reading the record, get it after one device copy for all of them.
+  if (!host_links.empty()) s.copy_to_host_receivers(lease, host_links);
   return {};
 }
 

@@ -225,6 +225,7 @@ Result<void> FakeSenderBackend::copy_to_host(std::size_t slot, std::chrono::mill
     violation("copy_to_host of slot " + std::to_string(slot));
     return fail(ErrorCode::Validation, "fake: no such host slot");
   }
+  if (auto failure = control_->copy_to_host.next("copy_to_host")) return fail(*failure);
   const TextureDescriptor& desc = slots_[slot].descriptor;
   const std::size_t row = std::size_t{desc.width} * format_info(desc.format).texel_size;
   const HostSlotMemory& target = host_[slot];

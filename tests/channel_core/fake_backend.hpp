@@ -50,6 +50,7 @@ struct FakeSenderControl {
   FailurePlan export_handles;
   FailurePlan present;
   FailurePlan write;
+  FailurePlan copy_to_host;
   /// Whether set_host_slots takes host slots (else Unsupported, as a device without
   /// VK_EXT_external_memory_host).
   bool host_copies = true;

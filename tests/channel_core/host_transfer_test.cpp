@@ -112,6 +112,31 @@ TEST(HostTransfer, ASenderThatCannotCopyToTheHostRefusesHostReceiversOnly) {
   expect_frame(*zero_copy, 1);
 }
 
+// The record is out before the copy (zero-copy receivers need not wait for it); a copy
+// that fails closes the host receivers with its error, and nobody else notices.
+TEST(HostTransfer, AFailedHostCopyClosesTheHostReceiversOnly) {
+  auto transport = make_transport();
+  auto control = std::make_shared<FakeSenderControl>();
+  auto sender = publish_fake(transport, control);
+  ASSERT_TRUE(sender);
+  auto zero_copy = connect_fake(*sender, transport);
+  auto host = connect_fake(*sender, transport, host_receiver());
+  ASSERT_TRUE(zero_copy && host);
+  control->copy_to_host.arm(ErrorCode::DeviceLost);
+  ASSERT_TRUE(write_frame(*sender)) << "the frame is presented to the zero-copy receiver";
+  EXPECT_EQ(sender->stats().host_receivers, 0u);
+  EXPECT_EQ(sender->stats().receivers, 1u);
+  expect_frame(*zero_copy, 1);
+  auto lost = host->acquire(kWait);
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.error().code(), ErrorCode::DeviceLost) << lost.error().to_string();
+  EXPECT_NE(lost.error().message().find("could not be copied to host memory"), std::string::npos)
+      << lost.error().to_string();
+  ASSERT_TRUE(write_frame(*sender));
+  expect_frame(*zero_copy, 2);
+  EXPECT_EQ(control->violations, 0) << control->last_violation;
+}
+
 TEST(HostTransfer, AskingForHostFramesOnTheSameDeviceGetsThem) {
   auto transport = make_transport();
   auto control = std::make_shared<FakeSenderControl>();
