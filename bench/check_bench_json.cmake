@@ -171,6 +171,58 @@ string(JSON cuda_reason ERROR_VARIABLE err GET "${report}" gl_handoff cuda reaso
 message(STATUS "BenchQuickSmoke: gl_handoff ${gl_status}, its cuda part ${cuda_status} "
                "${cuda_reason}")
 
+# host_path: "ok" with both sizes, each with the rows N = 0, 1 and 4 and their figures, the
+# derived host copy, the N=4 / N=1 ratio and, beside the copy path, the ratio to it; or
+# "skipped" with a reason (the sender's device cannot import host memory). Never "failed".
+string(JSON host_status ERROR_VARIABLE err GET "${report}" host_path status)
+if(err)
+  message(FATAL_ERROR "report: no host_path entry (${err})")
+endif()
+if(host_status STREQUAL "ok")
+  expect_text(host_path device)
+  expect_text(host_path sync_mode)
+  string(JSON host_sizes LENGTH "${report}" host_path sizes)
+  if(NOT host_sizes EQUAL 2)
+    message(FATAL_ERROR "report: ${host_sizes} host_path sizes, expected 2")
+  endif()
+  foreach(i 0 1)
+    expect_text(host_path sizes ${i} resolution)
+    foreach(key frame_bytes samples host_copy_us_derived host_copy_gbps_derived
+                present_ratio_4_vs_1 sender_cpu_ratio_4_vs_1 copy_path_p50_us host_vs_copy_path
+                host_end_to_end_vs_copy_path)
+      expect_positive(host_path sizes ${i} ${key})
+    endforeach()
+    string(JSON rows LENGTH "${report}" host_path sizes ${i} rows)
+    if(NOT rows EQUAL 3)
+      message(FATAL_ERROR "report: host_path sizes ${i} has ${rows} rows, expected 3")
+    endif()
+    foreach(j 0 1 2)
+      foreach(key present_p50_us present_p99_us sender_cpu_us_per_frame vulkan_p50_us
+                  vulkan_p99_us)
+        expect_positive(host_path sizes ${i} rows ${j} ${key})
+      endforeach()
+      expect_positive(host_path sizes ${i} rows ${j} present_us count)
+      string(JSON skipped GET "${report}" host_path sizes ${i} rows ${j} frames_skipped)
+      if(NOT skipped EQUAL 0)
+        message(FATAL_ERROR "report: host_path sizes ${i} rows ${j}: ${skipped} frames skipped")
+      endif()
+    endforeach()
+    foreach(j 1 2)
+      foreach(key host_receivers host_p50_us host_p99_us host_cpu_us_per_frame frames_verified)
+        expect_positive(host_path sizes ${i} rows ${j} ${key})
+      endforeach()
+      expect_positive(host_path sizes ${i} rows ${j} host_latency_us count)
+      expect_positive(host_path sizes ${i} rows ${j} host_end_to_end_us p50)
+    endforeach()
+  endforeach()
+elseif(host_status STREQUAL "skipped")
+  expect_text(host_path reason)
+else()
+  string(JSON reason ERROR_VARIABLE err GET "${report}" host_path reason)
+  message(FATAL_ERROR "report: host_path status is ${host_status} (${reason})")
+endif()
+message(STATUS "BenchQuickSmoke: host_path ${host_status}")
+
 # The PipeWire baseline: measured or skipped with a reason (check_pipewire_entry.cmake).
 include(${CMAKE_CURRENT_LIST_DIR}/check_pipewire_entry.cmake)
 check_pipewire_entry(OFF)

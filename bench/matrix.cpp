@@ -14,6 +14,7 @@
 
 #include "aims.hpp"
 #include "gl_handoff.hpp"
+#include "host_path.hpp"
 #include "json_writer.hpp"
 #include "machine_info.hpp"
 #include "pipewire/report.hpp"
@@ -41,6 +42,7 @@ struct Report {
   std::optional<HandoffResult> handoff;
   PipewireOutcome pipewire;
   GlHandoffOutcome gl_handoff;
+  HostPathOutcome host_path;
   std::vector<ThroughputRow> throughput;
   std::vector<MemoryRow> memory;
   std::vector<std::string> errors;
@@ -217,6 +219,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
   json.end_array();
   write_pipewire_json(json, report.pipewire, report.handoff_row(report.pipewire.result.resolution));
   write_gl_handoff_json(json, report.gl_handoff);
+  write_host_path_json(json, report.host_path, report.handoff ? &report.handoff->copies : nullptr);
   write_aims_json(json, report.aim_inputs());
   json.begin_array("throughput");
   for (const ThroughputRow& row : report.throughput) {
@@ -391,6 +394,29 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
     report.errors.push_back("gl_handoff: " + report.gl_handoff.reason);
   }
   print_gl_handoff(out, report.gl_handoff);
+
+  // Host frames: 0, 1 and 4 host receivers beside a zero-copy one, at 1080p and 4K.
+  HostPathPlan host_path;
+  host_path.resolutions = {k1080p, k4k};
+  if (options.quick) {
+    host_path.warmup = kHostPathMinWarmup;
+    host_path.samples = 30;
+    host_path.samples_4k = 12;
+  } else {
+    host_path.warmup = 2 * kHostPathMinWarmup;
+    host_path.samples = 300;
+    host_path.samples_4k = 100;
+  }
+  out << "[g] host_path: one Vulkan sender, channels with N = 0, 1 and 4 host::Receiver "
+         "processes beside one zero-copy Vulkan receiver each, interleaved ("
+      << host_path.samples << " samples at 1920x1080, " << host_path.samples_4k
+      << " at 3840x2160)\n"
+      << std::flush;
+  report.host_path = run_host_path(env, host_path);
+  if (report.host_path.status == HostPathOutcome::Status::Failed) {
+    report.errors.push_back("host_path: " + report.host_path.reason);
+  }
+  print_host_path(out, report.host_path, report.handoff ? &report.handoff->copies : nullptr);
 
   std::vector<ThroughputPlan> throughput;
   for (Resolution r :
