@@ -158,16 +158,8 @@ Result<void> probe_body(const Environment& env, Shared& shared) {
 }
 
 Result<void> run_probe(const Environment& env, Shared& shared) {
-  GEYSER_TRY(const pid_t pid, spawn([&] {
-               return run_worker(shared.probe_error, "gl_handoff probe",
-                                 [&] { return probe_body(env, shared); });
-             }));
-  if (auto waited = wait_all(std::span<const pid_t>(&pid, 1), env.timeout); !waited) {
-    std::string why = waited.error().message();
-    if (shared.probe_error[0] != '\0') why += " " + std::string(shared.probe_error);
-    return fail(ErrorCode::Internal, why);
-  }
-  return {};
+  return run_worker_alone(shared.probe_error, "gl_handoff probe", env.timeout,
+                          [&] { return probe_body(env, shared); });
 }
 
 Result<void> sender_body(const Environment& env, const GlHandoffPlan& plan,

@@ -121,16 +121,8 @@ Result<void> probe_body(const Environment& env, Probe& probe) {
 }
 
 Result<void> run_probe(const Environment& env, Probe& probe) {
-  GEYSER_TRY(const pid_t pid, spawn([&] {
-               return run_worker(probe.error, "host_path probe",
-                                 [&] { return probe_body(env, probe); });
-             }));
-  if (auto waited = wait_all(std::span<const pid_t>(&pid, 1), env.timeout); !waited) {
-    std::string why = waited.error().message();
-    if (probe.error[0] != '\0') why += " " + std::string(probe.error);
-    return fail(ErrorCode::Internal, why);
-  }
-  return {};
+  return run_worker_alone(probe.error, "host_path probe", env.timeout,
+                          [&] { return probe_body(env, probe); });
 }
 
 Result<void> sender_body(const Environment& env, const RunPlan& plan,

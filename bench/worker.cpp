@@ -85,4 +85,17 @@ Result<void> run_worker_pair(std::span<char> sender_error, std::span<char> recei
   return {};
 }
 
+Result<void> run_worker_alone(std::span<char> error_text, const char* role,
+                              std::chrono::seconds timeout,
+                              const std::function<Result<void>()>& body) {
+  if (!error_text.empty()) error_text[0] = '\0';
+  GEYSER_TRY(const pid_t pid, spawn([&] { return run_worker(error_text, role, body); }));
+  if (auto waited = wait_all(std::span<const pid_t>(&pid, 1), timeout); !waited) {
+    std::string why = waited.error().message();
+    if (!error_text.empty() && error_text[0] != '\0') why += " " + std::string(error_text.data());
+    return fail(ErrorCode::Internal, why);
+  }
+  return {};
+}
+
 }  // namespace geyser::bench

@@ -28,6 +28,13 @@ namespace geyser::bench {
 int run_worker(std::span<char> error_text, const char* role,
                const std::function<Result<void>()>& body);
 
+/// One worker alone (a scenario's probe, run before its workers so that they still fork
+/// from a parent that never touched a device): forks it, waits for it for at most
+/// `timeout`, and on failure returns the error with what the worker wrote to `error_text`.
+[[nodiscard]] Result<void> run_worker_alone(std::span<char> error_text, const char* role,
+                                            std::chrono::seconds timeout,
+                                            const std::function<Result<void>()>& body);
+
 /// A sender and a receiver worker joined by a socket pair: forks both, gives each its end
 /// (the parent keeps none, so a worker that dies ends the other's waits with EOF), and waits
 /// for both for at most `timeout`. Their errors go to the two shared `error_text` buffers
