@@ -128,23 +128,23 @@ VkImageMemoryBarrier2 release_barrier(const VulkanSharedTexture& texture, VkImag
   return b;
 }
 
-Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
-                    std::uint32_t row_pitch, std::span<const VkSemaphoreSubmitInfo> waits,
-                    std::span<const VkSemaphoreSubmitInfo> signals) {
+Result<void> upload_rows(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
+                         std::uint32_t row_pitch, std::span<const VkSemaphoreSubmitInfo> waits,
+                         std::span<const VkSemaphoreSubmitInfo> signals) {
   GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferDst, "upload"));
   const TextureDescriptor& desc = texture.descriptor();
   const std::uint32_t texel = format_info(desc.format).texel_size;
   const std::uint64_t row_bytes = std::uint64_t{desc.width} * texel;
   if (row_pitch % texel != 0 || row_pitch < row_bytes) {
     return fail(ErrorCode::Validation,
-                "upload(" + describe(desc) + "): row_pitch " + std::to_string(row_pitch) +
+                "upload_rows(" + describe(desc) + "): row_pitch " + std::to_string(row_pitch) +
                     " must be a multiple of the texel size " + std::to_string(texel) +
                     " and at least the row's " + std::to_string(row_bytes) + " bytes");
   }
   // The last row needs only its texels, not the padding after them.
   const std::uint64_t size = std::uint64_t{row_pitch} * (desc.height - 1) + row_bytes;
   if (bytes.size() < size) {
-    return fail(ErrorCode::Validation, "upload(" + describe(desc) + ", row_pitch " +
+    return fail(ErrorCode::Validation, "upload_rows(" + describe(desc) + ", row_pitch " +
                                            std::to_string(row_pitch) + "): got " +
                                            std::to_string(bytes.size()) +
                                            " bytes, expected at least " + std::to_string(size));
@@ -187,7 +187,8 @@ Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> 
                                            std::to_string(bytes.size()) + " bytes, expected " +
                                            std::to_string(size));
   }
-  return upload(texture, bytes, desc.width * format_info(desc.format).texel_size, waits, signals);
+  return upload_rows(texture, bytes, desc.width * format_info(desc.format).texel_size, waits,
+                     signals);
 }
 
 Result<std::vector<std::uint8_t>> readback(VulkanSharedTexture& texture,

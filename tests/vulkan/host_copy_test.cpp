@@ -164,18 +164,19 @@ TEST_P(HostCopyFormatTest, PitchedUploadRoundTrips) {
   }
   auto texture = manager().create(d);
   ASSERT_TRUE(Succeeds(texture));
-  ASSERT_TRUE(Succeeds(vulkan::upload(**texture, bytes, pitch)));
+  ASSERT_TRUE(Succeeds(vulkan::upload_rows(**texture, bytes, pitch)));
   EXPECT_TRUE(HasPattern(**texture, 7));
 
   // One byte short of the last row.
-  EXPECT_TRUE(FailsWith(vulkan::upload(**texture, std::span(bytes).first(bytes.size() - 1), pitch),
-                        ErrorCode::Validation));
-  // A pitch below the row, or not a whole number of texels.
   EXPECT_TRUE(
-      FailsWith(vulkan::upload(**texture, bytes, static_cast<std::uint32_t>(row_bytes) - texel),
+      FailsWith(vulkan::upload_rows(**texture, std::span(bytes).first(bytes.size() - 1), pitch),
                 ErrorCode::Validation));
+  // A pitch below the row, or not a whole number of texels.
+  EXPECT_TRUE(FailsWith(
+      vulkan::upload_rows(**texture, bytes, static_cast<std::uint32_t>(row_bytes) - texel),
+      ErrorCode::Validation));
   if (texel > 1) {
-    EXPECT_TRUE(FailsWith(vulkan::upload(**texture, bytes, pitch + 1), ErrorCode::Validation));
+    EXPECT_TRUE(FailsWith(vulkan::upload_rows(**texture, bytes, pitch + 1), ErrorCode::Validation));
   }
   EXPECT_TRUE(HasPattern(**texture, 7));  // the failed calls changed nothing
 }

@@ -151,11 +151,12 @@ inline constexpr std::chrono::milliseconds kGpuWaitTimeout{10000};
 /// upload() for texels whose rows lie `row_pitch` bytes apart in `bytes` (a multiple of the
 /// texel size, at least width * texel size; the padding after each row is not read).
 /// `bytes` must hold at least row_pitch * (height - 1) + width * texel size bytes
-/// (Validation otherwise). Waits, signals and failures as upload().
-[[nodiscard]] Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
-                                  std::uint32_t row_pitch,
-                                  std::span<const VkSemaphoreSubmitInfo> waits = {},
-                                  std::span<const VkSemaphoreSubmitInfo> signals = {});
+/// (Validation otherwise). Waits, signals and failures as upload(). Its own name, not an
+/// overload: `upload(texture, bytes, {}, signals)` must never mean a row pitch of 0.
+[[nodiscard]] Result<void> upload_rows(VulkanSharedTexture& texture,
+                                       std::span<const std::uint8_t> bytes, std::uint32_t row_pitch,
+                                       std::span<const VkSemaphoreSubmitInfo> waits = {},
+                                       std::span<const VkSemaphoreSubmitInfo> signals = {});
 /// Reads mip 0, layer 0 back into tightly packed texels, the same way. Needs TransferSrc.
 [[nodiscard]] Result<std::vector<std::uint8_t>> readback(
     VulkanSharedTexture& texture, std::span<const VkSemaphoreSubmitInfo> waits = {},

@@ -84,7 +84,7 @@ Result<void> VulkanReceiverBackend::begin_read(channel::ImportedSlot& slot, std:
   // (waited for, so reads submitted from now on see it).
   const auto bytes = imported.host->bytes();
   const std::size_t size = std::size_t{imported.row_pitch} * imported.texture->descriptor().height;
-  return upload(
+  return upload_rows(
       *imported.texture,
       std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), size),
       imported.row_pitch);
