@@ -112,6 +112,13 @@ struct ReceiverCore::State {
     }
     if (connection) events.remove(connection->native_handle());
     connection.reset();
+    // The handle of a disconnected receiver is quiet: the relay stops following the old
+    // board (a wake it passed on late would make the handle readable for nothing) and is
+    // drained. A reconnect follows the new board.
+    if (relay) {
+      relay->follow(nullptr);
+      relay->drain();
+    }
     have_stream = false;
     page.reset();
     for (auto& slot : slots) retired.push_back(std::move(slot));
