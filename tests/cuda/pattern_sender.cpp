@@ -53,6 +53,7 @@ void PatternSender::run(const vulkan::Device& device, std::string name, TextureD
     if (!frame) {
       if (frame.error().code() == ErrorCode::Timeout) {
         (void)sender->poll(0ms);
+        receivers_ = sender->stats().receivers;
         continue;
       }
       error_ = "acquire: " + frame.error().to_string();
@@ -70,8 +71,18 @@ void PatternSender::run(const vulkan::Device& device, std::string name, TextureD
     }
     ++presented_;
     (void)sender->poll(0ms);
+    receivers_ = sender->stats().receivers;
   }
   ended_ = true;
+}
+
+bool PatternSender::wait_no_receivers(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (receivers_.load() != 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 }  // namespace geyser::cuda::test

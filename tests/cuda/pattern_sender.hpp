@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -29,6 +31,10 @@ class PatternSender {
   [[nodiscard]] bool wait_published();
   /// Frames presented so far.
   [[nodiscard]] std::uint64_t presented() const noexcept { return presented_.load(); }
+  /// The receivers connected, as the sender last counted them (after each poll).
+  [[nodiscard]] std::uint32_t receivers() const noexcept { return receivers_.load(); }
+  /// Waits at most `timeout` until the sender counts no receiver: it closed their sockets.
+  [[nodiscard]] bool wait_no_receivers(std::chrono::milliseconds timeout) const;
   /// The error that stopped the thread, once it stopped.
   [[nodiscard]] std::optional<std::string> error() const;
   void stop();
@@ -40,6 +46,7 @@ class PatternSender {
   std::atomic<bool> stop_{false};
   std::atomic<int> published_{0};  // 0 not yet, 1 published, -1 failed
   std::atomic<std::uint64_t> presented_{0};
+  std::atomic<std::uint32_t> receivers_{0};
   std::string error_;  // written by the thread before it ends
   std::atomic<bool> ended_{false};
   std::thread thread_;

@@ -102,11 +102,17 @@ TEST_F(CudaReceiverTest, ConnectingAndDisconnectingLeavesNoDescriptorBehind) {
     ASSERT_TRUE(Succeeds(receiver));
     read_and_check(*receiver, *checker, 3);
   };
+  // The sender (a thread of this process) closes its end of a connection when it next
+  // polls: counts are taken once it has, so that they hold no receiver's socket.
+  const auto settled = [&] {
+    EXPECT_TRUE(sender.wait_no_receivers(5s)) << sender.receivers() << " receivers left";
+    return settled_fd_count();
+  };
   cycle();  // the first connection loads what stays loaded (the Vulkan loader's listing)
   ASSERT_FALSE(HasFatalFailure());
-  const std::size_t baseline = settled_fd_count();
+  const std::size_t baseline = settled();
   for (int i = 0; i < 20 && !HasFatalFailure(); ++i) cycle();
-  EXPECT_EQ(settled_fd_count(), baseline) << geyser::test::describe_open_fds();
+  EXPECT_EQ(settled(), baseline) << geyser::test::describe_open_fds();
 }
 
 TEST_F(CudaReceiverTest, NoSenderIsDisconnected) {
