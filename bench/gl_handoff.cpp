@@ -478,15 +478,7 @@ void write_receiver_fields(JsonWriter& json, const GlHandoffReceiver& r) {
   json.number("p99_us", r.latency_us.p99);
   json.number("cpu_us_per_frame", r.cpu_us_per_frame);
   json.integer("frames_skipped", r.frames_skipped);
-  json.begin_object("latency_us");
-  json.integer("count", r.latency_us.count);
-  json.number("min", r.latency_us.min);
-  json.number("p50", r.latency_us.p50);
-  json.number("p90", r.latency_us.p90);
-  json.number("p99", r.latency_us.p99);
-  json.number("max", r.latency_us.max);
-  json.number("mean", r.latency_us.mean);
-  json.end_object();
+  write_summary(json, "latency_us", r.latency_us);
 }
 
 void write_receiver(JsonWriter& json, std::string_view key, const GlHandoffReceiver& r) {

@@ -471,18 +471,6 @@ const CopyRow* copy_row(const std::vector<CopyRow>* copies, Resolution r) {
   return nullptr;
 }
 
-void write_summary(JsonWriter& json, std::string_view key, const Summary& s) {
-  json.begin_object(key);
-  json.integer("count", s.count);
-  json.number("min", s.min);
-  json.number("p50", s.p50);
-  json.number("p90", s.p90);
-  json.number("p99", s.p99);
-  json.number("max", s.max);
-  json.number("mean", s.mean);
-  json.end_object();
-}
-
 void write_row(JsonWriter& json, const HostPathRow& row) {
   json.begin_object();
   json.integer("host_receivers", row.host_receivers);

@@ -96,4 +96,16 @@ void JsonWriter::boolean(std::string_view key, bool value) {
   out_ << (value ? "true" : "false");
 }
 
+void write_summary(JsonWriter& json, std::string_view key, const Summary& s) {
+  json.begin_object(key);
+  json.integer("count", s.count);
+  json.number("min", s.min);
+  json.number("p50", s.p50);
+  json.number("p90", s.p90);
+  json.number("p99", s.p99);
+  json.number("max", s.max);
+  json.number("mean", s.mean);
+  json.end_object();
+}
+
 }  // namespace geyser::bench

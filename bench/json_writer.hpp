@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "stats.hpp"
+
 namespace geyser::bench {
 
 class JsonWriter {
@@ -31,5 +33,8 @@ class JsonWriter {
   std::ostream& out_;
   std::vector<bool> first_;  // per open container: nothing written in it yet
 };
+
+/// Writes `key`: {count, min, p50, p90, p99, max, mean} of `s`.
+void write_summary(JsonWriter& json, std::string_view key, const Summary& s);
 
 }  // namespace geyser::bench

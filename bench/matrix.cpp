@@ -89,18 +89,6 @@ std::int64_t delta(std::int64_t after, std::int64_t before) {
   return after - before;
 }
 
-void write_summary(JsonWriter& json, std::string_view key, const Summary& s) {
-  json.begin_object(key);
-  json.integer("count", s.count);
-  json.number("min", s.min);
-  json.number("p50", s.p50);
-  json.number("p90", s.p90);
-  json.number("p99", s.p99);
-  json.number("max", s.max);
-  json.number("mean", s.mean);
-  json.end_object();
-}
-
 void write_per_receiver(JsonWriter& json, const std::vector<ThroughputRow::PerReceiver>& rows) {
   json.begin_array("per_receiver");
   for (const ThroughputRow::PerReceiver& r : rows) {

@@ -22,18 +22,6 @@ std::string fmt(const char* format, auto... args) {
   return buf;
 }
 
-void write_latency(JsonWriter& json, const Summary& s) {
-  json.begin_object("latency_us");
-  json.integer("count", s.count);
-  json.number("min", s.min);
-  json.number("p50", s.p50);
-  json.number("p90", s.p90);
-  json.number("p99", s.p99);
-  json.number("max", s.max);
-  json.number("mean", s.mean);
-  json.end_object();
-}
-
 }  // namespace
 
 const char* to_string(PipewireOutcome::Status status) noexcept {
@@ -69,7 +57,7 @@ void write_pipewire_json(JsonWriter& json, const PipewireOutcome& outcome,
     json.integer("frames", p.frames);
     json.string("data_type", p.data_type);
     json.integer("buffers", p.buffers);
-    write_latency(json, p.latency_us);
+    write_summary(json, "latency_us", p.latency_us);
     json.number("latency_p50_us", p.latency_us.p50);
     json.number("latency_p99_us", p.latency_us.p99);
     json.number("sender_cpu_us_per_frame", p.sender_cpu_us_per_frame);
