@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_fixture.hpp"
 #include "geyser/test_pattern.hpp"
 #include "png_decode.hpp"
 #include "process.hpp"
@@ -27,45 +28,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-class Cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char templ[] = "/tmp/geyser-cli-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ), nullptr);  // mode 0700
-    dir_ = templ;
-    env_ = {{"GEYSER_RUNTIME_DIR", dir_.string()}};
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
-  Outcome geyser(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 30s) {
-    return run(args, timeout, env_);
-  }
-  std::string path(const std::string& file) const { return (dir_ / file).string(); }
-
-  // Polls `geyser list --json` until channel `name` is live; its entry, or null.
-  json wait_for_channel(const std::string& name, std::chrono::milliseconds timeout = 20s) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      const Outcome listed = geyser({"list", "--json"}, 10s);
-      if (listed.exit_code == 0) {
-        const json doc = json::parse(listed.out, nullptr, false);
-        if (!doc.is_discarded()) {
-          for (const auto& channel : doc["channels"]) {
-            if (channel["name"] == name && channel["state"] == "live") return channel;
-          }
-        }
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return nullptr;
-  }
-
-  std::filesystem::path dir_;
-  Env env_;
-};
+using Cli = CliFixture;
 
 // Checks a decoded PNG against the test pattern of `frame` (or, when 0, the frame its
 // pixel (0, 0) claims).

@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_fixture.hpp"
 #include "geyser/test_pattern.hpp"
 #include "png_decode.hpp"
 #include "process.hpp"
@@ -46,60 +47,13 @@ std::optional<std::uint64_t> rss_kib(pid_t pid) {
   return std::nullopt;
 }
 
-class CliHost : public ::testing::Test {
+class CliHost : public CliFixture {
  protected:
-  void SetUp() override {
-    char templ[] = "/tmp/geyser-host-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(templ), nullptr);  // mode 0700
-    dir_ = templ;
-    env_ = {{"GEYSER_RUNTIME_DIR", dir_.string()}};
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
-  Outcome geyser(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 30s) {
-    return run(args, timeout, env_);
-  }
-  std::string path(const std::string& file) const { return (dir_ / file).string(); }
-
-  // `geyser list --json`'s entry for live channel `name`, or null.
-  json channel_entry(const std::string& name) {
-    const Outcome listed = geyser({"list", "--json"}, 10s);
-    if (listed.exit_code != 0) return nullptr;
-    const json doc = json::parse(listed.out, nullptr, false);
-    if (doc.is_discarded()) return nullptr;
-    for (const auto& channel : doc["channels"]) {
-      if (channel["name"] == name && channel["state"] == "live") return channel;
-    }
-    return nullptr;
-  }
-
-  // Polls `geyser list --json` until channel `name` is live and `done(entry)` holds; the
-  // entry, or null at the deadline.
-  template <class Done>
-  json wait_for(const std::string& name, Done done, std::chrono::milliseconds timeout = 30s) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      json entry = channel_entry(name);
-      if (!entry.is_null() && done(entry)) return entry;
-      std::this_thread::sleep_for(100ms);
-    }
-    return nullptr;
-  }
-  json wait_for_channel(const std::string& name) {
-    return wait_for(name, [](const json&) { return true; });
-  }
-
   // A host receiver this machine cannot have (a device without VK_EXT_external_memory_host)
   // says Unsupported: the test skips then.
   static bool unsupported(const Outcome& o) {
     return o.exit_code != 0 && o.err.find("Unsupported") != std::string::npos;
   }
-
-  std::filesystem::path dir_;
-  Env env_;
 };
 
 // Checks a decoded PNG against the test pattern of `frame`.
@@ -342,9 +296,7 @@ TEST_P(CliHostSenders, HostRecvVerifiesEveryFrameTheSenderDraws) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Apis, CliHostSenders, testing::Values("opengl", "cuda"),
-                         [](const testing::TestParamInfo<std::string>& info) {
-                           return info.param;
-                         });
+                         [](const testing::TestParamInfo<std::string>& p) { return p.param; });
 
 // The host ring lives while host receivers read: the sender's RSS grows by tens of MiB at
 // 1080p, and falls back to what it was once they left. The sender's own ring grows to
