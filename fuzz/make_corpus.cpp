@@ -83,12 +83,9 @@ std::vector<std::uint8_t> stream_description(channel::test::FakeSenderBackend& b
   sd.descriptor = backend.slot_export(0).descriptor;
   sd.image = backend.slot_export(0).image;
   if (host) {
-    sd.handle_type = MemoryHandleType::HostMemfd;
-    sd.row_pitch = host_row_pitch(sd.descriptor.width, sd.descriptor.format);
-    sd.image = VulkanImageInfo{};
-    sd.image.dedicated = false;
-    sd.image.allocation_size =
-        host_slot_size(sd.descriptor.width, sd.descriptor.height, sd.descriptor.format);
+    const TextureDescriptor& d = sd.descriptor;
+    ipc::describe_host_slots(sd, host_row_pitch(d.width, d.format),
+                             host_slot_size(d.width, d.height, d.format));
   }
   sd.identity = backend.identity();
   sd.sync_mode = SyncMode::Cpu;

@@ -236,11 +236,7 @@ struct SenderCore::State {
       return fail(ErrorCode::Unsupported,
                   "this sender cannot carry " + geyser::describe(desc) + " frames to host memory");
     }
-    message.handle_type = MemoryHandleType::HostMemfd;
-    message.image = VulkanImageInfo{};
-    message.image.dedicated = false;
-    message.image.allocation_size = host->slot_size();
-    message.row_pitch = host->row_pitch();
+    ipc::describe_host_slots(message, host->row_pitch(), host->slot_size());
     return {};
   }
 

@@ -759,4 +759,13 @@ Result<Message> decode(std::span<const std::uint8_t> bytes, std::vector<UniqueHa
               "decode: unknown message type " + std::to_string(static_cast<unsigned>(type)));
 }
 
+void describe_host_slots(StreamDescription& d, std::uint32_t row_pitch,
+                         std::uint64_t slot_size) noexcept {
+  d.handle_type = MemoryHandleType::HostMemfd;
+  d.image = VulkanImageInfo{};
+  d.image.dedicated = false;
+  d.image.allocation_size = slot_size;
+  d.row_pitch = row_pitch;
+}
+
 }  // namespace geyser::ipc

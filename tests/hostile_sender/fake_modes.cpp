@@ -228,12 +228,9 @@ Result<void> unsealed_memfd_shrunk(Peer& peer) {
 // `make(size)`: the size the description announces.
 Result<void> send_host_description(Peer& peer, const std::function<UniqueFd(off_t)>& make) {
   GEYSER_TRY(ipc::StreamDescription d, peer.stream->describe());
-  d.handle_type = MemoryHandleType::HostMemfd;
-  d.row_pitch = host_row_pitch(d.descriptor.width, d.descriptor.format);
-  d.image = VulkanImageInfo{};
-  d.image.dedicated = false;
-  d.image.allocation_size =
-      host_slot_size(d.descriptor.width, d.descriptor.height, d.descriptor.format);
+  ipc::describe_host_slots(
+      d, host_row_pitch(d.descriptor.width, d.descriptor.format),
+      host_slot_size(d.descriptor.width, d.descriptor.height, d.descriptor.format));
   for (auto& slot : d.slots) {
     slot.memory = make(static_cast<off_t>(d.image.allocation_size));
     if (!slot.memory) return fail(ErrorCode::Internal, "making the host memfd failed");

@@ -115,6 +115,11 @@ struct StreamDescription {
   std::vector<SlotHandles> slots;  ///< 1..kMaxSlots, each with kHandlesPerSlot valid fds
 };
 
+/// Makes `d` describe host slots (docs/host-frames.md): memory handle type HostMemfd, no
+/// Vulkan image fields, each slot's memfd `slot_size` bytes with rows `row_pitch` apart.
+void describe_host_slots(StreamDescription& d, std::uint32_t row_pitch,
+                         std::uint64_t slot_size) noexcept;
+
 /// `geyser list` asks a sender to describe its channel. Empty body.
 struct DescribeRequest {
   friend bool operator==(const DescribeRequest&, const DescribeRequest&) = default;
