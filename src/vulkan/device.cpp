@@ -127,6 +127,23 @@ std::optional<std::uint32_t> pick_queue_family(VkPhysicalDevice physical) {
   return std::nullopt;
 }
 
+// A family for copies only (TRANSFER without GRAPHICS and COMPUTE: a copy engine), other
+// than `main`; none on most CPU and integrated devices.
+std::optional<std::uint32_t> pick_transfer_family(VkPhysicalDevice physical, std::uint32_t main) {
+  std::uint32_t count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &count, nullptr);
+  std::vector<VkQueueFamilyProperties> families(count);
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &count, families.data());
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const VkQueueFlags flags = families[i].queueFlags;
+    if (i != main && families[i].queueCount > 0 && (flags & VK_QUEUE_TRANSFER_BIT) != 0 &&
+        (flags & (VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT)) == 0) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string version_string(std::uint32_t v) {
   return std::to_string(VK_API_VERSION_MAJOR(v)) + "." + std::to_string(VK_API_VERSION_MINOR(v)) +
          "." + std::to_string(VK_API_VERSION_PATCH(v));
@@ -152,6 +169,7 @@ struct Device::State {
   bool validation = false;
   VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
   VkCommandPool pool = VK_NULL_HANDLE;
+  std::optional<QueueInfo> transfer;  // its pool is created by finish()
   DeviceFunctions functions;
   PhysicalFacts facts;
   VkPhysicalDeviceMemoryProperties memory{};
@@ -162,6 +180,9 @@ struct Device::State {
   ~State() {
     if (device != VK_NULL_HANDLE) {
       if (pool != VK_NULL_HANDLE) vkDestroyCommandPool(device, pool, nullptr);
+      if (transfer && transfer->command_pool != VK_NULL_HANDLE) {
+        vkDestroyCommandPool(device, transfer->command_pool, nullptr);
+      }
       if (owns_device) vkDestroyDevice(device, nullptr);
     }
     if (instance != VK_NULL_HANDLE && owns_instance) {
@@ -206,13 +227,22 @@ struct Device::State {
           functions.get_memory_host_pointer_properties != nullptr && host_pointer_alignment != 0;
       if (!host_pointer) host_pointer_alignment = 0;
     }
-    VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
-    pool_info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
-    pool_info.queueFamilyIndex = family;
-    if (VkResult r = vkCreateCommandPool(device, &pool_info, nullptr, &pool); r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkCreateCommandPool"));
+    GEYSER_TRY(pool, create_pool(family));
+    if (transfer) {
+      GEYSER_TRY(transfer->command_pool, create_pool(transfer->family_index));
     }
     return {};
+  }
+
+  Result<VkCommandPool> create_pool(std::uint32_t family_index) const {
+    VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    pool_info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    pool_info.queueFamilyIndex = family_index;
+    VkCommandPool created = VK_NULL_HANDLE;
+    if (VkResult r = vkCreateCommandPool(device, &pool_info, nullptr, &created); r != VK_SUCCESS) {
+      return tl::unexpected(vk_error(r, "vkCreateCommandPool"));
+    }
+    return created;
   }
 };
 
@@ -265,6 +295,12 @@ bool Device::validation_enabled() const noexcept {
 }
 VkCommandPool Device::command_pool() const noexcept {
   return state_->pool;
+}
+QueueInfo Device::main_queue() const noexcept {
+  return QueueInfo{state_->queue, state_->family, state_->pool};
+}
+const QueueInfo* Device::transfer_queue() const noexcept {
+  return state_->transfer ? &*state_->transfer : nullptr;
 }
 
 namespace {
@@ -415,17 +451,27 @@ Result<Device> Device::create_headless(const HeadlessOptions& options) {
   state->host_pointer = has_extension(available, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
 
   const float priority = 1.0f;
-  VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-  queue_info.queueFamilyIndex = state->family;
-  queue_info.queueCount = 1;
-  queue_info.pQueuePriorities = &priority;
+  VkDeviceQueueCreateInfo queue_infos[2] = {{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO},
+                                            {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO}};
+  std::uint32_t queue_count = 1;
+  queue_infos[0].queueFamilyIndex = state->family;
+  queue_infos[0].queueCount = 1;
+  queue_infos[0].pQueuePriorities = &priority;
+  const auto transfer_family =
+      options.transfer_queue ? pick_transfer_family(state->physical, state->family) : std::nullopt;
+  if (transfer_family) {
+    queue_infos[1].queueFamilyIndex = *transfer_family;
+    queue_infos[1].queueCount = 1;
+    queue_infos[1].pQueuePriorities = &priority;
+    queue_count = 2;
+  }
   VkPhysicalDeviceVulkan13Features f13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
   f13.synchronization2 = VK_TRUE;
   VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, &f13};
   f12.timelineSemaphore = VK_TRUE;
   VkDeviceCreateInfo device_info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, &f12};
-  device_info.queueCreateInfoCount = 1;
-  device_info.pQueueCreateInfos = &queue_info;
+  device_info.queueCreateInfoCount = queue_count;
+  device_info.pQueueCreateInfos = queue_infos;
   device_info.enabledExtensionCount = static_cast<std::uint32_t>(extensions.size());
   device_info.ppEnabledExtensionNames = extensions.data();
   if (VkResult r = vkCreateDevice(state->physical, &device_info, nullptr, &state->device);
@@ -434,6 +480,11 @@ Result<Device> Device::create_headless(const HeadlessOptions& options) {
   }
   state->owns_device = true;
   vkGetDeviceQueue(state->device, state->family, 0, &state->queue);
+  if (transfer_family) {
+    QueueInfo transfer{VK_NULL_HANDLE, *transfer_family, VK_NULL_HANDLE};
+    vkGetDeviceQueue(state->device, *transfer_family, 0, &transfer.queue);
+    state->transfer = transfer;
+  }
   GEYSER_TRY_VOID(state->finish());
   return Device(std::move(state));
 }
@@ -469,6 +520,20 @@ Result<Device> Device::adopt(const AdoptInfo& info) {
                                               name);
     }
   }
+  if (info.transfer_queue != VK_NULL_HANDLE) {
+    std::vector<VkQueueFamilyProperties> families(family_count);
+    vkGetPhysicalDeviceQueueFamilyProperties(info.physical_device, &family_count, families.data());
+    const std::uint32_t t = info.transfer_queue_family_index;
+    if (t >= family_count || t == info.queue_family_index ||
+        (families[t].queueFlags &
+         (VK_QUEUE_TRANSFER_BIT | VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT)) == 0) {
+      return fail(ErrorCode::Validation,
+                  "Device::adopt: transfer_queue_family_index " + std::to_string(t) +
+                      " must name a family other than queue_family_index that supports "
+                      "transfers, below the family count " +
+                      std::to_string(family_count));
+    }
+  }
   auto state = std::make_unique<State>();
   state->instance = info.instance;
   state->physical = info.physical_device;
@@ -477,6 +542,10 @@ Result<Device> Device::adopt(const AdoptInfo& info) {
   state->family = info.queue_family_index;
   state->semaphore_fd = enabled(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
   state->host_pointer = enabled(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
+  if (info.transfer_queue != VK_NULL_HANDLE) {
+    state->transfer =
+        QueueInfo{info.transfer_queue, info.transfer_queue_family_index, VK_NULL_HANDLE};
+  }
   GEYSER_TRY_VOID(state->finish());
   return Device(std::move(state));
 }

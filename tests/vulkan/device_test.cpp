@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "geyser/vulkan/device.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
@@ -58,6 +60,51 @@ TEST(DeviceTest, CreateHeadlessReportsAKnownIdentity) {
   });
   ASSERT_NE(listed, devices->end()) << device->name() << " is not in list_physical_devices()";
   EXPECT_TRUE(listed->missing_extensions.empty());
+}
+
+// The family create_headless should have taken a transfer queue on: TRANSFER without
+// GRAPHICS and COMPUTE, other than the main family; asked of the driver directly.
+std::optional<std::uint32_t> dedicated_transfer_family(VkPhysicalDevice physical,
+                                                       std::uint32_t main) {
+  std::uint32_t count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &count, nullptr);
+  std::vector<VkQueueFamilyProperties> families(count);
+  vkGetPhysicalDeviceQueueFamilyProperties(physical, &count, families.data());
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const VkQueueFlags flags = families[i].queueFlags;
+    if (i != main && (flags & VK_QUEUE_TRANSFER_BIT) &&
+        !(flags & (VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT))) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(DeviceTest, HeadlessTakesATransferQueueExactlyWhenTheDeviceHasACopyEngine) {
+  auto device = vulkan::Device::create_headless();
+  if (!device) GEYSER_SKIP_OR_FAIL_DEVICE_ERROR(device.error());
+  const vulkan::QueueInfo main = device->main_queue();
+  EXPECT_EQ(main.queue, device->queue());
+  EXPECT_EQ(main.family_index, device->queue_family_index());
+  EXPECT_EQ(main.command_pool, device->command_pool());
+  const auto expected =
+      dedicated_transfer_family(device->physical_device(), device->queue_family_index());
+  const vulkan::QueueInfo* transfer = device->transfer_queue();
+  ASSERT_EQ(transfer != nullptr, expected.has_value())
+      << device->name() << (expected ? " has" : " has no") << " dedicated transfer family";
+  if (transfer != nullptr) {
+    EXPECT_EQ(transfer->family_index, *expected);
+    EXPECT_NE(transfer->queue, VK_NULL_HANDLE);
+    EXPECT_NE(transfer->queue, device->queue());
+    EXPECT_NE(transfer->command_pool, VK_NULL_HANDLE);
+    EXPECT_NE(transfer->command_pool, device->command_pool());
+  }
+
+  vulkan::HeadlessOptions without;
+  without.transfer_queue = false;
+  auto plain = vulkan::Device::create_headless(without);
+  ASSERT_TRUE(plain) << plain.error().to_string();
+  EXPECT_EQ(plain->transfer_queue(), nullptr);
 }
 
 TEST(DeviceTest, HeadlessValidationCanBeTurnedOff) {
@@ -193,6 +240,24 @@ TEST_F(AdoptTest, AnyNullHandleIsValidation) {
   }
 }
 
+TEST_F(AdoptTest, TransferQueueOfTheMainOrAMissingFamilyIsValidation) {
+  std::uint32_t count = 0;
+  vkGetPhysicalDeviceQueueFamilyProperties(device().physical_device(), &count, nullptr);
+  for (const std::uint32_t family : {device().queue_family_index(), count}) {
+    auto info = info_of_headless();
+    info.transfer_queue = device().queue();
+    info.transfer_queue_family_index = family;
+    auto adopted = vulkan::Device::adopt(info);
+    ASSERT_TRUE(FailsWith(adopted, ErrorCode::Validation)) << "family " << family;
+    EXPECT_NE(adopted.error().message().find("transfer_queue_family_index"), std::string::npos)
+        << adopted.error().to_string();
+  }
+  // Without one, the adopted device copies on its main queue.
+  auto adopted = vulkan::Device::adopt(info_of_headless());
+  ASSERT_TRUE(adopted) << adopted.error().to_string();
+  EXPECT_EQ(adopted->transfer_queue(), nullptr);
+}
+
 TEST_F(AdoptTest, WithoutExternalMemoryFdIsUnsupportedNamingIt) {
   for (const std::vector<std::string>& extensions :
        {std::vector<std::string>{}, std::vector<std::string>{"VK_KHR_swapchain"}}) {
@@ -217,6 +282,19 @@ TEST_F(AdoptTest, AdoptedDeviceSharesTexturesWithItsCreator) {
   EXPECT_EQ(adopted->identity(), device().identity());
   EXPECT_EQ(adopted->name(), device().name());
   EXPECT_NE(adopted->functions().get_memory_fd, nullptr);
+  if (const vulkan::QueueInfo* transfer = device().transfer_queue()) {
+    // The application hands over its transfer queue too; Geyser makes its own pool on it.
+    auto info = info_of_headless();
+    info.transfer_queue = transfer->queue;
+    info.transfer_queue_family_index = transfer->family_index;
+    auto with_transfer = vulkan::Device::adopt(info);
+    ASSERT_TRUE(with_transfer) << with_transfer.error().to_string();
+    ASSERT_NE(with_transfer->transfer_queue(), nullptr);
+    EXPECT_EQ(with_transfer->transfer_queue()->queue, transfer->queue);
+    EXPECT_EQ(with_transfer->transfer_queue()->family_index, transfer->family_index);
+    EXPECT_NE(with_transfer->transfer_queue()->command_pool, VK_NULL_HANDLE);
+    EXPECT_NE(with_transfer->transfer_queue()->command_pool, transfer->command_pool);
+  }
   {
     vulkan::VulkanTextureShareManager adopted_manager(*adopted);
     EXPECT_TRUE(RoundTrip(manager(), adopted_manager, rgba8(33, 17), 1));

@@ -43,6 +43,10 @@ struct HeadlessOptions {
   /// nullopt: enabled when the environment variable GEYSER_VALIDATION is "1".
   std::optional<bool> validation;
   std::string application_name = "geyser";
+  /// Also create one queue on a dedicated transfer family (TRANSFER without GRAPHICS and
+  /// COMPUTE) when the device has one: host-frame copies (docs/host-frames.md) then run on
+  /// the copy engine beside the application's work. false: everything runs on queue().
+  bool transfer_queue = true;
 };
 
 /// What the application hands over when Geyser works on its own Vulkan objects. The
@@ -56,6 +60,17 @@ struct AdoptInfo {
   std::uint32_t queue_family_index = 0;
   /// The extensions the device was created with; Geyser checks the required ones are here.
   std::vector<std::string> enabled_device_extensions;
+  /// Optional: a queue of another family that supports transfers, for Geyser's host-frame
+  /// copies (the same external-synchronization rule as `queue`). Null: they run on `queue`.
+  VkQueue transfer_queue = VK_NULL_HANDLE;
+  std::uint32_t transfer_queue_family_index = 0;
+};
+
+/// A queue Geyser submits to, with its family and a command pool of Geyser's on it.
+struct QueueInfo {
+  VkQueue queue = VK_NULL_HANDLE;
+  std::uint32_t family_index = 0;
+  VkCommandPool command_pool = VK_NULL_HANDLE;
 };
 
 /// Extension entry points, loaded with vkGetDeviceProcAddr from the device in use.
@@ -67,7 +82,8 @@ struct DeviceFunctions {
   PFN_vkGetMemoryHostPointerPropertiesEXT get_memory_host_pointer_properties = nullptr;
 };
 
-/// A Vulkan device with one queue that Geyser submits to. Move-only. A Device made by
+/// A Vulkan device with one queue that Geyser submits to (and, where the device has a
+/// dedicated transfer family, a second one for host-frame copies). Move-only. A Device made by
 /// create_headless owns its instance and device and destroys them; an adopted one owns
 /// nothing but its command pool. Calls that submit work (textures' uploads and readbacks,
 /// sync helpers) use the queue: the application must not use that queue on another thread
@@ -110,6 +126,12 @@ class Device {
   [[nodiscard]] bool validation_enabled() const noexcept;
   /// A command pool on the queue's family, for Geyser's own one-off submissions.
   [[nodiscard]] VkCommandPool command_pool() const noexcept;
+  /// queue(), its family and command_pool().
+  [[nodiscard]] QueueInfo main_queue() const noexcept;
+  /// The queue of a dedicated transfer family that host-frame copies run on; null when
+  /// there is none (no such family, HeadlessOptions::transfer_queue false, or an adopted
+  /// device given none). The same external-synchronization rule as queue() applies.
+  [[nodiscard]] const QueueInfo* transfer_queue() const noexcept;
 
  private:
   struct State;
