@@ -9,13 +9,12 @@ namespace geyser::vulkan::detail {
 OneShot::~OneShot() {
   if (pending_) return;  // destroying what the GPU may still use is worse than a leak
   if (fence_ != VK_NULL_HANDLE) vkDestroyFence(device_.device(), fence_, nullptr);
-  if (cmd_ != VK_NULL_HANDLE)
-    vkFreeCommandBuffers(device_.device(), device_.command_pool(), 1, &cmd_);
+  if (cmd_ != VK_NULL_HANDLE) vkFreeCommandBuffers(device_.device(), queue_.command_pool, 1, &cmd_);
 }
 
 Result<VkCommandBuffer> OneShot::begin() {
   VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-  alloc.commandPool = device_.command_pool();
+  alloc.commandPool = queue_.command_pool;
   alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   alloc.commandBufferCount = 1;
   if (VkResult r = vkAllocateCommandBuffers(device_.device(), &alloc, &cmd_); r != VK_SUCCESS) {
@@ -49,7 +48,7 @@ Result<void> OneShot::submit_and_wait(std::span<const VkSemaphoreSubmitInfo> wai
   submit.pSignalSemaphoreInfos = signals.data();
   submit.commandBufferInfoCount = 1;
   submit.pCommandBufferInfos = &cmd_info;
-  if (VkResult r = vkQueueSubmit2(device_.queue(), 1, &submit, fence_); r != VK_SUCCESS) {
+  if (VkResult r = vkQueueSubmit2(queue_.queue, 1, &submit, fence_); r != VK_SUCCESS) {
     return tl::unexpected(vk_error(r, "vkQueueSubmit2"));
   }
   // Bounded: a wait for a semaphore whose signaller died would otherwise block for good.

@@ -14,12 +14,14 @@
 
 namespace geyser::vulkan::detail {
 
-/// One command buffer from the device's command pool and one fence, submitted once and
-/// waited for. Frees both on destruction unless the submission may still be executing
-/// (pending()): destroying what the GPU may still use is worse than a leak.
+/// One command buffer from a queue's command pool (the device's main queue unless told)
+/// and one fence, submitted once and waited for. Frees both on destruction unless the
+/// submission may still be executing (pending()): destroying what the GPU may still use is
+/// worse than a leak.
 class OneShot {
  public:
-  explicit OneShot(const Device& device) : device_(device) {}
+  explicit OneShot(const Device& device) : OneShot(device, device.main_queue()) {}
+  OneShot(const Device& device, const QueueInfo& queue) : device_(device), queue_(queue) {}
   ~OneShot();
   OneShot(const OneShot&) = delete;
   OneShot& operator=(const OneShot&) = delete;
@@ -36,6 +38,7 @@ class OneShot {
 
  private:
   const Device& device_;
+  QueueInfo queue_;
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
   bool pending_ = false;
@@ -45,6 +48,17 @@ class OneShot {
 void pipeline_barrier(VkCommandBuffer cmd, const VkImageMemoryBarrier2* image_barrier,
                       const VkMemoryBarrier2* memory_barrier = nullptr,
                       const VkBufferMemoryBarrier2* buffer_barrier = nullptr);
+
+/// acquire_barrier() and release_barrier() for a queue of family `family`, which need not
+/// be the device's main one (the public ones pass queue_family_index()).
+[[nodiscard]] VkImageMemoryBarrier2 acquire_barrier_on(const VulkanSharedTexture& texture,
+                                                       std::uint32_t family, VkImageLayout layout,
+                                                       VkPipelineStageFlags2 stages,
+                                                       VkAccessFlags2 access) noexcept;
+[[nodiscard]] VkImageMemoryBarrier2 release_barrier_on(const VulkanSharedTexture& texture,
+                                                       std::uint32_t family, VkImageLayout layout,
+                                                       VkPipelineStageFlags2 stages,
+                                                       VkAccessFlags2 access) noexcept;
 
 /// Unsupported for a format that is not a colour format, Validation when the texture lacks
 /// `needed`; `call` names the public function in messages.

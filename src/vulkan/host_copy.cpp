@@ -152,8 +152,77 @@ Result<HostPointerBuffer> HostPointerBuffer::import(const Device& device,
   return out;
 }
 
+Result<CopyLane> CopyLane::create(const Device& device, bool use_transfer_queue) {
+  const QueueInfo* transfer = use_transfer_queue ? device.transfer_queue() : nullptr;
+  if (transfer == nullptr) return CopyLane(device.device(), device.main_queue());
+  CopyLane lane(device.device(), *transfer);
+  VkSemaphoreTypeCreateInfo type{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
+  type.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
+  type.initialValue = 0;
+  VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type};
+  if (VkResult r = vkCreateSemaphore(lane.device_, &info, nullptr, &lane.semaphore_);
+      r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkCreateSemaphore(copy lane timeline)"));
+  }
+  return lane;
+}
+
+CopyLane::CopyLane(CopyLane&& other) noexcept
+    : device_(std::exchange(other.device_, VK_NULL_HANDLE)),
+      queue_(std::exchange(other.queue_, {})),
+      semaphore_(std::exchange(other.semaphore_, VK_NULL_HANDLE)),
+      value_(std::exchange(other.value_, 0)),
+      leaked_(std::exchange(other.leaked_, false)) {}
+
+CopyLane& CopyLane::operator=(CopyLane&& other) noexcept {
+  if (this != &other) {
+    reset();
+    device_ = std::exchange(other.device_, VK_NULL_HANDLE);
+    queue_ = std::exchange(other.queue_, {});
+    semaphore_ = std::exchange(other.semaphore_, VK_NULL_HANDLE);
+    value_ = std::exchange(other.value_, 0);
+    leaked_ = std::exchange(other.leaked_, false);
+  }
+  return *this;
+}
+
+CopyLane::~CopyLane() {
+  reset();
+}
+
+void CopyLane::reset() noexcept {
+  // A copy that timed out may still wait on the semaphore: leak it rather than destroy it.
+  if (semaphore_ != VK_NULL_HANDLE && !leaked_) vkDestroySemaphore(device_, semaphore_, nullptr);
+  device_ = VK_NULL_HANDLE;
+  queue_ = {};
+  semaphore_ = VK_NULL_HANDLE;
+  value_ = 0;
+  leaked_ = false;
+}
+
+Result<std::optional<VkSemaphoreSubmitInfo>> CopyLane::handoff(const QueueInfo& main) {
+  if (!dedicated()) return std::nullopt;
+  // The signal's first synchronization scope holds everything submitted to `main` before
+  // it: the writes the copy must see, whichever queue they came from there.
+  VkSemaphoreSubmitInfo signal{VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO};
+  signal.semaphore = semaphore_;
+  signal.value = value_ + 1;
+  signal.stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+  VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
+  submit.signalSemaphoreInfoCount = 1;
+  submit.pSignalSemaphoreInfos = &signal;
+  if (VkResult r = vkQueueSubmit2(main.queue, 1, &submit, VK_NULL_HANDLE); r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkQueueSubmit2(copy lane handoff)"));
+  }
+  ++value_;
+  VkSemaphoreSubmitInfo wait = signal;
+  wait.stageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
+  return wait;
+}
+
 Result<void> copy_to_host(VulkanSharedTexture& texture, const HostPointerBuffer& dest,
-                          std::uint32_t row_pitch, std::chrono::milliseconds timeout) {
+                          std::uint32_t row_pitch, std::chrono::milliseconds timeout,
+                          CopyLane* lane) {
   GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferSrc, "copy_to_host"));
   const TextureDescriptor& desc = texture.descriptor();
   const std::uint32_t texel = format_info(desc.format).texel_size;
@@ -175,17 +244,28 @@ Result<void> copy_to_host(VulkanSharedTexture& texture, const HostPointerBuffer&
                                            std::to_string(dest.size()));
   }
   const Device& device = texture.device();
-  OneShot shot(device);
+  const QueueInfo queue = lane ? lane->queue() : device.main_queue();
+  OneShot shot(device, queue);
   GEYSER_TRY(VkCommandBuffer cmd, shot.begin());
-  const auto acquire = acquire_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-                                       VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_READ_BIT);
+  // The ownership of a texture at rest is VK_QUEUE_FAMILY_EXTERNAL's, so the copy engine's
+  // family acquires it from there as the main one would.
+  auto acquire =
+      acquire_barrier_on(texture, queue.family_index, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                         VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_READ_BIT);
+  // Chained after what it must follow (submission order alone orders no execution): the
+  // lane's semaphore wait, which is at COPY, on the copy engine; on the main queue,
+  // everything submitted there before, the writes of a sender that did not wait for them.
+  acquire.srcStageMask = lane != nullptr && lane->dedicated()
+                             ? VK_PIPELINE_STAGE_2_COPY_BIT
+                             : VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
   pipeline_barrier(cmd, &acquire);
   // bufferRowLength counts texels, hence the pitch had to be a whole number of them.
   const VkBufferImageCopy region = whole_copy(desc, row_pitch / texel);
   vkCmdCopyImageToBuffer(cmd, texture.image(), VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, dest.buffer(),
                          1, &region);
-  const auto release = release_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
-                                       VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_READ_BIT);
+  const auto release =
+      release_barrier_on(texture, queue.family_index, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                         VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_READ_BIT);
   // The copy's writes must reach the host domain before anyone reads the host memory; the
   // fence wait then makes them visible to this (and, through the coherent mapping, any) host.
   VkBufferMemoryBarrier2 to_host{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2};
@@ -199,8 +279,18 @@ Result<void> copy_to_host(VulkanSharedTexture& texture, const HostPointerBuffer&
   to_host.offset = 0;
   to_host.size = VK_WHOLE_SIZE;
   pipeline_barrier(cmd, &release, nullptr, &to_host);
-  if (auto done = shot.submit_and_wait({}, {}, timeout); !done) {
-    if (shot.pending()) dest.leaked_ = true;
+  std::optional<VkSemaphoreSubmitInfo> wait;
+  if (lane) {
+    GEYSER_TRY(wait, lane->handoff(device.main_queue()));
+  }
+  const std::span<const VkSemaphoreSubmitInfo> waits =
+      wait ? std::span<const VkSemaphoreSubmitInfo>(&*wait, 1)
+           : std::span<const VkSemaphoreSubmitInfo>();
+  if (auto done = shot.submit_and_wait(waits, {}, timeout); !done) {
+    if (shot.pending()) {
+      dest.leaked_ = true;
+      if (lane) lane->leaked_ = true;
+    }
     return tl::unexpected(std::move(done).error());
   }
   texture.mark_released();

@@ -89,6 +89,21 @@ VkImageSubresourceRange whole_color(const TextureDescriptor& desc) {
 VkImageMemoryBarrier2 acquire_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
                                       VkPipelineStageFlags2 stages,
                                       VkAccessFlags2 access) noexcept {
+  return detail::acquire_barrier_on(texture, texture.device().queue_family_index(), layout, stages,
+                                    access);
+}
+
+VkImageMemoryBarrier2 release_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
+                                      VkPipelineStageFlags2 stages,
+                                      VkAccessFlags2 access) noexcept {
+  return detail::release_barrier_on(texture, texture.device().queue_family_index(), layout, stages,
+                                    access);
+}
+
+VkImageMemoryBarrier2 detail::acquire_barrier_on(const VulkanSharedTexture& texture,
+                                                 std::uint32_t family, VkImageLayout layout,
+                                                 VkPipelineStageFlags2 stages,
+                                                 VkAccessFlags2 access) noexcept {
   VkImageMemoryBarrier2 b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
   // The acquire half of a queue family ownership transfer: its source scope is ignored,
   // the release on the other side (and the semaphore or fence between) orders it.
@@ -104,16 +119,17 @@ VkImageMemoryBarrier2 acquire_barrier(const VulkanSharedTexture& texture, VkImag
     b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
   } else {
     b.srcQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
-    b.dstQueueFamilyIndex = texture.device().queue_family_index();
+    b.dstQueueFamilyIndex = family;
   }
   b.image = texture.image();
   b.subresourceRange = whole_color(texture.descriptor());
   return b;
 }
 
-VkImageMemoryBarrier2 release_barrier(const VulkanSharedTexture& texture, VkImageLayout layout,
-                                      VkPipelineStageFlags2 stages,
-                                      VkAccessFlags2 access) noexcept {
+VkImageMemoryBarrier2 detail::release_barrier_on(const VulkanSharedTexture& texture,
+                                                 std::uint32_t family, VkImageLayout layout,
+                                                 VkPipelineStageFlags2 stages,
+                                                 VkAccessFlags2 access) noexcept {
   VkImageMemoryBarrier2 b{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
   b.srcStageMask = stages;
   b.srcAccessMask = access;
@@ -121,7 +137,7 @@ VkImageMemoryBarrier2 release_barrier(const VulkanSharedTexture& texture, VkImag
   b.dstAccessMask = VK_ACCESS_2_NONE;
   b.oldLayout = layout;
   b.newLayout = static_cast<VkImageLayout>(kSharedImageLayout);
-  b.srcQueueFamilyIndex = texture.device().queue_family_index();
+  b.srcQueueFamilyIndex = family;
   b.dstQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
   b.image = texture.image();
   b.subresourceRange = whole_color(texture.descriptor());

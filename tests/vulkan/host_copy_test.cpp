@@ -283,5 +283,147 @@ TEST_F(HostCopyTest, MovedBufferKeepsItsImport) {
   EXPECT_TRUE(HoldsPaddedPattern(region->bytes(), d, padded_pitch(d), 5));
 }
 
+// Clears `texture` to `value` in every channel with work submitted to the main queue and not
+// waited for: the copy lane's handoff alone must order a copy after it.
+class PendingClear {
+ public:
+  PendingClear(const vulkan::Device& device, vulkan::VulkanSharedTexture& texture, float value)
+      : device_(device) {
+    VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    alloc.commandPool = device.command_pool();
+    alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    alloc.commandBufferCount = 1;
+    ok_ = vkAllocateCommandBuffers(device.device(), &alloc, &cmd_) == VK_SUCCESS;
+    VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    ok_ = ok_ && vkBeginCommandBuffer(cmd_, &begin) == VK_SUCCESS;
+    if (!ok_) return;
+    const auto acquire =
+        vulkan::acquire_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                                VK_PIPELINE_STAGE_2_CLEAR_BIT, VK_ACCESS_2_TRANSFER_WRITE_BIT);
+    record(acquire);
+    const VkClearColorValue colour{{value, value, value, value}};
+    const VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    vkCmdClearColorImage(cmd_, texture.image(), VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &colour, 1,
+                         &range);
+    const auto release =
+        vulkan::release_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                                VK_PIPELINE_STAGE_2_CLEAR_BIT, VK_ACCESS_2_TRANSFER_WRITE_BIT);
+    record(release);
+    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    ok_ = vkEndCommandBuffer(cmd_) == VK_SUCCESS &&
+          vkCreateFence(device.device(), &fence_info, nullptr, &fence_) == VK_SUCCESS;
+    VkCommandBufferSubmitInfo cmd_info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO};
+    cmd_info.commandBuffer = cmd_;
+    VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
+    submit.commandBufferInfoCount = 1;
+    submit.pCommandBufferInfos = &cmd_info;
+    ok_ = ok_ && vkQueueSubmit2(device.queue(), 1, &submit, fence_) == VK_SUCCESS;
+    if (ok_) texture.mark_released();
+  }
+  PendingClear(const PendingClear&) = delete;
+  PendingClear& operator=(const PendingClear&) = delete;
+  ~PendingClear() {
+    if (fence_ != VK_NULL_HANDLE) {
+      vkWaitForFences(device_.device(), 1, &fence_, VK_TRUE, UINT64_MAX);
+      vkDestroyFence(device_.device(), fence_, nullptr);
+    }
+    if (cmd_ != VK_NULL_HANDLE) {
+      vkFreeCommandBuffers(device_.device(), device_.command_pool(), 1, &cmd_);
+    }
+  }
+  [[nodiscard]] bool submitted() const noexcept { return ok_; }
+
+ private:
+  void record(const VkImageMemoryBarrier2& barrier) {
+    VkDependencyInfo dep{VK_STRUCTURE_TYPE_DEPENDENCY_INFO};
+    dep.imageMemoryBarrierCount = 1;
+    dep.pImageMemoryBarriers = &barrier;
+    vkCmdPipelineBarrier2(cmd_, &dep);
+  }
+
+  const vulkan::Device& device_;
+  VkCommandBuffer cmd_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+  bool ok_ = false;
+};
+
+// How many of the first `bytes` bytes of each of `rows` rows, `pitch` apart, are not `value`.
+std::uint64_t bytes_other_than(std::span<const std::byte> host, std::uint32_t rows,
+                               std::uint32_t pitch, std::uint64_t bytes, std::uint8_t value) {
+  std::uint64_t wrong = 0;
+  for (std::uint32_t y = 0; y < rows; ++y) {
+    for (std::uint64_t i = 0; i < bytes; ++i) {
+      wrong += std::to_integer<std::uint8_t>(host[std::uint64_t{pitch} * y + i]) != value;
+    }
+  }
+  return wrong;
+}
+
+TEST_F(HostCopyTest, MainQueueLaneWhenToldOrWithoutACopyEngine) {
+  auto lane = vulkan::detail::CopyLane::create(device(), false);
+  ASSERT_TRUE(Succeeds(lane));
+  EXPECT_FALSE(lane->dedicated());
+  EXPECT_EQ(lane->queue().queue, device().queue());
+  auto chosen = vulkan::detail::CopyLane::create(device());
+  ASSERT_TRUE(Succeeds(chosen));
+  EXPECT_EQ(chosen->dedicated(), device().transfer_queue() != nullptr);
+
+  // Frames through the main queue's lane, each after a clear that was not waited for.
+  const TextureDescriptor d = texture_desc(TextureFormat::Rgba8Unorm, 1920, 1080);
+  const std::uint32_t pitch = padded_pitch(d);
+  std::string error;
+  auto region = make_region(device(), std::uint64_t{pitch} * d.height, &error);
+  ASSERT_TRUE(region) << error;
+  auto dest = vulkan::detail::HostPointerBuffer::import(device(), region->bytes());
+  ASSERT_TRUE(Succeeds(dest));
+  auto texture = manager().create(d);
+  ASSERT_TRUE(Succeeds(texture));
+  for (int frame = 0; frame < 4; ++frame) {
+    const std::uint8_t value = frame % 2 == 0 ? 255 : 0;
+    PendingClear clear(device(), **texture, value / 255.0f);
+    ASSERT_TRUE(clear.submitted());
+    ASSERT_TRUE(Succeeds(vulkan::detail::copy_to_host(**texture, *dest, pitch, kTimeout, &*lane)));
+    EXPECT_EQ(bytes_other_than(region->bytes(), d.height, pitch, d.width * 4ull, value), 0u)
+        << "frame " << frame;
+  }
+}
+
+// The copy engine's queue: each copy waits, through the lane's timeline, for a clear the
+// main queue may still be running, and sees it; the texture rests released in between, so
+// the main queue's next clear acquires it again. 4K frames, so that a copy not ordered after
+// its clear would read a half-cleared image.
+TEST_F(HostCopyTest, TransferQueueLaneCopiesWhatTheMainQueueWroteBefore) {
+  if (device().transfer_queue() == nullptr) {
+    GTEST_SKIP() << device().name()
+                 << " has no dedicated transfer queue family: host copies run on the main "
+                    "queue (MainQueueLaneWhenToldOrWithoutACopyEngine)";
+  }
+  auto lane = vulkan::detail::CopyLane::create(device());
+  ASSERT_TRUE(Succeeds(lane));
+  ASSERT_TRUE(lane->dedicated());
+  EXPECT_EQ(lane->queue().queue, device().transfer_queue()->queue);
+  const TextureDescriptor d = texture_desc(TextureFormat::Rgba8Unorm, 3840, 2160);
+  const std::uint32_t pitch = padded_pitch(d);
+  std::string error;
+  auto region = make_region(device(), std::uint64_t{pitch} * d.height, &error);
+  ASSERT_TRUE(region) << error;
+  auto dest = vulkan::detail::HostPointerBuffer::import(device(), region->bytes());
+  ASSERT_TRUE(Succeeds(dest));
+  auto texture = manager().create(d);
+  ASSERT_TRUE(Succeeds(texture));
+  for (int frame = 0; frame < 20; ++frame) {
+    const std::uint8_t value = frame % 2 == 0 ? 255 : 0;
+    PendingClear clear(device(), **texture, value / 255.0f);
+    ASSERT_TRUE(clear.submitted());
+    ASSERT_TRUE(Succeeds(vulkan::detail::copy_to_host(**texture, *dest, pitch, kTimeout, &*lane)));
+    ASSERT_EQ(bytes_other_than(region->bytes(), d.height, pitch, d.width * 4ull, value), 0u)
+        << "frame " << frame;
+  }
+  // The pattern, written and waited for, then copied on the copy engine, every texel exact.
+  ASSERT_TRUE(Succeeds(write_pattern(**texture, 9)));
+  ASSERT_TRUE(Succeeds(vulkan::detail::copy_to_host(**texture, *dest, pitch, kTimeout, &*lane)));
+  EXPECT_TRUE(HoldsPaddedPattern(region->bytes(), d, pitch, 9));
+}
+
 }  // namespace
 }  // namespace geyser::test

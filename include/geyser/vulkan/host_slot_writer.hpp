@@ -31,7 +31,8 @@ class HostSlotWriter {
   /// or cannot import the memory; the writer then holds no slots.
   [[nodiscard]] Result<void> set(std::span<const channel::HostSlotMemory> slots);
   /// Copies `texture` (its writes submitted to the device's queue before) into host slot
-  /// `slot`, and waits at most `timeout` until it is there. Validation for a slot it does
+  /// `slot`, on the device's transfer queue where it has one (else its queue), and waits
+  /// at most `timeout` until it is there. Validation for a slot it does
   /// not hold.
   [[nodiscard]] Result<void> copy(VulkanSharedTexture& texture, std::size_t slot,
                                   std::chrono::milliseconds timeout);

@@ -1,5 +1,6 @@
 #include "geyser/vulkan/host_slot_writer.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,10 +15,12 @@ struct HostSlotWriter::Impl {
   };
   const Device* device;
   std::vector<Slot> slots;
+  // The copy engine's queue where the device has one; made with the first slots.
+  std::optional<detail::CopyLane> lane;
 };
 
 HostSlotWriter::HostSlotWriter(const Device& device)
-    : impl_(std::make_unique<Impl>(Impl{&device, {}})) {}
+    : impl_(std::make_unique<Impl>(Impl{&device, {}, std::nullopt})) {}
 HostSlotWriter::HostSlotWriter(HostSlotWriter&&) noexcept = default;
 HostSlotWriter& HostSlotWriter::operator=(HostSlotWriter&&) noexcept = default;
 HostSlotWriter::~HostSlotWriter() = default;
@@ -29,6 +32,10 @@ Result<void> HostSlotWriter::set(std::span<const channel::HostSlotMemory> slots)
     return fail(ErrorCode::Unsupported, impl_->device->name() +
                                             " cannot write host frames: it lacks "
                                             "VK_EXT_external_memory_host");
+  }
+  if (!impl_->lane) {
+    GEYSER_TRY(detail::CopyLane lane, detail::CopyLane::create(*impl_->device));
+    impl_->lane.emplace(std::move(lane));
   }
   std::vector<Impl::Slot> fresh;
   fresh.reserve(slots.size());
@@ -48,7 +55,7 @@ Result<void> HostSlotWriter::copy(VulkanSharedTexture& texture, std::size_t slot
                                            std::to_string(impl_->slots.size()) + " held)");
   }
   const Impl::Slot& target = impl_->slots[slot];
-  return detail::copy_to_host(texture, target.buffer, target.row_pitch, timeout);
+  return detail::copy_to_host(texture, target.buffer, target.row_pitch, timeout, &*impl_->lane);
 }
 
 }  // namespace geyser::vulkan
