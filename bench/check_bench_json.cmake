@@ -171,8 +171,9 @@ string(JSON cuda_reason ERROR_VARIABLE err GET "${report}" gl_handoff cuda reaso
 message(STATUS "BenchQuickSmoke: gl_handoff ${gl_status}, its cuda part ${cuda_status} "
                "${cuda_reason}")
 
-# host_path: "ok" with both sizes, each with the rows N = 0, 1 and 4 and their figures, the
-# derived host copy, the N=4 / N=1 ratio and, beside the copy path, the ratio to it; or
+# host_path: "ok" with both sizes, each with the rows N = 0, 1, 4 and 1 again (the device
+# without a transfer queue) and their figures, the derived host copy, the N=4 / N=1 ratio,
+# the transfer / main queue ratio and, beside the copy path, the ratio to it; or
 # "skipped" with a reason (the sender's device cannot import host memory). Never "failed".
 string(JSON host_status ERROR_VARIABLE err GET "${report}" host_path status)
 if(err)
@@ -188,15 +189,15 @@ if(host_status STREQUAL "ok")
   foreach(i 0 1)
     expect_text(host_path sizes ${i} resolution)
     foreach(key frame_bytes samples host_copy_us_derived host_copy_gbps_derived
-                present_ratio_4_vs_1 sender_cpu_ratio_4_vs_1 copy_path_p50_us host_vs_copy_path
-                host_end_to_end_vs_copy_path)
+                present_ratio_4_vs_1 sender_cpu_ratio_4_vs_1 present_ratio_transfer_vs_main
+                copy_path_p50_us host_vs_copy_path host_end_to_end_vs_copy_path)
       expect_positive(host_path sizes ${i} ${key})
     endforeach()
     string(JSON rows LENGTH "${report}" host_path sizes ${i} rows)
-    if(NOT rows EQUAL 3)
-      message(FATAL_ERROR "report: host_path sizes ${i} has ${rows} rows, expected 3")
+    if(NOT rows EQUAL 4)
+      message(FATAL_ERROR "report: host_path sizes ${i} has ${rows} rows, expected 4")
     endif()
-    foreach(j 0 1 2)
+    foreach(j 0 1 2 3)
       foreach(key present_p50_us present_p99_us sender_cpu_us_per_frame vulkan_p50_us
                   vulkan_p99_us)
         expect_positive(host_path sizes ${i} rows ${j} ${key})
@@ -207,7 +208,8 @@ if(host_status STREQUAL "ok")
         message(FATAL_ERROR "report: host_path sizes ${i} rows ${j}: ${skipped} frames skipped")
       endif()
     endforeach()
-    foreach(j 1 2)
+    foreach(j 1 2 3)
+      expect_text(host_path sizes ${i} rows ${j} copy_queue)
       foreach(key host_receivers host_p50_us host_p99_us host_cpu_us_per_frame frames_verified)
         expect_positive(host_path sizes ${i} rows ${j} ${key})
       endforeach()

@@ -1,6 +1,8 @@
-// Scenario g, host_path: one Vulkan sender process publishes three channels of the same
+// Scenario g, host_path: one Vulkan sender process publishes four channels of the same
 // size, with N = 0, 1 and 4 host::Receiver processes (host frames, docs/host-frames.md) and
-// one zero-copy Vulkan receiver process each. The sender presents one frame at a time on
+// one zero-copy Vulkan receiver process each, and N = 1 again from a second device of the
+// same GPU made without a transfer queue, so the copy engine and the main queue are
+// measured side by side. The sender presents one frame at a time on
 // each channel in turn, the order rotating every sample, and waits until every receiver of
 // that channel has released it: each sample is one uncontended present, and every
 // receiver gets every frame. The first and the last timed frame of each channel carry the
@@ -42,8 +44,8 @@ std::string fmt(const char* format, auto... args) {
   return buf;
 }
 
-inline constexpr std::size_t kChannels = std::size(kHostPathCounts);
-inline constexpr std::size_t kReceivers = 8;  // a Vulkan receiver per channel, 0 + 1 + 4 host
+inline constexpr std::size_t kChannels = std::size(kHostPathChannels);
+inline constexpr std::size_t kReceivers = 10;  // a Vulkan receiver per channel, 0 + 1 + 4 + 1 host
 
 // Which channel each receiver process reads, and whether it takes host frames.
 struct Role {
@@ -51,7 +53,8 @@ struct Role {
   bool host;
 };
 inline constexpr Role kRoles[kReceivers] = {{0, false}, {1, false}, {1, true}, {2, false},
-                                            {2, true},  {2, true},  {2, true}, {2, true}};
+                                            {2, true},  {2, true},  {2, true}, {2, true},
+                                            {3, false}, {3, true}};
 
 // What the probe hands back to the parent.
 struct Probe {
@@ -67,6 +70,8 @@ struct Shared {
   char unsupported[1024];  // a host receiver's connect said Unsupported
   char device[512];
   char sync_mode[16];
+  // Where each channel's sender copies: "transfer" or "main".
+  char copy_queue[kChannels][16];
   // The sender, per channel: present()'s wall time and its process CPU over it.
   Samples present_us[kChannels];
   std::uint64_t sender_cpu_ns[kChannels];
@@ -128,6 +133,7 @@ Result<void> run_probe(const Environment& env, Probe& probe) {
 Result<void> sender_body(const Environment& env, const RunPlan& plan,
                          std::span<const UniqueFd* const, kReceivers> ctl, Shared& shared) {
   GEYSER_TRY(vulkan::Device device, make_device(env));
+  GEYSER_TRY(vulkan::Device main_only, make_device(env, /*transfer_queue=*/false));
   const DeviceReport report = describe_device(device);
   set_text(shared.device, report.name + " (" + report.driver + ")");
   const auto timeout = millis(env.timeout);
@@ -138,8 +144,9 @@ Result<void> sender_body(const Environment& env, const RunPlan& plan,
   for (std::size_t c = 0; c < kChannels; ++c) {
     channel::SenderOptions options;
     options.runtime_dir = env.runtime_dir;
-    GEYSER_TRY(vulkan::Sender sender,
-               vulkan::Sender::publish(device, channel(env, c), desc, options));
+    const vulkan::Device& on = kHostPathChannels[c].transfer_queue ? device : main_only;
+    set_text(shared.copy_queue[c], on.transfer_queue() != nullptr ? "transfer" : "main");
+    GEYSER_TRY(vulkan::Sender sender, vulkan::Sender::publish(on, channel(env, c), desc, options));
     senders[c].emplace(std::move(sender));
   }
   // Each channel's receivers connect, then take a first frame, untimed, so that the timed
@@ -150,7 +157,7 @@ Result<void> sender_body(const Environment& env, const RunPlan& plan,
       if (kRoles[r].channel != c) continue;
       GEYSER_TRY_VOID(send_ctl(*ctl[r], Ctl::Connect, static_cast<std::uint32_t>(c)));
     }
-    const std::uint32_t hosts = kHostPathCounts[c];
+    const std::uint32_t hosts = kHostPathChannels[c].host_receivers;
     const auto deadline = std::chrono::steady_clock::now() + env.timeout;
     for (;;) {
       const channel::SenderStats stats = sender.stats();
@@ -364,7 +371,7 @@ Result<void> host_receiver_body(const Environment& env, const RunPlan& plan, std
   return {};
 }
 
-// The sender and the eight receivers, each joined to the sender by a socket pair of its
+// The sender and the ten receivers, each joined to the sender by a socket pair of its
 // own.
 Result<void> run_workers(const Environment& env, const RunPlan& plan, Shared& shared) {
   std::pair<UniqueFd, UniqueFd> pairs[kReceivers];
@@ -432,7 +439,8 @@ HostPathSize size_result(const RunPlan& plan, const Shared& shared) {
   const double frames = plan.samples > 0 ? static_cast<double>(plan.samples) : 1.0;
   for (std::size_t c = 0; c < kChannels; ++c) {
     HostPathRow row;
-    row.host_receivers = kHostPathCounts[c];
+    row.host_receivers = kHostPathChannels[c].host_receivers;
+    row.copy_queue = shared.copy_queue[c];
     row.present_us = summarize(shared.present_us[c].vector());
     row.sender_cpu_us_per_frame = static_cast<double>(shared.sender_cpu_ns[c]) / 1000.0 / frames;
     std::vector<double> latency;
@@ -474,6 +482,7 @@ const CopyRow* copy_row(const std::vector<CopyRow>* copies, Resolution r) {
 void write_row(JsonWriter& json, const HostPathRow& row) {
   json.begin_object();
   json.integer("host_receivers", row.host_receivers);
+  json.string("copy_queue", row.copy_queue);
   json.number("present_p50_us", row.present_us.p50);
   json.number("present_p99_us", row.present_us.p99);
   json.number("sender_cpu_us_per_frame", row.sender_cpu_us_per_frame);
@@ -495,9 +504,13 @@ void write_row(JsonWriter& json, const HostPathRow& row) {
 
 }  // namespace
 
-const HostPathRow* HostPathSize::row(std::uint32_t host_receivers) const noexcept {
-  for (const HostPathRow& r : rows) {
-    if (r.host_receivers == host_receivers) return &r;
+const HostPathRow* HostPathSize::row(std::uint32_t host_receivers,
+                                     bool main_queue_device) const noexcept {
+  for (std::size_t c = 0; c < rows.size() && c < kChannels; ++c) {
+    if (rows[c].host_receivers == host_receivers &&
+        kHostPathChannels[c].transfer_queue != main_queue_device) {
+      return &rows[c];
+    }
   }
   return nullptr;
 }
@@ -533,6 +546,12 @@ double HostPathSize::host_copy_ratio_4_vs_1() const noexcept {
   const double one_part = host_copy_us();
   if (zero == nullptr || four == nullptr || one_part <= 0.0) return 0.0;
   return ratio(four->present_us.p50 - zero->present_us.p50, one_part);
+}
+
+double HostPathSize::present_ratio_transfer_vs_main() const noexcept {
+  const HostPathRow* usual = row(1);
+  const HostPathRow* main = row(1, true);
+  return usual && main ? ratio(usual->present_us.p50, main->present_us.p50) : 0.0;
 }
 
 const char* to_string(HostPathOutcome::Status status) noexcept {
@@ -615,6 +634,7 @@ void write_host_path_json(JsonWriter& json, const HostPathOutcome& outcome,
     json.number("present_ratio_4_vs_1", size.present_ratio_4_vs_1());
     json.number("sender_cpu_ratio_4_vs_1", size.sender_cpu_ratio_4_vs_1());
     json.number("host_copy_ratio_4_vs_1", size.host_copy_ratio_4_vs_1());
+    json.number("present_ratio_transfer_vs_main", size.present_ratio_transfer_vs_main());
     const HostPathRow* one = size.row(1);
     if (const CopyRow* copy = copy_row(copies, size.resolution); copy && one) {
       json.number("copy_path_p50_us", copy->copy_us.p50);
@@ -636,27 +656,28 @@ void print_host_path(std::ostream& out, const HostPathOutcome& outcome,
   }
   out << "  device: " << outcome.device << ", Vulkan receivers sync " << outcome.sync_mode
       << "; host = host::Receiver latencies pooled over the N processes\n";
-  out << fmt("  %-10s %2s %10s %10s %10s %10s %10s %10s %10s %10s %10s %5s\n", "size", "N",
-             "present50", "present99", "sendCPU/f", "host50", "host99", "hostE2E50", "hostCPU/f",
-             "vulkan50", "vulkan99", "skip");
+  out << fmt("  %-10s %2s %-8s %10s %10s %10s %10s %10s %10s %10s %10s %10s %5s\n", "size", "N",
+             "copy on", "present50", "present99", "sendCPU/f", "host50", "host99", "hostE2E50",
+             "hostCPU/f", "vulkan50", "vulkan99", "skip");
   for (const HostPathSize& size : outcome.sizes) {
     for (const HostPathRow& row : size.rows) {
       const std::string label = size.resolution.label();
       if (row.host_receivers == 0) {
         out << fmt(
-            "  %-10s %2u %8.1fus %8.1fus %8.1fus %10s %10s %10s %10s %8.1fus %8.1fus %5llu\n",
-            label.c_str(), row.host_receivers, row.present_us.p50, row.present_us.p99,
+            "  %-10s %2u %-8s %8.1fus %8.1fus %8.1fus %10s %10s %10s %10s %8.1fus %8.1fus %5llu\n",
+            label.c_str(), row.host_receivers, "-", row.present_us.p50, row.present_us.p99,
             row.sender_cpu_us_per_frame, "-", "-", "-", "-", row.vulkan_latency_us.p50,
             row.vulkan_latency_us.p99, static_cast<unsigned long long>(row.frames_skipped));
         continue;
       }
       out << fmt(
-          "  %-10s %2u %8.1fus %8.1fus %8.1fus %8.1fus %8.1fus %8.1fus %8.1fus %8.1fus %8.1fus "
-          "%5llu\n",
-          label.c_str(), row.host_receivers, row.present_us.p50, row.present_us.p99,
-          row.sender_cpu_us_per_frame, row.host_latency_us.p50, row.host_latency_us.p99,
-          row.host_end_to_end_us.p50, row.host_cpu_us_per_frame, row.vulkan_latency_us.p50,
-          row.vulkan_latency_us.p99, static_cast<unsigned long long>(row.frames_skipped));
+          "  %-10s %2u %-8s %8.1fus %8.1fus %8.1fus %8.1fus %8.1fus %8.1fus %8.1fus %8.1fus "
+          "%8.1fus %5llu\n",
+          label.c_str(), row.host_receivers, row.copy_queue.c_str(), row.present_us.p50,
+          row.present_us.p99, row.sender_cpu_us_per_frame, row.host_latency_us.p50,
+          row.host_latency_us.p99, row.host_end_to_end_us.p50, row.host_cpu_us_per_frame,
+          row.vulkan_latency_us.p50, row.vulkan_latency_us.p99,
+          static_cast<unsigned long long>(row.frames_skipped));
     }
     std::uint64_t verified = 0;
     for (const HostPathRow& row : size.rows) verified += row.frames_verified;
@@ -667,6 +688,11 @@ void print_host_path(std::ostream& out, const HostPathOutcome& outcome,
         size.resolution.label().c_str(), size.host_copy_us(), size.host_copy_gbps(),
         size.present_ratio_4_vs_1(), size.sender_cpu_ratio_4_vs_1(), size.host_copy_ratio_4_vs_1(),
         static_cast<unsigned long long>(verified));
+    if (const HostPathRow* main = size.row(1, true)) {
+      out << fmt("  %-10s N=1 present p50, copy on %s / on %s: %.3fx\n",
+                 size.resolution.label().c_str(), size.row(1)->copy_queue.c_str(),
+                 main->copy_queue.c_str(), size.present_ratio_transfer_vs_main());
+    }
     const HostPathRow* one = size.row(1);
     if (const CopyRow* copy = copy_row(copies, size.resolution); copy && one) {
       out << fmt(

@@ -1,7 +1,8 @@
 // Scenario g, host_path: host frames (docs/host-frames.md). One Vulkan sender presents the
-// same frames on three channels, interleaved sample by sample: one with only a zero-copy
+// same frames on four channels, interleaved sample by sample: one with only a zero-copy
 // Vulkan receiver (N = 0, the baseline), one with a Vulkan receiver and 1 host::Receiver,
-// one with a Vulkan receiver and 4 host::Receivers, each receiver a process of its own. It
+// one with a Vulkan receiver and 4 host::Receivers, each receiver a process of its own, and
+// again N = 1 from a device made without a transfer queue (the copy on the main queue). It
 // times the sender's present() (which, with host receivers, includes the one device copy
 // into the host ring), the sender's CPU per frame, and each receiver's latency
 // (docs/BENCHMARKS.md).
@@ -26,8 +27,17 @@ struct HostPathPlan {
   std::uint32_t samples_4k = 100;  ///< for resolutions of 8 Mpixels and more
 };
 
-/// The host receiver counts of the three channels.
-inline constexpr std::uint32_t kHostPathCounts[] = {0, 1, 4};
+/// One channel of the scenario: its number of host receivers, and whether its sender's
+/// device may copy on a dedicated transfer queue (HeadlessOptions::transfer_queue).
+struct HostPathChannel {
+  std::uint32_t host_receivers;
+  bool transfer_queue;
+};
+/// N = 0, 1 and 4 on the sender's usual device, and N = 1 again on a second device of the
+/// same GPU made without a transfer queue: the copy engine beside the main queue, side by
+/// side (both rows copy on the main queue where the GPU has no copy engine).
+inline constexpr HostPathChannel kHostPathChannels[] = {
+    {0, true}, {1, true}, {4, true}, {1, false}};
 
 /// The least warm-up: every slot of the largest ring written twice. The ring grows to 2 x
 /// receivers + 1 slots (11 with 4 host receivers and the Vulkan one), host slots with it,
@@ -38,6 +48,8 @@ inline constexpr std::uint32_t kHostPathMinWarmup = 2 * (2 * (4 + 1) + 1);
 /// One channel of one size: N host receivers beside one zero-copy Vulkan receiver.
 struct HostPathRow {
   std::uint32_t host_receivers = 0;  ///< N
+  /// Where the sender's host copies ran: "transfer" (a dedicated transfer queue) or "main".
+  std::string copy_queue;
   /// Wall time of Sender::present(): the zero-copy announcement, plus, when N > 0, the
   /// device copy into the host ring (fence wait included) and the host links' signals.
   Summary present_us;
@@ -63,14 +75,17 @@ struct HostPathRow {
   std::uint64_t frames_verified = 0;
 };
 
-/// One size: its three rows and what is derived from them.
+/// One size: its four rows and what is derived from them.
 struct HostPathSize {
   Resolution resolution;
   std::uint64_t frame_bytes = 0;  ///< width x height x 4
   std::uint32_t samples = 0;
-  std::vector<HostPathRow> rows;  ///< N = 0, 1, 4
+  std::vector<HostPathRow> rows;  ///< as kHostPathChannels
 
-  [[nodiscard]] const HostPathRow* row(std::uint32_t host_receivers) const noexcept;
+  /// The first row with N = `host_receivers`, of the usual device (`main_queue_device`
+  /// false) or of the one made without a transfer queue.
+  [[nodiscard]] const HostPathRow* row(std::uint32_t host_receivers,
+                                       bool main_queue_device = false) const noexcept;
   /// Derived: present p50 with N = 1 minus with N = 0; 0 unless positive.
   [[nodiscard]] double host_copy_us() const noexcept;
   /// Derived: frame bytes / host_copy_us(), in 10^9 bytes per second; 0 unless measured.
@@ -81,6 +96,9 @@ struct HostPathSize {
   [[nodiscard]] double sender_cpu_ratio_4_vs_1() const noexcept;
   /// (present p50 N=4 - N=0) / (N=1 - N=0): the host part alone; 0 unless measured.
   [[nodiscard]] double host_copy_ratio_4_vs_1() const noexcept;
+  /// present p50 with N = 1 on the usual device over on the device without a transfer
+  /// queue: below 1 when the copy engine is faster; about 1 when both copy on the main queue.
+  [[nodiscard]] double present_ratio_transfer_vs_main() const noexcept;
 };
 
 /// What became of the scenario: measured, skipped (the sender's device cannot import host

@@ -10,10 +10,11 @@
 
 namespace geyser::bench {
 
-Result<vulkan::Device> make_device(const Environment& env) {
+Result<vulkan::Device> make_device(const Environment& env, bool transfer_queue) {
   vulkan::HeadlessOptions options{.device_name_contains = env.device_name_contains,
                                   .validation = false,
-                                  .application_name = "geyser-bench"};
+                                  .application_name = "geyser-bench",
+                                  .transfer_queue = transfer_queue};
   return vulkan::Device::create_headless(options);
 }
 

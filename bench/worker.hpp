@@ -13,8 +13,10 @@
 
 namespace geyser::bench {
 
-/// The worker's own headless device, validation off (it would dominate every timing).
-[[nodiscard]] Result<vulkan::Device> make_device(const Environment& env);
+/// The worker's own headless device, validation off (it would dominate every timing); with
+/// a transfer queue where the GPU has one unless `transfer_queue` is false.
+[[nodiscard]] Result<vulkan::Device> make_device(const Environment& env,
+                                                 bool transfer_queue = true);
 
 /// Name and driver of `device` (the driver from VkPhysicalDeviceDriverProperties).
 [[nodiscard]] DeviceReport describe_device(const vulkan::Device& device);
