@@ -23,13 +23,18 @@ enum class MemoryHandleType : std::uint8_t {
 /// GL calls it GL_LAYOUT_GENERAL_EXT.
 inline constexpr std::uint32_t kSharedImageLayout = 1;  // VK_IMAGE_LAYOUT_GENERAL
 
+/// VkImageTiling's values for VulkanImageInfo::tiling, for code that sees no Vulkan header
+/// (the wire, GL, CUDA): optimal images, and linear ones (rows at a pitch from offset 0).
+inline constexpr std::uint32_t kVkTilingOptimal = 0;  // VK_IMAGE_TILING_OPTIMAL
+inline constexpr std::uint32_t kVkTilingLinear = 1;   // VK_IMAGE_TILING_LINEAR
+
 /// The Vulkan facts an importer needs to create an identical image (docs/architecture.md, rule 3).
 /// Plain values, so that they can be sent over the wire as they are. They come from the peer,
 /// so an import accepts only what Geyser's own export sets for the descriptor (anything else
 /// is Validation naming the field, before any Vulkan call).
 struct VulkanImageInfo {
   std::uint32_t vk_format = 0;        ///< VkFormat: the format table's for the descriptor's format
-  std::uint32_t tiling = 0;           ///< VkImageTiling: always OPTIMAL
+  std::uint32_t tiling = 0;           ///< VkImageTiling: OPTIMAL, or LINEAR (linear streams)
   std::uint32_t usage = 0;            ///< VkImageUsageFlags: to_vk_usage(descriptor.usage)
   std::uint32_t create_flags = 0;     ///< VkImageCreateFlags: always 0
   std::uint64_t allocation_size = 0;  ///< VkMemoryAllocateInfo::allocationSize of the export
@@ -47,8 +52,9 @@ struct TextureShareHandle {
   DeviceIdentity identity;
   TextureDescriptor descriptor;
   VulkanImageInfo image;
-  /// Bytes from one row to the next for linear memory (MemoryHandleType::HostMemfd); 0 for
-  /// an image whose layout only its driver knows. Last, so that aggregate initialisers of
+  /// Bytes from one row to the next for linear memory (MemoryHandleType::HostMemfd, or a
+  /// linear image, whose rows start at offset 0); 0 for an optimal image, whose layout only
+  /// its driver knows. Last, so that aggregate initialisers of
   /// the fields above stay valid.
   std::uint32_t row_pitch = 0;
 

@@ -43,6 +43,14 @@ inline constexpr TextureUsage kAllUsages[] = {
 /// The names of the flags set in `usage`.
 [[nodiscard]] std::vector<std::string_view> usage_names(TextureUsage usage);
 
+/// How a shared texture's texels lie in its memory. Optimal: as the driver likes, known only
+/// to it (the default, and what graphics consumers want). Linear: rows `row_pitch` bytes
+/// apart from offset 0 (one mip level, one layer), so that a CUDA receiver gets a plain
+/// device pointer, a tensor with no copy (docs/interop-cuda.md, "Linear streams").
+enum class Tiling : std::uint8_t { Optimal, Linear };
+/// "optimal", "linear".
+[[nodiscard]] std::string_view to_string(Tiling tiling) noexcept;
+
 /// Largest width or height Geyser accepts before asking the device (the device's own
 /// limit, e.g. maxImageDimension2D, is checked at creation).
 inline constexpr std::uint32_t kMaxTextureDimension = 32768;

@@ -219,6 +219,8 @@ struct ReceiverCore::State {
     first_frame = description.first_frame;
     stats.sync_mode = mode;
     stats.transfer = transfer;
+    stats.tiling = description.row_pitch != 0 ? Tiling::Linear : Tiling::Optimal;
+    stats.row_pitch = description.row_pitch;
     have_stream = true;
     return {};
   }

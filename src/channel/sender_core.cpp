@@ -230,6 +230,7 @@ struct SenderCore::State {
     if (p.transfer == Transfer::Device) {
       message.image = first.image;
       message.handle_type = first.handle_type;
+      message.row_pitch = first.row_pitch;  // linear slots; 0 for optimal images
       return {};
     }
     if (!host || host->size() != slots.size()) {

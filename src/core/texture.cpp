@@ -27,6 +27,10 @@ std::string hex(std::uint32_t value) {
 
 }  // namespace
 
+std::string_view to_string(Tiling tiling) noexcept {
+  return tiling == Tiling::Linear ? "linear" : "optimal";
+}
+
 std::string_view to_string(TextureUsage single_flag) noexcept {
   switch (single_flag) {
     case TextureUsage::None: return "None";

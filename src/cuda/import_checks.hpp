@@ -13,8 +13,8 @@
 namespace geyser::cuda::detail {
 
 /// VkImageTiling values as VulkanImageInfo::tiling carries them.
-inline constexpr std::uint32_t kTilingOptimal = 0;
-inline constexpr std::uint32_t kTilingLinear = 1;
+inline constexpr std::uint32_t kTilingOptimal = kVkTilingOptimal;
+inline constexpr std::uint32_t kTilingLinear = kVkTilingLinear;
 
 /// The handle facts every memory import needs: an opaque fd (Unsupported otherwise), a
 /// valid descriptor whose format matches image.vk_format, a dedicated allocation

@@ -129,15 +129,10 @@ bool known_transfer_request(std::uint8_t value) {
   return value <= static_cast<std::uint8_t>(TransferRequest::Host);
 }
 
-// What is wrong with a stream description's memory layout, or empty. Host frames
-// (HostMemfd) are linear: rows `row_pitch` apart, a multiple of the texel size, each slot's
-// memfd big enough for all rows, cpu sync and no Vulkan image facts; device memory is an
-// optimal image today (row pitch 0).
-std::string layout_problem(const StreamDescription& m) {
-  if (m.handle_type != MemoryHandleType::HostMemfd) {
-    if (m.row_pitch != 0) return "row pitch " + std::to_string(m.row_pitch) + " on an image";
-    return {};
-  }
+// What is wrong with rows `row_pitch` apart in slots of `slot_bytes` (`what` names them),
+// or empty: a multiple of the texel size, at least a row, all rows in a slot, one mip level
+// and one layer.
+std::string linear_problem(const StreamDescription& m, const char* what) {
   const FormatInfo& format = format_info(m.descriptor.format);
   const std::uint64_t tight = std::uint64_t{m.descriptor.width} * format.texel_size;
   if (format.kind != FormatKind::Color || m.row_pitch < tight ||
@@ -146,12 +141,28 @@ std::string layout_problem(const StreamDescription& m) {
            std::to_string(m.descriptor.width) + " texels of " + std::string(format.name);
   }
   if (m.image.allocation_size < std::uint64_t{m.row_pitch} * m.descriptor.height) {
-    return "host slots of " + std::to_string(m.image.allocation_size) + " bytes cannot hold " +
-           std::to_string(m.descriptor.height) + " rows of " + std::to_string(m.row_pitch);
+    return std::string(what) + " of " + std::to_string(m.image.allocation_size) +
+           " bytes cannot hold " + std::to_string(m.descriptor.height) + " rows of " +
+           std::to_string(m.row_pitch);
   }
   if (m.descriptor.mip_levels != 1 || m.descriptor.array_layers != 1) {
-    return "host frames have one mip level and one layer";
+    return std::string(what) + " have one mip level and one layer";
   }
+  return {};
+}
+
+// What is wrong with a stream description's memory layout, or empty. Host frames
+// (HostMemfd) are linear: rows `row_pitch` apart, a multiple of the texel size, each slot's
+// memfd big enough for all rows, cpu sync and no Vulkan image facts. Device memory is an
+// optimal image (row pitch 0) or a linear one (VK_IMAGE_TILING_LINEAR, rows `row_pitch`
+// apart from offset 0, as for host frames).
+std::string layout_problem(const StreamDescription& m) {
+  if (m.handle_type != MemoryHandleType::HostMemfd) {
+    if (m.image.tiling == kVkTilingLinear) return linear_problem(m, "linear slots");
+    if (m.row_pitch != 0) return "row pitch " + std::to_string(m.row_pitch) + " on an image";
+    return {};
+  }
+  if (std::string problem = linear_problem(m, "host slots"); !problem.empty()) return problem;
   if (m.sync_mode != SyncMode::Cpu) return "host frames are synchronized in cpu mode";
   const VulkanImageInfo& i = m.image;
   if (i.vk_format != 0 || i.tiling != 0 || i.usage != 0 || i.create_flags != 0 ||

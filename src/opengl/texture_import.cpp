@@ -12,8 +12,6 @@ namespace geyser::opengl {
 namespace {
 
 // VkImageTiling values (share_handle.hpp carries them as plain integers).
-constexpr std::uint32_t kVkTilingOptimal = 0;
-constexpr std::uint32_t kVkTilingLinear = 1;
 
 std::string identity_string(const DeviceIdentity& identity) {
   return "driver " + to_string(identity.driver_uuid) + " device " + to_string(identity.device_uuid);

@@ -43,14 +43,20 @@ ExternalSupport query_external(VkPhysicalDevice physical, VkFormat format, VkIma
 
 }  // namespace
 
-VulkanImageInfo shared_image_info(const TextureDescriptor& desc) noexcept {
+VulkanImageInfo shared_image_info(const TextureDescriptor& desc, Tiling tiling) noexcept {
   VulkanImageInfo info;
   info.vk_format = format_info(desc.format).vk_format;
-  info.tiling = VK_IMAGE_TILING_OPTIMAL;
+  info.tiling = tiling == Tiling::Linear ? VK_IMAGE_TILING_LINEAR : VK_IMAGE_TILING_OPTIMAL;
   info.usage = to_vk_usage(desc.usage);
   info.create_flags = 0;
   info.dedicated = true;
   return info;
+}
+
+std::optional<Tiling> tiling_of(const VulkanImageInfo& info) noexcept {
+  if (info.tiling == VK_IMAGE_TILING_OPTIMAL) return Tiling::Optimal;
+  if (info.tiling == VK_IMAGE_TILING_LINEAR) return Tiling::Linear;
+  return std::nullopt;
 }
 
 VkImageCreateInfo image_create_info(const TextureDescriptor& desc, const VulkanImageInfo& info,

@@ -32,23 +32,25 @@ std::string usage_list(TextureUsage usage) {
 // (detail::shared_image_info; docs/architecture.md, rule 3). Undefined bits are invalid API
 // usage (VUID-VkImageCreateInfo-flags-parameter, -usage-parameter); SPARSE_BINDING and
 // PROTECTED need features Geyser never enables (VUID-VkImageCreateInfo-flags-00969, -01890);
-// MUTABLE_FORMAT, LINEAR tiling or a usage beyond the descriptor's make an image that lavapipe
-// imports without complaint, with another layout than the exporter's memory may have. `desc`
-// has passed validate(). Checked before any Vulkan call and before the fd is looked at.
+// MUTABLE_FORMAT or a usage beyond the descriptor's make an image that lavapipe imports
+// without complaint, with another layout than the exporter's memory may have; a LINEAR
+// image must come with its row pitch (checked by import()). `desc` has passed validate(). Checked
+// before any Vulkan call and before the fd is looked at.
 Result<void> check_image_info(const TextureDescriptor& desc, const VulkanImageInfo& info) {
-  const VulkanImageInfo expected = detail::shared_image_info(desc);
+  const std::optional<Tiling> tiling = detail::tiling_of(info);
+  if (!tiling) {
+    return fail(ErrorCode::Validation,
+                "import_texture: VulkanImageInfo::tiling " + std::to_string(info.tiling) +
+                    " is neither VK_IMAGE_TILING_OPTIMAL nor VK_IMAGE_TILING_LINEAR, the "
+                    "tilings Geyser shares images with");
+  }
+  const VulkanImageInfo expected = detail::shared_image_info(desc, *tiling);
   if (info.vk_format != expected.vk_format) {
     return fail(ErrorCode::Validation,
                 "import_texture: VulkanImageInfo::vk_format " + std::to_string(info.vk_format) +
                     " is not " + std::to_string(expected.vk_format) +
                     ", the format table's VkFormat for the descriptor's format " +
                     std::string(to_string(desc.format)));
-  }
-  if (info.tiling != expected.tiling) {
-    return fail(ErrorCode::Validation,
-                "import_texture: VulkanImageInfo::tiling " + std::to_string(info.tiling) +
-                    " is not " + std::to_string(expected.tiling) +
-                    " (VK_IMAGE_TILING_OPTIMAL), the only tiling Geyser shares images with");
   }
   VkImageUsageFlags known = 0;
   for (TextureUsage u : kAllUsages) known |= to_vk_usage(u);
@@ -70,6 +72,38 @@ Result<void> check_image_info(const TextureDescriptor& desc, const VulkanImageIn
                                            ", the flags Geyser creates shared images with");
   }
   return {};
+}
+
+// Linear images: one mip level and one layer (what every driver can lay out linearly and
+// what a pointer and a pitch describe).
+Result<void> check_linear_descriptor(const TextureDescriptor& desc, const char* call) {
+  if (desc.mip_levels != 1 || desc.array_layers != 1) {
+    return fail(ErrorCode::Validation, std::string(call) + "(" + describe(desc) +
+                                           "): " + std::to_string(desc.mip_levels) +
+                                           " mip levels and " + std::to_string(desc.array_layers) +
+                                           " layers: a linear texture has one of each");
+  }
+  return {};
+}
+
+// Where mip 0 / layer 0 of a linear image lies: its rows must start at offset 0, and the
+// pitch must be a whole number of texels (what a receiver's pointer + pitch assume).
+Result<std::uint32_t> linear_row_pitch(VkDevice device, VkImage image,
+                                       const TextureDescriptor& desc, const char* call) {
+  const VkImageSubresource sub{VK_IMAGE_ASPECT_COLOR_BIT, 0, 0};
+  VkSubresourceLayout layout{};
+  vkGetImageSubresourceLayout(device, image, &sub, &layout);
+  const std::uint32_t texel = format_info(desc.format).texel_size;
+  if (layout.offset != 0 || layout.rowPitch > UINT32_MAX || layout.rowPitch % texel != 0 ||
+      layout.rowPitch < std::uint64_t{desc.width} * texel) {
+    return fail(ErrorCode::Unsupported,
+                std::string(call) + "(" + describe(desc) + "): the device lays the linear image " +
+                    "out at offset " + std::to_string(layout.offset) + " with row pitch " +
+                    std::to_string(layout.rowPitch) +
+                    "; Geyser shares linear images whose rows start at 0, a whole number of "
+                    "texels apart");
+  }
+  return static_cast<std::uint32_t>(layout.rowPitch);
 }
 
 std::optional<std::uint32_t> pick_memory_type(const VkPhysicalDeviceMemoryProperties& props,
@@ -144,12 +178,15 @@ Result<std::unique_ptr<SharedTexture>> VulkanTextureShareManager::import_texture
 }
 
 Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
-    const TextureDescriptor& desc) {
+    const TextureDescriptor& desc, Tiling tiling) {
   GEYSER_TRY_VOID(validate(desc));
+  if (tiling == Tiling::Linear) {
+    GEYSER_TRY_VOID(check_linear_descriptor(desc, "create_shareable_texture"));
+  }
   GEYSER_TRY(const detail::ExternalMemoryService* service,
              export_service(*device_, "create_shareable_texture"));
 
-  const VulkanImageInfo info = detail::shared_image_info(desc);
+  const VulkanImageInfo info = detail::shared_image_info(desc, tiling);
   GEYSER_TRY_VOID(detail::check_image_support(
       *device_, desc, info, *service, detail::Direction::Export, "create_shareable_texture"));
 
@@ -162,6 +199,10 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
   if (VkResult r = vkCreateImage(vk_device, &image_info, nullptr, &texture->image_);
       r != VK_SUCCESS) {
     return tl::unexpected(vk_error(r, "vkCreateImage(" + describe(desc) + ")"));
+  }
+  if (tiling == Tiling::Linear) {
+    GEYSER_TRY(texture->row_pitch_,
+               linear_row_pitch(vk_device, texture->image_, desc, "create_shareable_texture"));
   }
 
   VkMemoryDedicatedRequirements dedicated_reqs{VK_STRUCTURE_TYPE_MEMORY_DEDICATED_REQUIREMENTS};
@@ -219,6 +260,7 @@ Result<TextureShareHandle> VulkanTextureShareManager::export_texture(const Share
   handle.identity = device_->identity();
   handle.descriptor = vk_texture->descriptor();
   handle.image = vk_texture->image_info();
+  handle.row_pitch = vk_texture->row_pitch();
   return handle;
 }
 
@@ -250,6 +292,20 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
   GEYSER_TRY_VOID(validate(desc));
   const VulkanImageInfo& info = handle.image;
   GEYSER_TRY_VOID(check_image_info(desc, info));
+  const Tiling tiling = *detail::tiling_of(info);
+  if (tiling == Tiling::Linear) {
+    GEYSER_TRY_VOID(check_linear_descriptor(desc, "import_texture"));
+    if (handle.row_pitch == 0) {
+      return fail(ErrorCode::Validation,
+                  "import_texture: VulkanImageInfo::tiling " + std::to_string(info.tiling) +
+                      " (VK_IMAGE_TILING_LINEAR) needs the handle's row pitch, which is 0");
+    }
+  } else if (handle.row_pitch != 0) {
+    return fail(ErrorCode::Validation, "import_texture: row pitch " +
+                                           std::to_string(handle.row_pitch) +
+                                           " on an optimal image, whose layout only its driver "
+                                           "knows");
+  }
   if (!info.dedicated) {
     return fail(ErrorCode::Unsupported,
                 "import_texture: only dedicated allocations are shared (docs/architecture.md, "
@@ -273,6 +329,16 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::import(
   if (VkResult r = vkCreateImage(vk_device, &image_info, nullptr, &texture->image_);
       r != VK_SUCCESS) {
     return tl::unexpected(vk_error(r, "vkCreateImage(import " + describe(desc) + ")"));
+  }
+  if (tiling == Tiling::Linear) {
+    GEYSER_TRY(texture->row_pitch_,
+               linear_row_pitch(vk_device, texture->image_, desc, "import_texture"));
+    if (texture->row_pitch_ != handle.row_pitch) {
+      return fail(ErrorCode::Unsupported,
+                  "import_texture(" + describe(desc) + "): this device lays the linear image " +
+                      "out with row pitch " + std::to_string(texture->row_pitch_) +
+                      ", the sender's with " + std::to_string(handle.row_pitch));
+    }
   }
   VkMemoryRequirements reqs{};
   vkGetImageMemoryRequirements(vk_device, texture->image_, &reqs);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -242,7 +243,7 @@ TEST_F(WireTest, HostStreamDescriptionsRoundTripAndTheirLayoutIsChecked) {
   bad = bytes;
   put(bad, kPitch + 4, 1, 1);
   expect_protocol(bad, fds, "reserved bytes after the row pitch");
-  // An image's description carries no row pitch (yet).
+  // An optimal image's description carries no row pitch (linear ones: the next test).
   auto image = encode_stream_description(sample_stream(1, SyncMode::Cpu))->bytes;
   put(image, kPitch, 256, 4);
   expect_protocol(image, kHandlesPerStream + kHandlesPerSlot, "row pitch on an image");
@@ -250,6 +251,53 @@ TEST_F(WireTest, HostStreamDescriptionsRoundTripAndTheirLayoutIsChecked) {
   StreamDescription wrong = host_stream(33, 17);
   wrong.row_pitch = 100;
   EXPECT_EQ(encode_stream_description(wrong).error().code(), ErrorCode::Validation);
+}
+
+// Linear streams: device slots that are VK_IMAGE_TILING_LINEAR images, rows `row_pitch` apart
+// from offset 0, checked as host slots are.
+StreamDescription linear_stream(std::uint32_t width, std::uint32_t height, std::uint32_t pitch) {
+  StreamDescription message = sample_stream(2, SyncMode::Gpu);
+  message.descriptor.width = width;
+  message.descriptor.height = height;
+  message.descriptor.mip_levels = 1;
+  message.descriptor.array_layers = 1;
+  message.image.tiling = kVkTilingLinear;
+  message.image.allocation_size = std::uint64_t{pitch} * height;
+  message.row_pitch = pitch;
+  return message;
+}
+
+TEST_F(WireTest, LinearStreamDescriptionsRoundTripAndTheirLayoutIsChecked) {
+  const StreamDescription sent = linear_stream(333, 77, 1344);
+  auto encoded = encode_stream_description(sent);
+  ASSERT_TRUE(encoded) << encoded.error().to_string();
+  auto decoded = decode(encoded->bytes, dup_fds(encoded->handles));
+  ASSERT_TRUE(decoded) << decoded.error().to_string();
+  const auto& got = std::get<StreamDescription>(*decoded);
+  EXPECT_EQ(got.image.tiling, kVkTilingLinear);
+  EXPECT_EQ(got.row_pitch, 1344u);
+  EXPECT_EQ(got.sync_mode, SyncMode::Gpu);
+
+  const std::size_t fds = kHandlesPerStream + 2 * kHandlesPerSlot;
+  constexpr std::size_t kPitch = kHeaderSize + 108;
+  auto bad = encoded->bytes;
+  put(bad, kPitch, 0, 4);
+  expect_protocol(bad, fds, "a linear image without a row pitch");
+  bad = encoded->bytes;
+  put(bad, kPitch, 333 * 4 - 4, 4);
+  expect_protocol(bad, fds, "a row pitch shorter than a row");
+  bad = encoded->bytes;
+  put(bad, kHeaderSize + 56, 1344 * 77 - 1, 8);
+  expect_protocol(bad, fds, "an allocation too small for the rows");
+  for (const auto& [what, change] :
+       std::vector<std::pair<std::string, void (*)(StreamDescription&)>>{
+           {"two mip levels", [](StreamDescription& m) { m.descriptor.mip_levels = 2; }},
+           {"two layers", [](StreamDescription& m) { m.descriptor.array_layers = 2; }},
+           {"a pitch of 3 bytes more", [](StreamDescription& m) { m.row_pitch += 3; }}}) {
+    StreamDescription wrong = linear_stream(333, 77, 1344);
+    change(wrong);
+    EXPECT_EQ(encode_stream_description(wrong).error().code(), ErrorCode::Validation) << what;
+  }
 }
 
 TEST_F(WireTest, EmptyMessagesRoundTrip) {

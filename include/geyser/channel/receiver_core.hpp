@@ -76,6 +76,10 @@ struct ReceiverStats {
   std::uint64_t claims_lost = 0;
   SyncMode sync_mode = SyncMode::Cpu;
   Transfer transfer = Transfer::Device;  ///< what the sender gives this receiver
+  /// How the frames' texels lie: Linear for a linear stream (SenderOptions::tiling) and
+  /// for host frames, rows `row_pitch` bytes apart; Optimal (row_pitch 0) otherwise.
+  Tiling tiling = Tiling::Optimal;
+  std::uint32_t row_pitch = 0;
 };
 
 /// A connection to a channel over a ReceiverBackend and a transport. Thread-safety: none;

@@ -39,6 +39,11 @@ struct SenderOptions {
   std::chrono::milliseconds send_timeout{50};
   /// What the texels mean, in every stream description (change it with resize()).
   ColorDescription color;
+  /// The slots' tiling (texture.hpp): Optimal for graphics consumers; Linear for a stream of
+  /// rows at a pitch, which CUDA receivers get as plain device pointers (a Vulkan sender's
+  /// linear images; other senders refuse Linear with Unsupported). The stream description
+  /// says which, with the row pitch.
+  Tiling tiling = Tiling::Optimal;
   /// How long present() waits for the GPU in `cpu` sync mode before failing.
   std::chrono::milliseconds gpu_timeout{10000};
   /// Connections accepted but not yet identified (no Hello or DescribeRequest yet), at

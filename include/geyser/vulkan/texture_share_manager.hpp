@@ -36,6 +36,13 @@ class VulkanSharedTexture final : public SharedTexture {
   /// until its first access ends, then kSharedImageLayout, released to
   /// VK_QUEUE_FAMILY_EXTERNAL. Imported textures start in the shared layout.
   [[nodiscard]] VkImageLayout shared_layout() const noexcept { return layout_; }
+  /// Optimal or Linear, as image_info().tiling says.
+  [[nodiscard]] Tiling tiling() const noexcept {
+    return info_.tiling == VK_IMAGE_TILING_LINEAR ? Tiling::Linear : Tiling::Optimal;
+  }
+  /// Bytes from one row of mip 0 to the next for a linear texture, whose rows start at
+  /// offset 0 of its memory; 0 for an optimal one.
+  [[nodiscard]] std::uint32_t row_pitch() const noexcept { return row_pitch_; }
   /// Records that an access ended with a release to VK_QUEUE_FAMILY_EXTERNAL in the shared
   /// layout. Geyser's own access helpers call it; call it after your own release barrier.
   void mark_released() noexcept { layout_ = static_cast<VkImageLayout>(kSharedImageLayout); }
@@ -55,6 +62,7 @@ class VulkanSharedTexture final : public SharedTexture {
   VkImage image_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
   VkImageLayout layout_ = VK_IMAGE_LAYOUT_UNDEFINED;
+  std::uint32_t row_pitch_ = 0;
 };
 
 /// Whether one format can be shared on a device, and with which usages.
@@ -88,9 +96,15 @@ class VulkanTextureShareManager final : public TextureShareManager {
   [[nodiscard]] Result<std::unique_ptr<SharedTexture>> import_texture(
       const TextureShareHandle& handle) override;
 
-  /// The same as create_shareable_texture, typed.
-  [[nodiscard]] Result<std::unique_ptr<VulkanSharedTexture>> create(const TextureDescriptor& desc);
-  /// The same as import_texture, typed.
+  /// The same as create_shareable_texture, typed. Tiling::Linear makes a linear image (one
+  /// mip level and one layer, Validation otherwise) whose rows start at offset 0,
+  /// row_pitch() apart; Unsupported where the device cannot export one with the
+  /// descriptor's format and usage, or lays it out at another offset.
+  [[nodiscard]] Result<std::unique_ptr<VulkanSharedTexture>> create(
+      const TextureDescriptor& desc, Tiling tiling = Tiling::Optimal);
+  /// The same as import_texture, typed. A linear handle (image.tiling LINEAR) must carry
+  /// the row pitch this device lays the same image out with (Unsupported otherwise: the two
+  /// drivers disagree), an optimal one a row pitch of 0 (Validation).
   [[nodiscard]] Result<std::unique_ptr<VulkanSharedTexture>> import(
       const TextureShareHandle& handle);
 

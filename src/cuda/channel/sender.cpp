@@ -8,6 +8,11 @@ namespace geyser::cuda {
 Result<Sender> Sender::publish(const Context& context, std::string name,
                                const TextureDescriptor& desc,
                                const channel::SenderOptions& options) {
+  if (options.tiling != Tiling::Optimal) {
+    return fail(ErrorCode::Unsupported,
+                "cuda::Sender: linear slots are made by Vulkan senders only; a CUDA sender's "
+                "slots are optimal (CUDA arrays)");
+  }
   GEYSER_TRY(auto backend, detail::CudaSenderBackend::create(context));
   detail::CudaSenderBackend* typed = backend.get();
   GEYSER_TRY(auto core,

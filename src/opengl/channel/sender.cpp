@@ -7,6 +7,11 @@ namespace geyser::opengl {
 
 Result<Sender> Sender::publish(std::string name, const TextureDescriptor& desc,
                                const channel::SenderOptions& options) {
+  if (options.tiling != Tiling::Optimal) {
+    return fail(ErrorCode::Unsupported,
+                "opengl::Sender: linear slots are made by Vulkan senders only; a GL sender's "
+                "slots are optimal textures");
+  }
   GEYSER_TRY(auto backend, detail::GlSenderBackend::create());
   detail::GlSenderBackend* typed = backend.get();
   GEYSER_TRY(auto core,

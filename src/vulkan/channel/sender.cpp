@@ -8,7 +8,7 @@ namespace geyser::vulkan {
 Result<Sender> Sender::publish(const Device& device, std::string name,
                                const TextureDescriptor& desc,
                                const channel::SenderOptions& options) {
-  GEYSER_TRY(auto backend, detail::VulkanSenderBackend::create(device));
+  GEYSER_TRY(auto backend, detail::VulkanSenderBackend::create(device, options.tiling));
   detail::VulkanSenderBackend* typed = backend.get();
   GEYSER_TRY(auto core,
              channel::SenderCore::publish(std::move(backend), std::move(name), desc, options));

@@ -28,8 +28,9 @@ class VulkanProducerLink final : public channel::ProducerLink {
 
 }  // namespace
 
-Result<std::unique_ptr<VulkanSenderBackend>> VulkanSenderBackend::create(const Device& device) {
-  std::unique_ptr<VulkanSenderBackend> backend(new VulkanSenderBackend(device));
+Result<std::unique_ptr<VulkanSenderBackend>> VulkanSenderBackend::create(const Device& device,
+                                                                         Tiling tiling) {
+  std::unique_ptr<VulkanSenderBackend> backend(new VulkanSenderBackend(device, tiling));
   VkSemaphoreTypeCreateInfo type{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
   type.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
   VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type};
@@ -68,7 +69,7 @@ Result<void> VulkanSenderBackend::create_slots(const TextureDescriptor& desc, st
   retired_.clear();
   std::vector<Slot> fresh(count);
   for (Slot& slot : fresh) {
-    GEYSER_TRY(slot.texture, manager_.create(desc));
+    GEYSER_TRY(slot.texture, manager_.create(desc, tiling_));
     GEYSER_TRY(slot.handle, manager_.export_texture(*slot.texture));
   }
   slots_ = std::move(fresh);

@@ -17,9 +17,10 @@ namespace geyser::vulkan::detail {
 
 class VulkanSenderBackend final : public channel::SenderBackend {
  public:
-  /// A backend on `device`, which must outlive it. Internal when the progress timeline
-  /// cannot be made.
-  [[nodiscard]] static Result<std::unique_ptr<VulkanSenderBackend>> create(const Device& device);
+  /// A backend on `device`, which must outlive it, whose slots are `tiling` images. Internal
+  /// when the progress timeline cannot be made.
+  [[nodiscard]] static Result<std::unique_ptr<VulkanSenderBackend>> create(
+      const Device& device, Tiling tiling = Tiling::Optimal);
   ~VulkanSenderBackend() override;
 
   [[nodiscard]] const DeviceIdentity& identity() const noexcept override;
@@ -45,8 +46,8 @@ class VulkanSenderBackend final : public channel::SenderBackend {
   [[nodiscard]] VulkanSharedTexture* texture(std::size_t slot) const noexcept;
 
  private:
-  explicit VulkanSenderBackend(const Device& device)
-      : device_(&device), manager_(device), host_(device) {}
+  VulkanSenderBackend(const Device& device, Tiling tiling)
+      : device_(&device), tiling_(tiling), manager_(device), host_(device) {}
   struct Slot {
     std::unique_ptr<VulkanSharedTexture> texture;
     TextureShareHandle handle;  // exported once per ring; duplicated per receiver
@@ -54,6 +55,7 @@ class VulkanSenderBackend final : public channel::SenderBackend {
   using Links = std::vector<std::unique_ptr<channel::ProducerLink>>;
 
   const Device* device_;
+  Tiling tiling_;
   VulkanTextureShareManager manager_;
   std::vector<Slot> slots_;
   HostSlotWriter host_;
