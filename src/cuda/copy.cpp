@@ -66,14 +66,15 @@ Result<void> download(const Context& context, const ImportedArray& texture,
               "cuMemcpy2DAsync(array -> host, " + describe(texture.descriptor()) + ")");
 }
 
-Result<std::vector<std::uint8_t>> read_back(const Context& context, CUarray array,
-                                            const TextureDescriptor& desc, CUstream stream) {
+namespace {
+
+// Copies into tightly packed host bytes what `params` names as its source, on `stream`,
+// and waits for it.
+Result<std::vector<std::uint8_t>> read_back_2d(const Context& context, CUDA_MEMCPY2D params,
+                                               const TextureDescriptor& desc, CUstream stream) {
   const std::size_t row =
       static_cast<std::size_t>(desc.width) * format_info(desc.format).texel_size;
   std::vector<std::uint8_t> bytes(row * desc.height);
-  CUDA_MEMCPY2D params{};
-  params.srcMemoryType = CU_MEMORYTYPE_ARRAY;
-  params.srcArray = array;
   params.dstMemoryType = CU_MEMORYTYPE_HOST;
   params.dstHost = bytes.data();
   params.dstPitch = row;
@@ -83,10 +84,30 @@ Result<std::vector<std::uint8_t>> read_back(const Context& context, CUarray arra
   const detail::DriverApi& api = shared->api();
   GEYSER_TRY(auto current, detail::CurrentContext::push(*shared));
   GEYSER_TRY_VOID(detail::check(api, api.cuMemcpy2DAsync(&params, stream),
-                                "cuMemcpy2DAsync(array -> host, " + describe(desc) + ")"));
+                                "cuMemcpy2DAsync(-> host, " + describe(desc) + ")"));
   GEYSER_TRY_VOID(detail::check(api, api.cuStreamSynchronize(stream),
                                 "cuStreamSynchronize(after the read-back)"));
   return bytes;
+}
+
+}  // namespace
+
+Result<std::vector<std::uint8_t>> read_back(const Context& context, CUarray array,
+                                            const TextureDescriptor& desc, CUstream stream) {
+  CUDA_MEMCPY2D params{};
+  params.srcMemoryType = CU_MEMORYTYPE_ARRAY;
+  params.srcArray = array;
+  return read_back_2d(context, params, desc, stream);
+}
+
+Result<std::vector<std::uint8_t>> read_back(const Context& context, CUdeviceptr data,
+                                            std::uint64_t row_pitch, const TextureDescriptor& desc,
+                                            CUstream stream) {
+  CUDA_MEMCPY2D params{};
+  params.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+  params.srcDevice = data;
+  params.srcPitch = row_pitch;
+  return read_back_2d(context, params, desc, stream);
 }
 
 struct DeviceBuffer::State {

@@ -69,6 +69,25 @@ class CliFixture : public ::testing::Test {
         name, [](const nlohmann::json&) { return true; }, timeout);
   }
 
+  // Why `geyser send --api api` cannot run here, or empty when it can.
+  std::string missing_api(const std::string& api) {
+    const Outcome help = geyser({"send", "--help"}, std::chrono::seconds(30));
+    if (help.out.find(api) == std::string::npos) return "geyser was built without " + api;
+    const Outcome info = geyser({"info", "--json"}, std::chrono::seconds(30));
+    const nlohmann::json report = nlohmann::json::parse(info.out, nullptr, false);
+    if (report.is_discarded() || !report.contains(api)) return "geyser info says nothing of " + api;
+    const nlohmann::json& part = report[api];
+    if (!part.value("available", false)) return api + " is not available here: " + part.dump();
+    if (api == "opengl") {
+      return part["vulkan_device"].is_number() ? "" : "GL shares no Vulkan device here";
+    }
+    if (!part.value("kernels", false)) return "geyser::cuda was built without its kernels";
+    for (const nlohmann::json& device : part["devices"]) {
+      if (device["vulkan_device"].is_number()) return "";
+    }
+    return "no CUDA device is a Vulkan device here";
+  }
+
   std::filesystem::path dir_;
   Env env_;
 };

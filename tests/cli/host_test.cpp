@@ -254,31 +254,11 @@ TEST_F(CliHost, KilledAndStoppedHostReceiversStallNobody) {
 // work: `recv --api host --verify` checks every frame they draw. Skipped where geyser lacks
 // that API or this machine cannot run it (no GL context sharing a Vulkan device; no CUDA
 // driver, kernel or CUDA device that is a Vulkan device).
-class CliHostSenders : public CliHost, public testing::WithParamInterface<std::string> {
- protected:
-  // Why `geyser send --api api` cannot run here, or empty when it can.
-  std::string missing(const std::string& api) {
-    const Outcome help = geyser({"send", "--help"}, 30s);
-    if (help.out.find(api) == std::string::npos) return "geyser was built without " + api;
-    const Outcome info = geyser({"info", "--json"}, 30s);
-    const json report = json::parse(info.out, nullptr, false);
-    if (report.is_discarded() || !report.contains(api)) return "geyser info says nothing of " + api;
-    const json& part = report[api];
-    if (!part.value("available", false)) return api + " is not available here: " + part.dump();
-    if (api == "opengl") {
-      return part["vulkan_device"].is_number() ? "" : "GL shares no Vulkan device here";
-    }
-    if (!part.value("kernels", false)) return "geyser::cuda was built without its kernels";
-    for (const json& device : part["devices"]) {
-      if (device["vulkan_device"].is_number()) return "";
-    }
-    return "no CUDA device is a Vulkan device here";
-  }
-};
+class CliHostSenders : public CliHost, public testing::WithParamInterface<std::string> {};
 
 TEST_P(CliHostSenders, HostRecvVerifiesEveryFrameTheSenderDraws) {
   const std::string api = GetParam();
-  if (const std::string why = missing(api); !why.empty()) GTEST_SKIP() << why;
+  if (const std::string why = missing_api(api); !why.empty()) GTEST_SKIP() << why;
   Process sender({"send", "drawn", "--api", api, "--size", "640x360", "--fps", "60"}, env_);
   ASSERT_FALSE(wait_for_channel("drawn").is_null()) << "the sender did not publish";
   const Outcome r = geyser({"recv", "drawn", "--api", "host", "--verify", "--json", "--frames",

@@ -125,6 +125,9 @@ class CudaRecvEnd final : public RecvEnd {
   Result<std::vector<std::uint8_t>> read_held() override {
     const cuda::ReceivedFrame* held = receiver_->held();
     if (held == nullptr) return fail(ErrorCode::Validation, "no frame is held");
+    if (held->tiling == Tiling::Linear) {
+      return cuda::read_back(context_, held->data, held->row_pitch, held->descriptor, held->stream);
+    }
     return cuda::read_back(context_, held->array, held->descriptor, held->stream);
   }
 
@@ -138,7 +141,10 @@ class CudaRecvEnd final : public RecvEnd {
       if (!checker) return give_up_kernel(checker.error());
       checker_.emplace(std::move(checker).value());
     }
-    auto checked = checker_->check(held->surface, held->descriptor, frame, held->stream);
+    auto checked =
+        held->tiling == Tiling::Linear
+            ? checker_->check(held->data, held->row_pitch, held->descriptor, frame, held->stream)
+            : checker_->check(held->surface, held->descriptor, frame, held->stream);
     if (!checked) {
       if (checked.error().code() == ErrorCode::Unsupported) return give_up_kernel(checked.error());
       return Result<std::uint64_t>(tl::unexpected(std::move(checked).error()));

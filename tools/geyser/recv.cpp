@@ -58,6 +58,8 @@ struct Tally {
   std::uint64_t last_frame = 0;
   std::string sync_mode = "cpu";
   std::string transfer = "device";
+  std::string tiling = "optimal";
+  std::uint32_t row_pitch = 0;
   TextureDescriptor desc;
   ColorDescription color;
   bool have_desc = false;
@@ -185,6 +187,8 @@ Json summary_json(const RecvOptions& options, const Tally& tally, const std::str
   j["reconnects"] = tally.reconnects;
   j["sync_mode"] = tally.sync_mode;
   j["transfer"] = tally.transfer;
+  j["tiling"] = tally.tiling;
+  j["row_pitch"] = tally.row_pitch;
   j["latency_p50_us"] = round2(tally.latency.percentile(50));
   j["latency_p99_us"] = round2(tally.latency.percentile(99));
   j["fps"] = round2(tally.average_fps());
@@ -328,6 +332,8 @@ int run_recv(const RecvOptions& options) {
   tally.have_desc = true;
   tally.sync_mode = std::string(to_string(receiver->stats().sync_mode));
   tally.transfer = std::string(to_string(receiver->stats().transfer));
+  tally.tiling = std::string(to_string(receiver->stats().tiling));
+  tally.row_pitch = receiver->stats().row_pitch;
   if (!options.png.empty() && !png_supported(tally.desc.format)) {
     std::cerr << "geyser recv: --png: channel '" << options.name << "' is "
               << to_string(tally.desc.format)
@@ -336,10 +342,10 @@ int run_recv(const RecvOptions& options) {
   }
   if (human) {
     std::printf(
-        "geyser recv: connected to '%s' (%s, color %s, sync %s, transfer %s, protocol %u) on "
-        "%s\n",
-        options.name.c_str(), describe(tally.desc).c_str(), color_text(tally.color).c_str(),
-        tally.sync_mode.c_str(), tally.transfer.c_str(),
+        "geyser recv: connected to '%s' (%s %s, color %s, sync %s, transfer %s, protocol %u) "
+        "on %s\n",
+        options.name.c_str(), describe(tally.desc).c_str(), tally.tiling.c_str(),
+        color_text(tally.color).c_str(), tally.sync_mode.c_str(), tally.transfer.c_str(),
         static_cast<unsigned>(ipc::kProtocolVersion), device_name.c_str());
     std::fflush(stdout);
   }
@@ -417,6 +423,8 @@ int run_recv(const RecvOptions& options) {
     }
     tally.sync_mode = std::string(to_string(receiver->stats().sync_mode));
     tally.transfer = std::string(to_string(receiver->stats().transfer));
+    tally.tiling = std::string(to_string(receiver->stats().tiling));
+    tally.row_pitch = receiver->stats().row_pitch;
 
     if (options.verify) {
       // Checked where the frame lies when the API can (CUDA: a kernel counts the texels

@@ -36,6 +36,7 @@ struct SendOptions {
   double fps = 60.0;
   std::uint64_t frames = 0;
   std::uint32_t slots = 3;
+  std::string tiling = "optimal";
   std::string color_space = "srgb";
   std::string alpha = "straight";
   std::string orientation = "top-down";
@@ -149,6 +150,7 @@ int run_send(const SendOptions& options) {
   sender_options.runtime_dir = *dir;
   sender_options.slots = options.slots;
   sender_options.color = color_of(options);
+  sender_options.tiling = options.tiling == "linear" ? Tiling::Linear : Tiling::Optimal;
   if (auto published = end->publish(options.name, desc, sender_options); !published) {
     std::cerr << "geyser send: cannot publish channel '" << options.name
               << "': " << published.error().to_string() << '\n';
@@ -161,8 +163,8 @@ int run_send(const SendOptions& options) {
   channel::SenderCore* sender = &end->core();
   const std::string mode(to_string(sender->stats().sync_mode));
   if (!options.quiet) {
-    std::printf("geyser send: publishing '%s' (%s, color %s) on %s, sync %s, in %s; %s\n",
-                options.name.c_str(), describe(desc).c_str(),
+    std::printf("geyser send: publishing '%s' (%s %s, color %s) on %s, sync %s, in %s; %s\n",
+                options.name.c_str(), describe(desc).c_str(), options.tiling.c_str(),
                 color_text(sender_options.color).c_str(), end->device_name().c_str(), mode.c_str(),
                 dir->c_str(), options.frames == 0 ? "Ctrl-C to stop" : "Ctrl-C to stop early");
     std::fflush(stdout);
@@ -302,6 +304,11 @@ void register_send(CLI::App& app, Action& action) {
   send->add_option("--slots", options->slots, "Textures in the ring")
       ->capture_default_str()
       ->check(CLI::Range(2, 16));
+  send->add_option("--tiling", options->tiling,
+                   "Slot layout: optimal (for graphics), or linear (rows at a pitch: CUDA "
+                   "receivers get device pointers; Vulkan senders only)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"optimal", "linear"}));
   send->add_option("--color-space", options->color_space, "Colour space of the texels")
       ->capture_default_str()
       ->check(color_space_validator());

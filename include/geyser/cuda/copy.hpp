@@ -37,6 +37,12 @@ namespace geyser::cuda {
 [[nodiscard]] Result<std::vector<std::uint8_t>> read_back(const Context& context, CUarray array,
                                                           const TextureDescriptor& desc,
                                                           CUstream stream);
+/// The same for the `desc.height` rows of `row_pitch` bytes at `data` (a linear frame's
+/// pointer and pitch), packed tightly.
+[[nodiscard]] Result<std::vector<std::uint8_t>> read_back(const Context& context, CUdeviceptr data,
+                                                          std::uint64_t row_pitch,
+                                                          const TextureDescriptor& desc,
+                                                          CUstream stream);
 
 /// Device memory from cuMemAlloc in a Context's primary context, which it keeps alive;
 /// freed with cuMemFree on destruction. Move-only; destroy it only once the work that uses

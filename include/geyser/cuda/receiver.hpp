@@ -29,10 +29,17 @@ struct ReceivedFrame {
   std::uint64_t connection = 0;        ///< which connection (1, 2, ... across reconnects)
   std::vector<std::uint8_t> metadata;  ///< what the sender gave present() (at most 256 bytes)
   TextureDescriptor descriptor;
-  /// The slot's level 0 as a CUDA array and a surface object on it (optimal-tiled slots,
-  /// the only kind Vulkan senders make). Owned by the receiver.
+  /// How the slot's texels lie: Optimal (a CUDA array) or Linear (a device pointer).
+  Tiling tiling = Tiling::Optimal;
+  /// Optimal slots: level 0 as a CUDA array and a surface object on it. Owned by the
+  /// receiver; null for linear slots.
   CUarray array = nullptr;
   CUsurfObject surface = 0;
+  /// Linear slots (a sender with SenderOptions::tiling Linear): `descriptor.height` rows of
+  /// `row_pitch` bytes at `data`, device memory a kernel reads directly (a tensor with no
+  /// copy). Owned by the receiver; 0 for optimal slots.
+  CUdeviceptr data = 0;
+  std::uint64_t row_pitch = 0;
   /// The receiver's stream: queue the work that reads the frame on it, or make your
   /// stream wait for an event recorded on it and record one back before release().
   CUstream stream = nullptr;
@@ -58,8 +65,8 @@ class Receiver {
   /// Connects to `name`, waiting at most `timeout` for a sender to publish it and answer.
   /// `context` must outlive the Receiver. Disconnected when no sender appears in time;
   /// DeviceMismatch when the sender's textures live on another GPU; Unsupported when no
-  /// Vulkan device is this GPU (hello_identity), the stream's format has no CUDA array
-  /// format, or its slots are linear (not on the wire yet).
+  /// Vulkan device is this GPU (hello_identity), or the stream's format has no CUDA array
+  /// format. Optimal and linear streams are both imported (ReceivedFrame::tiling).
   [[nodiscard]] static Result<Receiver> connect(const Context& context, std::string name,
                                                 std::chrono::milliseconds timeout,
                                                 const channel::ReceiverOptions& options = {});

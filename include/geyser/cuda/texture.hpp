@@ -65,7 +65,7 @@ class ImportedBuffer {
   /// ImportedArray::import does, then Validation when row_pitch is smaller than a packed
   /// row or the rows do not fit in image.allocation_size; then cuImportExternalMemory (a
   /// duplicate, dedicated) and cuExternalMemoryGetMappedBuffer of the rows. `handle` is
-  /// not consumed. (Vulkan senders make optimal slots only so far.)
+  /// not consumed. The slots of a linear stream (SenderOptions::tiling) are imported so.
   [[nodiscard]] static Result<ImportedBuffer> import(const Context& context,
                                                      const TextureShareHandle& handle,
                                                      std::uint64_t row_pitch,

@@ -16,10 +16,17 @@ ReceivedFrame typed(const channel::FrameLease& lease, CUstream stream) {
   out.timestamp_ns = lease.timestamp_ns;
   out.connection = lease.connection;
   out.metadata = lease.metadata;
-  const ImportedArray& texture = *detail::as_cuda_slot(*lease.slot_import).texture;
-  out.descriptor = texture.descriptor();
-  out.array = texture.array();
-  out.surface = texture.surface();
+  const detail::CudaImportedSlot& slot = detail::as_cuda_slot(*lease.slot_import);
+  if (slot.buffer) {
+    out.tiling = Tiling::Linear;
+    out.descriptor = slot.buffer->descriptor();
+    out.data = slot.buffer->pointer();
+    out.row_pitch = slot.buffer->row_pitch();
+  } else {
+    out.descriptor = slot.texture->descriptor();
+    out.array = slot.texture->array();
+    out.surface = slot.texture->surface();
+  }
   out.stream = stream;
   out.keep_alive = lease.slot_import;
   return out;

@@ -48,8 +48,15 @@ Result<std::shared_ptr<channel::ImportedSlot>> CudaReceiverBackend::import_slot(
   imported->mode = slot.mode;
   // The memory first: its import checks the identity (rule 1) before any handle is used.
   // The core hands every slot with the sender's identity.
-  GEYSER_TRY(auto texture, ImportedArray::import(*context_, slot.memory));
-  imported->texture.emplace(std::move(texture));
+  if (slot.memory.image.tiling == kVkTilingLinear) {
+    // A linear stream: the rows at the pitch the sender laid them out with (the wire has
+    // checked that they fit the allocation), as one mapped buffer.
+    GEYSER_TRY(auto buffer, ImportedBuffer::import(*context_, slot.memory, slot.memory.row_pitch));
+    imported->buffer.emplace(std::move(buffer));
+  } else {
+    GEYSER_TRY(auto texture, ImportedArray::import(*context_, slot.memory));
+    imported->texture.emplace(std::move(texture));
+  }
   GEYSER_TRY_VOID(import_sync(*imported, std::move(slot.sync)));
   return std::shared_ptr<channel::ImportedSlot>(std::move(imported));
 }

@@ -1,4 +1,5 @@
-// Internal: the CUDA consumer backend of the channel core: imports slots as CUDA arrays
+// Internal: the CUDA consumer backend of the channel core: imports slots as CUDA arrays (or
+// device pointers, for linear streams)
 // and orders the application's reads on one CUDA stream with the sender's timelines
 // (imported semaphores in gpu mode, CpuTimelines in cpu mode).
 #pragma once
@@ -15,9 +16,11 @@
 
 namespace geyser::cuda::detail {
 
-/// One imported slot: its array and its two timelines with the sender, in one mode.
+/// One imported slot: its array (optimal slots) or its device memory (linear slots), and
+/// its two timelines with the sender, in one mode.
 struct CudaImportedSlot final : channel::ImportedSlot {
   std::optional<ImportedArray> texture;
+  std::optional<ImportedBuffer> buffer;
   SyncMode mode = SyncMode::Cpu;
   // Declared after the texture: destroyed before it.
   std::optional<TimelineSemaphore> ready_semaphore;  // gpu mode
