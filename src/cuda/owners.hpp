@@ -5,6 +5,8 @@
 
 #include <cuda.h>
 
+#include <atomic>
+#include <cstdint>
 #include <utility>
 
 #include "primary_context.hpp"
@@ -12,7 +14,8 @@
 namespace geyser::cuda::detail {
 
 /// Owns one `Traits::Handle`, destroyed with Traits::destroy. Empty when default-made or
-/// moved from.
+/// moved from. Counts the handles of its type alive in the process (live(): what
+/// cuda::live_objects() reports).
 template <typename Traits>
 class Owner {
  public:
@@ -20,7 +23,9 @@ class Owner {
   Owner() = default;
   /// Takes `handle`, made in `context`.
   Owner(SharedContext context, Handle handle) noexcept
-      : context_(std::move(context)), handle_(handle) {}
+      : context_(std::move(context)), handle_(handle) {
+    if (handle_ != Handle{}) live_.fetch_add(1, std::memory_order_relaxed);
+  }
   Owner(Owner&& other) noexcept
       : context_(std::move(other.context_)), handle_(std::exchange(other.handle_, Handle{})) {}
   Owner& operator=(Owner&& other) noexcept {
@@ -37,6 +42,10 @@ class Owner {
 
   [[nodiscard]] Handle get() const noexcept { return handle_; }
   [[nodiscard]] const SharedContext& context() const noexcept { return context_; }
+  /// Handles of this type owned and not yet destroyed, in the whole process.
+  [[nodiscard]] static std::uint64_t live() noexcept {
+    return live_.load(std::memory_order_relaxed);
+  }
 
   void reset() noexcept {
     if (handle_ != Handle{}) {
@@ -45,11 +54,13 @@ class Owner {
       auto current = CurrentContext::push(*context_);
       (void)Traits::destroy(context_->api(), handle_);
       handle_ = Handle{};
+      live_.fetch_sub(1, std::memory_order_relaxed);
     }
     context_.reset();
   }
 
  private:
+  static inline std::atomic<std::uint64_t> live_{0};
   SharedContext context_;
   Handle handle_{};
 };

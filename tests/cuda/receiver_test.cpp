@@ -5,14 +5,26 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ostream>
 #include <string>
 #include <thread>
 
 #include "cuda_fixture.hpp"
+#include "geyser/cuda/live_objects.hpp"
 #include "geyser/cuda/pattern_check.hpp"
 #include "geyser/cuda/receiver.hpp"
 #include "pattern_sender.hpp"
 #include "support/private_dir.hpp"
+
+namespace geyser::cuda {
+// Readable counts in failure messages.
+inline void PrintTo(const LiveObjects& o, std::ostream* os) {
+  *os << o.external_memories << " external memories, " << o.mipmapped_arrays << " arrays, "
+      << o.surfaces << " surfaces, " << o.device_pointers << " device pointers, "
+      << o.external_semaphores << " semaphores, " << o.streams << " streams, " << o.modules
+      << " modules";
+}
+}  // namespace geyser::cuda
 
 namespace geyser::cuda::test {
 namespace {
@@ -92,7 +104,7 @@ TEST_P(CudaReceiverModes, EveryFrameOfAVulkanSenderChecksOutInCuda) {
 INSTANTIATE_TEST_SUITE_P(Modes, CudaReceiverModes, testing::Values(SyncMode::Gpu, SyncMode::Cpu),
                          [](const auto& p) { return std::string(to_string(p.param)); });
 
-TEST_F(CudaReceiverTest, ConnectingAndDisconnectingLeavesNoDescriptorBehind) {
+TEST_F(CudaReceiverTest, ConnectingAndDisconnectingLeavesNoDescriptorOrCudaObjectBehind) {
   PatternSender sender(device(), "cuda-cycles", TextureDescriptor{640, 360}, dir_.path());
   ASSERT_TRUE(sender.wait_published()) << sender.error().value_or("");
   auto checker = PatternChecker::create(context());
@@ -111,8 +123,13 @@ TEST_F(CudaReceiverTest, ConnectingAndDisconnectingLeavesNoDescriptorBehind) {
   cycle();  // the first connection loads what stays loaded (the Vulkan loader's listing)
   ASSERT_FALSE(HasFatalFailure());
   const std::size_t baseline = settled();
-  for (int i = 0; i < 20 && !HasFatalFailure(); ++i) cycle();
+  const LiveObjects objects = live_objects();
+  // Each connection imports the ring (memory, an array and a surface per slot, two
+  // semaphores per slot in gpu mode) and makes a stream: 100 of them must give it all back.
+  for (int i = 0; i < 100 && !HasFatalFailure(); ++i) cycle();
   EXPECT_EQ(settled(), baseline) << geyser::test::describe_open_fds();
+  EXPECT_EQ(live_objects(), objects) << "CUDA objects before: " << testing::PrintToString(objects)
+                                     << ", after: " << testing::PrintToString(live_objects());
 }
 
 TEST_F(CudaReceiverTest, NoSenderIsDisconnected) {
