@@ -128,7 +128,20 @@ Result<detail::TextureName> create_texture(GLuint memory, const TextureShareHand
   detail::TextureName texture(name);
   GEYSER_TRY_VOID(detail::check_gl("import_texture: glCreateTextures(GL_TEXTURE_2D)"));
   glTextureParameteri(texture.get(), GL_TEXTURE_TILING_EXT, tiling);
-  GEYSER_TRY_VOID(detail::check_gl("import_texture: glTextureParameteri(GL_TEXTURE_TILING_EXT)"));
+  if (auto set = detail::check_gl("import_texture: glTextureParameteri(GL_TEXTURE_TILING_EXT)");
+      !set) {
+    // NVIDIA's GL (580) answers GL_INVALID_VALUE to GL_LINEAR_TILING_EXT: it cannot import
+    // the slots of a linear stream, which is what the user must be told.
+    if (tiling == GL_LINEAR_TILING_EXT) {
+      return fail(ErrorCode::Unsupported,
+                  "import_texture: this GL (" + detail::gl_string(GL_RENDERER) +
+                      ") cannot import linear images (GL_TEXTURE_TILING_EXT = "
+                      "GL_LINEAR_TILING_EXT refused: " +
+                      set.error().message() + "); read linear streams with Vulkan, CUDA or "
+                      "host frames");
+    }
+    return tl::unexpected(std::move(set).error());
+  }
   const TextureDescriptor& desc = handle.descriptor;
   glTextureStorageMem2DEXT(texture.get(), 1, format.internal_format,
                            static_cast<GLsizei>(desc.width), static_cast<GLsizei>(desc.height),
