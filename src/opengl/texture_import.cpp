@@ -137,7 +137,8 @@ Result<detail::TextureName> create_texture(GLuint memory, const TextureShareHand
                   "import_texture: this GL (" + detail::gl_string(GL_RENDERER) +
                       ") cannot import linear images (GL_TEXTURE_TILING_EXT = "
                       "GL_LINEAR_TILING_EXT refused: " +
-                      set.error().message() + "); read linear streams with Vulkan, CUDA or "
+                      set.error().message() +
+                      "); read linear streams with Vulkan, CUDA or "
                       "host frames");
     }
     return tl::unexpected(std::move(set).error());

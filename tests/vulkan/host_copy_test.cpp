@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,6 +20,7 @@
 #include "geyser/vulkan/device.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 #include "support/vulkan_fixture.hpp"
+#include "vulkan/test_descriptors.hpp"
 
 #include "../../src/vulkan/host_copy.hpp"
 
@@ -31,14 +33,6 @@ constexpr std::chrono::milliseconds kTimeout{10000};
 
 std::uint64_t round_up(std::uint64_t value, std::uint64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
-}
-
-TextureDescriptor texture_desc(TextureFormat format, std::uint32_t width, std::uint32_t height) {
-  TextureDescriptor desc;
-  desc.width = width;
-  desc.height = height;
-  desc.format = format;
-  return desc;
 }
 
 std::uint32_t texel_size(const TextureDescriptor& desc) {
@@ -359,6 +353,30 @@ std::uint64_t bytes_other_than(std::span<const std::byte> host, std::uint32_t ro
   return wrong;
 }
 
+// Frames of `d` through `lane` into `region`, each copied right after a clear the main queue
+// may still be running (PendingClear, alternately 255 and 0 in every byte): every byte of
+// every copy must be the clear's. `texture` gets the texture, holding the last clear.
+void ExpectCopiesFollowPendingClears(const vulkan::Device& device,
+                                     vulkan::VulkanTextureShareManager& manager,
+                                     vulkan::detail::CopyLane& lane, const TextureDescriptor& d,
+                                     int frames, ipc::SharedMemory& region,
+                                     std::unique_ptr<vulkan::VulkanSharedTexture>& texture) {
+  const std::uint32_t pitch = padded_pitch(d);
+  auto dest = vulkan::detail::HostPointerBuffer::import(device, region.bytes());
+  ASSERT_TRUE(Succeeds(dest));
+  auto created = manager.create(d);
+  ASSERT_TRUE(Succeeds(created));
+  texture = std::move(*created);
+  for (int frame = 0; frame < frames; ++frame) {
+    const std::uint8_t value = frame % 2 == 0 ? 255 : 0;
+    PendingClear clear(device, *texture, value / 255.0f);
+    ASSERT_TRUE(clear.submitted());
+    ASSERT_TRUE(Succeeds(vulkan::detail::copy_to_host(*texture, *dest, pitch, kTimeout, &lane)));
+    ASSERT_EQ(bytes_other_than(region.bytes(), d.height, pitch, d.width * 4ull, value), 0u)
+        << "frame " << frame;
+  }
+}
+
 TEST_F(HostCopyTest, MainQueueLaneWhenToldOrWithoutACopyEngine) {
   auto lane = vulkan::detail::CopyLane::create(device(), false);
   ASSERT_TRUE(Succeeds(lane));
@@ -370,22 +388,11 @@ TEST_F(HostCopyTest, MainQueueLaneWhenToldOrWithoutACopyEngine) {
 
   // Frames through the main queue's lane, each after a clear that was not waited for.
   const TextureDescriptor d = texture_desc(TextureFormat::Rgba8Unorm, 1920, 1080);
-  const std::uint32_t pitch = padded_pitch(d);
   std::string error;
-  auto region = make_region(device(), std::uint64_t{pitch} * d.height, &error);
+  auto region = make_region(device(), std::uint64_t{padded_pitch(d)} * d.height, &error);
   ASSERT_TRUE(region) << error;
-  auto dest = vulkan::detail::HostPointerBuffer::import(device(), region->bytes());
-  ASSERT_TRUE(Succeeds(dest));
-  auto texture = manager().create(d);
-  ASSERT_TRUE(Succeeds(texture));
-  for (int frame = 0; frame < 4; ++frame) {
-    const std::uint8_t value = frame % 2 == 0 ? 255 : 0;
-    PendingClear clear(device(), **texture, value / 255.0f);
-    ASSERT_TRUE(clear.submitted());
-    ASSERT_TRUE(Succeeds(vulkan::detail::copy_to_host(**texture, *dest, pitch, kTimeout, &*lane)));
-    EXPECT_EQ(bytes_other_than(region->bytes(), d.height, pitch, d.width * 4ull, value), 0u)
-        << "frame " << frame;
-  }
+  std::unique_ptr<vulkan::VulkanSharedTexture> texture;
+  ExpectCopiesFollowPendingClears(device(), manager(), *lane, d, 4, *region, texture);
 }
 
 // The copy engine's queue: each copy waits, through the lane's timeline, for a clear the
@@ -403,25 +410,18 @@ TEST_F(HostCopyTest, TransferQueueLaneCopiesWhatTheMainQueueWroteBefore) {
   ASSERT_TRUE(lane->dedicated());
   EXPECT_EQ(lane->queue().queue, device().transfer_queue()->queue);
   const TextureDescriptor d = texture_desc(TextureFormat::Rgba8Unorm, 3840, 2160);
-  const std::uint32_t pitch = padded_pitch(d);
   std::string error;
-  auto region = make_region(device(), std::uint64_t{pitch} * d.height, &error);
+  auto region = make_region(device(), std::uint64_t{padded_pitch(d)} * d.height, &error);
   ASSERT_TRUE(region) << error;
+  std::unique_ptr<vulkan::VulkanSharedTexture> texture;
+  ExpectCopiesFollowPendingClears(device(), manager(), *lane, d, 20, *region, texture);
+  ASSERT_FALSE(HasFatalFailure());
   auto dest = vulkan::detail::HostPointerBuffer::import(device(), region->bytes());
   ASSERT_TRUE(Succeeds(dest));
-  auto texture = manager().create(d);
-  ASSERT_TRUE(Succeeds(texture));
-  for (int frame = 0; frame < 20; ++frame) {
-    const std::uint8_t value = frame % 2 == 0 ? 255 : 0;
-    PendingClear clear(device(), **texture, value / 255.0f);
-    ASSERT_TRUE(clear.submitted());
-    ASSERT_TRUE(Succeeds(vulkan::detail::copy_to_host(**texture, *dest, pitch, kTimeout, &*lane)));
-    ASSERT_EQ(bytes_other_than(region->bytes(), d.height, pitch, d.width * 4ull, value), 0u)
-        << "frame " << frame;
-  }
+  const std::uint32_t pitch = padded_pitch(d);
   // The pattern, written and waited for, then copied on the copy engine, every texel exact.
-  ASSERT_TRUE(Succeeds(write_pattern(**texture, 9)));
-  ASSERT_TRUE(Succeeds(vulkan::detail::copy_to_host(**texture, *dest, pitch, kTimeout, &*lane)));
+  ASSERT_TRUE(Succeeds(write_pattern(*texture, 9)));
+  ASSERT_TRUE(Succeeds(vulkan::detail::copy_to_host(*texture, *dest, pitch, kTimeout, &*lane)));
   EXPECT_TRUE(HoldsPaddedPattern(region->bytes(), d, pitch, 9));
 }
 

@@ -12,17 +12,10 @@
 #include "geyser/vulkan/device.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 #include "support/vulkan_fixture.hpp"
+#include "vulkan/test_descriptors.hpp"
 
 namespace geyser::test {
 namespace {
-
-TextureDescriptor linear_desc(TextureFormat format, std::uint32_t width, std::uint32_t height) {
-  TextureDescriptor desc;
-  desc.width = width;
-  desc.height = height;
-  desc.format = format;
-  return desc;
-}
 
 class LinearTest : public OneDeviceTest {
  protected:
@@ -49,7 +42,7 @@ TEST_F(LinearTest, ExportCarriesTheRowPitchAndTheImportReadsTheSamePixels) {
   for (const TextureFormat format :
        {TextureFormat::Rgba8Unorm, TextureFormat::Rgba16Float, TextureFormat::R8Unorm}) {
     SCOPED_TRACE(to_string(format));
-    const TextureDescriptor desc = linear_desc(format, 333, 77);
+    const TextureDescriptor desc = texture_desc(format, 333, 77);
     MAKE_LINEAR_OR_SKIP(texture, desc);
     EXPECT_EQ(texture->tiling(), Tiling::Linear);
     const std::uint32_t texel = format_info(format).texel_size;
@@ -70,7 +63,7 @@ TEST_F(LinearTest, ExportCarriesTheRowPitchAndTheImportReadsTheSamePixels) {
 }
 
 TEST_F(LinearTest, OptimalTexturesHaveNoRowPitch) {
-  auto texture = manager().create(linear_desc(TextureFormat::Rgba8Unorm, 64, 64));
+  auto texture = manager().create(texture_desc(TextureFormat::Rgba8Unorm, 64, 64));
   ASSERT_TRUE(Succeeds(texture));
   EXPECT_EQ((*texture)->tiling(), Tiling::Optimal);
   EXPECT_EQ((*texture)->row_pitch(), 0u);
@@ -86,7 +79,7 @@ TEST_F(LinearTest, OptimalTexturesHaveNoRowPitch) {
 }
 
 TEST_F(LinearTest, ARowPitchOtherThanTheDevicesIsUnsupported) {
-  const TextureDescriptor desc = linear_desc(TextureFormat::Rgba8Unorm, 333, 77);
+  const TextureDescriptor desc = texture_desc(TextureFormat::Rgba8Unorm, 333, 77);
   MAKE_LINEAR_OR_SKIP(texture, desc);
   auto handle = manager().export_texture(*texture);
   ASSERT_TRUE(Succeeds(handle));
@@ -99,10 +92,10 @@ TEST_F(LinearTest, ARowPitchOtherThanTheDevicesIsUnsupported) {
 }
 
 TEST_F(LinearTest, MipsOrLayersAreValidation) {
-  TextureDescriptor mips = linear_desc(TextureFormat::Rgba8Unorm, 64, 64);
+  TextureDescriptor mips = texture_desc(TextureFormat::Rgba8Unorm, 64, 64);
   mips.mip_levels = 2;
   EXPECT_TRUE(FailsWith(manager().create(mips, Tiling::Linear), ErrorCode::Validation));
-  TextureDescriptor layers = linear_desc(TextureFormat::Rgba8Unorm, 64, 64);
+  TextureDescriptor layers = texture_desc(TextureFormat::Rgba8Unorm, 64, 64);
   layers.array_layers = 2;
   EXPECT_TRUE(FailsWith(manager().create(layers, Tiling::Linear), ErrorCode::Validation));
 }

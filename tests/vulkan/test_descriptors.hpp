@@ -18,4 +18,12 @@ namespace geyser::test {
   return desc;
 }
 
+/// A `width` x `height` texture of `format` with the default usage, one mip, one layer.
+[[nodiscard]] inline TextureDescriptor texture_desc(TextureFormat format, std::uint32_t width,
+                                                    std::uint32_t height) {
+  TextureDescriptor desc = rgba8(width, height);
+  desc.format = format;
+  return desc;
+}
+
 }  // namespace geyser::test
