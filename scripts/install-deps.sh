@@ -10,6 +10,8 @@ packages=(
   libexpected-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libstb-dev
   clang-14 libclang-rt-14-dev
   pipewire pipewire-bin libspa-0.2-modules libpipewire-0.3-dev
+  libdlpack-dev
+  python3 python3-numpy python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
 )
 
 missing=()

@@ -27,11 +27,11 @@ Result<std::size_t> row_bytes(const ImportedArray& texture, std::size_t size, co
   return row;
 }
 
-Result<void> copy(const Context& context, CUDA_MEMCPY2D& params, const Stream& stream,
+Result<void> copy(const Context& context, CUDA_MEMCPY2D& params, CUstream stream,
                   const std::string& what) {
   const detail::SharedContext& shared = context.shared();
   GEYSER_TRY(auto current, detail::CurrentContext::push(*shared));
-  return detail::check(shared->api(), shared->api().cuMemcpy2DAsync(&params, stream.get()), what);
+  return detail::check(shared->api(), shared->api().cuMemcpy2DAsync(&params, stream), what);
 }
 
 }  // namespace
@@ -47,7 +47,7 @@ Result<void> upload(const Context& context, const ImportedArray& texture,
   params.dstArray = texture.array();
   params.WidthInBytes = row;
   params.Height = texture.descriptor().height;
-  return copy(context, params, stream,
+  return copy(context, params, stream.get(),
               "cuMemcpy2DAsync(host -> array, " + describe(texture.descriptor()) + ")");
 }
 
@@ -62,7 +62,7 @@ Result<void> download(const Context& context, const ImportedArray& texture,
   params.dstPitch = row;
   params.WidthInBytes = row;
   params.Height = texture.descriptor().height;
-  return copy(context, params, stream,
+  return copy(context, params, stream.get(),
               "cuMemcpy2DAsync(array -> host, " + describe(texture.descriptor()) + ")");
 }
 
@@ -162,9 +162,55 @@ Result<void> copy_to_device(const Context& context, const ImportedArray& texture
   params.dstPitch = static_cast<std::size_t>(dst_pitch);
   params.WidthInBytes = row;
   params.Height = desc.height;
-  return copy(context, params, stream,
+  return copy(context, params, stream.get(),
               "cuMemcpy2DAsync(array -> device, " + describe(desc) + ", pitch " +
                   std::to_string(dst_pitch) + ")");
+}
+
+namespace {
+
+// Validation unless `pointer` is set and `pitch` holds a packed row of `desc`.
+Result<std::size_t> pitched_rows(CUdeviceptr pointer, std::uint64_t pitch,
+                                 const TextureDescriptor& desc, const char* what) {
+  const std::size_t row =
+      static_cast<std::size_t>(desc.width) * format_info(desc.format).texel_size;
+  if (pointer == 0) return fail(ErrorCode::Validation, std::string(what) + ": a null pointer");
+  if (pitch < row) {
+    return fail(ErrorCode::Validation, std::string(what) + ": a pitch of " + std::to_string(pitch) +
+                                           " bytes is less than a row of " + describe(desc) + " (" +
+                                           std::to_string(row) + " bytes)");
+  }
+  return row;
+}
+
+}  // namespace
+
+Result<void> copy_rows(const Context& context, CUarray array, const TextureDescriptor& desc,
+                       CUdeviceptr dst, std::uint64_t dst_pitch, CUstream stream) {
+  GEYSER_TRY(const std::size_t row, pitched_rows(dst, dst_pitch, desc, "cuda::copy_rows"));
+  CUDA_MEMCPY2D params{};
+  params.srcMemoryType = CU_MEMORYTYPE_ARRAY;
+  params.srcArray = array;
+  params.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+  params.dstDevice = dst;
+  params.dstPitch = static_cast<std::size_t>(dst_pitch);
+  params.WidthInBytes = row;
+  params.Height = desc.height;
+  return copy(context, params, stream, "cuMemcpy2DAsync(array -> device, " + describe(desc) + ")");
+}
+
+Result<void> copy_rows(const Context& context, CUdeviceptr src, std::uint64_t src_pitch,
+                       CUarray array, const TextureDescriptor& desc, CUstream stream) {
+  GEYSER_TRY(const std::size_t row, pitched_rows(src, src_pitch, desc, "cuda::copy_rows"));
+  CUDA_MEMCPY2D params{};
+  params.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+  params.srcDevice = src;
+  params.srcPitch = static_cast<std::size_t>(src_pitch);
+  params.dstMemoryType = CU_MEMORYTYPE_ARRAY;
+  params.dstArray = array;
+  params.WidthInBytes = row;
+  params.Height = desc.height;
+  return copy(context, params, stream, "cuMemcpy2DAsync(device -> array, " + describe(desc) + ")");
 }
 
 }  // namespace geyser::cuda

@@ -28,6 +28,10 @@ namespace geyser::cuda::detail {
   X(cuStreamDestroy)                         \
   X(cuStreamQuery)                           \
   X(cuStreamSynchronize)                     \
+  X(cuStreamWaitEvent)                       \
+  X(cuEventCreate)                           \
+  X(cuEventRecord)                           \
+  X(cuEventDestroy)                          \
   X(cuMemAlloc)                              \
   X(cuMemFree)                               \
   X(cuMemsetD8Async)                         \

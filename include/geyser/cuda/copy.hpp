@@ -76,4 +76,16 @@ class DeviceBuffer {
                                           CUdeviceptr dst, std::uint64_t dst_pitch,
                                           const Stream& stream);
 
+/// Queues a copy of level 0 of `array` (of `desc`) into `desc.height` rows at `dst`,
+/// `dst_pitch` bytes apart, on `stream` (a raw CUstream: a receiver's, or CU_STREAM_LEGACY).
+/// Validation for a null destination or a pitch below a packed row.
+[[nodiscard]] Result<void> copy_rows(const Context& context, CUarray array,
+                                     const TextureDescriptor& desc, CUdeviceptr dst,
+                                     std::uint64_t dst_pitch, CUstream stream);
+/// Queues a copy of `desc.height` rows at `src`, `src_pitch` bytes apart, into level 0 of
+/// `array` on `stream`: what a CUDA sender writes a tensor's rows into a slot with.
+[[nodiscard]] Result<void> copy_rows(const Context& context, CUdeviceptr src,
+                                     std::uint64_t src_pitch, CUarray array,
+                                     const TextureDescriptor& desc, CUstream stream);
+
 }  // namespace geyser::cuda

@@ -39,4 +39,10 @@ class Stream {
   std::unique_ptr<State> state_;
 };
 
+/// Makes `waiter` wait (on the GPU) for the work queued on `signaller` so far: an event
+/// recorded on `signaller` and waited for by `waiter` (cuEventRecord, cuStreamWaitEvent),
+/// in `context`'s primary context. Either may be CU_STREAM_LEGACY or CU_STREAM_PER_THREAD,
+/// as PyTorch and CuPy hand them over; nothing to do when they are the same stream.
+[[nodiscard]] Result<void> order_after(const Context& context, CUstream waiter, CUstream signaller);
+
 }  // namespace geyser::cuda

@@ -1,0 +1,147 @@
+// geyser_device_*: headless and adopted Vulkan devices, CUDA contexts (device_cuda.cpp),
+// and what they are.
+#include "device.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "status.hpp"
+
+namespace geyser::capi {
+
+Result<SharedDevice> make_vulkan_device(const geyser_device_options* options) {
+  vulkan::HeadlessOptions headless;
+  if (options != nullptr) {
+    GEYSER_TRY_VOID(
+        require_size(options->struct_size, sizeof(geyser_device_options), "geyser_device_options"));
+    if (options->index >= 0) headless.device_index = static_cast<std::uint32_t>(options->index);
+    if (options->name_contains != nullptr) headless.device_name_contains = options->name_contains;
+    if (options->validation >= 0) headless.validation = options->validation != 0;
+  }
+  GEYSER_TRY(auto device, vulkan::Device::create_headless(headless));
+  auto state = std::make_shared<DeviceState>();
+  state->api = GEYSER_API_VULKAN;
+  state->vulkan.emplace(std::move(device));
+  return state;
+}
+
+Result<SharedDevice> device_for(const geyser_device* handle, geyser_api api) {
+  if (handle == nullptr) {
+    if (api == GEYSER_API_CUDA) return make_cuda_device(-1);
+    return make_vulkan_device(nullptr);
+  }
+  if (!handle->state || handle->state->api != api) {
+    return fail(ErrorCode::Validation, "the geyser_device given is not a device of this API");
+  }
+  return handle->state;
+}
+
+namespace {
+
+Result<void> adopt(const geyser_vulkan_adopt_info* info, geyser_device** out) {
+  GEYSER_TRY_VOID(require(info, "info"));
+  GEYSER_TRY_VOID(require(out, "out"));
+  GEYSER_TRY_VOID(require_size(info->struct_size, sizeof(geyser_vulkan_adopt_info),
+                               "geyser_vulkan_adopt_info"));
+  if (info->device_extension_count > 0)
+    GEYSER_TRY_VOID(require(info->device_extensions, "info->device_extensions"));
+  vulkan::AdoptInfo adopt;
+  adopt.instance = static_cast<VkInstance>(info->instance);
+  adopt.physical_device = static_cast<VkPhysicalDevice>(info->physical_device);
+  adopt.device = static_cast<VkDevice>(info->device);
+  adopt.queue = static_cast<VkQueue>(info->queue);
+  adopt.queue_family_index = info->queue_family_index;
+  for (std::uint32_t i = 0; i < info->device_extension_count; ++i) {
+    GEYSER_TRY_VOID(require(info->device_extensions[i], "a device extension name"));
+    adopt.enabled_device_extensions.emplace_back(info->device_extensions[i]);
+  }
+  GEYSER_TRY(auto device, vulkan::Device::adopt(adopt));
+  auto state = std::make_shared<DeviceState>();
+  state->vulkan.emplace(std::move(device));
+  *out = new geyser_device{std::move(state)};
+  return {};
+}
+
+void copy_name(const std::string& name, char (&out)[256]) {
+  const std::size_t n = std::min(name.size(), sizeof(out) - 1);
+  std::memcpy(out, name.data(), n);
+  out[n] = '\0';
+}
+
+Result<void> describe(const geyser_device* device, geyser_device_info* out) {
+  GEYSER_TRY_VOID(require(device, "device"));
+  GEYSER_TRY_VOID(require(out, "out"));
+  GEYSER_TRY_VOID(require_size(out->struct_size, sizeof(geyser_device_info), "geyser_device_info"));
+  const std::uint32_t size = out->struct_size;
+  *out = geyser_device_info{};
+  out->struct_size = size;
+  const DeviceState& state = *device->state;
+  out->api = state.api;
+  if (state.vulkan) {
+    const vulkan::Device& vk = *state.vulkan;
+    copy_name(vk.name(), out->name);
+    std::memcpy(out->uuid, vk.identity().device_uuid.data(), sizeof(out->uuid));
+    out->vk_instance = vk.instance();
+    out->vk_physical_device = vk.physical_device();
+    out->vk_device = vk.device();
+    out->vk_queue = vk.queue();
+    out->vk_queue_family_index = vk.queue_family_index();
+  }
+  describe_cuda(state, *out);
+  return {};
+}
+
+}  // namespace
+
+}  // namespace geyser::capi
+
+using namespace geyser::capi;
+
+extern "C" {
+
+GEYSER_API void geyser_device_options_init(geyser_device_options* options) {
+  if (options == nullptr) return;
+  *options = geyser_device_options{};
+  options->struct_size = sizeof(geyser_device_options);
+  options->index = -1;
+  options->validation = -1;
+}
+
+GEYSER_API geyser_status geyser_device_create(geyser_api api, const geyser_device_options* options,
+                                              geyser_device** out) {
+  return guard([&]() -> geyser::Result<void> {
+    GEYSER_TRY_VOID(require(out, "out"));
+    *out = nullptr;
+    geyser::Result<SharedDevice> device = geyser::fail(
+        geyser::ErrorCode::Validation,
+        "geyser_device_create: api " + std::to_string(api) + " has no devices (VULKAN or CUDA)");
+    if (api == GEYSER_API_VULKAN) device = make_vulkan_device(options);
+    if (api == GEYSER_API_CUDA) {
+      if (options != nullptr) {
+        GEYSER_TRY_VOID(require_size(options->struct_size, sizeof(geyser_device_options),
+                                     "geyser_device_options"));
+      }
+      device = make_cuda_device(options != nullptr ? options->index : -1);
+    }
+    GEYSER_TRY(auto state, std::move(device));
+    *out = new geyser_device{std::move(state)};
+    return {};
+  });
+}
+
+GEYSER_API geyser_status geyser_device_adopt_vulkan(const geyser_vulkan_adopt_info* info,
+                                                    geyser_device** out) {
+  return guard([&] { return adopt(info, out); });
+}
+
+GEYSER_API geyser_status geyser_device_get_info(const geyser_device* device,
+                                                geyser_device_info* out) {
+  return guard([&] { return describe(device, out); });
+}
+
+GEYSER_API void geyser_device_destroy(geyser_device* device) {
+  delete device;
+}
+
+}  // extern "C"

@@ -1,0 +1,28 @@
+// order_after: one stream waits for another through an event that lives only as long as
+// the two calls need it (the driver keeps it until the wait has been reached).
+#include <string>
+
+#include "cuda_error.hpp"
+#include "geyser/cuda/stream.hpp"
+#include "primary_context.hpp"
+
+namespace geyser::cuda {
+
+Result<void> order_after(const Context& context, CUstream waiter, CUstream signaller) {
+  if (waiter == signaller) return {};
+  const detail::SharedContext& shared = context.shared();
+  const detail::DriverApi& api = shared->api();
+  GEYSER_TRY(auto current, detail::CurrentContext::push(*shared));
+  CUevent event = nullptr;
+  GEYSER_TRY_VOID(detail::check(api, api.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING),
+                                "cuEventCreate(CU_EVENT_DISABLE_TIMING)"));
+  auto recorded = detail::check(api, api.cuEventRecord(event, signaller), "cuEventRecord");
+  auto waited =
+      recorded ? detail::check(api, api.cuStreamWaitEvent(waiter, event, 0), "cuStreamWaitEvent")
+               : recorded;
+  // Destroying a recorded event is allowed: its resources go once the wait is reached.
+  (void)api.cuEventDestroy(event);
+  return waited;
+}
+
+}  // namespace geyser::cuda
