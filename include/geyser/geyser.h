@@ -36,8 +36,8 @@ GEYSER_API uint32_t geyser_c_api_version(void);
 /* GEYSER_OK, or what went wrong (the C++ geyser::ErrorCode, plus one). */
 typedef enum geyser_status {
   GEYSER_OK = 0,
-  GEYSER_ERROR_VALIDATION = 1,        /* an argument or handle is malformed or out of range */
-  GEYSER_ERROR_UNSUPPORTED = 2,       /* the device, driver or build cannot do it */
+  GEYSER_ERROR_VALIDATION = 1,  /* an argument or handle is malformed or out of range */
+  GEYSER_ERROR_UNSUPPORTED = 2, /* the device, driver or build cannot do it */
   GEYSER_ERROR_OUT_OF_MEMORY = 3,
   GEYSER_ERROR_DEVICE_LOST = 4,
   GEYSER_ERROR_DEVICE_MISMATCH = 5,   /* the sender's memory lives on another device */
@@ -92,11 +92,11 @@ typedef enum geyser_format {
 
 /* What one format is. */
 typedef struct geyser_format_info {
-  uint32_t struct_size;  /* set by the caller: sizeof(geyser_format_info) */
-  const char* name;      /* "Rgba8Unorm" (static) */
-  uint32_t texel_size;   /* bytes per texel, tightly packed */
-  uint32_t channels;     /* components per texel */
-  uint32_t vk_format;    /* VkFormat */
+  uint32_t struct_size; /* set by the caller: sizeof(geyser_format_info) */
+  const char* name;     /* "Rgba8Unorm" (static) */
+  uint32_t texel_size;  /* bytes per texel, tightly packed */
+  uint32_t channels;    /* components per texel */
+  uint32_t vk_format;   /* VkFormat */
   uint32_t gl_internal_format;
 } geyser_format_info;
 
@@ -126,12 +126,12 @@ GEYSER_API geyser_status geyser_api_available(geyser_api api);
 typedef struct geyser_device geyser_device;
 
 typedef struct geyser_device_options {
-  uint32_t struct_size;    /* sizeof(geyser_device_options) */
-  int32_t index;           /* Vulkan: vkEnumeratePhysicalDevices index; CUDA: the ordinal;
-                              -1: the default (a GPU first for Vulkan, ordinal 0 for CUDA) */
+  uint32_t struct_size;      /* sizeof(geyser_device_options) */
+  int32_t index;             /* Vulkan: vkEnumeratePhysicalDevices index; CUDA: the ordinal;
+                                -1: the default (a GPU first for Vulkan, ordinal 0 for CUDA) */
   const char* name_contains; /* Vulkan: the first device whose name contains it; NULL: any */
-  int32_t validation;      /* Vulkan: 1 enables the Khronos validation layer, 0 does not,
-                              -1 follows GEYSER_VALIDATION=1 */
+  int32_t validation;        /* Vulkan: 1 enables the Khronos validation layer, 0 does not,
+                                -1 follows GEYSER_VALIDATION=1 */
 } geyser_device_options;
 
 GEYSER_API void geyser_device_options_init(geyser_device_options* options);
@@ -162,8 +162,8 @@ GEYSER_API geyser_status geyser_device_adopt_vulkan(const geyser_vulkan_adopt_in
 typedef struct geyser_device_info {
   uint32_t struct_size; /* sizeof(geyser_device_info) */
   geyser_api api;
-  char name[256];       /* "NVIDIA H200", "llvmpipe (LLVM 15.0.6, 256 bits)" */
-  uint8_t uuid[16];     /* the deviceUUID (the same for a GPU's Vulkan and CUDA devices) */
+  char name[256];   /* "NVIDIA H200", "llvmpipe (LLVM 15.0.6, 256 bits)" */
+  uint8_t uuid[16]; /* the deviceUUID (the same for a GPU's Vulkan and CUDA devices) */
   /* Vulkan: VkInstance, VkPhysicalDevice, VkDevice, VkQueue and its family. */
   void* vk_instance;
   void* vk_physical_device;
@@ -184,17 +184,17 @@ GEYSER_API void geyser_device_destroy(geyser_device* device);
 typedef struct geyser_channel_info {
   uint32_t struct_size; /* sizeof(geyser_channel_info) */
   char name[128];
-  int32_t alive;        /* 0: a stale socket, or the sender did not answer (see `error`) */
+  int32_t alive; /* 0: a stale socket, or the sender did not answer (see `error`) */
   uint32_t width;
   uint32_t height;
   geyser_format format;
-  double fps;           /* the sender's frame rate */
-  uint64_t frames;      /* frames presented so far */
+  double fps;      /* the sender's frame rate */
+  uint64_t frames; /* frames presented so far */
   uint32_t receivers;
   uint32_t host_receivers; /* of them, those that take host frames */
-  int32_t gpu_sync;     /* 1: timeline semaphores; 0: CPU-fenced */
+  int32_t gpu_sync;        /* 1: timeline semaphores; 0: CPU-fenced */
   uint32_t sender_pid;
-  char error[256];      /* why not alive */
+  char error[256]; /* why not alive */
 } geyser_channel_info;
 
 /* The channels this user publishes in `runtime_dir` (NULL: $GEYSER_RUNTIME_DIR, then
@@ -224,11 +224,11 @@ typedef enum geyser_receiver_state {
 } geyser_receiver_state;
 
 typedef struct geyser_receiver_options {
-  uint32_t struct_size;     /* sizeof(geyser_receiver_options) */
-  const char* runtime_dir;  /* NULL: the default (as geyser_list_channels) */
-  geyser_device* device;    /* Vulkan or CUDA receivers; NULL: one is made (a headless
-                               Vulkan device; CUDA device 0) */
-  geyser_transfer transfer; /* Vulkan receivers (host receivers always take host frames) */
+  uint32_t struct_size;         /* sizeof(geyser_receiver_options) */
+  const char* runtime_dir;      /* NULL: the default (as geyser_list_channels) */
+  geyser_device* device;        /* Vulkan or CUDA receivers; NULL: one is made (a headless
+                                   Vulkan device; CUDA device 0) */
+  geyser_transfer transfer;     /* Vulkan receivers (host receivers always take host frames) */
   int32_t handshake_timeout_ms; /* -1: 2000 */
   int32_t gpu_timeout_ms;       /* -1: 10000 */
 } geyser_receiver_options;
@@ -266,7 +266,7 @@ typedef struct geyser_frame {
   uint32_t height;
   geyser_format format;
   geyser_tiling tiling;
-  uint32_t row_pitch;    /* linear frames and host frames: bytes between rows; else 0 */
+  uint32_t row_pitch;      /* linear frames and host frames: bytes between rows; else 0 */
   const uint8_t* metadata; /* what the sender gave present (metadata_size bytes, at most 256) */
   uint32_t metadata_size;
   const void* host_data;
@@ -297,8 +297,8 @@ typedef struct geyser_receiver_stats {
   uint64_t frames_skipped; /* presented but superseded before acquire */
   uint64_t reconnects;
   uint64_t imports;
-  int32_t gpu_sync;        /* 1: timeline semaphores on the GPU; 0: CPU-fenced */
-  int32_t host_frames;     /* 1: host frames; 0: zero-copy */
+  int32_t gpu_sync;    /* 1: timeline semaphores on the GPU; 0: CPU-fenced */
+  int32_t host_frames; /* 1: host frames; 0: zero-copy */
   geyser_tiling tiling;
   uint32_t row_pitch;
 } geyser_receiver_stats;
@@ -394,8 +394,7 @@ GEYSER_API void geyser_sender_cancel(geyser_sender* sender, const geyser_slot* s
  * apart (0: tightly packed), from host memory. The frame's number goes to `*frame` (may be
  * NULL). */
 GEYSER_API geyser_status geyser_sender_write(geyser_sender* sender, const void* data,
-                                             size_t row_pitch, int32_t timeout_ms,
-                                             uint64_t* frame);
+                                             size_t row_pitch, int32_t timeout_ms, uint64_t* frame);
 /* CUDA senders: the same from device memory `data` (a CUdeviceptr) written by work queued
  * on `stream` (a CUstream; NULL or 1 the legacy default stream); later work on `stream` is
  * ordered after the copy, so the caller may free or rewrite `data` as usual. */
@@ -423,7 +422,7 @@ typedef struct geyser_sender_stats {
   uint32_t receivers;
   uint32_t host_receivers;
   uint64_t generation;
-  int32_t gpu_sync;     /* 1: timeline semaphores; 0: CPU-fenced */
+  int32_t gpu_sync; /* 1: timeline semaphores; 0: CPU-fenced */
   uint64_t dropped_connections;
 } geyser_sender_stats;
 GEYSER_API geyser_status geyser_sender_get_stats(const geyser_sender* sender,

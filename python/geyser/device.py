@@ -58,8 +58,7 @@ class Device:
         options.validation = -1 if validation is None else (1 if validation else 0)
         handle = ctypes.c_void_p()
         check(
-            lib.geyser_device_create(_lib.API_BY_NAME[api], ctypes.byref(options), ctypes.byref(handle)),
-            "Device(%r)" % api,
+            lib.geyser_device_create(_lib.API_BY_NAME[api], ctypes.byref(options), ctypes.byref(handle))
         )
         self.api = api
         self._handle = handle.value
@@ -76,7 +75,7 @@ class Device:
     def info(self):
         """A :class:`DeviceInfo`."""
         raw = _lib.geyser_device_info()
-        check(_lib.lib().geyser_device_get_info(self._handle_for(self.api), ctypes.byref(raw)), "info")
+        check(_lib.lib().geyser_device_get_info(self._handle_for(self.api), ctypes.byref(raw)))
         return DeviceInfo(
             api=_lib.API_NAMES.get(raw.api, str(raw.api)),
             name=raw.name.decode("utf-8", "replace"),

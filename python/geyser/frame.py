@@ -179,7 +179,7 @@ class Frame:
                 % (self.frame, self._receiver.api)
             )
         ref = ctypes.c_void_p()
-        check(_lib.lib().geyser_receiver_retain_memory(handle, ctypes.byref(ref)), "numpy()")
+        check(_lib.lib().geyser_receiver_retain_memory(handle, ctypes.byref(ref)))
         try:
             element = self.element_type
             interface = {
@@ -241,8 +241,7 @@ class Frame:
         c_stream = dlpack.stream_argument(stream) if device[0] == dlpack.kDLCUDA else None
         tensor = ctypes.c_void_p()
         check(
-            _lib.lib().geyser_receiver_dlpack(handle, c_stream, ctypes.byref(tensor)),
-            "__dlpack__",
+            _lib.lib().geyser_receiver_dlpack(handle, c_stream, ctypes.byref(tensor))
         )
         return dlpack.capsule_from_tensor(tensor.value)
 
@@ -277,11 +276,10 @@ class Frame:
         data = ctypes.c_uint64()
         pitch = ctypes.c_uint64()
         check(
-            lib.geyser_receiver_cuda_rows(handle, ctypes.byref(data), ctypes.byref(pitch)),
-            "__cuda_array_interface__",
+            lib.geyser_receiver_cuda_rows(handle, ctypes.byref(data), ctypes.byref(pitch))
         )
         ref = ctypes.c_void_p()
-        check(lib.geyser_receiver_retain_memory(handle, ctypes.byref(ref)), "__cuda_array_interface__")
+        check(lib.geyser_receiver_retain_memory(handle, ctypes.byref(ref)))
         self._cai_finalizer = weakref.finalize(self, _free_memory_ref, ref.value)
         self._cai_finalizer.atexit = False
         element = self.element_type

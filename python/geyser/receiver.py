@@ -101,8 +101,7 @@ class Receiver:
                 ctypes.byref(options),
                 _lib.timeout_ms(timeout),
                 ctypes.byref(handle),
-            ),
-            "Receiver(%r)" % (name,),
+            )
         )
         self._handle = handle.value
         self._device = device  # kept while the receiver lives (the C side keeps its own)
@@ -135,11 +134,12 @@ class Receiver:
             geyser.Error: anything else the library reports.
         """
         handle = self._require_open("acquire")
-        self._held = 0  # C releases the held frame (whatever the outcome)
+        # Earlier frames are invalid from here on, whatever the outcome (on Disconnected the
+        # C side keeps its held frame valid, but this package hands out only new frames).
+        self._held = 0
         raw = _lib.geyser_frame()
         check(
-            _lib.lib().geyser_receiver_acquire(handle, _lib.timeout_ms(timeout), ctypes.byref(raw)),
-            "acquire",
+            _lib.lib().geyser_receiver_acquire(handle, _lib.timeout_ms(timeout), ctypes.byref(raw))
         )
         token = next(self._tokens)
         self._held = token
@@ -153,7 +153,7 @@ class Receiver:
         if self._handle is None:
             return
         self._held = 0
-        check(_lib.lib().geyser_receiver_release(self._handle), "release")
+        check(_lib.lib().geyser_receiver_release(self._handle))
 
     def cuda_wait(self, stream=None):
         """CUDA receivers: makes `stream` (a CUstream as an int, or a torch / cupy stream;
@@ -166,7 +166,7 @@ class Receiver:
         from .dlpack import stream_argument
 
         handle = self._require_open("cuda_wait")
-        check(_lib.lib().geyser_receiver_cuda_wait(handle, stream_argument(stream)), "cuda_wait")
+        check(_lib.lib().geyser_receiver_cuda_wait(handle, stream_argument(stream)))
 
     # ---- state ---------------------------------------------------------------------
 
@@ -185,7 +185,7 @@ class Receiver:
         """A :class:`ReceiverStats`."""
         handle = self._require_open("stats")
         raw = _lib.geyser_receiver_stats()
-        check(_lib.lib().geyser_receiver_get_stats(handle, ctypes.byref(raw)), "stats")
+        check(_lib.lib().geyser_receiver_get_stats(handle, ctypes.byref(raw)))
         return ReceiverStats(
             frames_acquired=raw.frames_acquired,
             frames_skipped=raw.frames_skipped,

@@ -144,8 +144,7 @@ class Sender:
                 self.format_value,
                 ctypes.byref(options),
                 ctypes.byref(handle),
-            ),
-            "Sender(%r)" % (name,),
+            )
         )
         self._handle = handle.value
         self._device = device
@@ -213,9 +212,6 @@ class Sender:
         rows_ok = strides[0] >= row_bytes and strides[0] % itemsize == 0
         return strides[0], inner_ok and texel_ok and rows_ok
 
-    def _frame_out(self):
-        return ctypes.c_uint64(0)
-
     def write(self, array, timeout=1.0, stream=None):
         """Copies `array` into a free slot and presents it; returns its frame number.
 
@@ -269,11 +265,10 @@ class Sender:
         if not contiguous or not array.flags.aligned:
             array = numpy.ascontiguousarray(array)
             pitch = self.width * self._texel_size
-        frame = self._frame_out()
+        frame = ctypes.c_uint64(0)
         address = array.ctypes.data if array.size else None
         check(
-            _lib.lib().geyser_sender_write(handle, address, pitch, ms, ctypes.byref(frame)),
-            what,
+            _lib.lib().geyser_sender_write(handle, address, pitch, ms, ctypes.byref(frame))
         )
         return frame.value
 
@@ -281,10 +276,9 @@ class Sender:
         tensor, device, given = dlpack.take_tensor(array, stream)
         # From here the C call owns the tensor: it runs the deleter, also on failure.
         c_stream = dlpack.stream_argument(given) if device[0] == dlpack.kDLCUDA else None
-        frame = self._frame_out()
+        frame = ctypes.c_uint64(0)
         check(
-            _lib.lib().geyser_sender_write_dlpack(handle, tensor, c_stream, ms, ctypes.byref(frame)),
-            "write",
+            _lib.lib().geyser_sender_write_dlpack(handle, tensor, c_stream, ms, ctypes.byref(frame))
         )
         return frame.value
 
@@ -300,12 +294,11 @@ class Sender:
         data = int(cai["data"][0])
         if stream is None:
             stream = cai.get("stream")
-        frame = self._frame_out()
+        frame = ctypes.c_uint64(0)
         check(
             _lib.lib().geyser_sender_write_cuda(
                 handle, data, pitch, dlpack.stream_argument(stream), ms, ctypes.byref(frame)
-            ),
-            what,
+            )
         )
         return frame.value
 
@@ -319,7 +312,7 @@ class Sender:
         Raises :class:`geyser.TimeoutError` when receivers hold every slot."""
         handle = self._require_open("acquire")
         raw = _lib.geyser_slot()
-        check(_lib.lib().geyser_sender_acquire(handle, _lib.timeout_ms(timeout), ctypes.byref(raw)), "acquire")
+        check(_lib.lib().geyser_sender_acquire(handle, _lib.timeout_ms(timeout), ctypes.byref(raw)))
         return Slot(
             frame=raw.frame,
             slot=raw.slot,
@@ -339,8 +332,7 @@ class Sender:
         metadata = bytes(metadata)
         raw = slot._raw()
         check(
-            _lib.lib().geyser_sender_present(handle, ctypes.byref(raw), metadata or None, len(metadata)),
-            "present",
+            _lib.lib().geyser_sender_present(handle, ctypes.byref(raw), metadata or None, len(metadata))
         )
 
     def cancel(self, slot):
@@ -353,21 +345,18 @@ class Sender:
 
     def poll(self, timeout=0):
         """Accepts receivers, answers listers, reads what receivers sent; waits at most
-        `timeout` seconds for something to happen. Returns True when something did (or
-        the library does not say), False when the wait timed out quietly."""
+        `timeout` seconds for something to happen. Call it whenever the sender is not
+        writing (or when :meth:`fileno` is readable): a sender that never polls is never
+        connected to. Returns None; raises :class:`geyser.Error` for a failure."""
         handle = self._require_open("poll")
-        status = _lib.lib().geyser_sender_poll(handle, _lib.timeout_ms(timeout))
-        if status == _lib.STATUS_TIMEOUT:
-            return False
-        check(status, "poll")
-        return True
+        check(_lib.lib().geyser_sender_poll(handle, _lib.timeout_ms(timeout)))
 
     @property
     def stats(self):
         """A :class:`SenderStats`."""
         handle = self._require_open("stats")
         raw = _lib.geyser_sender_stats()
-        check(_lib.lib().geyser_sender_get_stats(handle, ctypes.byref(raw)), "stats")
+        check(_lib.lib().geyser_sender_get_stats(handle, ctypes.byref(raw)))
         return SenderStats(
             frames=raw.frames,
             fps=raw.fps,

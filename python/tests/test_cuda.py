@@ -21,6 +21,7 @@ def check_stream_on_gpu(torch, receiver, frames, width, height, zero_copy):
     checker = TorchPatternChecker(width, height, "cuda")
     counts = torch.zeros(frames, dtype=torch.int64, device="cuda")
     numbers = []
+    pointers = set()
     for i in range(frames):
         frame = acquire_next(receiver, deadline_s=10.0)
         tensor = torch.from_dlpack(frame)
@@ -32,6 +33,7 @@ def check_stream_on_gpu(torch, receiver, frames, width, height, zero_copy):
             assert tensor.stride() == (frame.row_pitch, 4, 1)
         else:
             assert frame.tiling == "optimal" and frame.cuda_array != 0
+            pointers.add(tensor.data_ptr())  # the receiver's own buffer, reused
         counts[i] = checker.count(tensor, frame.frame)
         numbers.append(frame.frame)
         del tensor
@@ -40,6 +42,8 @@ def check_stream_on_gpu(torch, receiver, frames, width, height, zero_copy):
     bad = [(numbers[i], int(counts[i])) for i in torch.nonzero(counts).flatten().tolist()]
     assert not bad, "frames with bytes that differ (frame, bytes): %s" % bad[:10]
     assert all(b > a for a, b in zip(numbers, numbers[1:])), "frame numbers must increase"
+    if not zero_copy:
+        assert len(pointers) == 1, "an optimal stream is copied into one receiver-owned buffer"
 
 
 def test_torch_from_dlpack_linear_stream(processes, channel_name):

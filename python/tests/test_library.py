@@ -1,5 +1,6 @@
 """Loading libgeyser, its version, formats and APIs."""
 
+import ctypes
 import os
 import subprocess
 import sys
@@ -81,3 +82,51 @@ def test_vulkan_device():
         assert info.vk_device != 0 and len(info.uuid) == 16
     with pytest.raises(geyser.ValidationError):
         device.info  # closed
+
+
+STRUCTS = [
+    "geyser_format_info",
+    "geyser_device_options",
+    "geyser_vulkan_adopt_info",
+    "geyser_device_info",
+    "geyser_channel_info",
+    "geyser_receiver_options",
+    "geyser_frame",
+    "geyser_receiver_stats",
+    "geyser_sender_options",
+    "geyser_slot",
+    "geyser_sender_stats",
+]
+
+
+def test_struct_mirrors_match_the_header(tmp_path):
+    """Every ctypes mirror has geyser.h's size and field offsets (compiled with cc)."""
+    import shutil
+
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler to read geyser.h's layout with")
+    from geyser import _lib
+
+    lines = ["#include <stddef.h>", "#include <stdio.h>", "#include \"geyser/geyser.h\"", "int main(void) {"]
+    for name in STRUCTS:
+        lines.append('  printf("%s size %%zu\\n", sizeof(%s));' % (name, name))
+        for field, _ in getattr(_lib, name)._fields_:
+            lines.append('  printf("%s %s %%zu\\n", offsetof(%s, %s));' % (name, field, name, field))
+    lines += ["  return 0;", "}"]
+    source = tmp_path / "layout.c"
+    source.write_text("\n".join(lines) + "\n")
+    binary = tmp_path / "layout"
+    subprocess.run(
+        [compiler, "-std=c11", "-I", str(REPO / "include"), str(source), "-o", str(binary)],
+        check=True,
+        timeout=120,
+    )
+    out = subprocess.run([str(binary)], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        name, field, value = line.split()
+        struct = getattr(_lib, name)
+        if field == "size":
+            assert ctypes.sizeof(struct) == int(value), name
+        else:
+            assert getattr(struct, field).offset == int(value), (name, field)
