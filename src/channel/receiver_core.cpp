@@ -31,6 +31,10 @@ constexpr std::uint64_t kFrameLimit = std::uint64_t{1} << 62;
 // How long acquire() blocks on the frame board before it looks at its socket again: a
 // sender that died without a word (no wake) is noticed within this.
 constexpr milliseconds kBoardWaitSlice{10};
+// An announced frame gets at least this long to be written, whatever the caller's timeout:
+// host frames are announced before the sender's copy into them ends, and a consumer woken
+// by the announcement that calls acquire(0) must not lose the frame to that copy.
+constexpr milliseconds kWrittenGrace{100};
 
 }  // namespace
 
@@ -488,7 +492,8 @@ struct ReceiverCore::State {
     GEYSER_TRY(const auto record, newest_frame());
     if (!record) return std::nullopt;
     if (!claim(*record)) return std::nullopt;  // being rewritten: a newer frame follows
-    GEYSER_TRY(FrameLease lease, take(*record, std::min(timeout, options.gpu_timeout), submission));
+    const milliseconds written = std::min(std::max(timeout, kWrittenGrace), options.gpu_timeout);
+    GEYSER_TRY(FrameLease lease, take(*record, written, submission));
     return lease;
   }
 };

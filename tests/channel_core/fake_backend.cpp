@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <thread>
 #include <utility>
 
 namespace geyser::channel::test {
@@ -226,6 +227,7 @@ Result<void> FakeSenderBackend::copy_to_host(std::size_t slot, std::chrono::mill
     return fail(ErrorCode::Validation, "fake: no such host slot");
   }
   if (auto failure = control_->copy_to_host.next("copy_to_host")) return fail(*failure);
+  if (control_->host_copy_time.count() > 0) std::this_thread::sleep_for(control_->host_copy_time);
   const TextureDescriptor& desc = slots_[slot].descriptor;
   const std::size_t row = std::size_t{desc.width} * format_info(desc.format).texel_size;
   const HostSlotMemory& target = host_[slot];

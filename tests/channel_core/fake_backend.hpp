@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -51,6 +52,8 @@ struct FakeSenderControl {
   FailurePlan present;
   FailurePlan write;
   FailurePlan copy_to_host;
+  /// How long copy_to_host takes (a device copy still running after the announcement).
+  std::chrono::milliseconds host_copy_time{0};
   /// Whether set_host_slots takes host slots (else Unsupported, as a device without
   /// VK_EXT_external_memory_host).
   bool host_copies = true;
@@ -116,6 +119,8 @@ struct FakeReceiverControl {
   bool host_frames = false;  ///< imports_host_frames()
   /// What the harness's connect_fake and connect_unserved ask for (ReceiverOptions::transfer).
   TransferRequest transfer = TransferRequest::Auto;
+  /// ReceiverOptions::gpu_timeout for them (the harness's kShort when 0).
+  std::chrono::milliseconds gpu_timeout{0};
   FailurePlan import_slot;
   FailurePlan begin_read;
   FailurePlan end_read;

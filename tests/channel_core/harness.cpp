@@ -172,6 +172,7 @@ Result<ReceiverCore> connect_unserved(std::shared_ptr<ipc::Transport> transport,
                                       std::chrono::milliseconds timeout, const char* name) {
   ReceiverOptions options = receiver_options(std::move(transport));
   options.transfer = control->transfer;
+  if (control->gpu_timeout.count() > 0) options.gpu_timeout = control->gpu_timeout;
   return ReceiverCore::connect(std::make_unique<FakeReceiverBackend>(std::move(control)), name,
                                timeout, options);
 }

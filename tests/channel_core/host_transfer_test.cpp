@@ -3,6 +3,8 @@
 // such receivers, beside zero-copy receivers on the same channel.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "harness.hpp"
 
 namespace geyser::channel::test {
@@ -43,6 +45,37 @@ TEST(HostTransfer, AReceiverOnAnotherDeviceGetsHostFrames) {
   EXPECT_EQ(control->host_copies_done, 20u);
   EXPECT_EQ(control->violations, 0) << control->last_violation;
   EXPECT_EQ(receiver_control->violations, 0) << receiver_control->last_violation;
+}
+
+// A consumer woken by the announcement calls acquire(0) while the sender's copy into the
+// host slot still runs (the record is published first, for the zero-copy receivers): it
+// gets the frame once the copy ends, not a Timeout that costs it the frame.
+TEST(HostTransfer, AcquireWithoutATimeoutWaitsForTheHostCopyOfAnAnnouncedFrame) {
+  auto transport = make_transport();
+  auto control = std::make_shared<FakeSenderControl>();
+  control->host_copy_time = std::chrono::milliseconds(30);
+  auto sender = publish_fake(transport, control);
+  ASSERT_TRUE(sender);
+  auto receiver_control = host_receiver();
+  receiver_control->gpu_timeout = std::chrono::milliseconds(2000);
+  auto receiver = connect_fake(*sender, transport, receiver_control);
+  ASSERT_TRUE(receiver) << receiver.error().to_string();
+  const NativeHandle events = receiver->native_event_handle();
+  for (std::uint64_t frame = 1; frame <= 5; ++frame) {
+    Result<std::uint64_t> written = fail(ErrorCode::Internal, "not written");
+    std::thread writer([&] { written = write_frame(*sender); });
+    Result<FrameLease> lease = fail(ErrorCode::Internal, "not acquired");
+    // Woken for something else (a Timeout), the consumer waits again; it has 2 s.
+    for (int attempt = 0; attempt < 200 && !lease; ++attempt) {
+      if (readable(events, 10)) lease = receiver->acquire(std::chrono::milliseconds(0));
+    }
+    writer.join();
+    ASSERT_TRUE(written) << written.error().to_string();
+    ASSERT_TRUE(lease) << "frame " << frame << ": " << lease.error().to_string();
+    EXPECT_EQ(lease->frame, frame);
+    EXPECT_TRUE(holds_pattern(*lease));
+  }
+  EXPECT_EQ(receiver->stats().frames_skipped, 0u);
 }
 
 TEST(HostTransfer, OneCopyPerFrameForEveryHostReceiverBesideAZeroCopyOne) {

@@ -28,7 +28,8 @@ struct ReceiverOptions {
   /// Where to connect; empty: ipc::default_transport(runtime_dir).
   std::shared_ptr<ipc::Transport> transport;
   /// How long release() waits for the GPU in `cpu` sync mode before failing; acquire()
-  /// waits for a frame to be written at most its own timeout, capped by this.
+  /// waits for an announced frame to be written for its own timeout, but at least 100 ms
+  /// (host frames are announced before their copy ends), capped by this.
   std::chrono::milliseconds gpu_timeout{10000};
   /// How long a new connection waits for the sender's stream description, over as many
   /// acquire() calls as it takes, before it is dropped and tried again.
