@@ -115,7 +115,9 @@ typedef enum geyser_api {
 } geyser_api;
 
 /* Whether this library was built with `api` and can use it on this machine now (a CUDA
- * build on a machine without the driver: Unsupported, saying so). GEYSER_OK when it can. */
+ * build on a machine without the driver: Unsupported, saying so; OPENGL: Unsupported
+ * unless a context that imports memory objects is current on the calling thread).
+ * GEYSER_OK when it can. */
 GEYSER_API geyser_status geyser_api_available(geyser_api api);
 
 /* ---- Devices ----------------------------------------------------------------------- */
@@ -255,7 +257,8 @@ typedef enum geyser_tiling { GEYSER_TILING_OPTIMAL = 0, GEYSER_TILING_LINEAR = 1
  *   uploaded into an image of the receiver's device).
  * - OPENGL: `gl_texture`, a GL_TEXTURE_2D name in the current context.
  * - CUDA: `cuda_array` (an optimal stream's CUarray) or `cuda_data` and `row_pitch` (a
- *   linear stream's device pointer), readable by work queued on `cuda_stream`. */
+ *   linear stream's device pointer), readable by work queued on `cuda_stream`, on the
+ *   CUDA device `cuda_ordinal` (0 for the other APIs). */
 typedef struct geyser_frame {
   uint32_t struct_size; /* sizeof(geyser_frame) */
   uint64_t frame;       /* the sender's frame number (1, 2, ...) */
@@ -275,6 +278,7 @@ typedef struct geyser_frame {
   void* cuda_array;
   uint64_t cuda_data;
   void* cuda_stream;
+  int32_t cuda_ordinal;
 } geyser_frame;
 
 /* The newest frame since the last acquire, waiting at most `timeout_ms`; releases the frame

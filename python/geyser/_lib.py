@@ -183,6 +183,7 @@ class geyser_frame(_Sized):
         ("cuda_array", c_void_p),
         ("cuda_data", c_uint64),
         ("cuda_stream", c_void_p),
+        ("cuda_ordinal", c_int32),
     ]
 
 

@@ -55,6 +55,7 @@ class Frame:
         cuda_data: a CUDA receiver's device pointer (linear streams), else 0.
         cuda_stream: the CUstream (an int; 0 is the legacy default stream) the frame is
             ready on for a CUDA receiver.
+        cuda_ordinal: the CUDA device a CUDA receiver's frame is on (DLPack's device_id).
         host_data: a host frame's address (an int), else 0.
 
     Valid until :meth:`release` or the receiver's next acquire; use it as a context
@@ -88,6 +89,7 @@ class Frame:
         self.cuda_array = raw.cuda_array or 0
         self.cuda_data = raw.cuda_data
         self.cuda_stream = raw.cuda_stream or 0
+        self.cuda_ordinal = raw.cuda_ordinal
         self._cai = None  # the CUDA Array Interface dict, made once
         self._cai_finalizer = None
 
@@ -200,14 +202,13 @@ class Frame:
     # ---- DLPack --------------------------------------------------------------------
 
     def __dlpack_device__(self):
-        """(device_type, device_id): (kDLCPU = 1, 0) for a host frame, (kDLCUDA = 2, 0)
-        for a CUDA receiver's. Raises :class:`geyser.UnsupportedError` for Vulkan and
+        """(device_type, device_id): (kDLCPU = 1, 0) for a host frame, (kDLCUDA = 2,
+        the receiver's CUDA ordinal) for a CUDA receiver's. Raises :class:`geyser.UnsupportedError` for Vulkan and
         OpenGL frames."""
         if self.host_data:
             return (dlpack.kDLCPU, 0)
         if self._receiver.api == "cuda":
-            # libgeyser's tensors say device 0 (C API version 1).
-            return (dlpack.kDLCUDA, 0)
+            return (dlpack.kDLCUDA, self.cuda_ordinal)
         raise unsupported(
             "DLPack: a %s receiver's frames are not tensors (receive with api=\"cuda\" or "
             "\"host\")" % self._receiver.api

@@ -2,6 +2,7 @@
 #include <cctype>
 #include <string>
 
+#include "apis.hpp"
 #include "geyser/format.hpp"
 #include "geyser/vulkan/device.hpp"
 #include "status.hpp"
@@ -57,7 +58,7 @@ geyser::Result<void> available(geyser_api api) {
       }
       return {};
     }
-    case GEYSER_API_OPENGL: return {};
+    case GEYSER_API_OPENGL: return geyser::capi::opengl_available();
     case GEYSER_API_CUDA: {
 #ifdef GEYSER_CAPI_CUDA
       GEYSER_TRY(auto devices, geyser::cuda::list_devices());

@@ -1,4 +1,5 @@
 // The OpenGL ends in a build without libepoxy: asking for them is Unsupported.
+#include "apis.hpp"
 #include "receiver.hpp"
 #include "sender.hpp"
 
@@ -11,6 +12,10 @@ tl::unexpected<Error> no_opengl() {
 }
 
 }  // namespace
+
+Result<void> opengl_available() {
+  return no_opengl();
+}
 
 Result<std::unique_ptr<ReceiverEnd>> connect_opengl(const std::string&, std::chrono::milliseconds,
                                                     const channel::ReceiverOptions&) {

@@ -135,7 +135,7 @@ Result<void> to_dlpack(geyser_receiver* receiver, void* stream, void** out) {
     GEYSER_TRY(CudaRows rows, receiver->end->cuda_rows());
     GEYSER_TRY_VOID(receiver->end->cuda_wait(stream));
     view.data = reinterpret_cast<void*>(rows.data);
-    view.device = DLDevice{kDLCUDA, 0};
+    view.device = DLDevice{kDLCUDA, rows.device_ordinal};
     view.row_pitch = rows.row_pitch;
     extra = std::move(rows.owner);
   }

@@ -22,6 +22,7 @@ struct CudaRows {
   std::uint64_t data = 0;
   std::uint64_t row_pitch = 0;
   std::shared_ptr<void> owner;  ///< what keeps them (an import, or the receiver's copy)
+  int device_ordinal = 0;       ///< the CUDA device they are on (DLPack's device_id)
 };
 
 class ReceiverEnd {

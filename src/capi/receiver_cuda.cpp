@@ -23,6 +23,7 @@ class CudaEnd final : public ReceiverEnd {
     out.cuda_array = frame.array;
     out.cuda_data = frame.data;
     out.cuda_stream = frame.stream;
+    out.cuda_ordinal = ordinal();
     return {};
   }
   Result<void> release() override {
@@ -44,7 +45,7 @@ class CudaEnd final : public ReceiverEnd {
   Result<CudaRows> cuda_rows() override {
     GEYSER_TRY(const cuda::ReceivedFrame* frame, held());
     if (frame->tiling == Tiling::Linear)
-      return CudaRows{frame->data, frame->row_pitch, frame->keep_alive};
+      return CudaRows{frame->data, frame->row_pitch, frame->keep_alive, ordinal()};
     const TextureDescriptor& desc = frame->descriptor;
     const std::uint64_t pitch = std::uint64_t{desc.width} * format_info(desc.format).texel_size;
     if (copied_frame_ != frame->frame || copied_connection_ != frame->connection) {
@@ -54,11 +55,12 @@ class CudaEnd final : public ReceiverEnd {
       copied_frame_ = frame->frame;
       copied_connection_ = frame->connection;
     }
-    return CudaRows{copy_->get(), pitch, copy_};
+    return CudaRows{copy_->get(), pitch, copy_, ordinal()};
   }
 
  private:
   const cuda::Context& context() const { return *device_->cuda; }
+  int ordinal() const { return context().info().ordinal; }
 
   Result<const cuda::ReceivedFrame*> held() const {
     const cuda::ReceivedFrame* frame = receiver_.held();
