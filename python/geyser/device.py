@@ -2,10 +2,10 @@
 (``geyser_device_*``), for receivers and senders that should share one."""
 
 import ctypes
-import weakref
 from dataclasses import dataclass
 
 from . import _lib
+from ._owned import OwnedHandle
 from .errors import check, validation
 
 
@@ -29,7 +29,7 @@ def _destroy_device(handle):
     _lib.lib().geyser_device_destroy(handle)
 
 
-class Device:
+class Device(OwnedHandle):
     """A device to give receivers and senders (``geyser_device_create``).
 
     Args:
@@ -44,7 +44,8 @@ class Device:
     Raises :class:`geyser.UnsupportedError` without the driver,
     :class:`geyser.ValidationError` for an index the driver does not list.
 
-    Receivers and senders keep the device they were given, so closing it early is fine.
+    Receivers and senders keep the device they were given, so closing it early is fine:
+    :meth:`close` (or a ``with`` block's end) drops only this handle's reference.
     """
 
     def __init__(self, api="vulkan", index=-1, name_contains=None, validation=None):
@@ -61,8 +62,7 @@ class Device:
             lib.geyser_device_create(_lib.API_BY_NAME[api], ctypes.byref(options), ctypes.byref(handle))
         )
         self.api = api
-        self._handle = handle.value
-        self._finalizer = weakref.finalize(self, _destroy_device, self._handle)
+        self._own(handle.value, _destroy_device)
 
     def _handle_for(self, api):
         if self._handle is None:
@@ -88,20 +88,6 @@ class Device:
             cuda_context=raw.cuda_context or 0,
             cuda_ordinal=raw.cuda_ordinal,
         )
-
-    def close(self):
-        """Drops this handle's reference (receivers and senders keep theirs)."""
-        if self._handle is None:
-            return
-        self._handle = None
-        self._finalizer()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 def _bad_api(api):

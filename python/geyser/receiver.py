@@ -2,10 +2,10 @@
 
 import ctypes
 import itertools
-import weakref
 from dataclasses import dataclass
 
 from . import _lib
+from ._owned import OwnedHandle
 from .errors import check, validation
 from .frame import Frame
 
@@ -34,7 +34,7 @@ def _destroy_receiver(handle):
     _lib.lib().geyser_receiver_destroy(handle)
 
 
-class Receiver:
+class Receiver(OwnedHandle):
     """A receiver of channel `name` (``geyser_receiver_connect``).
 
     Args:
@@ -103,9 +103,8 @@ class Receiver:
                 ctypes.byref(handle),
             )
         )
-        self._handle = handle.value
+        self._own(handle.value, _destroy_receiver)
         self._device = device  # kept while the receiver lives (the C side keeps its own)
-        self._finalizer = weakref.finalize(self, _destroy_receiver, self._handle)
         self._tokens = itertools.count(1)
         self._held = 0  # the token of the held frame; 0: none
 
@@ -204,25 +203,10 @@ class Receiver:
         handle = self._require_open("fileno")
         return _lib.lib().geyser_receiver_event_fd(handle)
 
-    @property
-    def closed(self):
-        return self._handle is None
-
-    def close(self):
-        """Releases the held frame and disconnects. Views of frames keep their memory
-        mapped; frames themselves are no longer valid. Calling it again does nothing."""
-        if self._handle is None:
-            return
+    def _closing(self):
+        # close(): releases the held frame and disconnects. Views of frames keep their
+        # memory mapped; frames themselves are no longer valid.
         self._held = 0
-        self._handle = None
-        self._finalizer()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def __repr__(self):
         return "<geyser.Receiver %r api=%s %s>" % (self.name, self.api, self.state)

@@ -2,10 +2,10 @@
 
 import ctypes
 import sys
-import weakref
 from dataclasses import dataclass
 
 from . import _lib, dlpack, formats
+from ._owned import OwnedHandle
 from .errors import check, validation
 
 
@@ -66,7 +66,7 @@ def _parse_typestr(typestr):
     return typestr[1], int(typestr[2:])
 
 
-class Sender:
+class Sender(OwnedHandle):
     """Publishes channel `name` (``geyser_sender_publish``) with `width` x `height`
     textures of `format`, written with `api`.
 
@@ -92,7 +92,9 @@ class Sender:
         geyser.UnsupportedError: the api cannot be used here (no CUDA driver, ...).
 
     Call :meth:`poll` (or :meth:`write`) regularly: receivers connect and listers are
-    answered there. A sender is used from one thread at a time.
+    answered there. A sender is used from one thread at a time. :meth:`close` (or a
+    ``with`` block's end, or garbage collection) unpublishes the channel: receivers see
+    Disconnected.
     """
 
     def __init__(
@@ -146,9 +148,8 @@ class Sender:
                 ctypes.byref(handle),
             )
         )
-        self._handle = handle.value
+        self._own(handle.value, _destroy_sender)
         self._device = device
-        self._finalizer = weakref.finalize(self, _destroy_sender, self._handle)
         info = formats.info(self.format_value)
         self._texel_size = info.texel_size
         self._element = formats.element_type(self.format_value)
@@ -372,25 +373,6 @@ class Sender:
         the sender."""
         handle = self._require_open("fileno")
         return _lib.lib().geyser_sender_event_fd(handle)
-
-    @property
-    def closed(self):
-        return self._handle is None
-
-    def close(self):
-        """Unpublishes the channel (receivers see Disconnected). Calling it again does
-        nothing."""
-        if self._handle is None:
-            return
-        self._handle = None
-        self._finalizer()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def __repr__(self):
         state = "closed" if self._handle is None else "open"
