@@ -14,8 +14,8 @@ namespace {
 
 class CudaEnd final : public ReceiverEnd {
  public:
-  CudaEnd(SharedDevice device, cuda::Receiver receiver)
-      : device_(std::move(device)), receiver_(std::move(receiver)) {}
+  CudaEnd(SharedDevice device, cuda::Receiver receiver, cuda::StreamOrder order)
+      : device_(std::move(device)), receiver_(std::move(receiver)), order_(std::move(order)) {}
 
   Result<void> acquire(std::chrono::milliseconds timeout, geyser_frame& out) override {
     GEYSER_TRY_VOID(wait_for_consumers());
@@ -35,7 +35,7 @@ class CudaEnd final : public ReceiverEnd {
   Result<void> cuda_wait(void* stream) override {
     GEYSER_TRY(const cuda::ReceivedFrame* frame, held());
     auto consumer = static_cast<CUstream>(stream);
-    GEYSER_TRY_VOID(cuda::order_after(context(), consumer, frame->stream));
+    GEYSER_TRY_VOID(order_.order_after(consumer, frame->stream));
     if (std::find(consumers_.begin(), consumers_.end(), consumer) == consumers_.end()) {
       consumers_.push_back(consumer);
     }
@@ -84,13 +84,14 @@ class CudaEnd final : public ReceiverEnd {
     consumers_.clear();
     if (frame == nullptr) return {};
     for (CUstream consumer : consumers) {
-      GEYSER_TRY_VOID(cuda::order_after(context(), frame->stream, consumer));
+      GEYSER_TRY_VOID(order_.order_after(frame->stream, consumer));
     }
     return {};
   }
 
   SharedDevice device_;  // before receiver_: destroyed after it
   cuda::Receiver receiver_;
+  cuda::StreamOrder order_;          // the consumers' streams and the frame's
   std::vector<CUstream> consumers_;  // streams given to cuda_wait since the acquire
   std::shared_ptr<cuda::DeviceBuffer> copy_;
   std::uint64_t copied_frame_ = 0;
@@ -105,7 +106,8 @@ Result<std::unique_ptr<ReceiverEnd>> connect_cuda(const geyser_device* handle,
                                                   const channel::ReceiverOptions& options) {
   GEYSER_TRY(SharedDevice device, device_for(handle, GEYSER_API_CUDA));
   GEYSER_TRY(auto receiver, cuda::Receiver::connect(*device->cuda, name, timeout, options));
-  return std::make_unique<CudaEnd>(std::move(device), std::move(receiver));
+  GEYSER_TRY(auto order, cuda::StreamOrder::create(*device->cuda));
+  return std::make_unique<CudaEnd>(std::move(device), std::move(receiver), std::move(order));
 }
 
 }  // namespace geyser::capi

@@ -93,6 +93,10 @@ struct StreamTraits {
   using Handle = CUstream;
   static CUresult destroy(const DriverApi& api, Handle h) { return api.cuStreamDestroy(h); }
 };
+struct EventTraits {
+  using Handle = CUevent;
+  static CUresult destroy(const DriverApi& api, Handle h) { return api.cuEventDestroy(h); }
+};
 struct ModuleTraits {
   using Handle = CUmodule;
   static CUresult destroy(const DriverApi& api, Handle h) { return api.cuModuleUnload(h); }

@@ -45,4 +45,27 @@ class Stream {
 /// as PyTorch and CuPy hand them over; nothing to do when they are the same stream.
 [[nodiscard]] Result<void> order_after(const Context& context, CUstream waiter, CUstream signaller);
 
+/// order_after for a caller that orders streams once or twice a frame: one event, made
+/// once and recorded again for each ordering (a wait already queued keeps the event's
+/// state of its own cuStreamWaitEvent call), instead of an event made and destroyed every
+/// time. In `context`'s primary context, which it keeps alive. Move-only; one thread.
+class StreamOrder {
+ public:
+  [[nodiscard]] static Result<StreamOrder> create(const Context& context);
+
+  StreamOrder(StreamOrder&&) noexcept;
+  StreamOrder& operator=(StreamOrder&&) noexcept;
+  StreamOrder(const StreamOrder&) = delete;
+  StreamOrder& operator=(const StreamOrder&) = delete;
+  ~StreamOrder();
+
+  /// Makes `waiter` wait for the work queued on `signaller` so far, as order_after does.
+  [[nodiscard]] Result<void> order_after(CUstream waiter, CUstream signaller);
+
+ private:
+  struct State;
+  explicit StreamOrder(std::unique_ptr<State> state) noexcept;
+  std::unique_ptr<State> state_;
+};
+
 }  // namespace geyser::cuda
