@@ -6,7 +6,10 @@ tensor from ``torch.from_dlpack(frame)``, on a CUDA receiver (or a host one with
 Each measured acquire starts when a frame is already there (the receiver's event fd is
 readable), so the time is the cost of the call path (ctypes, libgeyser's acquire, the
 DLPack export, torch's import), not the wait for the sender. Prints JSON: p50 / p90 / mean
-in microseconds of the whole, and of its two parts (acquire; from_dlpack).
+in microseconds of the whole, and of its two parts (acquire; from_dlpack), for a thread
+that sleeps in select until the frame comes ("woken": its core wakes cold, which on a VM
+costs more than the calls) and for one that polls the fd without sleeping ("spinning":
+the calls alone).
 
 Runs against a channel that is being published (``--name``), or starts
 ``geyser send NAME --fps F --tiling T`` itself (``--start-sender``, with ``--cli`` or
@@ -54,6 +57,121 @@ def summary(samples_ns):
     }
 
 
+def measure(torch, receiver, args, spin, deadline):
+    """Times `args.frames` acquires (after `args.warmup`), each started once the event fd
+    is readable: waited for in select (``spin`` False: the thread sleeps, as a consumer
+    that blocks does, and wakes on a cold core) or polled without sleeping (``spin``
+    True: the cost of the calls alone, on a core kept busy)."""
+    samples = {"total": [], "acquire": [], "from_dlpack": [], "shape": None}
+    fd = receiver.fileno()
+    wait = 0 if spin else 1.0
+    n = 0
+    while n < args.warmup + args.frames and time.monotonic() < deadline:
+        readable, _, _ = select.select([fd], [], [], wait)
+        if not readable:
+            continue
+        t0 = time.perf_counter_ns()
+        try:
+            frame = receiver.acquire(timeout=0)
+        except geyser.TimeoutError:
+            continue  # the fd woke for something else
+        t1 = time.perf_counter_ns()
+        tensor = torch.from_dlpack(frame)
+        t2 = time.perf_counter_ns()
+        if n >= args.warmup:
+            samples["total"].append(t2 - t0)
+            samples["acquire"].append(t1 - t0)
+            samples["from_dlpack"].append(t2 - t1)
+        n += 1
+        samples["shape"] = tuple(tensor.shape)
+        del tensor
+    return samples
+
+
+def measure_calls(torch, receiver, args, deadline):
+    """The same frames without the package's Python: libgeyser's acquire and DLPack export
+    called through ctypes directly (about 0.2 us of ctypes each), the capsule made, and
+    torch's import of it; polled like ``spin``. (Its total less the spinning one is no
+    measure of the package: the two runs see different frames and noise; measure_package
+    times the package's Python itself.)"""
+    import ctypes
+
+    from geyser import _lib, dlpack
+
+    lib = _lib.lib()
+    handle = receiver._handle
+    stream = dlpack.stream_argument(1) if args.api == "cuda" else None  # torch's legacy default
+    parts = {"total": [], "libgeyser_acquire": [], "libgeyser_dlpack": [], "capsule": [],
+             "torch_import": []}
+    fd = receiver.fileno()
+    raw = _lib.geyser_frame()
+    n = 0
+    while n < args.warmup + args.frames and time.monotonic() < deadline:
+        readable, _, _ = select.select([fd], [], [], 0)
+        if not readable:
+            continue
+        raw.struct_size = ctypes.sizeof(raw)
+        out = ctypes.c_void_p()
+        t0 = time.perf_counter_ns()
+        if lib.geyser_receiver_acquire(handle, 0, ctypes.byref(raw)) != _lib.OK:
+            continue  # the fd woke for something else
+        t1 = time.perf_counter_ns()
+        if lib.geyser_receiver_dlpack(handle, stream, ctypes.byref(out)) != _lib.OK:
+            raise geyser.Error(lib.geyser_last_error().decode())
+        t2 = time.perf_counter_ns()
+        capsule = dlpack.capsule_from_tensor(out.value)
+        t3 = time.perf_counter_ns()
+        tensor = torch.from_dlpack(capsule)
+        t4 = time.perf_counter_ns()
+        if n >= args.warmup:
+            for part, a, b in (("total", t0, t4), ("libgeyser_acquire", t0, t1),
+                               ("libgeyser_dlpack", t1, t2), ("capsule", t2, t3),
+                               ("torch_import", t3, t4)):
+                parts[part].append(b - a)
+        n += 1
+        del tensor, capsule
+    lib.geyser_receiver_release(handle)
+    return parts
+
+
+def measure_package(receiver, repeats=20000):
+    """The package's own Python on a held frame, repeated on a hot core (no sender wait, no
+    driver work): the Frame it builds per acquire, and what ``frame.__dlpack__()`` adds to
+    libgeyser's export and the capsule. Medians in microseconds."""
+    import ctypes
+
+    from geyser import _lib, dlpack
+
+    frame = receiver.acquire(timeout=5.0)
+    lib = _lib.lib()
+    handle = receiver._handle
+    raw = _lib.geyser_frame()
+    raw.struct_size = ctypes.sizeof(raw)
+    stream = 1 if frame.__dlpack_device__()[0] == dlpack.kDLCUDA else None
+
+    def median(call):
+        samples = []
+        for _ in range(repeats):
+            t0 = time.perf_counter_ns()
+            call()
+            samples.append(time.perf_counter_ns() - t0)
+        return round(statistics.median(samples) / 1000.0, 3)
+
+    def raw_export():
+        out = ctypes.c_void_p()
+        lib.geyser_receiver_dlpack(handle, dlpack.stream_argument(stream), ctypes.byref(out))
+        return dlpack.capsule_from_tensor(out.value)
+
+    result = {
+        "frame_object_us": median(lambda: geyser.Frame(receiver, 0, raw)),
+        "dlpack_method_us": median(lambda: frame.__dlpack__(stream=stream)),
+        "raw_export_us": median(raw_export),
+    }
+    result["dlpack_method_adds_us"] = round(result["dlpack_method_us"] - result["raw_export_us"], 3)
+    frame.release()
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--name", default="bench-acquire-%d" % os.getpid(), help="channel name")
@@ -65,6 +183,10 @@ def main():
     parser.add_argument("--size", default="1920x1080", help="WxH of the sender started")
     parser.add_argument("--fps", type=float, default=240.0, help="frame rate of the sender started")
     parser.add_argument("--tiling", default="linear", choices=["linear", "optimal"])
+    parser.add_argument("--wait", default="both", choices=["sleep", "spin", "both"],
+                        help="how the fd is waited for: select sleeping, polled, or both in turn")
+    parser.add_argument("--no-calls", dest="calls", action="store_false",
+                        help="skip the run of the raw libgeyser calls (measure_calls)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a sender")
     args = parser.parse_args()
 
@@ -84,55 +206,39 @@ def main():
         )
     try:
         receiver = geyser.Receiver(args.name, api=args.api, timeout=args.timeout)
-        total, acquire_part, dlpack_part = [], [], []
-        numbers = []
-        shape = None
-        fd = receiver.fileno()
-        n = 0
-        deadline = time.monotonic() + args.timeout + args.frames / max(args.fps, 1.0) * 4 + 30
-        while n < args.warmup + args.frames and time.monotonic() < deadline:
-            readable, _, _ = select.select([fd], [], [], 1.0)
-            if not readable:
-                continue
-            t0 = time.perf_counter_ns()
-            try:
-                frame = receiver.acquire(timeout=0)
-            except geyser.TimeoutError:
-                continue  # the fd woke for something else
-            t1 = time.perf_counter_ns()
-            tensor = torch.from_dlpack(frame)
-            t2 = time.perf_counter_ns()
-            if n >= args.warmup:
-                total.append(t2 - t0)
-                acquire_part.append(t1 - t0)
-                dlpack_part.append(t2 - t1)
-                numbers.append(frame.frame)
-            n += 1
-            shape = tuple(tensor.shape)
-            del tensor
+        waits = ("sleep", "spin") if args.wait == "both" else (args.wait,)
+        deadline = time.monotonic() + args.timeout + args.frames / max(args.fps, 1.0) * 8 + 30
+        runs = {w: measure(torch, receiver, args, w == "spin", deadline) for w in waits}
+        calls = measure_calls(torch, receiver, args, deadline) if args.calls else None
+        package = measure_package(receiver) if args.calls else None
         if args.api == "cuda":
             torch.cuda.synchronize()
         stats = receiver.stats
         receiver.close()
-        if not total:
+        if not all(run["total"] for run in runs.values()):
             print(json.dumps({"error": "no frames measured"}))
             return 1
         result = {
             "what": "Python: receiver.acquire() call to torch.from_dlpack(frame) tensor",
             "api": args.api,
             "tiling": stats.tiling,
-            "frames": len(total),
+            "gpu_sync": stats.gpu_sync,
+            "frames": {w: len(run["total"]) for w, run in runs.items()},
             "frames_skipped": stats.frames_skipped,
-            "shape": shape,
+            "shape": runs[waits[0]]["shape"],
             "size": args.size if args.start_sender else None,
             "sender_tiling": args.tiling if args.start_sender else None,
-            "total": summary(total),
-            "acquire": summary(acquire_part),
-            "from_dlpack": summary(dlpack_part),
             "python": sys.version.split()[0],
             "torch": torch.__version__,
             "library": geyser.library_path(),
         }
+        for w, run in runs.items():
+            key = "woken" if w == "sleep" else "spinning"
+            result[key] = {part: summary(run[part]) for part in ("total", "acquire", "from_dlpack")}
+        if package:
+            result["package"] = package
+        if calls and calls["total"]:
+            result["calls"] = {part: summary(v) for part, v in calls.items()}
         if args.api == "cuda":
             result["device"] = torch.cuda.get_device_name(0)
         print(json.dumps(result, indent=2))

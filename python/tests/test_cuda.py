@@ -2,6 +2,7 @@
 torch / cupy, a CUDA device or libgeyser's CUDA support is missing; the torch tests on the
 CPU (host frames through DLPack) need only torch."""
 
+import os
 import time
 
 import numpy as np
@@ -54,6 +55,14 @@ def test_torch_from_dlpack_linear_stream(processes, channel_name):
         check_stream_on_gpu(torch, receiver, 1000, width, height, zero_copy=True)
         stats = receiver.stats
         assert stats.tiling == "linear" and not stats.host_frames
+        check_forced_sync(stats)
+
+
+def check_forced_sync(stats):
+    """With GEYSER_SYNC=gpu (scripts/gpu-python.sh runs these tests so once more) the
+    frames must have come with GPU semaphores, not the CPU-fenced fallback."""
+    if os.environ.get("GEYSER_SYNC") == "gpu":
+        assert stats.gpu_sync, "GEYSER_SYNC=gpu, yet the receiver is in cpu mode"
 
 
 def test_torch_from_dlpack_optimal_stream(processes, channel_name):
@@ -87,7 +96,7 @@ def test_cupy_cuda_array_interface(processes, channel_name):
     processes.send(channel_name, fps=0, size="%dx%d" % (width, height), extra=("--tiling", "linear"))
     with geyser.Receiver(channel_name, api="cuda", timeout=10.0) as receiver:
         previous = 0
-        for _ in range(100):
+        for _ in range(1000):
             frame = acquire_next(receiver)
             cai = frame.__cuda_array_interface__
             assert cai["version"] == 3 and cai["data"][1] is True
@@ -102,6 +111,7 @@ def test_cupy_cuda_array_interface(processes, channel_name):
             assert frame.frame > previous
             previous = frame.frame
             frame.release()
+        check_forced_sync(receiver.stats)
 
 
 def test_cupy_optimal_stream(processes, channel_name):
