@@ -98,6 +98,7 @@ def measure_calls(torch, receiver, args, deadline):
 
     from geyser import _lib, dlpack
 
+    receiver.release()  # from here on the raw calls hold the frames, not the package
     lib = _lib.lib()
     handle = receiver._handle
     stream = dlpack.stream_argument(1) if args.api == "cuda" else None  # torch's legacy default
@@ -113,8 +114,10 @@ def measure_calls(torch, receiver, args, deadline):
         raw.struct_size = ctypes.sizeof(raw)
         out = ctypes.c_void_p()
         t0 = time.perf_counter_ns()
-        if lib.geyser_receiver_acquire(handle, 0, ctypes.byref(raw)) != _lib.OK:
+        status = lib.geyser_receiver_acquire(handle, 0, ctypes.byref(raw))
+        if status == _lib.STATUS_TIMEOUT:
             continue  # the fd woke for something else
+        geyser.check(status, "geyser_receiver_acquire")
         t1 = time.perf_counter_ns()
         if lib.geyser_receiver_dlpack(handle, stream, ctypes.byref(out)) != _lib.OK:
             raise geyser.Error(lib.geyser_last_error().decode())
@@ -135,8 +138,8 @@ def measure_calls(torch, receiver, args, deadline):
 
 
 def measure_package(receiver, repeats=20000):
-    """The package's own Python on a held frame, repeated on a hot core (no sender wait, no
-    driver work): the Frame it builds per acquire, and what ``frame.__dlpack__()`` adds to
+    """The package's own Python on a held frame, repeated on a hot core (no sender wait;
+    a CUDA frame's export still queues its stream order each time): the Frame it builds per acquire, and what ``frame.__dlpack__()`` adds to
     libgeyser's export and the capsule. Medians in microseconds."""
     import ctypes
 

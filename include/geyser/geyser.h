@@ -281,8 +281,10 @@ typedef struct geyser_frame {
   int32_t cuda_ordinal;
 } geyser_frame;
 
-/* The newest frame since the last acquire, waiting at most `timeout_ms`; releases the frame
- * held before. Timeout when no new frame came; Disconnected when the sender is gone (the
+/* The newest frame since the last acquire, waiting at most `timeout_ms` for one to be
+ * announced (a frame announced but not yet written, such as a host frame whose copy is
+ * under way, gets at least 100 ms more); releases the frame held before. Timeout when no
+ * new frame came; Disconnected when the sender is gone (the
  * held frame stays valid; later calls reconnect). `out->struct_size` must be set. */
 GEYSER_API geyser_status geyser_receiver_acquire(geyser_receiver* receiver, int32_t timeout_ms,
                                                  geyser_frame* out);

@@ -79,7 +79,7 @@ def test_opengl_needs_a_current_context():
     # Python makes no GL context: OpenGL receivers and senders cannot work on this thread.
     reason = geyser.api_unavailable_reason("opengl")
     assert reason is not None
-    assert "no context is current" in reason or "without the OpenGL backend" in reason, reason
+    assert "context is current" in reason or "without the OpenGL backend" in reason, reason
 
 
 def test_vulkan_device():

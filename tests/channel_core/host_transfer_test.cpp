@@ -53,7 +53,7 @@ TEST(HostTransfer, AReceiverOnAnotherDeviceGetsHostFrames) {
 TEST(HostTransfer, AcquireWithoutATimeoutWaitsForTheHostCopyOfAnAnnouncedFrame) {
   auto transport = make_transport();
   auto control = std::make_shared<FakeSenderControl>();
-  control->host_copy_time = std::chrono::milliseconds(30);
+  control->host_copy_time = std::chrono::milliseconds(10);
   auto sender = publish_fake(transport, control);
   ASSERT_TRUE(sender);
   auto receiver_control = host_receiver();
