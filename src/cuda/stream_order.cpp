@@ -10,23 +10,6 @@
 
 namespace geyser::cuda {
 
-Result<void> order_after(const Context& context, CUstream waiter, CUstream signaller) {
-  if (waiter == signaller) return {};
-  const detail::SharedContext& shared = context.shared();
-  const detail::DriverApi& api = shared->api();
-  GEYSER_TRY(auto current, detail::CurrentContext::push(*shared));
-  CUevent event = nullptr;
-  GEYSER_TRY_VOID(detail::check(api, api.cuEventCreate(&event, CU_EVENT_DISABLE_TIMING),
-                                "cuEventCreate(CU_EVENT_DISABLE_TIMING)"));
-  auto recorded = detail::check(api, api.cuEventRecord(event, signaller), "cuEventRecord");
-  auto waited =
-      recorded ? detail::check(api, api.cuStreamWaitEvent(waiter, event, 0), "cuStreamWaitEvent")
-               : recorded;
-  // Destroying a recorded event is allowed: its resources go once the wait is reached.
-  (void)api.cuEventDestroy(event);
-  return waited;
-}
-
 struct StreamOrder::State {
   detail::Owner<detail::EventTraits> event;
 };
@@ -56,6 +39,14 @@ Result<void> StreamOrder::order_after(CUstream waiter, CUstream signaller) {
   CUevent event = state_->event.get();
   GEYSER_TRY_VOID(detail::check(api, api.cuEventRecord(event, signaller), "cuEventRecord"));
   return detail::check(api, api.cuStreamWaitEvent(waiter, event, 0), "cuStreamWaitEvent");
+}
+
+// A StreamOrder used once: its event is destroyed on return, which is allowed for a recorded
+// event (its resources go once the wait is reached).
+Result<void> order_after(const Context& context, CUstream waiter, CUstream signaller) {
+  if (waiter == signaller) return {};
+  GEYSER_TRY(StreamOrder order, StreamOrder::create(context));
+  return order.order_after(waiter, signaller);
 }
 
 }  // namespace geyser::cuda
