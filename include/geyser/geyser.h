@@ -385,6 +385,13 @@ typedef struct geyser_slot {
   void* cuda_stream;
 } geyser_slot;
 
+/* Starts a new generation of `width` x `height` textures of `format` (a size or format
+ * change): receivers re-import and see the new description from their next frame on.
+ * Validation while a slot is acquired and neither presented nor cancelled, or for a size
+ * or format publish would refuse; on a failure the stream stays as it was. */
+GEYSER_API geyser_status geyser_sender_resize(geyser_sender* sender, uint32_t width,
+                                              uint32_t height, geyser_format format);
+
 /* A free slot, waiting at most `timeout_ms` for receivers to release one (Timeout). */
 GEYSER_API geyser_status geyser_sender_acquire(geyser_sender* sender, int32_t timeout_ms,
                                                geyser_slot* out);

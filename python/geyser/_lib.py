@@ -344,6 +344,7 @@ def _prototypes():
         ),
         ("geyser_sender_write_dlpack", _status, [_p, _p, _p, c_int32, POINTER(c_uint64)]),
         ("geyser_sender_poll", _status, [_p, c_int32]),
+        ("geyser_sender_resize", _status, [_p, c_uint32, c_uint32, c_enum]),
         ("geyser_sender_event_fd", c_int, [_p]),
         ("geyser_sender_get_stats", _status, [_p, POINTER(geyser_sender_stats)]),
     ]

@@ -342,6 +342,23 @@ class Sender(OwnedHandle):
         raw = slot._raw()
         _lib.lib().geyser_sender_cancel(handle, ctypes.byref(raw))
 
+    def resize(self, width, height, format=None):
+        """Starts a new generation of `width` x `height` textures of `format` (the current
+        one when None): receivers re-import, and their next frames have the new shape.
+        Raises :class:`geyser.ValidationError` while a slot is acquired and neither
+        presented nor cancelled; on a failure the stream stays as it was."""
+        handle = self._require_open("resize")
+        value = self.format_value if format is None else formats.format_value(format)
+        if not (0 <= int(width) <= 0xFFFFFFFF and 0 <= int(height) <= 0xFFFFFFFF):
+            raise validation("resize: a size of %dx%d is out of range" % (width, height))
+        check(_lib.lib().geyser_sender_resize(handle, int(width), int(height), value))
+        self.width, self.height = int(width), int(height)
+        self.format_value = value
+        self.format = formats.name(value)
+        info = formats.info(value)
+        self._texel_size = info.texel_size
+        self._element = formats.element_type(value)
+
     # ---- the rest ------------------------------------------------------------------
 
     def poll(self, timeout=0):

@@ -31,8 +31,10 @@ def write_pattern(sender, timeout=0.25):
     """Writes the pattern of the frame number the next write gets; returns it (None when
     no slot was free)."""
     number = sender.stats.frames + 1
+    texel = geyser.format_info(sender.format).texel_size
+    image = geyser.test_pattern(sender.width, sender.height, number, texel)
     try:
-        got = sender.write(geyser.test_pattern(sender.width, sender.height, number), timeout=timeout)
+        got = sender.write(image, timeout=timeout)
     except geyser.TimeoutError:
         return None
     assert got == number
@@ -221,3 +223,57 @@ def test_slots_present_metadata(processes, channel_name):
         assert "frame 1 from python" in out, recv.describe()
         with pytest.raises(geyser.ValidationError):
             sender.present(slot)  # presented already
+
+
+def test_resize_starts_a_new_generation_receivers_follow(channel_name):
+    """A sender resizes from 64x48 RGBA8 to 40x30 RGBA16 while a host receiver reads: the
+    receiver's frames change shape and generation, and every frame matches its pattern."""
+    resize_now = threading.Event()
+    stop = threading.Event()
+    errors = []
+    sender = geyser.Sender(channel_name, W, H, format="rgba8", api="vulkan")
+
+    def run():
+        try:
+            resized = False
+            while not stop.is_set():
+                sender.poll(timeout=0.002)
+                if resize_now.is_set() and not resized:
+                    slot = sender.acquire(timeout=1.0)
+                    with pytest.raises(geyser.ValidationError, match="neither presented"):
+                        sender.resize(40, 30, "rgba16unorm")
+                    sender.cancel(slot)
+                    sender.resize(40, 30, "rgba16unorm")
+                    resized = True
+                if sender.stats.receivers > 0:
+                    write_pattern(sender, timeout=0.1)
+                time.sleep(0.004)
+        except BaseException as e:  # reported by the main thread
+            errors.append(e)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        with geyser.Receiver(channel_name, api="host", timeout=10.0) as receiver:
+            first = acquire_next(receiver)
+            assert (first.width, first.height, first.format) == (W, H, "Rgba8Unorm")
+            assert geyser.check_test_pattern(first.numpy(), first.frame) is None
+            first.release()
+            resize_now.set()
+            deadline = time.monotonic() + 10.0
+            while True:
+                assert not errors, errors
+                frame = acquire_next(receiver, deadline_s=1.0)
+                if frame.width == 40:
+                    break
+                assert time.monotonic() < deadline, "no resized frame within 10 s"
+            assert (frame.height, frame.format) == (30, "Rgba16Unorm")
+            assert frame.generation > first.generation
+            assert geyser.check_test_pattern(frame.numpy(), frame.frame) is None
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        sender.close()
+    assert not errors, errors
+    with pytest.raises(geyser.ValidationError):
+        sender.resize(8, 8)

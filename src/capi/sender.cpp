@@ -38,6 +38,19 @@ Result<channel::SenderOptions> sender_options(const geyser_sender_options* optio
   return out;
 }
 
+// Sets desc's size and format; Validation for a value outside the format enum.
+Result<void> describe(std::uint32_t width, std::uint32_t height, geyser_format format,
+                      TextureDescriptor& desc) {
+  if (static_cast<std::size_t>(format) >= all_formats().size()) {
+    return fail(ErrorCode::Validation,
+                "geyser_format " + std::to_string(format) + " is not a format");
+  }
+  desc.width = width;
+  desc.height = height;
+  desc.format = static_cast<TextureFormat>(format);
+  return {};
+}
+
 Result<void> publish(const char* name, geyser_api api, std::uint32_t width, std::uint32_t height,
                      geyser_format format, const geyser_sender_options* options,
                      geyser_sender** out) {
@@ -45,14 +58,8 @@ Result<void> publish(const char* name, geyser_api api, std::uint32_t width, std:
   *out = nullptr;
   GEYSER_TRY_VOID(require(name, "name"));
   GEYSER_TRY(const channel::SenderOptions opts, sender_options(options));
-  if (static_cast<std::size_t>(format) >= all_formats().size()) {
-    return fail(ErrorCode::Validation,
-                "geyser_format " + std::to_string(format) + " is not a format");
-  }
   TextureDescriptor desc;
-  desc.width = width;
-  desc.height = height;
-  desc.format = static_cast<TextureFormat>(format);
+  GEYSER_TRY_VOID(describe(width, height, format, desc));
   const geyser_device* device = options != nullptr ? options->device : nullptr;
   Result<std::unique_ptr<SenderEnd>> end =
       fail(ErrorCode::Validation, "geyser_sender_publish: api " + std::to_string(api) +
@@ -162,6 +169,16 @@ GEYSER_API geyser_status geyser_sender_publish(const char* name, geyser_api api,
 
 GEYSER_API void geyser_sender_destroy(geyser_sender* sender) {
   delete sender;
+}
+
+GEYSER_API geyser_status geyser_sender_resize(geyser_sender* sender, uint32_t width,
+                                              uint32_t height, geyser_format format) {
+  return guard([&]() -> geyser::Result<void> {
+    GEYSER_TRY_VOID(require(sender, "sender"));
+    geyser::TextureDescriptor desc = sender->end->core().descriptor();
+    GEYSER_TRY_VOID(describe(width, height, format, desc));
+    return sender->end->resize(desc);
+  });
 }
 
 GEYSER_API geyser_status geyser_sender_acquire(geyser_sender* sender, int32_t timeout_ms,

@@ -32,6 +32,8 @@ class SenderEnd {
   [[nodiscard]] virtual Result<std::uint64_t> write_cuda(std::uint64_t data, std::uint64_t pitch,
                                                          void* stream,
                                                          std::chrono::milliseconds timeout);
+  /// A new generation; Validation while a slot is out.
+  [[nodiscard]] virtual Result<void> resize(const TextureDescriptor& desc) = 0;
   [[nodiscard]] virtual channel::SenderCore& core() = 0;
 };
 
@@ -62,6 +64,14 @@ class TypedEnd : public SenderEnd {
   Result<std::uint64_t> write(std::span<const std::uint8_t> bytes,
                               std::chrono::milliseconds timeout) override {
     return sender_.write(bytes, timeout);
+  }
+  Result<void> resize(const TextureDescriptor& desc) override {
+    if (!pending_.empty()) {
+      return fail(ErrorCode::Validation, "resize: frame " +
+                                             std::to_string(pending_.begin()->first) +
+                                             " was acquired and neither presented nor cancelled");
+    }
+    return sender_.resize(desc);
   }
   channel::SenderCore& core() override { return sender_.core(); }
 
