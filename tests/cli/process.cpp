@@ -34,7 +34,11 @@ std::vector<std::string> make_env(const Env& extra) {
 
 }  // namespace
 
-Process::Process(const std::vector<std::string>& args, const Env& env) : start_(Clock::now()) {
+Process::Process(const std::vector<std::string>& args, const Env& env)
+    : Process(GEYSER_CLI, args, env) {}
+
+Process::Process(const std::string& program, const std::vector<std::string>& args, const Env& env)
+    : start_(Clock::now()) {
   int out[2];
   int err[2];
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
@@ -45,7 +49,7 @@ Process::Process(const std::vector<std::string>& args, const Env& env) : start_(
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  std::vector<std::string> argv_strings{GEYSER_CLI};
+  std::vector<std::string> argv_strings{program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& s : argv_strings) argv.push_back(s.data());
@@ -54,7 +58,7 @@ Process::Process(const std::vector<std::string>& args, const Env& env) : start_(
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, GEYSER_CLI, &actions, nullptr, argv.data(), envp.data());
+  const int rc = posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(out[1]);
   ::close(err[1]);
@@ -62,7 +66,7 @@ Process::Process(const std::vector<std::string>& args, const Env& env) : start_(
   err_fd_ = err[0];
   if (rc != 0) {
     pid_ = -1;
-    throw std::runtime_error(std::string("posix_spawn " GEYSER_CLI ": ") + std::strerror(rc));
+    throw std::runtime_error("posix_spawn " + program + ": " + std::strerror(rc));
   }
 }
 

@@ -1,5 +1,5 @@
-// Runs the `geyser` command as a child process: output through pipes read with poll
-// timeouts, and always reaped before a deadline.
+// Runs the `geyser` command (or another program) as a child process: output through pipes read with
+// poll timeouts, and always reaped before a deadline.
 #pragma once
 
 #include <sys/types.h>
@@ -30,6 +30,8 @@ class Process {
  public:
   /// Starts GEYSER_CLI with `args` (without argv[0]).
   Process(const std::vector<std::string>& args, const Env& env = {});
+  /// Starts `program` (a path) with `args`.
+  Process(const std::string& program, const std::vector<std::string>& args, const Env& env = {});
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
   ~Process();
