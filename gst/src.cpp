@@ -25,7 +25,9 @@ GST_DEBUG_CATEGORY_STATIC(geyser_src_debug);
 namespace {
 
 constexpr int kDefaultConnectTimeoutMs = 5000;
-constexpr int kTickMs = 100;  // how often a waiting source looks again (sender back, flush)
+constexpr int kTickMs = 100;
+constexpr int kConnectAttemptMs =
+    1000;  // how often a waiting source looks again (sender back, flush)
 
 enum Property { PROP_0, PROP_CHANNEL, PROP_RUNTIME_DIR, PROP_CONNECT_TIMEOUT, PROP_RECONNECT };
 
@@ -116,18 +118,32 @@ GstFlowReturn connect(GstGeyserSrc* self, const Settings& settings) {
   const std::uint64_t start = monotonic_ns();
   for (;;) {
     if (self->flushing->load()) return GST_FLOW_FLUSHING;
+    // Attempts long enough for a busy sender to answer, short enough to see a flush.
+    const auto spent_ms = static_cast<int>((monotonic_ns() - start) / 1000000u);
+    const int attempt_ms =
+        settings.connect_timeout_ms < 0
+            ? kConnectAttemptMs
+            : std::clamp(settings.connect_timeout_ms - spent_ms, 1, kConnectAttemptMs);
     const geyser_status status = geyser_receiver_connect(
-        settings.channel.c_str(), GEYSER_API_HOST, &options, kTickMs, &self->stream->receiver);
+        settings.channel.c_str(), GEYSER_API_HOST, &options, attempt_ms, &self->stream->receiver);
     if (status == GEYSER_OK) return GST_FLOW_OK;
     const auto waited_ms = static_cast<int>((monotonic_ns() - start) / 1000000u);
     const bool forever = settings.connect_timeout_ms < 0;
-    if (status != GEYSER_ERROR_DISCONNECTED ||
-        (!forever && waited_ms >= settings.connect_timeout_ms)) {
+    // Disconnected: nobody publishes the name yet; Timeout: a sender does but has not
+    // answered yet (a busy or starting one). Both are waited out.
+    const bool waiting = status == GEYSER_ERROR_DISCONNECTED || status == GEYSER_ERROR_TIMEOUT;
+    if (!waiting || (!forever && waited_ms >= settings.connect_timeout_ms)) {
       if (status == GEYSER_ERROR_DISCONNECTED) {
         GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
                           ("No Geyser channel '%s'", settings.channel.c_str()),
                           ("no sender published it within %d ms (connect-timeout): %s",
                            settings.connect_timeout_ms, geyser_last_error()));
+      } else if (status == GEYSER_ERROR_TIMEOUT) {
+        GST_ELEMENT_ERROR(
+            self, RESOURCE, NOT_FOUND,
+            ("The sender of Geyser channel '%s' does not answer", settings.channel.c_str()),
+            ("no answer within %d ms (connect-timeout): %s", settings.connect_timeout_ms,
+             geyser_last_error()));
       } else {
         post_error(self, status, "geyser_receiver_connect", settings.channel);
       }
