@@ -58,6 +58,12 @@ bool HostView::detach(std::string& error) {
 
 std::shared_ptr<HostView> HostViews::view_of(const geyser_frame& frame, std::string& error) {
   const Key key{frame.connection, frame.generation, frame.host_data};
+  // Views of another connection or generation show slots that are gone: buffers keep
+  // theirs, the cache lets go.
+  std::erase_if(views_, [&](const auto& entry) {
+    return std::get<0>(entry.first) != frame.connection ||
+           std::get<1>(entry.first) != frame.generation;
+  });
   auto it = views_.find(key);
   if (it == views_.end()) {
     auto view = HostView::map(frame.host_data, std::size_t{frame.row_pitch} * frame.height, error);

@@ -49,7 +49,8 @@ class HostView {
 /// and which of them shows the frame the receiver holds. Used from the streaming thread.
 class HostViews {
  public:
-  /// The view of `frame` (a host frame), made on first use; it becomes the held one.
+  /// The view of `frame` (a host frame), made on first use; it becomes the held one. Views
+  /// of other connections and generations are forgotten.
   std::shared_ptr<HostView> view_of(const geyser_frame& frame, std::string& error);
   /// Call before the receiver releases the frame it holds (acquire, destroy): when a buffer
   /// still shows it, its view is detached and forgotten. False with `error` set when it
