@@ -1,7 +1,9 @@
-// geysersink: a GstBaseSink that publishes its input as a Geyser channel. A Vulkan sender
-// (geyser_sender, GEYSER_API_VULKAN, on the default device) is published on the first caps
-// and resized, as a new generation, on a caps change; each buffer is one
-// geyser_sender_write. A thread answers receivers and listers between buffers.
+// geysersink: a GstBaseSink that publishes its input as a Geyser channel. System memory: a
+// Vulkan sender (GEYSER_API_VULKAN, on the default device) published on the first caps,
+// each buffer one geyser_sender_write. GL memory: an OpenGL sender on the buffers' GL
+// context, published with the first buffer, each texture copied into a slot on the GPU.
+// A caps change is a resize, a new generation. A thread answers receivers and listers
+// between buffers.
 #include "sink.hpp"
 
 #include <gst/video/video.h>
@@ -15,6 +17,7 @@
 #include <thread>
 
 #include "formats.hpp"
+#include "gl_util.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(geyser_sink_debug);
 #define GST_CAT_DEFAULT geyser_sink_debug
@@ -34,9 +37,15 @@ struct Settings {
 };
 
 // The published channel; guarded by `sender_lock` (the streaming and the poll thread).
+// In GL memory, `gl_context` (a reference) is the buffers' context: the sender's calls
+// run on its thread; a caps change is a resize done there with the next buffer (`resize`).
 struct Publication {
   geyser_sender* sender = nullptr;
   GstVideoInfo info{};
+  geyser_format format = GEYSER_FORMAT_RGBA8_UNORM;
+  bool gl = false;
+  bool resize = false;
+  GstGLContext* gl_context = nullptr;
   std::uint64_t dropped = 0;
 };
 
@@ -74,14 +83,26 @@ void poll_loop(GstGeyserSink* self) {
     }
     ::poll(fds, 2, kPollTickMs);
     std::lock_guard<std::mutex> guard(*self->sender_lock);
-    if (self->stopping->load() || self->publication->sender == nullptr) continue;
-    if (geyser_sender_poll(self->publication->sender, 0) != GEYSER_OK) {
-      GST_WARNING_OBJECT(self, "geyser_sender_poll: %s", geyser_last_error());
+    Publication& pub = *self->publication;
+    if (self->stopping->load() || pub.sender == nullptr) continue;
+    geyser_status status = GEYSER_OK;
+    std::string error;
+    const auto poll_once = [&] {
+      status = geyser_sender_poll(pub.sender, 0);
+      if (status != GEYSER_OK) error = geyser_last_error();
+    };
+    if (pub.gl_context != nullptr) {
+      geyser::gst::on_gl_thread(pub.gl_context, poll_once);
+    } else {
+      poll_once();
     }
+    if (status != GEYSER_OK) GST_WARNING_OBJECT(self, "geyser_sender_poll: %s", error.c_str());
   }
 }
 
-gboolean publish(GstGeyserSink* self, const GstVideoInfo& info, geyser_format format) {
+// Publishes the channel with `api` (its thread, for OpenGL); an error on the bus if not.
+gboolean publish(GstGeyserSink* self, geyser_api api) {
+  const Publication& pub = *self->publication;
   const Settings settings = settings_of(self);
   if (settings.channel.empty()) {
     GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("No channel set"),
@@ -93,8 +114,8 @@ gboolean publish(GstGeyserSink* self, const GstVideoInfo& info, geyser_format fo
   options.runtime_dir = settings.runtime_dir.empty() ? nullptr : settings.runtime_dir.c_str();
   options.slots = settings.slots;
   const geyser_status status = geyser_sender_publish(
-      settings.channel.c_str(), GEYSER_API_VULKAN, GST_VIDEO_INFO_WIDTH(&info),
-      GST_VIDEO_INFO_HEIGHT(&info), format, &options, &self->publication->sender);
+      settings.channel.c_str(), api, GST_VIDEO_INFO_WIDTH(&pub.info),
+      GST_VIDEO_INFO_HEIGHT(&pub.info), pub.format, &options, &self->publication->sender);
   if (status == GEYSER_OK) return TRUE;
   if (status == GEYSER_ERROR_VALIDATION) {
     GST_ELEMENT_ERROR(self, RESOURCE, BUSY,
@@ -107,6 +128,19 @@ gboolean publish(GstGeyserSink* self, const GstVideoInfo& info, geyser_format fo
                       ("%s", geyser_last_error()));
   }
   return FALSE;
+}
+
+// A new generation of the publication's size and format; an error on the bus if not.
+gboolean resize(GstGeyserSink* self) {
+  Publication& pub = *self->publication;
+  if (geyser_sender_resize(pub.sender, GST_VIDEO_INFO_WIDTH(&pub.info),
+                           GST_VIDEO_INFO_HEIGHT(&pub.info), pub.format) != GEYSER_OK) {
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot resize the Geyser channel"),
+                      ("%s", geyser_last_error()));
+    return FALSE;
+  }
+  pub.resize = false;
+  return TRUE;
 }
 
 gboolean set_caps(GstBaseSink* base, GstCaps* caps) {
@@ -129,35 +163,27 @@ gboolean set_caps(GstBaseSink* base, GstCaps* caps) {
   }
   std::lock_guard<std::mutex> guard(*self->sender_lock);
   Publication& pub = *self->publication;
-  if (pub.sender == nullptr) {
-    if (!publish(self, info, *format)) return FALSE;
-  } else if (!gst_video_info_is_equal(&pub.info, &info)) {
-    if (geyser_sender_resize(pub.sender, GST_VIDEO_INFO_WIDTH(&info), GST_VIDEO_INFO_HEIGHT(&info),
-                             *format) != GEYSER_OK) {
-      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot resize the Geyser channel"),
-                        ("%s", geyser_last_error()));
-      return FALSE;
-    }
-  }
+  const bool changed = pub.info.finfo == nullptr || !gst_video_info_is_equal(&pub.info, &info);
   pub.info = info;
+  pub.format = *format;
+  pub.gl = geyser::gst::is_gl_memory(caps);
+  if (pub.gl) {  // published or resized on the buffers' GL thread, with the next buffer
+    pub.resize = pub.resize || (pub.sender != nullptr && changed);
+    return TRUE;
+  }
+  if (pub.gl_context != nullptr) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Caps changed from GL memory to system memory"),
+                      ("geysersink publishes from one kind of memory per run"));
+    return FALSE;
+  }
+  if (pub.sender == nullptr) return publish(self, GEYSER_API_VULKAN);
+  if (changed && !resize(self)) return FALSE;
   return TRUE;
 }
 
-GstFlowReturn render(GstBaseSink* base, GstBuffer* buffer) {
-  auto* self = GST_GEYSER_SINK(base);
-  const int timeout_ms = settings_of(self).write_timeout_ms;
-  std::lock_guard<std::mutex> guard(*self->sender_lock);
+// What a write's status means for the stream: a Timeout drops the frame.
+GstFlowReturn write_outcome(GstGeyserSink* self, geyser_status status, int timeout_ms) {
   Publication& pub = *self->publication;
-  if (pub.sender == nullptr) return GST_FLOW_NOT_NEGOTIATED;
-  GstVideoFrame frame;
-  if (!gst_video_frame_map(&frame, &pub.info, buffer, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Cannot map a buffer"), (nullptr));
-    return GST_FLOW_ERROR;
-  }
-  const geyser_status status = geyser_sender_write(
-      pub.sender, GST_VIDEO_FRAME_PLANE_DATA(&frame, 0),
-      static_cast<size_t>(GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0)), timeout_ms, nullptr);
-  gst_video_frame_unmap(&frame);
   if (status == GEYSER_OK) return GST_FLOW_OK;
   if (status == GEYSER_ERROR_TIMEOUT) {  // receivers hold every slot: this frame is dropped
     ++pub.dropped;
@@ -172,8 +198,93 @@ GstFlowReturn render(GstBaseSink* base, GstBuffer* buffer) {
   return GST_FLOW_ERROR;
 }
 
+GstFlowReturn render_system(GstGeyserSink* self, GstBuffer* buffer, int timeout_ms) {
+  Publication& pub = *self->publication;
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &pub.info, buffer, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Cannot map a buffer"), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  const geyser_status status = geyser_sender_write(
+      pub.sender, GST_VIDEO_FRAME_PLANE_DATA(&frame, 0),
+      static_cast<size_t>(GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0)), timeout_ms, nullptr);
+  gst_video_frame_unmap(&frame);
+  return write_outcome(self, status, timeout_ms);
+}
+
+// On the GL thread: publishes or resizes as the caps say, then copies `texture` into a slot
+// and presents it.
+GstFlowReturn write_texture(GstGeyserSink* self, guint texture, int timeout_ms) {
+  Publication& pub = *self->publication;
+  if (pub.sender == nullptr && !publish(self, GEYSER_API_OPENGL)) return GST_FLOW_ERROR;
+  if (pub.resize && !resize(self)) return GST_FLOW_ERROR;
+  geyser_slot slot{};
+  slot.struct_size = sizeof slot;
+  const geyser_status status = geyser_sender_acquire(pub.sender, timeout_ms, &slot);
+  if (status != GEYSER_OK) return write_outcome(self, status, timeout_ms);
+  std::string error;
+  if (!geyser::gst::copy_texture(pub.gl_context, texture, slot.gl_texture,
+                                 GST_VIDEO_INFO_WIDTH(&pub.info), GST_VIDEO_INFO_HEIGHT(&pub.info),
+                                 error)) {
+    geyser_sender_cancel(pub.sender, &slot);
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot copy a GL texture into the channel"),
+                      ("%s", error.c_str()));
+    return GST_FLOW_ERROR;
+  }
+  return write_outcome(self, geyser_sender_present(pub.sender, &slot, nullptr, 0), timeout_ms);
+}
+
+// The buffer's GL context becomes the publication's; a second one is an error.
+gboolean adopt_context(GstGeyserSink* self, GstMemory* memory) {
+  Publication& pub = *self->publication;
+  if (!gst_is_gl_memory(memory)) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("A buffer not in GL memory under GLMemory caps"),
+                      (nullptr));
+    return FALSE;
+  }
+  GstGLContext* context = GST_GL_BASE_MEMORY_CAST(memory)->context;
+  if (pub.gl_context == nullptr) {
+    pub.gl_context = static_cast<GstGLContext*>(gst_object_ref(context));
+  } else if (pub.gl_context != context) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Buffers from a second GL context"),
+                      ("geysersink publishes from the GL context of its first buffer"));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+GstFlowReturn render_gl(GstGeyserSink* self, GstBuffer* buffer, int timeout_ms) {
+  Publication& pub = *self->publication;
+  if (!adopt_context(self, gst_buffer_peek_memory(buffer, 0))) return GST_FLOW_ERROR;
+  if (GstGLSyncMeta* sync = gst_buffer_get_gl_sync_meta(buffer)) {
+    gst_gl_sync_meta_wait(sync, pub.gl_context);  // upstream's drawing comes first
+  }
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &pub.info, buffer, geyser::gst::gl_map_flags(GST_MAP_READ))) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Cannot map a GL buffer"), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  const guint texture = *static_cast<guint*>(frame.data[0]);
+  GstFlowReturn flow = GST_FLOW_ERROR;
+  geyser::gst::on_gl_thread(pub.gl_context,
+                            [&] { flow = write_texture(self, texture, timeout_ms); });
+  gst_video_frame_unmap(&frame);
+  return flow;
+}
+
+GstFlowReturn render(GstBaseSink* base, GstBuffer* buffer) {
+  auto* self = GST_GEYSER_SINK(base);
+  const int timeout_ms = settings_of(self).write_timeout_ms;
+  std::lock_guard<std::mutex> guard(*self->sender_lock);
+  Publication& pub = *self->publication;
+  if (pub.gl) return render_gl(self, buffer, timeout_ms);
+  if (pub.sender == nullptr) return GST_FLOW_NOT_NEGOTIATED;
+  return render_system(self, buffer, timeout_ms);
+}
+
 gboolean propose_allocation(GstBaseSink*, GstQuery* query) {
   gst_query_add_allocation_meta(query, GST_VIDEO_META_API_TYPE, nullptr);  // any row pitch
+  gst_query_add_allocation_meta(query, GST_GL_SYNC_META_API_TYPE, nullptr);
   return TRUE;
 }
 
@@ -184,7 +295,18 @@ gboolean start(GstBaseSink* base) {
   return TRUE;
 }
 
-// Unpublishes: receivers see Disconnected.
+// Unpublishes (receivers see Disconnected), on the GL thread for an OpenGL sender.
+void unpublish(GstGeyserSink* self) {
+  Publication& pub = *self->publication;
+  if (pub.gl_context != nullptr) {
+    geyser::gst::on_gl_thread(pub.gl_context, [&] { geyser_sender_destroy(pub.sender); });
+    gst_object_unref(pub.gl_context);
+  } else {
+    geyser_sender_destroy(pub.sender);
+  }
+  pub = Publication{};
+}
+
 gboolean stop(GstBaseSink* base) {
   auto* self = GST_GEYSER_SINK(base);
   self->stopping->store(true);
@@ -198,8 +320,7 @@ gboolean stop(GstBaseSink* base) {
   std::uint64_t drained = 0;
   (void)!::read(self->wake_fd, &drained, sizeof drained);
   std::lock_guard<std::mutex> guard(*self->sender_lock);
-  geyser_sender_destroy(self->publication->sender);
-  *self->publication = Publication{};
+  unpublish(self);
   return TRUE;
 }
 
@@ -235,7 +356,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* spec) {
 
 void finalize(GObject* object) {
   auto* self = GST_GEYSER_SINK(object);
-  geyser_sender_destroy(self->publication->sender);
+  unpublish(self);
   delete self->publication;
   delete self->sender_lock;
   delete self->settings;
@@ -288,7 +409,8 @@ static void gst_geyser_sink_class_init(GstGeyserSinkClass* klass) {
   gst_element_class_set_static_metadata(element_class, "Geyser channel sink", "Sink/Video",
                                         "Publishes video as a Geyser channel of shared textures",
                                         "Geyser developers");
-  GstCaps* caps = geyser::gst::carried_caps();
+  GstCaps* caps = geyser::gst::gl_caps();  // GL first: GL upstream stays on the GPU
+  gst_caps_append(caps, geyser::gst::carried_caps());
   gst_element_class_add_pad_template(
       element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
   gst_caps_unref(caps);

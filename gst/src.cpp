@@ -1,6 +1,8 @@
-// geysersrc: a live GstPushSrc over a host receiver (geyser_receiver, GEYSER_API_HOST).
-// Buffers show the shared host slots with no copy (host_views.hpp); caps follow the
-// stream's size and format, renegotiated when the sender resizes.
+// geysersrc: a live GstPushSrc over a Geyser receiver. In system memory a host receiver
+// (GEYSER_API_HOST) whose buffers show the shared host slots with no copy (host_views.hpp);
+// in GL memory, when downstream asks for it first, an OpenGL receiver on a GstGLContext's
+// thread whose frames are copied texture to texture into a GL pool (gl_source.hpp). Caps
+// follow the stream's size and format, renegotiated when the sender resizes.
 #include "src.hpp"
 
 #include <gst/video/video.h>
@@ -12,11 +14,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "formats.hpp"
+#include "gl_source.hpp"
+#include "gl_util.hpp"
 #include "host_views.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(geyser_src_debug);
@@ -49,6 +54,8 @@ struct Stream {
   std::uint64_t connection = 0;
   GstClockTime last_pts = GST_CLOCK_TIME_NONE;
   bool said_waiting = false;
+  bool memory_decided = false;
+  bool gl = false;  // GL memory: the receiver is OpenGL and lives on the GL thread
 };
 
 std::uint64_t monotonic_ns() {
@@ -64,6 +71,7 @@ struct _GstGeyserSrc {
   std::mutex* lock;  // settings
   Settings* settings;
   Stream* stream;
+  geyser::gst::GlSource* gl;
   std::atomic<bool>* flushing;
   int wake_fd;
 };
@@ -86,13 +94,55 @@ void wait_for_news(GstGeyserSrc* self) {
   ::poll(fds, fds[1].fd >= 0 ? 2 : 1, kTickMs);
 }
 
+// Runs `work`, which calls the receiver, where it must run: on the GL thread in GL memory.
+void on_receiver_thread(GstGeyserSrc* self, const std::function<void()>& work) {
+  if (self->stream->gl) {
+    geyser::gst::on_gl_thread(self->gl->context(), work);
+  } else {
+    work();
+  }
+}
+
+// Whether downstream takes GL memory before system memory (in the template's order).
+bool downstream_wants_gl(GstGeyserSrc* self) {
+  GstPad* pad = GST_BASE_SRC_PAD(self);
+  GstCaps* ours = gst_pad_get_pad_template_caps(pad);
+  GstCaps* peer = gst_pad_peer_query_caps(pad, ours);
+  GstCaps* both = gst_caps_intersect_full(ours, peer, GST_CAPS_INTERSECT_FIRST);
+  const bool gl = geyser::gst::is_gl_memory(both);
+  gst_caps_unref(both);
+  gst_caps_unref(peer);
+  gst_caps_unref(ours);
+  return gl;
+}
+
+// Picks the memory once per run; GL memory needs a GL context first.
+GstFlowReturn decide_memory(GstGeyserSrc* self) {
+  Stream& stream = *self->stream;
+  if (stream.memory_decided) return GST_FLOW_OK;
+  stream.memory_decided = true;
+  if (!downstream_wants_gl(self)) return GST_FLOW_OK;
+  std::string error;
+  if (!self->gl->ensure_context(GST_ELEMENT(self), error)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                      ("Downstream asks for GL memory, but there is no GL context"),
+                      ("%s", error.c_str()));
+    return GST_FLOW_ERROR;
+  }
+  stream.gl = true;
+  GST_INFO_OBJECT(self, "GL memory: an OpenGL receiver on %" GST_PTR_FORMAT,
+                  static_cast<void*>(self->gl->context()));
+  return GST_FLOW_OK;
+}
+
 // An error on the bus for a failed Geyser call.
 void post_error(GstGeyserSrc* self, geyser_status status, const char* doing,
                 const std::string& channel) {
   const char* detail = geyser_last_error();
   if (status == GEYSER_ERROR_DEVICE_MISMATCH || status == GEYSER_ERROR_UNSUPPORTED) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                      ("Geyser channel '%s' cannot be read as host frames", channel.c_str()),
+                      ("Geyser channel '%s' cannot be read as %s", channel.c_str(),
+                       self->stream->gl ? "GL textures in this GL context" : "host frames"),
                       ("%s: %s", doing, detail));
   } else if (status == GEYSER_ERROR_PERMISSION_DENIED) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
@@ -124,8 +174,12 @@ GstFlowReturn connect(GstGeyserSrc* self, const Settings& settings) {
         settings.connect_timeout_ms < 0
             ? kConnectAttemptMs
             : std::clamp(settings.connect_timeout_ms - spent_ms, 1, kConnectAttemptMs);
-    const geyser_status status = geyser_receiver_connect(
-        settings.channel.c_str(), GEYSER_API_HOST, &options, attempt_ms, &self->stream->receiver);
+    const geyser_api api = self->stream->gl ? GEYSER_API_OPENGL : GEYSER_API_HOST;
+    geyser_status status = GEYSER_OK;
+    on_receiver_thread(self, [&] {
+      status = geyser_receiver_connect(settings.channel.c_str(), api, &options, attempt_ms,
+                                       &self->stream->receiver);
+    });
     if (status == GEYSER_OK) return GST_FLOW_OK;
     const auto waited_ms = static_cast<int>((monotonic_ns() - start) / 1000000u);
     const bool forever = settings.connect_timeout_ms < 0;
@@ -166,7 +220,8 @@ GstFlowReturn next_frame(GstGeyserSrc* self, const Settings& settings, geyser_fr
     }
     frame = geyser_frame{};
     frame.struct_size = sizeof frame;
-    const geyser_status status = geyser_receiver_acquire(stream.receiver, 0, &frame);
+    geyser_status status = GEYSER_OK;
+    on_receiver_thread(self, [&] { status = geyser_receiver_acquire(stream.receiver, 0, &frame); });
     if (status == GEYSER_OK) {
       stream.said_waiting = false;
       return GST_FLOW_OK;
@@ -197,6 +252,14 @@ GstFlowReturn next_frame(GstGeyserSrc* self, const Settings& settings, geyser_fr
 GstFlowReturn follow_caps(GstGeyserSrc* self, const Settings& settings, const geyser_frame& frame) {
   Stream& stream = *self->stream;
   const auto format = geyser::gst::video_format(frame.format);
+  if (format && stream.gl && !geyser::gst::gl_carries(*format)) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                      ("Geyser channel '%s' carries %s, which geysersrc gives in system memory "
+                       "only",
+                       settings.channel.c_str(), gst_video_format_to_string(*format)),
+                      ("GL memory carries %s", geyser::gst::gl_formats()));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
   if (!format) {
     geyser_format_info info{};
     info.struct_size = sizeof info;
@@ -217,8 +280,23 @@ GstFlowReturn follow_caps(GstGeyserSrc* self, const Settings& settings, const ge
   GST_VIDEO_INFO_FPS_N(&info) = 0;  // frames come when the sender presents them
   GST_VIDEO_INFO_FPS_D(&info) = 1;
   GstCaps* caps = gst_video_info_to_caps(&info);
+  if (stream.gl) {
+    gst_caps_set_features(caps, 0,
+                          gst_caps_features_new(GST_CAPS_FEATURE_MEMORY_GL_MEMORY, nullptr));
+    gst_caps_set_simple(caps, "texture-target", G_TYPE_STRING, GST_GL_TEXTURE_TARGET_2D_STR,
+                        nullptr);
+  }
   const gboolean ok = gst_base_src_set_caps(GST_BASE_SRC(self), caps);
+  std::string error;
+  const bool pooled = !ok || !stream.gl || self->gl->configure(caps, info, error);
   gst_caps_unref(caps);
+  if (!pooled) {
+    GST_ELEMENT_ERROR(self, RESOURCE, FAILED,
+                      ("Cannot make GL textures for %ux%u %s", frame.width, frame.height,
+                       gst_video_format_to_string(*format)),
+                      ("%s", error.c_str()));
+    return GST_FLOW_ERROR;
+  }
   if (!ok) {
     GST_ELEMENT_ERROR(
         self, CORE, NEGOTIATION,
@@ -242,6 +320,14 @@ void free_view_ref(gpointer data) {
 // pitch than downstream, which reads no GstVideoMeta, would assume) a packed copy.
 GstBuffer* frame_buffer(GstGeyserSrc* self, const geyser_frame& frame, std::string& error) {
   Stream& stream = *self->stream;
+  if (stream.gl) {  // a copy on the GPU; the frame goes back to the sender right after it
+    GstBuffer* buffer = nullptr;
+    on_receiver_thread(self, [&] {
+      buffer = self->gl->copy_frame(frame, error);
+      (void)geyser_receiver_release(stream.receiver);
+    });
+    return buffer;
+  }
   const auto default_pitch =
       static_cast<std::uint32_t>(GST_VIDEO_INFO_PLANE_STRIDE(&stream.info, 0));
   if (!stream.video_meta && frame.row_pitch != default_pitch) {
@@ -297,6 +383,7 @@ GstFlowReturn create(GstPushSrc* push, GstBuffer** out) {
   auto* self = GST_GEYSER_SRC(push);
   const Settings settings = settings_of(self);
   Stream& stream = *self->stream;
+  if (const GstFlowReturn memory = decide_memory(self); memory != GST_FLOW_OK) return memory;
   if (stream.receiver == nullptr) {
     const GstFlowReturn connected = connect(self, settings);
     if (connected != GST_FLOW_OK) return connected;
@@ -341,9 +428,11 @@ gboolean stop(GstBaseSrc* base) {
   }
   GST_DEBUG_OBJECT(self, "%" G_GUINT64_FORMAT " frames were copied for buffers held downstream",
                    stream.views.detached_count());
-  geyser_receiver_destroy(stream.receiver);
+  on_receiver_thread(self, [&] { geyser_receiver_destroy(stream.receiver); });
   stream.receiver = nullptr;
   stream.views.clear();
+  self->gl->reset();
+  stream.gl = false;
   return TRUE;
 }
 
@@ -373,7 +462,7 @@ GstCaps* get_caps(GstBaseSrc* base, GstCaps* filter) {
   if (GstCaps* current = gst_pad_get_current_caps(GST_BASE_SRC_PAD(base))) {
     caps = current;
   } else {
-    caps = geyser::gst::carried_caps();
+    caps = gst_pad_get_pad_template_caps(GST_BASE_SRC_PAD(base));
   }
   if (filter != nullptr) {
     GstCaps* both = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
@@ -388,6 +477,17 @@ gboolean decide_allocation(GstBaseSrc* base, GstQuery* query) {
   self->stream->video_meta =
       gst_query_find_allocation_meta(query, GST_VIDEO_META_API_TYPE, nullptr);
   return TRUE;
+}
+
+void set_context(GstElement* element, GstContext* context) {
+  GST_GEYSER_SRC(element)->gl->set_context(element, context);
+  GST_ELEMENT_CLASS(gst_geyser_src_parent_class)->set_context(element, context);
+}
+
+gboolean query(GstBaseSrc* base, GstQuery* query) {
+  auto* self = GST_GEYSER_SRC(base);
+  if (self->gl->answer(GST_ELEMENT(self), query)) return TRUE;
+  return GST_BASE_SRC_CLASS(gst_geyser_src_parent_class)->query(base, query);
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* spec) {
@@ -422,8 +522,9 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* spec) {
 
 void finalize(GObject* object) {
   auto* self = GST_GEYSER_SRC(object);
-  geyser_receiver_destroy(self->stream->receiver);
+  on_receiver_thread(self, [&] { geyser_receiver_destroy(self->stream->receiver); });
   delete self->stream;
+  delete self->gl;
   delete self->settings;
   delete self->lock;
   delete self->flushing;
@@ -469,11 +570,14 @@ static void gst_geyser_src_class_init(GstGeyserSrcClass* klass) {
   install_properties(object_class);
 
   auto* element_class = GST_ELEMENT_CLASS(klass);
+  element_class->set_context = set_context;
   gst_element_class_set_static_metadata(
       element_class, "Geyser channel source", "Source/Video",
-      "Reads the frames of a Geyser channel, zero-copy from shared host memory",
+      "Reads the frames of a Geyser channel: zero-copy from shared host memory, or as GL "
+      "textures",
       "Geyser developers");
-  GstCaps* caps = geyser::gst::carried_caps();
+  GstCaps* caps = geyser::gst::carried_caps();  // system memory first: GL only when asked
+  gst_caps_append(caps, geyser::gst::gl_caps());
   gst_element_class_add_pad_template(
       element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
   gst_caps_unref(caps);
@@ -486,6 +590,7 @@ static void gst_geyser_src_class_init(GstGeyserSrcClass* klass) {
   base_class->negotiate = negotiate;
   base_class->get_caps = get_caps;
   base_class->decide_allocation = decide_allocation;
+  base_class->query = query;
   GST_PUSH_SRC_CLASS(klass)->create = create;
 }
 
@@ -493,6 +598,7 @@ static void gst_geyser_src_init(GstGeyserSrc* self) {
   self->lock = new std::mutex;
   self->settings = new Settings;
   self->stream = new Stream;
+  self->gl = new geyser::gst::GlSource;
   self->flushing = new std::atomic<bool>(false);
   self->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   gst_base_src_set_live(GST_BASE_SRC(self), TRUE);

@@ -13,6 +13,7 @@ packages=(
   libdlpack-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  gstreamer1.0-gl xvfb
   python3 python3-numpy python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
 )
 
