@@ -1,6 +1,8 @@
 // video/x-raw(memory:GLMemory) through both elements, under an Xvfb server each test starts
 // and stops: GStreamer 1.22's GL has no working surfaceless platform, so GstGL runs EGL on
 // X11 there (llvmpipe on this machine), and geyser's OpenGL ends run in GstGL's contexts.
+#include <signal.h>
+
 #include <string>
 
 #include "gst_fixture.hpp"
@@ -121,6 +123,28 @@ TEST_F(GstGl, GlMemoryRelayKeepsThePattern) {
   const Outcome p = relay->stop(SIGINT, 20s);
   EXPECT_FALSE(has_validation_message(p)) << p.err;
   EXPECT_EQ(pattern_png_error(path("relayed.png"), 96, 64), "");
+}
+
+// GL memory across sender restarts: three senders in turn, each killed with -9; the source
+// reconnects its OpenGL receiver on the GL thread, every frame downloaded is the pattern,
+// and its descriptors come back to what they were with the first sender.
+TEST_F(GstGl, ASenderRestartedIsFollowedInGlMemoryWithDescriptorsBackAtBaseline) {
+  auto sender = geyser({"send", "gl-again", "--size", "96x64", "--fps", "30"});
+  auto pipeline = launch_gl("geysersrc channel=gl-again" + std::string(kFromGl) +
+                            "pngenc snapshot=false ! multifilesink location=" + path("r%04d.png"));
+  ASSERT_TRUE(wait_for_files("r", 10));
+  const std::size_t baseline = fd_count(pipeline->pid());
+  for (int round = 0; round < 3; ++round) {
+    ::kill(sender->pid(), SIGKILL);
+    sender->wait(10s);
+    const std::size_t before = files("r").size();
+    sender = geyser({"send", "gl-again", "--size", "96x64", "--fps", "30"});
+    ASSERT_TRUE(wait_for_files("r", before + 10)) << "round " << round;
+    EXPECT_EQ(fd_count_settled(pipeline->pid(), baseline), baseline) << "round " << round;
+  }
+  const Outcome o = pipeline->stop(SIGINT, 20s);
+  EXPECT_FALSE(has_validation_message(o)) << o.err;
+  for (const std::string& png : files("r")) EXPECT_EQ(pattern_png_error(png, 96, 64), "");
 }
 
 // glimagesink shows a channel from GL memory (in the Xvfb window) and ends cleanly.

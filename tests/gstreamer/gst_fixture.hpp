@@ -95,6 +95,26 @@ class GstFixture : public ::testing::Test {
   Env env_;
 };
 
+// How many descriptors process `pid` has open.
+inline std::size_t fd_count(pid_t pid) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+// Waits up to 10 s for process `pid` to have `count` descriptors open; its count then.
+inline std::size_t fd_count_settled(pid_t pid, std::size_t count) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (fd_count(pid) != count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return fd_count(pid);
+}
+
 // Whether a gst-launch run's output shows a validation message of Geyser's Vulkan devices.
 inline bool has_validation_message(const Outcome& o) {
   return o.err.find("geyser: vulkan error") != std::string::npos ||
