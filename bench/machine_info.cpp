@@ -77,6 +77,14 @@ MemorySnapshot memory_snapshot() {
   return s;
 }
 
+double thread_runqueue_wait_seconds() {
+  std::ifstream in("/proc/thread-self/schedstat");
+  std::uint64_t running_ns = 0;
+  std::uint64_t waiting_ns = 0;
+  if (!(in >> running_ns >> waiting_ns)) return 0.0;
+  return static_cast<double>(waiting_ns) / 1e9;
+}
+
 double process_cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -99,6 +100,8 @@ void write_per_receiver(JsonWriter& json, const std::vector<ThroughputRow::PerRe
     json.integer("claims_lost", r.claims_lost);
     json.integer("imports", r.imports);
     json.integer("reconnects", r.reconnects);
+    json.number("runqueue_wait_ms", r.runqueue_wait_ms);
+    json.integer("cpu", r.cpu);
     json.end_object();
   }
   json.end_array();
@@ -296,6 +299,17 @@ void print_handoff(std::ostream& out, const HandoffResult& h) {
   }
 }
 
+// A line on the slowest receiver when it got under half the mean: its CPU and how long it
+// was runnable but not running (BENCHMARKS.md, "One receiver behind"); else nothing.
+std::string slowest_receiver_line(const ThroughputRow& row) {
+  if (row.per_receiver.size() < 2) return {};
+  const auto slowest = std::min_element(row.per_receiver.begin(), row.per_receiver.end(),
+                                        [](const auto& a, const auto& b) { return a.fps < b.fps; });
+  if (slowest->fps >= row.receiver_fps_mean / 2) return {};
+  return fmt("    one receiver behind: %.0f fps on CPU %d, runnable but not running %.0f ms\n",
+             slowest->fps, slowest->cpu, slowest->runqueue_wait_ms);
+}
+
 }  // namespace
 
 int run_bench(const BenchOptions& options, std::ostream& out) {
@@ -422,6 +436,7 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
           row->sender_cpu_us_per_frame, row->receiver_acquire_us_per_frame,
           row->receiver_release_us_per_frame, row->receiver_cpu_us_per_frame,
           row->receiver_claims_lost_per_frame);
+      out << slowest_receiver_line(*row);
       report.throughput.push_back(*row);
     } else {
       report.errors.push_back("throughput " + plan.resolution.label() + " x" +

@@ -115,6 +115,11 @@ struct ThroughputRow {
     std::uint64_t claims_lost = 0;
     std::uint64_t imports = 0;
     std::uint64_t reconnects = 0;
+    /// Milliseconds the receiver's thread was runnable but not running while measuring,
+    /// and the CPU it ran on last: a receiver far behind the others with a large wait was
+    /// kept off the CPU by the machine (BENCHMARKS.md, "one receiver behind").
+    double runqueue_wait_ms = 0.0;
+    int cpu = -1;
   };
   std::vector<PerReceiver> per_receiver;
 };

@@ -1,5 +1,7 @@
 // Scenario c: frames per second through one channel with a trivial producer (it presents
 // the same content again, no rendering) and N receivers that only acquire and release.
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <optional>
@@ -31,6 +33,8 @@ struct Shared {
   std::uint64_t claims_lost[kMaxReceivers];  // while measuring
   std::uint64_t imports[kMaxReceivers];      // over the whole run
   std::uint64_t reconnects[kMaxReceivers];
+  double runqueue_wait_seconds[kMaxReceivers];  // while measuring
+  int cpu[kMaxReceivers];                       // the CPU each ran on last
   std::uint64_t frames = 0;
   double seconds = 0.0;
   double cpu_seconds = 0.0;
@@ -127,6 +131,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   std::uint64_t count = 0;
   std::uint64_t start = 0;
   double cpu_start = 0.0;
+  double wait_start = 0.0;
   std::uint64_t claims_start = 0;
   std::uint64_t in_acquire = 0;
   std::uint64_t in_release = 0;
@@ -142,6 +147,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
     if (start == 0 && shared.go.load(std::memory_order_acquire) != 0) {
       start = acquired;
       cpu_start = process_cpu_seconds();
+      wait_start = thread_runqueue_wait_seconds();
       claims_start = receiver.stats().claims_lost;
     }
     GEYSER_TRY_VOID(receiver.release());
@@ -160,6 +166,9 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   shared.claims_lost[index] = start != 0 ? receiver.stats().claims_lost - claims_start : 0;
   shared.imports[index] = receiver.stats().imports;
   shared.reconnects[index] = receiver.stats().reconnects;
+  shared.runqueue_wait_seconds[index] =
+      start != 0 ? thread_runqueue_wait_seconds() - wait_start : 0.0;
+  shared.cpu[index] = sched_getcpu();
   return {};
 }
 
@@ -225,7 +234,8 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
     const double frames = static_cast<double>(shared->acquired[i]);
     row.per_receiver.push_back({fps, ratio(shared->acquire_seconds[i] * 1e6, frames),
                                 ratio(shared->receiver_cpu_seconds[i] * 1e6, frames),
-                                shared->claims_lost[i], shared->imports[i], shared->reconnects[i]});
+                                shared->claims_lost[i], shared->imports[i], shared->reconnects[i],
+                                shared->runqueue_wait_seconds[i] * 1e3, shared->cpu[i]});
     row.receiver_claims_lost_per_frame += ratio(static_cast<double>(shared->claims_lost[i]),
                                                 static_cast<double>(shared->acquired[i])) /
                                           plan.receivers;
