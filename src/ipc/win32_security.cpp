@@ -53,6 +53,15 @@ Result<std::vector<std::byte>> current_sid_bytes() {
   return sid;
 }
 
+// S-1-3-4, OWNER RIGHTS.
+std::vector<std::byte> owner_rights_sid() {
+  std::vector<std::byte> sid(GetSidLengthRequired(1));
+  SID_IDENTIFIER_AUTHORITY creator = SECURITY_CREATOR_SID_AUTHORITY;
+  (void)InitializeSid(sid.data(), &creator, 1);
+  *GetSidSubAuthority(sid.data(), 0) = SECURITY_CREATOR_OWNER_RIGHTS_RID;
+  return sid;
+}
+
 }  // namespace
 
 Result<std::string> process_user_sid(HANDLE process) {
@@ -67,19 +76,28 @@ Result<std::string> current_user_sid() {
   return sid;
 }
 
-Result<OwnerOnlySecurity> OwnerOnlySecurity::create() {
+Result<OwnerOnlySecurity> OwnerOnlySecurity::create(DWORD access) {
   OwnerOnlySecurity security;
   GEYSER_TRY(security.sid_, current_sid_bytes());
   auto* sid = reinterpret_cast<PSID>(security.sid_.data());
-  const DWORD acl_size = sizeof(ACL) + sizeof(ACCESS_ALLOWED_ACE) + GetLengthSid(sid);
+  // An ACE for OWNER RIGHTS replaces the owner's implicit READ_CONTROL and WRITE_DAC, so
+  // that the owner cannot rewrite the DACL to give itself more.
+  const bool restricted = access != GENERIC_ALL;
+  security.owner_rights_ = owner_rights_sid();
+  auto* owner_rights = reinterpret_cast<PSID>(security.owner_rights_.data());
+  const auto acl_size = static_cast<DWORD>(sizeof(ACL) + 2 * sizeof(ACCESS_ALLOWED_ACE) +
+                                           GetLengthSid(sid) + GetSidLengthRequired(1));
   security.acl_.resize(acl_size);
   auto* acl = reinterpret_cast<PACL>(security.acl_.data());
   security.descriptor_.resize(SECURITY_DESCRIPTOR_MIN_LENGTH);
   auto* descriptor = reinterpret_cast<PSECURITY_DESCRIPTOR>(security.descriptor_.data());
-  if (!InitializeAcl(acl, acl_size, ACL_REVISION) ||
-      !AddAccessAllowedAce(acl, ACL_REVISION, GENERIC_ALL, sid) ||
-      !InitializeSecurityDescriptor(descriptor, SECURITY_DESCRIPTOR_REVISION) ||
-      !SetSecurityDescriptorDacl(descriptor, TRUE, acl, FALSE)) {
+  const bool built =
+      InitializeAcl(acl, acl_size, ACL_REVISION) &&
+      AddAccessAllowedAce(acl, ACL_REVISION, access, sid) &&
+      (!restricted || AddAccessAllowedAce(acl, ACL_REVISION, READ_CONTROL, owner_rights)) &&
+      InitializeSecurityDescriptor(descriptor, SECURITY_DESCRIPTOR_REVISION) &&
+      SetSecurityDescriptorDacl(descriptor, TRUE, acl, FALSE);
+  if (!built) {
     return fail(last_win32_error(ErrorCode::Internal, "OwnerOnlySecurity: building the DACL"));
   }
   return security;

@@ -20,12 +20,14 @@ namespace geyser::ipc::win32 {
 [[nodiscard]] Result<std::string> current_user_sid();
 
 /// Security attributes for a new pipe, mutex, file or section: a DACL with one ACE that
-/// grants this process's user everything, so no other user (and no administrator who has
-/// not taken ownership) may open it; not inheritable. Move-only (attributes() points
-/// into it).
+/// grants this process's user `access`, so no other user (and no administrator who has not
+/// taken ownership) may open it; not inheritable. With less than GENERIC_ALL, a second ACE
+/// gives OWNER RIGHTS only READ_CONTROL, so that not even our user can widen its access
+/// later (a new handle asked of DuplicateHandle is checked against this DACL; the creator's
+/// own handle has the access it asked for). Move-only (attributes() points into it).
 class OwnerOnlySecurity {
  public:
-  [[nodiscard]] static Result<OwnerOnlySecurity> create();
+  [[nodiscard]] static Result<OwnerOnlySecurity> create(DWORD access = GENERIC_ALL);
   OwnerOnlySecurity(OwnerOnlySecurity&&) noexcept = default;
   OwnerOnlySecurity& operator=(OwnerOnlySecurity&&) noexcept = default;
   OwnerOnlySecurity(const OwnerOnlySecurity&) = delete;
@@ -37,7 +39,8 @@ class OwnerOnlySecurity {
 
  private:
   OwnerOnlySecurity() = default;
-  std::vector<std::byte> sid_;  // our user's SID, which the ACE points into
+  std::vector<std::byte> sid_;           // our user's SID, which the ACE points into
+  std::vector<std::byte> owner_rights_;  // S-1-3-4
   std::vector<std::byte> acl_;
   std::vector<std::byte> descriptor_;
   SECURITY_ATTRIBUTES attributes_{};

@@ -6,13 +6,18 @@
 //   serve  publish CHANNEL; give the first client a section holding "from the server" and
 //          an event; once the event is set, check the client wrote "client wrote" there
 //   list   check that list() names CHANNEL
+//   shm    connect; take a CreatorWrites board and a PeersWrite page (SharedMemory::open,
+//          the size in the message), check the board is read-only, write "the child read:
+//          BOARD" into the page, answer "mapped"; wait for the close
 // Exit code 0 is success; any other names the step that failed (printed to stderr).
 #include <windows.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "geyser/ipc/named_pipe_transport.hpp"
+#include "geyser/ipc/shared_memory.hpp"
 #include "pipe_test_support.hpp"
 
 namespace {
@@ -104,10 +109,36 @@ int list(NamedPipeTransport& transport, const std::string& channel) {
   return failed(3, "list() does not name " + channel);
 }
 
+int shm(NamedPipeTransport& transport, const std::string& channel) {
+  using geyser::ipc::SharedAccess;
+  using geyser::ipc::SharedMemory;
+  int code = 0;
+  auto connection = transport.connect(channel, kWait);
+  if (!check(connection, "connect", code, 2)) return code;
+  auto packet = (*connection)->receive(64, 2, kWait);
+  if (!check(packet, "receive", code, 3)) return code;
+  if (packet->handles.size() != 2) return failed(4, "expected a board and a page");
+  const std::size_t size = std::stoul(std::string(packet->bytes.begin(), packet->bytes.end()));
+  auto board = SharedMemory::open(std::move(packet->handles[0]), size, SharedAccess::CreatorWrites);
+  if (!check(board, "open the board", code, 5)) return code;
+  auto page = SharedMemory::open(std::move(packet->handles[1]), size, SharedAccess::PeersWrite);
+  if (!check(page, "open the page", code, 6)) return code;
+  if (board->writable() || !page->writable()) return failed(7, "wrong access");
+  const auto* text = reinterpret_cast<const char*>(board->bytes().data());
+  const std::string answer = "the child read: " + std::string(text);
+  std::memcpy(page->bytes().data(), answer.c_str(), answer.size() + 1);
+  if (!check((*connection)->send(text_bytes("mapped"), {}, kWait), "send", code, 8)) return code;
+  auto closed = (*connection)->receive(64, 0, kWait);
+  if (closed || closed.error().code() != geyser::ErrorCode::Disconnected) {
+    return failed(9, "expected the parent to close");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int wmain(int argc, wchar_t** argv) {
-  if (argc != 4) return failed(1, "usage: geyser_pipe_peer DIR CHANNEL echo|die|serve|list");
+  if (argc != 4) return failed(1, "usage: geyser_pipe_peer DIR CHANNEL echo|die|serve|list|shm");
   NamedPipeTransport transport{std::filesystem::path(argv[1])};
   const std::filesystem::path channel_path(argv[2]);
   const std::string channel = channel_path.string();
@@ -116,5 +147,6 @@ int wmain(int argc, wchar_t** argv) {
   if (mode == L"die") return die(transport, channel);
   if (mode == L"serve") return serve(transport, channel);
   if (mode == L"list") return list(transport, channel);
+  if (mode == L"shm") return shm(transport, channel);
   return failed(1, "unknown mode");
 }
