@@ -34,6 +34,7 @@ std::string text_of(const Packet& packet) {
 class NamedPipeTransportTest : public ::testing::Test {
  protected:
   struct Pair {
+    std::string channel;
     std::unique_ptr<TransportListener> listener;
     std::unique_ptr<Connection> client;
     std::unique_ptr<Connection> server;
@@ -43,6 +44,7 @@ class NamedPipeTransportTest : public ::testing::Test {
   Pair connected(const std::string& tag) {
     Pair pair;
     const std::string channel = test::unique_channel(tag);
+    pair.channel = channel;
     auto listener = transport_.listen(channel);
     EXPECT_TRUE(listener) << listener.error().to_string();
     if (!listener) return pair;
@@ -179,6 +181,38 @@ TEST_F(NamedPipeTransportTest, SendToAPeerThatReadsNothingTimesOut) {
   while ((sent = pair.client->send(big, {}, 200ms)) && sends < 64) ++sends;
   ASSERT_FALSE(sent);
   EXPECT_EQ(sent.error().code(), ErrorCode::Timeout) << sent.error().to_string();
+}
+
+TEST_F(NamedPipeTransportTest, ASendThatTimesOutTakesBackItsDuplicates) {
+  Pair pair = connected("full-handles");
+  ASSERT_TRUE(pair.client && pair.server);
+  // The peer is this process: each message sent leaves its two duplicates here, in the
+  // pipe; the one that does not go must close its own again.
+  const UniqueHandle event = test::make_event();
+  const NativeHandle attached[] = {event.get(), event.get()};
+  const std::vector<std::uint8_t> message(4000, 7);
+  const DWORD baseline = handle_count();
+  DWORD sent = 0;
+  Result<void> result;
+  while ((result = pair.client->send(message, attached, 100ms)) && sent < 1000) ++sent;
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code(), ErrorCode::Timeout) << result.error().to_string();
+  EXPECT_GT(sent, 0u);
+  EXPECT_EQ(handle_count(), baseline + 2 * sent);
+}
+
+TEST_F(NamedPipeTransportTest, ANameWithLiveConnectionsButNoListenerTimesOut) {
+  Pair pair = connected("no-listener");
+  ASSERT_TRUE(pair.client && pair.server);
+  pair.listener.reset();
+  // The pipe's name lives on with the connections, but no instance waits for a client.
+  auto busy = transport_.connect(pair.channel, 100ms);
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code(), ErrorCode::Timeout) << busy.error().to_string();
+  // The connection itself still works.
+  ASSERT_TRUE(pair.client->send(bytes_of("still here"), {}, kWait));
+  auto packet = pair.server->receive(16, 0, kWait);
+  ASSERT_TRUE(packet) << packet.error().to_string();
 }
 
 TEST_F(NamedPipeTransportTest, EmptyOrOversizedSendIsValidation) {
