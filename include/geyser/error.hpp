@@ -28,7 +28,14 @@ enum class ErrorCode : std::uint8_t {
 [[nodiscard]] std::string_view to_string(ErrorCode code) noexcept;
 
 /// Where the native code of an Error comes from.
-enum class NativeDomain : std::uint8_t { None, VkResult, Errno, CUresult, GLenum };
+enum class NativeDomain : std::uint8_t {
+  None,
+  VkResult,
+  Errno,
+  CUresult,
+  GLenum,
+  Win32,  ///< a GetLastError() value (Windows; geyser/win32_error.hpp)
+};
 
 /// An error: a code, the native code that caused it (VkResult, errno, ...) and a message
 /// that names the failing call and the values involved. A value type: copies may be used

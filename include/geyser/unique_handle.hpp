@@ -1,15 +1,14 @@
 // The platform's OS handle and its owner, under one name for every platform: what share
 // handles, the wire codec's handle lists, transports and the memory and semaphore services
-// carry. On POSIX it is a file descriptor owned by UniqueFd. The Windows owner of a HANDLE
-// (CloseHandle, DuplicateHandle) with the same interface comes with the Windows port: see
-// docs/architecture.md, "Where new things go".
+// carry. On POSIX it is a file descriptor owned by UniqueFd; on Windows a HANDLE owned by
+// the UniqueHandle of unique_handle_win32.hpp (CloseHandle, DuplicateHandle), with the same
+// interface. See docs/architecture.md, "The platform handle".
 #pragma once
 
 #if defined(_WIN32)
-#error "Geyser's Windows handle owner is not part of this build yet (docs/architecture.md)"
+#include "geyser/unique_handle_win32.hpp"
 #else
 #include "geyser/unique_fd.hpp"
-#endif
 
 namespace geyser {
 
@@ -21,3 +20,4 @@ inline constexpr NativeHandle kInvalidNativeHandle = -1;
 using UniqueHandle = UniqueFd;
 
 }  // namespace geyser
+#endif

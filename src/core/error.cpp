@@ -30,6 +30,7 @@ std::string Error::to_string() const {
     case NativeDomain::VkResult: out += " (VkResult " + std::to_string(native_) + ")"; break;
     case NativeDomain::Errno: out += " (errno " + std::to_string(native_) + ")"; break;
     case NativeDomain::CUresult: out += " (CUresult " + std::to_string(native_) + ")"; break;
+    case NativeDomain::Win32: out += " (Win32 error " + std::to_string(native_) + ")"; break;
     case NativeDomain::GLenum: {
       // GL errors are conventionally written in hex (GL_INVALID_OPERATION is 0x0502).
       char hex[32];
@@ -60,7 +61,12 @@ namespace {
 
 std::string errno_text(int err) {
   char buffer[256] = {};
+#if defined(_WIN32)
+  // The C runtime of mingw-w64 has no strerror_r; strerror_s is its thread-safe one.
+  return strerror_result(strerror_s(buffer, sizeof buffer, err), buffer, err);
+#else
   return strerror_result(strerror_r(err, buffer, sizeof buffer), buffer, err);
+#endif
 }
 
 }  // namespace

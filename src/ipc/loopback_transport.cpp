@@ -1,14 +1,10 @@
 // The in-process Transport: per connection a queue of Packets each way under one mutex, and
-// an eventfd per end (and per listener) kept readable exactly while a poll would say so on
-// the Unix transport.
+// a Signal (an eventfd on Linux, an event on Windows: loopback_platform.hpp) per end and per
+// listener kept readable exactly while a poll would say so on the Unix transport.
 #include "geyser/ipc/loopback_transport.hpp"
-
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -18,7 +14,8 @@
 #include <mutex>
 #include <utility>
 
-#include "geyser/ipc/runtime_dir.hpp"
+#include "geyser/ipc/channel_name.hpp"
+#include "loopback_platform.hpp"
 
 namespace geyser::ipc {
 namespace {
@@ -36,57 +33,18 @@ std::string ms_text(Milliseconds timeout) {
   return std::to_string(timeout.count()) + " ms";
 }
 
-PeerCredentials own_credentials() {
-  return PeerCredentials{::getpid(), ::geteuid(), ::getegid()};
-}
+using loopback_detail::own_credentials;
+using loopback_detail::Signal;
 
-// A new descriptor for `handle`, which the caller keeps: UniqueFd::duplicate on a borrowed
+// A new handle for `handle`, which the caller keeps: UniqueHandle::duplicate on a borrowed
 // view that gives the handle back (never closes it) however it ends.
-Result<UniqueFd> duplicate_borrowed(NativeHandle handle) {
+Result<UniqueHandle> duplicate_borrowed(NativeHandle handle) {
   struct Borrowed {
-    UniqueFd fd;
-    ~Borrowed() { (void)fd.release(); }
-  } view{UniqueFd(handle)};
-  return view.fd.duplicate();
+    UniqueHandle handle;
+    ~Borrowed() { (void)handle.release(); }
+  } view{UniqueHandle(handle)};
+  return view.handle.duplicate();
 }
-
-// An eventfd that is readable exactly while its owner says so: its counter is 1 or 0.
-// Guarded by its owner's mutex.
-class Signal {
- public:
-  Signal() noexcept = default;
-  // Internal (with errno) when the eventfd cannot be made.
-  static Result<Signal> create(const char* what) {
-    UniqueFd fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!fd) {
-      return fail(Error::from_errno(ErrorCode::Internal, std::string(what) + ": eventfd", errno));
-    }
-    Signal signal;
-    signal.fd_ = std::move(fd);
-    return signal;
-  }
-  // Raises or drains the counter when `readable` differs from what it shows now.
-  void set(bool readable) noexcept {
-    if (!fd_ || readable == raised_) return;
-    std::uint64_t value = 1;
-    // Cannot fail: the counter goes 0 -> 1 or 1 -> 0 on a non-blocking eventfd.
-    if (readable) {
-      (void)::write(fd_.get(), &value, sizeof value);
-    } else {
-      (void)::read(fd_.get(), &value, sizeof value);
-    }
-    raised_ = readable;
-  }
-  void close() noexcept {
-    fd_.reset();
-    raised_ = false;
-  }
-  [[nodiscard]] NativeHandle get() const noexcept { return fd_.get(); }
-
- private:
-  UniqueFd fd_;
-  bool raised_ = false;
-};
 
 // What the two ends of a connection share. inbox[i] holds the messages waiting for end i;
 // signal[i] is end i's native handle, closed with that end.
@@ -101,7 +59,7 @@ struct Pipe {
   void refresh(int side) noexcept { signal[side].set(!inbox[side].empty() || !open[1 - side]); }
 };
 
-// One end of a connected pair. Owns its side of the Pipe: destroying it closes its eventfd
+// One end of a connected pair. Owns its side of the Pipe: destroying it closes its Signal
 // and the handles of the messages it never received, and tells the peer.
 class LoopbackConnection final : public Connection {
  public:
@@ -151,11 +109,11 @@ Result<Packet> make_packet(std::span<const std::uint8_t> bytes,
   }
   Packet packet{{bytes.begin(), bytes.end()}, {}};
   for (std::size_t i = 0; i < handles.size(); ++i) {
-    if (handles[i] < 0) {
+    if (loopback_detail::is_empty(handles[i])) {
       return fail(ErrorCode::Validation, "loopback send: handle #" + std::to_string(i) + " is " +
-                                             std::to_string(handles[i]) + " (empty)");
+                                             loopback_detail::handle_text(handles[i]) + " (empty)");
     }
-    GEYSER_TRY(UniqueFd copy, duplicate_borrowed(handles[i]));
+    GEYSER_TRY(UniqueHandle copy, duplicate_borrowed(handles[i]));
     packet.handles.push_back(std::move(copy));
   }
   return packet;

@@ -2,17 +2,6 @@
 
 namespace geyser::ipc {
 
-Result<void> send(const UniqueFd& socket, const Message& message, Milliseconds timeout) {
-  GEYSER_TRY(const EncodedMessage encoded, encode(message));
-  return send_message(socket, encoded.bytes, encoded.handles, timeout);
-}
-
-Result<Message> receive(const UniqueFd& socket, Milliseconds timeout) {
-  GEYSER_TRY(ReceivedMessage received,
-             receive_message(socket, kMaxMessageSize, kMaxHandlesPerMessage, timeout));
-  return decode(received.bytes, std::move(received.fds));
-}
-
 Result<void> send(Connection& connection, const Message& message, Milliseconds timeout) {
   GEYSER_TRY(const EncodedMessage encoded, encode(message));
   return connection.send(encoded.bytes, encoded.handles, timeout);

@@ -1,7 +1,8 @@
 // An in-process Transport for tests of the channel core: no sockets, no other processes, no
 // GPU. It mirrors the Unix transport's semantics (unix_transport.hpp, socket.hpp): whole
-// messages, handles duplicated into the peer like SCM_RIGHTS, an eventfd per connection end
-// and per listener as the pollable native handle, Disconnected once the peer end is gone.
+// messages, handles duplicated into the peer like SCM_RIGHTS, an eventfd (on Windows a
+// manual-reset event) per connection end and per listener as the pollable native handle,
+// Disconnected once the peer end is gone.
 #pragma once
 
 #include <cstddef>
@@ -21,7 +22,8 @@ struct Registry;
 
 /// Channels published inside this process. Thread-safe: hand a shared_ptr of one instance to
 /// the senders and receivers of a test. Listeners and connections it makes keep what they
-/// need alive, so they may outlive it. Every descriptor it makes is close-on-exec.
+/// need alive, so they may outlive it. Every descriptor it makes is close-on-exec (on
+/// Windows, no handle it makes is inheritable).
 class LoopbackTransport final : public Transport {
  public:
   /// Connections waiting to be accepted per listener; connect waits for room beyond it.
@@ -44,7 +46,8 @@ class LoopbackTransport final : public Transport {
   /// (tests pose as a sender of another uid or pid with it, as connect_as poses as a client).
   [[nodiscard]] Result<std::unique_ptr<TransportListener>> listen_as(std::string_view name,
                                                                      const PeerCredentials& owner);
-  /// connect_as with this process's credentials (getpid, geteuid, getegid).
+  /// connect_as with this process's credentials (getpid, geteuid, getegid; on Windows the
+  /// pid and the user SID).
   [[nodiscard]] Result<std::unique_ptr<Connection>> connect(std::string_view name,
                                                             Milliseconds timeout) override;
   /// Connects to `name`, the listener's end reporting `client` as its peer (tests pose as

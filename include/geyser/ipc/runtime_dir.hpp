@@ -8,17 +8,11 @@
 #include <vector>
 
 #include "geyser/error.hpp"
+#include "geyser/ipc/channel_name.hpp"
 #include "geyser/ipc/socket.hpp"
 #include "geyser/unique_fd.hpp"
 
 namespace geyser::ipc {
-
-/// Longest channel name.
-inline constexpr std::size_t kMaxChannelNameSize = 64;
-
-/// Checks a channel name: 1..64 characters of [A-Za-z0-9._-], and neither "." nor "..".
-/// Validation naming the bad character (and its position) or the length otherwise.
-[[nodiscard]] Result<void> validate_channel_name(std::string_view name);
 
 /// Where the runtime directory is, without touching the filesystem: $GEYSER_RUNTIME_DIR if
 /// set and non-empty (must be absolute: Validation otherwise), else $XDG_RUNTIME_DIR/geyser

@@ -1,5 +1,6 @@
-// Shared memory between a sender and its receivers: a sealed memfd and its mapping.
-// Linux only for now; the Windows port adds a file-mapping section behind the same class.
+// Shared memory between a sender and its receivers: a sealed memfd and its mapping on Linux,
+// an unnamed file-mapping section on Windows (shared_memory_win32.cpp: access rights in place
+// of seals).
 #pragma once
 
 #include <cstddef>
@@ -31,7 +32,9 @@ class SharedMemory {
                                                    SharedAccess access);
   /// Maps a region received from a peer. Consumes `handle`. Validation unless it is a
   /// memfd of exactly `size` bytes sealed against shrinking and growing, and, for
-  /// CreatorWrites, against new writable mappings (so that no other peer can write it).
+  /// CreatorWrites, against new writable mappings (so that no other peer can write it). On
+  /// Windows: a section of `size` bytes (in whole pages), and for CreatorWrites a handle
+  /// that cannot map it writable.
   [[nodiscard]] static Result<SharedMemory> open(UniqueHandle handle, std::size_t size,
                                                  SharedAccess access);
 

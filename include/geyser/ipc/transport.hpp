@@ -2,8 +2,8 @@
 // publishes channel names, connects to them and lists them; a connection carries one whole
 // message at a time with OS handles attached. The channel core speaks only to this
 // interface. Implementations: Unix SOCK_SEQPACKET sockets with SCM_RIGHTS in a private
-// runtime directory (unix_transport.hpp) and an in-process loopback for tests
-// (loopback_transport.hpp); named pipes on Windows are the next (docs/architecture.md).
+// runtime directory (unix_transport.hpp), an in-process loopback for tests
+// (loopback_transport.hpp), and named pipes on Windows (named_pipe_transport.hpp).
 #pragma once
 
 #include <chrono>
@@ -95,7 +95,8 @@ class Transport {
 };
 
 /// The platform's transport over `runtime_dir` (empty: runtime_dir(), which is created
-/// private). On Linux a UnixTransport.
+/// private). On Linux a UnixTransport; on Windows a NamedPipeTransport whose channel markers
+/// live there (empty: runtime_dir_win32()).
 [[nodiscard]] Result<std::shared_ptr<Transport>> default_transport(
     const std::filesystem::path& runtime_dir = {});
 

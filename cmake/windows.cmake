@@ -1,0 +1,35 @@
+# What the Windows cross build takes from the Debian host (scripts/install-windows-deps.sh),
+# included by the top-level CMakeLists.txt when cross-compiling for Windows:
+# - tl::expected, header-only: its headers are copied into the build tree, because putting
+#   the host's /usr/include on a mingw include path would pull in glibc's headers;
+# - GoogleTest, built for mingw from the googletest package's sources (there is no network
+#   for FetchContent), as GTest::gtest and GTest::gtest_main.
+set(GEYSER_TL_EXPECTED_HEADER /usr/include/tl/expected.hpp CACHE FILEPATH
+    "tl/expected.hpp to stage for the Windows build (Debian: libexpected-dev)")
+set(GEYSER_GOOGLETEST_SOURCE_DIR /usr/src/googletest CACHE PATH
+    "GoogleTest's sources for the Windows build (Debian: googletest)")
+
+if(NOT EXISTS ${GEYSER_TL_EXPECTED_HEADER})
+  message(FATAL_ERROR "geyser: ${GEYSER_TL_EXPECTED_HEADER} not found "
+                      "(Debian: libexpected-dev; scripts/install-windows-deps.sh)")
+endif()
+set(geyser_staged_include ${CMAKE_BINARY_DIR}/third_party/include)
+file(COPY ${GEYSER_TL_EXPECTED_HEADER} DESTINATION ${geyser_staged_include}/tl)
+add_library(tl::expected INTERFACE IMPORTED)
+set_target_properties(tl::expected PROPERTIES
+  INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${geyser_staged_include}
+  INTERFACE_INCLUDE_DIRECTORIES ${geyser_staged_include})
+
+if(GEYSER_BUILD_TESTS)
+  if(NOT EXISTS ${GEYSER_GOOGLETEST_SOURCE_DIR}/CMakeLists.txt)
+    message(FATAL_ERROR "geyser: GoogleTest sources not found in ${GEYSER_GOOGLETEST_SOURCE_DIR} "
+                        "(Debian: googletest; scripts/install-windows-deps.sh)")
+  endif()
+  set(BUILD_GMOCK OFF CACHE BOOL "" FORCE)
+  set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+  # GoogleTest's own CMakeLists.txt defines GTest::gtest and GTest::gtest_main.
+  add_subdirectory(${GEYSER_GOOGLETEST_SOURCE_DIR} ${CMAKE_BINARY_DIR}/googletest EXCLUDE_FROM_ALL)
+endif()
+
+# Windows 10's API level; windows.h without its min/max macros and rarely used parts.
+add_compile_definitions(_WIN32_WINNT=0x0A00 WINVER=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX)
