@@ -87,21 +87,13 @@ TEST_F(GstErrors, ASenderKilledEndsTheStreamWithoutReconnect) {
 // Three senders in turn, each killed with -9: the source warns, waits, reconnects, and
 // its descriptors come back to what they were with the first sender.
 TEST_F(GstErrors, ASenderRestartedIsFollowedWithDescriptorsBackAtBaseline) {
-  auto sender = geyser({"send", "gst-again", "--size", "128x96", "--fps", "30"});
+  const std::vector<std::string> send{"send", "gst-again", "--size", "128x96", "--fps", "30"};
+  auto sender = geyser(send);
   auto pipeline = launch(
       "geysersrc channel=gst-again ! pngenc snapshot=false ! "
       "multifilesink location=" +
       path("r%04d.png"));
-  ASSERT_TRUE(wait_for_files("r", 10));
-  const std::size_t baseline = fd_count(pipeline->pid());
-  for (int round = 0; round < 3; ++round) {
-    ::kill(sender->pid(), SIGKILL);
-    sender->wait(10s);
-    const std::size_t before = files("r").size();
-    sender = geyser({"send", "gst-again", "--size", "128x96", "--fps", "30"});
-    ASSERT_TRUE(wait_for_files("r", before + 10)) << "round " << round;
-    EXPECT_EQ(fd_count_settled(pipeline->pid(), baseline), baseline) << "round " << round;
-  }
+  follow_three_restarts(*pipeline, sender, send, "r");
   const Outcome o = pipeline->stop(SIGINT, 20s);
   EXPECT_NE((o.out + o.err).find("is gone; waiting for it to come back"), std::string::npos)
       << o.out << o.err;

@@ -64,16 +64,7 @@ TEST_F(GstGl, SinkPublishesGlMemoryTheColourReadBackIsTheOneSent) {
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   const Outcome p = pipeline->stop(SIGINT, 20s);
   EXPECT_FALSE(has_validation_message(p)) << p.err;
-  const auto png = cli_test::decode_png(path("solid.png"));
-  ASSERT_TRUE(png.has_value());
-  ASSERT_EQ(png->width, 160u);
-  ASSERT_EQ(png->height, 120u);
-  std::size_t wrong = 0;
-  for (std::size_t i = 0; i < png->rgba.size(); i += 4) {
-    wrong += png->rgba[i] != 0x33 || png->rgba[i + 1] != 0x66 || png->rgba[i + 2] != 0xcc ||
-             png->rgba[i + 3] != 0xff;
-  }
-  EXPECT_EQ(wrong, 0u);
+  EXPECT_EQ(solid_colour_errors(path("solid.png"), 160, 120, true), 0);
 }
 
 // videotestsrc's colour spread (a different colour in every pixel) published from GL memory
@@ -129,19 +120,11 @@ TEST_F(GstGl, GlMemoryRelayKeepsThePattern) {
 // reconnects its OpenGL receiver on the GL thread, every frame downloaded is the pattern,
 // and its descriptors come back to what they were with the first sender.
 TEST_F(GstGl, ASenderRestartedIsFollowedInGlMemoryWithDescriptorsBackAtBaseline) {
-  auto sender = geyser({"send", "gl-again", "--size", "96x64", "--fps", "30"});
+  const std::vector<std::string> send{"send", "gl-again", "--size", "96x64", "--fps", "30"};
+  auto sender = geyser(send);
   auto pipeline = launch_gl("geysersrc channel=gl-again" + std::string(kFromGl) +
                             "pngenc snapshot=false ! multifilesink location=" + path("r%04d.png"));
-  ASSERT_TRUE(wait_for_files("r", 10));
-  const std::size_t baseline = fd_count(pipeline->pid());
-  for (int round = 0; round < 3; ++round) {
-    ::kill(sender->pid(), SIGKILL);
-    sender->wait(10s);
-    const std::size_t before = files("r").size();
-    sender = geyser({"send", "gl-again", "--size", "96x64", "--fps", "30"});
-    ASSERT_TRUE(wait_for_files("r", before + 10)) << "round " << round;
-    EXPECT_EQ(fd_count_settled(pipeline->pid(), baseline), baseline) << "round " << round;
-  }
+  follow_three_restarts(*pipeline, sender, send, "r");
   const Outcome o = pipeline->stop(SIGINT, 20s);
   EXPECT_FALSE(has_validation_message(o)) << o.err;
   for (const std::string& png : files("r")) EXPECT_EQ(pattern_png_error(png, 96, 64), "");

@@ -3,6 +3,7 @@
 // processes in it; PNGs written by pipelines checked against the test pattern.
 #pragma once
 
+#include <signal.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -26,6 +27,26 @@ using cli_test::Env;
 using cli_test::Outcome;
 using cli_test::Process;
 using namespace std::chrono_literals;
+
+// How many descriptors process `pid` has open.
+inline std::size_t fd_count(pid_t pid) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+// Waits up to 10 s for process `pid` to have `count` descriptors open; its count then.
+inline std::size_t fd_count_settled(pid_t pid, std::size_t count) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (fd_count(pid) != count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return fd_count(pid);
+}
 
 class GstFixture : public ::testing::Test {
  protected:
@@ -91,28 +112,40 @@ class GstFixture : public ::testing::Test {
     return true;
   }
 
+  // Kills `sender` with -9 and starts it again from `send_args` three times: each time
+  // `pipeline` must write 10 more PNGs starting with `prefix`, with its descriptor count
+  // back at what it was before the first kill.
+  void follow_three_restarts(const Process& pipeline, std::unique_ptr<Process>& sender,
+                             const std::vector<std::string>& send_args, const std::string& prefix) {
+    ASSERT_TRUE(wait_for_files(prefix, 10));
+    const std::size_t baseline = fd_count(pipeline.pid());
+    for (int round = 0; round < 3; ++round) {
+      ::kill(sender->pid(), SIGKILL);
+      sender->wait(std::chrono::seconds(10));
+      const std::size_t before = files(prefix).size();
+      sender = geyser(send_args);
+      ASSERT_TRUE(wait_for_files(prefix, before + 10)) << "round " << round;
+      EXPECT_EQ(fd_count_settled(pipeline.pid(), baseline), baseline) << "round " << round;
+    }
+  }
+
   std::filesystem::path dir_;
   Env env_;
 };
 
-// How many descriptors process `pid` has open.
-inline std::size_t fd_count(pid_t pid) {
-  std::size_t n = 0;
-  std::error_code ec;
-  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
-       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    ++n;
+// The pixels of the PNG at `file` (width x height, else all of them count) that are not
+// R 0x33, G 0x66, B 0xcc and, when `alpha`, A 0xff: videotestsrc's foreground-color
+// 0xff3366cc. -1 when it is no such PNG.
+inline long solid_colour_errors(const std::string& file, std::uint32_t width, std::uint32_t height,
+                                bool alpha) {
+  const auto png = cli_test::decode_png(file);
+  if (!png || png->width != width || png->height != height) return -1;
+  long wrong = 0;
+  for (std::size_t i = 0; i < png->rgba.size(); i += 4) {
+    const bool rgb = png->rgba[i] == 0x33 && png->rgba[i + 1] == 0x66 && png->rgba[i + 2] == 0xcc;
+    if (!rgb || (alpha && png->rgba[i + 3] != 0xff)) ++wrong;
   }
-  return n;
-}
-
-// Waits up to 10 s for process `pid` to have `count` descriptors open; its count then.
-inline std::size_t fd_count_settled(pid_t pid, std::size_t count) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (fd_count(pid) != count && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return fd_count(pid);
+  return wrong;
 }
 
 // Whether a gst-launch run's output shows a validation message of Geyser's Vulkan devices.
