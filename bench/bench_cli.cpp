@@ -1,6 +1,6 @@
 // geyser_bench: the benchmark matrix without the `geyser` command.
 //
-//   geyser_bench [--quick] [--json FILE] [--device NAME] [--samples N]
+//   geyser_bench [--quick] [--json FILE] [--device SPEC] [--samples N]
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -13,10 +13,10 @@ namespace {
 
 void usage(std::FILE* to) {
   std::fputs(
-      "usage: geyser_bench [--quick] [--json FILE] [--device NAME] [--samples N]\n"
+      "usage: geyser_bench [--quick] [--json FILE] [--device SPEC] [--samples N]\n"
       "  --quick        fewer samples, no 4K throughput (under 40 s on lavapipe)\n"
       "  --json FILE    write the report to FILE (docs/BENCHMARKS.md explains the keys)\n"
-      "  --device NAME  use the Vulkan device whose name contains NAME\n"
+      "  --device SPEC  the Vulkan device: an index, a UUID or a part of its name\n"
       "  --samples N    handoff samples per resolution\n",
       to);
 }
@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
       options.json_path = argv[++i];
       options.command_line += " " + options.json_path;
     } else if (arg == "--device" && has_value) {
-      options.device_name_contains = argv[++i];
-      options.command_line += " '" + options.device_name_contains + "'";
+      const std::string spec = argv[++i];
+      options.device = geyser::parse_device_spec(spec).value_or(geyser::DeviceSelector{});
+      options.command_line += " '" + spec + "'";
     } else if (arg == "--samples" && has_value) {
       const long n = std::strtol(argv[++i], nullptr, 10);
       if (n <= 0 || n > 4096) {

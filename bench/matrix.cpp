@@ -330,7 +330,7 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
   Environment env;
   env.runtime_dir = dir_template;
   env.channel_prefix = "bench" + std::to_string(::getpid());
-  env.device_name_contains = options.device_name_contains;
+  env.device = options.device;
   env.timeout = options.quick ? std::chrono::seconds(60) : std::chrono::seconds(300);
 
   HandoffPlan handoff;

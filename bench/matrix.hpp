@@ -6,6 +6,8 @@
 #include <ostream>
 #include <string>
 
+#include "geyser/device_selector.hpp"
+
 namespace geyser::bench {
 
 /// What run_bench measures and where it writes.
@@ -15,8 +17,9 @@ struct BenchOptions {
   bool quick = false;
   /// Where to write the JSON report; empty: no file.
   std::string json_path;
-  /// HeadlessOptions::device_name_contains for every worker; empty: the default device.
-  std::string device_name_contains;
+  /// The device of every worker (`--device SPEC`: index, UUID or a part of the name);
+  /// empty: the default device.
+  DeviceSelector device;
   /// Handoff samples per resolution; 0: the mode's default (1000 quick, 4000 full).
   std::uint32_t handoff_samples = 0;
   /// Recorded in the report as the command that produced it.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "geyser/device_selector.hpp"
 #include "geyser/error.hpp"
 #include "machine_info.hpp"
 #include "stats.hpp"
@@ -27,7 +28,7 @@ struct Resolution {
 struct Environment {
   std::filesystem::path runtime_dir;  ///< a private directory for the channels' sockets
   std::string channel_prefix;         ///< unique per run
-  std::string device_name_contains;   ///< HeadlessOptions::device_name_contains
+  DeviceSelector device;              ///< vulkan::create_selected's selector
   std::chrono::seconds timeout{120};  ///< per scenario, for its workers
 };
 

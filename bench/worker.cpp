@@ -5,17 +5,16 @@
 #include <vector>
 
 #include "geyser/ipc/socket.hpp"
+#include "geyser/vulkan/device_select.hpp"
 
 #include "process.hpp"
 
 namespace geyser::bench {
 
 Result<vulkan::Device> make_device(const Environment& env, bool transfer_queue) {
-  vulkan::HeadlessOptions options{.device_name_contains = env.device_name_contains,
-                                  .validation = false,
-                                  .application_name = "geyser-bench",
-                                  .transfer_queue = transfer_queue};
-  return vulkan::Device::create_headless(options);
+  vulkan::HeadlessOptions options{
+      .validation = false, .application_name = "geyser-bench", .transfer_queue = transfer_queue};
+  return vulkan::create_selected(env.device, options);
 }
 
 DeviceReport describe_device(const vulkan::Device& device) {

@@ -28,7 +28,7 @@ extern "C" {
 
 /* The version of this header. geyser_c_api_version() gives the library's: a library
  * serves callers built with an equal or older version. */
-#define GEYSER_C_API_VERSION 1
+#define GEYSER_C_API_VERSION 2
 GEYSER_API uint32_t geyser_c_api_version(void);
 
 /* ---- Errors ------------------------------------------------------------------------ */
@@ -127,19 +127,27 @@ GEYSER_API geyser_status geyser_api_available(geyser_api api);
  * you like. */
 typedef struct geyser_device geyser_device;
 
+/* Which device: every selector that is set (index, name_contains, uuid) must match. */
 typedef struct geyser_device_options {
   uint32_t struct_size;      /* sizeof(geyser_device_options) */
   int32_t index;             /* Vulkan: vkEnumeratePhysicalDevices index; CUDA: the ordinal;
                                 -1: the default (a GPU first for Vulkan, ordinal 0 for CUDA) */
-  const char* name_contains; /* Vulkan: the first device whose name contains it; NULL: any */
+  const char* name_contains; /* a device whose name contains it (Vulkan: the best-ranked
+                                such; CUDA: the first); NULL: any */
   int32_t validation;        /* Vulkan: 1 enables the Khronos validation layer, 0 does not,
                                 -1 follows GEYSER_VALIDATION=1 */
+  /* Since C API version 2 (a struct_size that ends before it: NULL). */
+  const uint8_t* uuid; /* 16 bytes: the device whose deviceUUID (Vulkan) or CUDA UUID is
+                          this, as geyser_device_info.uuid and `geyser info` give it (the
+                          same for one GPU's Vulkan and CUDA devices); NULL: any */
 } geyser_device_options;
 
 GEYSER_API void geyser_device_options_init(geyser_device_options* options);
 /* A headless Vulkan device (GEYSER_API_VULKAN) or a CUDA device's primary context
- * (GEYSER_API_CUDA, the one the CUDA runtime, PyTorch and CuPy use). `options` may be
- * NULL. Unsupported without the driver; Validation for an index the driver does not list. */
+ * (GEYSER_API_CUDA, the one the CUDA runtime, PyTorch and CuPy use) chosen by `options`,
+ * which may be NULL (the default device). Unsupported without the driver, or for a Vulkan
+ * device that lacks what Geyser needs; Validation for an index, UUID or name that no device
+ * the driver lists has (the message names what was asked and lists the devices). */
 GEYSER_API geyser_status geyser_device_create(geyser_api api, const geyser_device_options* options,
                                               geyser_device** out);
 

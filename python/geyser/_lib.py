@@ -34,7 +34,7 @@ from ctypes import (
 )
 
 #: The C API version this package was written against (GEYSER_C_API_VERSION).
-C_API_VERSION = 1
+C_API_VERSION = 2
 
 # ---- Enums (C enums are int-sized) ---------------------------------------------------
 
@@ -102,6 +102,7 @@ class geyser_device_options(_Sized):
         ("index", c_int32),
         ("name_contains", c_char_p),
         ("validation", c_int32),
+        ("uuid", c_void_p),  # 16 bytes; since C API version 2
     ]
 
 

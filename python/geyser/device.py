@@ -37,26 +37,37 @@ class Device(OwnedHandle):
             the one the CUDA runtime, PyTorch and CuPy use).
         index: Vulkan: the vkEnumeratePhysicalDevices index; CUDA: the ordinal; -1: the
             default (a GPU first for Vulkan, ordinal 0 for CUDA).
-        name_contains: Vulkan: the first device whose name contains it.
+        name_contains: a device whose name contains it (Vulkan: the best-ranked such;
+            CUDA: the first).
         validation: Vulkan: True / False enables / disables the validation layer; None
             follows ``GEYSER_VALIDATION=1``.
+        uuid: the device whose UUID this is (Vulkan deviceUUID, CUDA device UUID: the same
+            for one GPU): 16 bytes, or 32 hex digits with or without dashes as
+            ``geyser info`` prints it and :attr:`DeviceInfo.uuid` ``.hex()`` gives it.
 
-    Raises :class:`geyser.UnsupportedError` without the driver,
-    :class:`geyser.ValidationError` for an index the driver does not list.
+    Every selector given (index, name_contains, uuid) must match. Raises
+    :class:`geyser.UnsupportedError` without the driver, :class:`geyser.ValidationError`
+    for a malformed uuid, or an index, UUID or name that no device the driver lists has
+    (the message lists the devices).
 
     Receivers and senders keep the device they were given, so closing it early is fine:
     :meth:`close` (or a ``with`` block's end) drops only this handle's reference.
     """
 
-    def __init__(self, api="vulkan", index=-1, name_contains=None, validation=None):
+    def __init__(self, api="vulkan", index=-1, name_contains=None, validation=None, uuid=None):
         lib = _lib.lib()
         if api not in ("vulkan", "cuda"):
             raise _bad_api(api)
+        uuid_buffer = None
+        if uuid is not None:  # kept alive here until geyser_device_create returns
+            uuid_buffer = (ctypes.c_uint8 * 16).from_buffer_copy(_uuid_bytes(uuid))
         options = _lib.geyser_device_options()
         lib.geyser_device_options_init(ctypes.byref(options))
         options.index = int(index)
         options.name_contains = name_contains.encode("utf-8") if name_contains else None
         options.validation = -1 if validation is None else (1 if validation else 0)
+        if uuid_buffer is not None:
+            options.uuid = ctypes.cast(uuid_buffer, ctypes.c_void_p)
         handle = ctypes.c_void_p()
         check(
             lib.geyser_device_create(_lib.API_BY_NAME[api], ctypes.byref(options), ctypes.byref(handle))
@@ -88,6 +99,22 @@ class Device(OwnedHandle):
             cuda_context=raw.cuda_context or 0,
             cuda_ordinal=raw.cuda_ordinal,
         )
+
+
+def _uuid_bytes(uuid):
+    """16 bytes from bytes or a hex string (dashes allowed); ValidationError otherwise."""
+    if isinstance(uuid, (bytes, bytearray, memoryview)):
+        raw = bytes(uuid)
+    elif isinstance(uuid, str):
+        try:
+            raw = bytes.fromhex(uuid.replace("-", ""))
+        except ValueError:
+            raw = b""
+    else:
+        raise validation("Device: uuid must be bytes or a hex str, not %s" % type(uuid).__name__)
+    if len(raw) != 16:
+        raise validation("Device: uuid %r is not 16 bytes (32 hex digits)" % (uuid,))
+    return raw
 
 
 def _bad_api(api):

@@ -13,7 +13,7 @@ tl::unexpected<Error> no_cuda() {
 
 }  // namespace
 
-Result<SharedDevice> make_cuda_device(int) {
+Result<SharedDevice> make_cuda_device(const DeviceSelector&) {
   return no_cuda();
 }
 

@@ -3,23 +3,38 @@
 #include "device.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
+#include "geyser/vulkan/device_select.hpp"
 #include "status.hpp"
 
 namespace geyser::capi {
 
-Result<SharedDevice> make_vulkan_device(const geyser_device_options* options) {
-  vulkan::HeadlessOptions headless;
-  if (options != nullptr) {
-    GEYSER_TRY_VOID(
-        require_size(options->struct_size, sizeof(geyser_device_options), "geyser_device_options"));
-    if (options->index >= 0) headless.device_index = static_cast<std::uint32_t>(options->index);
-    if (options->name_contains != nullptr) headless.device_name_contains = options->name_contains;
-    if (options->validation >= 0) headless.validation = options->validation != 0;
+Result<DeviceSelector> selector_of(const geyser_device_options* options) {
+  DeviceSelector selector;
+  if (options == nullptr) return selector;
+  // Callers built against version 1 end the struct before `uuid`.
+  GEYSER_TRY_VOID(require_size(options->struct_size, offsetof(geyser_device_options, uuid),
+                               "geyser_device_options"));
+  if (options->index >= 0) selector.index = static_cast<std::uint32_t>(options->index);
+  if (options->name_contains != nullptr) selector.name_contains = options->name_contains;
+  const std::size_t uuid_end = offsetof(geyser_device_options, uuid) + sizeof(options->uuid);
+  if (options->struct_size >= uuid_end && options->uuid != nullptr) {
+    Uuid uuid{};
+    std::memcpy(uuid.data(), options->uuid, uuid.size());
+    selector.uuid = uuid;
   }
-  GEYSER_TRY(auto device, vulkan::Device::create_headless(headless));
+  return selector;
+}
+
+Result<SharedDevice> make_vulkan_device(const geyser_device_options* options) {
+  GEYSER_TRY(const DeviceSelector selector, selector_of(options));
+  vulkan::HeadlessOptions headless;
+  if (options != nullptr && options->validation >= 0)
+    headless.validation = options->validation != 0;
+  GEYSER_TRY(auto device, vulkan::create_selected(selector, headless));
   auto state = std::make_shared<DeviceState>();
   state->api = GEYSER_API_VULKAN;
   state->vulkan.emplace(std::move(device));
@@ -28,7 +43,7 @@ Result<SharedDevice> make_vulkan_device(const geyser_device_options* options) {
 
 Result<SharedDevice> device_for(const geyser_device* handle, geyser_api api) {
   if (handle == nullptr) {
-    if (api == GEYSER_API_CUDA) return make_cuda_device(-1);
+    if (api == GEYSER_API_CUDA) return make_cuda_device(DeviceSelector{});
     return make_vulkan_device(nullptr);
   }
   if (!handle->state || handle->state->api != api) {
@@ -118,11 +133,8 @@ GEYSER_API geyser_status geyser_device_create(geyser_api api, const geyser_devic
         "geyser_device_create: api " + std::to_string(api) + " has no devices (VULKAN or CUDA)");
     if (api == GEYSER_API_VULKAN) device = make_vulkan_device(options);
     if (api == GEYSER_API_CUDA) {
-      if (options != nullptr) {
-        GEYSER_TRY_VOID(require_size(options->struct_size, sizeof(geyser_device_options),
-                                     "geyser_device_options"));
-      }
-      device = make_cuda_device(options != nullptr ? options->index : -1);
+      GEYSER_TRY(const geyser::DeviceSelector selector, selector_of(options));
+      device = make_cuda_device(selector);
     }
     GEYSER_TRY(auto state, std::move(device));
     *out = new geyser_device{std::move(state)};

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include "geyser/device_selector.hpp"
 #include "geyser/error.hpp"
 #include "geyser/geyser.h"
 #include "geyser/vulkan/device.hpp"
@@ -27,10 +28,14 @@ using SharedDevice = std::shared_ptr<DeviceState>;
 /// The device `handle` holds, when it is one of `api`; a new default one of `api` when
 /// `handle` is null. Validation for a device of another API.
 [[nodiscard]] Result<SharedDevice> device_for(const geyser_device* handle, geyser_api api);
+/// The device `options` names (null: any). Validation for a struct_size too small for
+/// the version-1 struct; the uuid is read only when struct_size covers it.
+[[nodiscard]] Result<DeviceSelector> selector_of(const geyser_device_options* options);
 /// A headless Vulkan device chosen by `options` (null: the default).
 [[nodiscard]] Result<SharedDevice> make_vulkan_device(const geyser_device_options* options);
-/// The primary context of CUDA device `ordinal` (-1: 0); Unsupported in a build without CUDA.
-[[nodiscard]] Result<SharedDevice> make_cuda_device(int ordinal);
+/// The primary context of the CUDA device `selector` names (empty: ordinal 0); Unsupported
+/// in a build without CUDA.
+[[nodiscard]] Result<SharedDevice> make_cuda_device(const DeviceSelector& selector);
 /// Fills the CUDA part of `out` (nothing in a build without CUDA).
 void describe_cuda(const DeviceState& device, geyser_device_info& out);
 

@@ -3,11 +3,12 @@
 #include <cstring>
 
 #include "device.hpp"
+#include "geyser/cuda/device_select.hpp"
 
 namespace geyser::capi {
 
-Result<SharedDevice> make_cuda_device(int ordinal) {
-  GEYSER_TRY(auto context, cuda::Context::create(ordinal < 0 ? 0 : ordinal));
+Result<SharedDevice> make_cuda_device(const DeviceSelector& selector) {
+  GEYSER_TRY(auto context, cuda::create_selected(selector));
   auto state = std::make_shared<DeviceState>();
   state->api = GEYSER_API_CUDA;
   state->cuda.emplace(std::move(context));

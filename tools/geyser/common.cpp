@@ -11,8 +11,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include "device_spec.hpp"
 #include "geyser/ipc/runtime_dir.hpp"
 #include "geyser/texture.hpp"
+#include "geyser/vulkan/device_select.hpp"
 
 namespace geyser::cli {
 namespace {
@@ -152,9 +154,13 @@ std::optional<std::filesystem::path> open_runtime_dir(std::string_view command) 
   return std::nullopt;
 }
 
-std::optional<vulkan::Device> open_device(std::string_view command) {
-  auto device = vulkan::Device::create_headless();
+std::optional<vulkan::Device> open_device(std::string_view command,
+                                          const DeviceSelector& selector) {
+  auto device = vulkan::create_selected(selector);
   if (device) return std::move(device).value();
+  if (device.error().code() == ErrorCode::Validation) {
+    exit_device_usage(command, device.error().message());
+  }
   const std::string text = device.error().to_string();
   std::cerr << "geyser " << command << ": cannot open a Vulkan device: " << text << '\n';
   if (text.find("VK_LAYER_KHRONOS_validation") != std::string::npos ||

@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "geyser/color.hpp"
+#include "geyser/device_selector.hpp"
 #include "geyser/format.hpp"
 #include "geyser/vulkan/device.hpp"
 
@@ -49,8 +50,11 @@ struct Size {
 /// prefixed with "geyser <command>: ", with a hint (GEYSER_RUNTIME_DIR) and returns nullopt.
 [[nodiscard]] std::optional<std::filesystem::path> open_runtime_dir(std::string_view command);
 
-/// Device::create_headless. On failure prints why and what to install, returns nullopt.
-[[nodiscard]] std::optional<vulkan::Device> open_device(std::string_view command);
+/// The headless Vulkan device `selector` names (vulkan::create_selected; empty: the
+/// default). On failure prints why and what to install, returns nullopt; a device the
+/// loader does not list is a usage error (exit_device_usage: exits with kExitUsage).
+[[nodiscard]] std::optional<vulkan::Device> open_device(std::string_view command,
+                                                        const DeviceSelector& selector = {});
 
 /// SIGINT and SIGTERM set a flag (without SA_RESTART, so that waits return early) instead of
 /// killing the process; SIGPIPE is ignored. Call once before the command's loop.

@@ -21,6 +21,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "device_spec.hpp"
 #include "json.hpp"
 
 extern char** environ;
@@ -35,7 +36,15 @@ struct DemoOptions {
   std::uint64_t frames = 300;
   std::string size = "1280x720";
   std::string png = "geyser-demo.png";
+  std::string device;       // --device SPEC for both processes; empty: the default
+  std::string recv_device;  // --recv-device SPEC for the receiver; empty: --device
 };
+
+// `args` and, when `spec` is given, "--device SPEC" after them.
+std::vector<std::string> with_device(std::vector<std::string> args, const std::string& spec) {
+  if (!spec.empty()) args.insert(args.end(), {"--device", spec});
+  return args;
+}
 
 /// A child process of the demo.
 struct Child {
@@ -156,15 +165,20 @@ int run_demo(const DemoOptions& options) {
   Child receiver{"receiver"};
   // The sender runs as fast as the receiver keeps up: it presents frame N once the receiver
   // has checked frame N - 1, so that newest-frame delivery skips nothing.
-  if (auto pid = spawn({"geyser", "send", name, "--size", options.size, "--frames", frames, "--fps",
-                        "0", "--quiet", "--pace-fd", "3"},
+  if (auto pid = spawn(with_device({"geyser", "send", name, "--size", options.size, "--frames",
+                                    frames, "--fps", "0", "--quiet", "--pace-fd", "3"},
+                                   options.device),
                        {{acks.read, 3}})) {
     sender.pid = *pid;
   }
   if (sender.pid > 0) {
-    if (auto pid = spawn({"geyser", "recv", name, "--frames", frames, "--verify", "--png",
-                          options.png, "--timeout", "30", "--progress", "--ack-fd", "3"},
-                         {{progress.write, 1}, {acks.write, 3}})) {
+    const std::string& recv_device =
+        options.recv_device.empty() ? options.device : options.recv_device;
+    if (auto pid =
+            spawn(with_device({"geyser", "recv", name, "--frames", frames, "--verify", "--png",
+                               options.png, "--timeout", "30", "--progress", "--ack-fd", "3"},
+                              recv_device),
+                  {{progress.write, 1}, {acks.write, 3}})) {
       receiver.pid = *pid;
     }
   }
@@ -280,6 +294,12 @@ void register_demo(CLI::App& app, Action& action) {
       ->check(size_validator());
   demo->add_option("--png", options->png, "Where to write the last frame as a PNG")
       ->capture_default_str();
+  add_device_option(*demo, options->device, "both processes'; default: the best-ranked device");
+  demo->add_option("--recv-device", options->recv_device,
+                   "The receiver's device, when not --device's (the same SPEC): a receiver on "
+                   "another GPU takes host frames")
+      ->check(CLI::Validator(
+          [](std::string& text) { return text.empty() ? "an empty device SPEC" : ""; }, "SPEC"));
   demo->footer(
       "Runs `geyser send` and `geyser recv --verify` as two processes over channel "
       "demo-<pid>.\nExit codes: 0 frames arrived and every one matched, 1 a bad frame, no "

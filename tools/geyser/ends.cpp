@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "device_spec.hpp"
 #include "geyser/vulkan/receiver.hpp"
 #include "geyser/vulkan/sender.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
@@ -85,10 +86,33 @@ std::optional<Api> parse_api(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command) {
+namespace {
+
+// --device for the APIs that cannot take one: a usage error, before anything is opened.
+void refuse_device(Api api, std::string_view command, const DeviceSelector& device) {
+  if (device.empty()) return;
+  if (api == Api::OpenGL) {
+    exit_device_usage(command,
+                      "not supported with --api opengl yet (the EGL context is made on the "
+                      "first EGL device that works); --api vulkan and --api cuda take it",
+                      /*hint_info=*/false);
+  }
+  if (api == Api::Host) {
+    exit_device_usage(command,
+                      "--api host uses no GPU (frames are read from shared host memory); leave "
+                      "--device out",
+                      /*hint_info=*/false);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command,
+                                       const DeviceSelector& device) {
+  if (api != Api::Host) refuse_device(api, command, device);  // host: refused below
   switch (api) {
     case Api::OpenGL: return detail::open_opengl_send_end(command);
-    case Api::Cuda: return detail::open_cuda_send_end(command);
+    case Api::Cuda: return detail::open_cuda_send_end(command, device);
     case Api::Host: {
       // --api takes the same names for send and recv (api_names()), so this is the first
       // place that can tell; it is still the command line's fault: a usage error.
@@ -103,29 +127,33 @@ std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command) {
     }
     case Api::Vulkan: break;
   }
-  return detail::open_vulkan_send_end(command);
+  return detail::open_vulkan_send_end(command, device);
 }
 
-std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command) {
+std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command,
+                                       const DeviceSelector& device) {
+  refuse_device(api, command, device);
   switch (api) {
     case Api::OpenGL: return detail::open_opengl_recv_end(command);
-    case Api::Cuda: return detail::open_cuda_recv_end(command);
+    case Api::Cuda: return detail::open_cuda_recv_end(command, device);
     case Api::Host: return detail::open_host_recv_end(command);
     case Api::Vulkan: break;
   }
-  return detail::open_vulkan_recv_end(command);
+  return detail::open_vulkan_recv_end(command, device);
 }
 
 namespace detail {
 
-std::unique_ptr<SendEnd> open_vulkan_send_end(std::string_view command) {
-  auto device = open_device(command);
+std::unique_ptr<SendEnd> open_vulkan_send_end(std::string_view command,
+                                              const DeviceSelector& selector) {
+  auto device = open_device(command, selector);
   if (!device) return nullptr;
   return std::make_unique<VulkanSendEnd>(std::move(*device));
 }
 
-std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command) {
-  auto device = open_device(command);
+std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command,
+                                              const DeviceSelector& selector) {
+  auto device = open_device(command, selector);
   if (!device) return nullptr;
   return std::make_unique<VulkanRecvEnd>(std::move(*device));
 }
@@ -143,13 +171,14 @@ std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command) {
 #endif
 
 #ifndef GEYSER_HAVE_CUDA_CHANNEL
-std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command) {
+std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command, const DeviceSelector&) {
   std::cerr << "geyser " << command << ": --api cuda: this geyser was built without the "
             << "CUDA backend (the CUDA toolkit's cuda.h was not found)\n";
   return nullptr;
 }
-std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
-  (void)open_cuda_send_end(command);
+std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command,
+                                            const DeviceSelector& device) {
+  (void)open_cuda_send_end(command, device);
   return nullptr;
 }
 #endif

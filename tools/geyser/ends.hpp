@@ -15,6 +15,7 @@
 
 #include "geyser/channel/receiver_core.hpp"
 #include "geyser/channel/sender_core.hpp"
+#include "geyser/device_selector.hpp"
 #include "geyser/error.hpp"
 
 namespace geyser::cli {
@@ -75,19 +76,27 @@ class RecvEnd {
   [[nodiscard]] virtual std::string device_name() const = 0;
 };
 
-/// Opens the device or context for `api`, printing why not (with a hint) as `geyser
-/// COMMAND` on stderr and returning nullptr when it cannot. Api::Host for a sender is a
-/// usage error: open_send_end says so and exits with kExitUsage.
-[[nodiscard]] std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command);
-[[nodiscard]] std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command);
+/// Opens the device or context for `api` that `device` names (--device; empty: the
+/// default), printing why not (with a hint) as `geyser COMMAND` on stderr and returning
+/// nullptr when it cannot. Usage errors say so and exit with kExitUsage: Api::Host for a
+/// sender; a device the API does not list; a --device for Api::OpenGL (not supported yet)
+/// or Api::Host (no GPU).
+[[nodiscard]] std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command,
+                                                     const DeviceSelector& device);
+[[nodiscard]] std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command,
+                                                     const DeviceSelector& device);
 
 namespace detail {
-[[nodiscard]] std::unique_ptr<SendEnd> open_vulkan_send_end(std::string_view command);
-[[nodiscard]] std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command);
+[[nodiscard]] std::unique_ptr<SendEnd> open_vulkan_send_end(std::string_view command,
+                                                            const DeviceSelector& device);
+[[nodiscard]] std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command,
+                                                            const DeviceSelector& device);
 [[nodiscard]] std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command);
-[[nodiscard]] std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command);
-[[nodiscard]] std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command);
+[[nodiscard]] std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command,
+                                                          const DeviceSelector& device);
+[[nodiscard]] std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command,
+                                                          const DeviceSelector& device);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_host_recv_end(std::string_view command);
 }  // namespace detail
 

@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "device_spec.hpp"
 #include "ends.hpp"
 #include "geyser/cuda/copy.hpp"
 #include "geyser/cuda/device.hpp"
+#include "geyser/cuda/device_select.hpp"
 #include "geyser/cuda/driver.hpp"
 #include "geyser/cuda/pattern_check.hpp"
 #include "geyser/cuda/receiver.hpp"
@@ -172,9 +174,11 @@ class CudaRecvEnd final : public RecvEnd {
   std::optional<cuda::Receiver> receiver_;  // last: destroyed first, before its context
 };
 
-// The CUDA context to work in, printing why not (the loader's reason, with a hint) as
-// `geyser COMMAND` on stderr and returning nullopt when there is none.
-std::optional<cuda::Context> open_context(std::string_view command) {
+// The CUDA context to work in (the device `selector` names, else pick_device's), printing
+// why not (the loader's reason, with a hint) as `geyser COMMAND` on stderr and returning
+// nullopt when there is none; a device the driver does not list is a usage error.
+std::optional<cuda::Context> open_context(std::string_view command,
+                                          const DeviceSelector& selector) {
   const std::string prefix = "geyser " + std::string(command) + ": --api cuda: ";
   const char* hint =
       "hint: CUDA needs the NVIDIA driver (libcuda.so.1) and a GPU; `geyser info` shows what "
@@ -196,7 +200,11 @@ std::optional<cuda::Context> open_context(std::string_view command) {
               << hint;
     return std::nullopt;
   }
-  auto context = cuda::Context::create(**driver, pick_device(*devices));
+  auto context = selector.empty() ? cuda::Context::create(**driver, pick_device(*devices))
+                                  : cuda::create_selected(**driver, selector);
+  if (!context && context.error().code() == ErrorCode::Validation && !selector.empty()) {
+    exit_device_usage(command, context.error().message());
+  }
   if (!context) {
     std::cerr << prefix << "cannot use the CUDA device: " << context.error().to_string() << '\n';
     return std::nullopt;
@@ -206,14 +214,16 @@ std::optional<cuda::Context> open_context(std::string_view command) {
 
 }  // namespace
 
-std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command) {
-  auto context = open_context(command);
+std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command,
+                                            const DeviceSelector& device) {
+  auto context = open_context(command, device);
   if (!context) return nullptr;
   return std::make_unique<CudaSendEnd>(std::move(*context));
 }
 
-std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command) {
-  auto context = open_context(command);
+std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command,
+                                            const DeviceSelector& device) {
+  auto context = open_context(command, device);
   if (!context) return nullptr;
   return std::make_unique<CudaRecvEnd>(std::move(*context), std::string(command));
 }

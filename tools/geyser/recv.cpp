@@ -17,6 +17,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "device_spec.hpp"
 #include "ends.hpp"
 #include "geyser/channel/discovery.hpp"
 #include "geyser/ipc/wire.hpp"
@@ -37,6 +38,7 @@ constexpr int kMaxMismatchReports = 10;
 struct RecvOptions {
   std::string name;
   std::string api = "vulkan";
+  std::string device;  // --device SPEC; empty: the default
   std::string transfer = "auto";
   std::uint64_t frames = 0;
   bool verify = false;
@@ -308,7 +310,7 @@ int run_recv(const RecvOptions& options) {
   install_stop_signals();
   auto dir = open_runtime_dir("recv");
   if (!dir) return kExitRuntimeError;
-  auto end = open_recv_end(*parse_api(options.api), "recv");
+  auto end = open_recv_end(*parse_api(options.api), "recv", device_selector(options.device));
   if (!end) return kExitRuntimeError;
   const std::string device_name = end->device_name();
   const auto timeout =
@@ -564,6 +566,9 @@ void register_recv(CLI::App& app, Action& action) {
   recv->add_option("--api", options->api, "The API that imports and reads the frames")
       ->capture_default_str()
       ->check(CLI::IsMember(api_names()));
+  add_device_option(*recv, options->device,
+                    "the receiver's (not with --api opengl or host); default: the sender's GPU "
+                    "for cuda, else the best-ranked device");
   recv->add_option("--transfer", options->transfer,
                    "How the frames come: auto (zero-copy on the sender's device, else host "
                    "frames), device (zero-copy only), host (copies in shared host memory); "

@@ -17,6 +17,7 @@
 
 #include "commands.hpp"
 #include "common.hpp"
+#include "device_spec.hpp"
 #include "ends.hpp"
 #include "geyser/ipc/frame_board.hpp"
 #include "geyser/test_pattern.hpp"
@@ -31,6 +32,7 @@ using std::chrono::milliseconds;
 struct SendOptions {
   std::string name;
   std::string api = "vulkan";
+  std::string device;  // --device SPEC; empty: the default
   std::string size = "1280x720";
   std::string format = "Rgba8Unorm";
   double fps = 60.0;
@@ -143,7 +145,7 @@ int run_send(const SendOptions& options) {
 
   auto dir = open_runtime_dir("send");
   if (!dir) return kExitRuntimeError;
-  auto end = open_send_end(*parse_api(options.api), "send");
+  auto end = open_send_end(*parse_api(options.api), "send", device_selector(options.device));
   if (!end) return kExitRuntimeError;
 
   channel::SenderOptions sender_options;
@@ -289,6 +291,8 @@ void register_send(CLI::App& app, Action& action) {
   send->add_option("--api", options->api, "The API that writes the frames")
       ->capture_default_str()
       ->check(CLI::IsMember(api_names()));
+  add_device_option(*send, options->device,
+                    "the sender's (not with --api opengl); default: the best-ranked device");
   send->add_option("--size", options->size, "Texture size, WIDTHxHEIGHT")
       ->capture_default_str()
       ->check(size_validator());
