@@ -17,23 +17,5 @@ packages=(
   python3 python3-numpy python3-pytest python3-venv python3-pip python3-setuptools python3-wheel
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "installed" ]] || missing+=("$p")
-done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
-
-if [[ $(id -u) -ne 0 ]]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    SUDO=sudo
-  else
-    echo "geyser: missing Debian packages: ${missing[*]}" >&2
-    echo "geyser: install them as root:  apt-get install ${missing[*]}" >&2
-    exit 1
-  fi
-fi
-echo "geyser: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-${SUDO:-} apt-get update -qq
-${SUDO:-} apt-get install -y -qq --no-install-recommends "${missing[@]}"
+. "$(dirname "$0")/apt-install-missing.sh"
+install_missing "${packages[@]}"
