@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "egl_display.hpp"
+#include "geyser/opengl/identity.hpp"
 #include "gl_call.hpp"
 
 namespace geyser::opengl {
@@ -84,6 +85,22 @@ Result<EGLContext> create_gl_context(const DisplayCandidate& c) {
   return context;
 }
 
+// Empty when the current context (made on `c`, its GL_RENDERER `renderer`) is a device
+// `device` matches; otherwise what the display is, for the final message.
+std::string check_device(const DeviceSelector& device, const DisplayCandidate& c,
+                         const std::string& renderer) {
+  if (device.empty()) return {};
+  ListedDevice listed{c.device_index.value_or(0), renderer, Uuid{}};
+  auto identity = current_identity();
+  if (identity) listed.uuid = identity->device_uuid;
+  if ((device.uuid && !identity) || !matches(device, listed)) {
+    return c.label + " is " + renderer + ", UUID " +
+           (identity ? geyser::to_string(listed.uuid)
+                     : "unknown (" + identity.error().message() + ")");
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string_view to_string(EglPlatform platform) noexcept {
@@ -95,17 +112,26 @@ std::string_view to_string(EglPlatform platform) noexcept {
 }
 
 Result<HeadlessContext> HeadlessContext::create() {
-  return create_from(std::nullopt);
+  return create_from(std::nullopt, {});
+}
+
+Result<HeadlessContext> HeadlessContext::create(const DeviceSelector& device) {
+  return create_from(std::nullopt, device);
 }
 
 Result<HeadlessContext> HeadlessContext::create_on(EglPlatform platform) {
-  return create_from(platform);
+  return create_from(platform, {});
 }
 
-Result<HeadlessContext> HeadlessContext::create_from(std::optional<EglPlatform> only) {
+Result<HeadlessContext> HeadlessContext::create_from(std::optional<EglPlatform> only,
+                                                     const DeviceSelector& device) {
   std::vector<std::string> attempts;
   for (const DisplayCandidate& c : detail::display_candidates(attempts)) {
     if (only && c.platform != *only) continue;
+    if (device.index && !c.device_index) {
+      attempts.push_back(c.label + ": not an EGL device, so it has no index");
+      continue;
+    }
     if (auto acquired = detail::acquire_display(c.display, c.label); !acquired) {
       attempts.push_back(acquired.error().message());
       continue;
@@ -119,7 +145,16 @@ Result<HeadlessContext> HeadlessContext::create_from(std::optional<EglPlatform> 
     HeadlessContext out(c.display, *context, c.platform);
     out.renderer_ = detail::gl_string(GL_RENDERER);
     out.version_ = detail::gl_string(GL_VERSION);
+    if (auto refused = check_device(device, c, out.renderer_); !refused.empty()) {
+      attempts.push_back(refused);
+      continue;  // `out` is destroyed: the context goes, and the display with its last user
+    }
     return out;
+  }
+  if (!device.empty()) {
+    return fail(ErrorCode::Validation,
+                "HeadlessContext::create: no EGL display is the device asked for (" +
+                    geyser::to_string(device) + "): " + join(attempts));
   }
   return fail(
       ErrorCode::Unsupported,

@@ -57,7 +57,7 @@ void add_devices(std::vector<DisplayCandidate>& out, std::vector<std::string>& s
       skipped.push_back(label + ": eglGetPlatformDisplayEXT: " + egl_error_string(eglGetError()));
       continue;
     }
-    out.push_back({display, EglPlatform::Device, label});
+    out.push_back({display, EglPlatform::Device, label, static_cast<std::uint32_t>(i)});
   }
 }
 

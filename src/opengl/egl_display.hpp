@@ -3,6 +3,8 @@
 
 #include <epoxy/egl.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,8 @@ struct DisplayCandidate {
   EGLDisplay display = EGL_NO_DISPLAY;
   EglPlatform platform = EglPlatform::Surfaceless;
   std::string label;  ///< "EGL_EXT_platform_device device 0", for messages
+  /// The device's position in eglQueryDevicesEXT's list; none for the surfaceless display.
+  std::optional<std::uint32_t> device_index;
 };
 
 /// The displays to try, in order: each EGL device (EGL_EXT_platform_device), then Mesa's

@@ -1,6 +1,7 @@
 // `--device SPEC` of send, recv and demo (docs/cli.md): a sender and a receiver put on the
 // devices `geyser info` lists, by index, by UUID and by a part of the name; a device nobody
-// has is a usage error that lists the devices; the APIs that take no device say so.
+// has is a usage error that lists the devices; OpenGL picks its EGL display the same way;
+// host receivers, which take no device, say so.
 #include <signal.h>
 
 #include <cctype>
@@ -132,16 +133,58 @@ TEST_F(CliDevice, HostReceiversTakeNoDevice) {
   EXPECT_NE(o.err.find("--api host uses no GPU"), std::string::npos) << o.err;
 }
 
-TEST_F(CliDevice, OpenGlSaysDeviceIsNotSupportedYet) {
-  // Refused before any context is made: only the build matters.
-  if (geyser({"send", "--help"}, 10s).out.find("opengl") == std::string::npos) {
-    GTEST_SKIP() << "geyser was built without OpenGL";
-  }
+// The OpenGL context `geyser info --json` reports, or a skip reason.
+struct GlContext {
+  std::string uuid;
+  std::string renderer;
+  std::string skip;
+};
+
+GlContext gl_context(const json& report) {
+  if (!report.contains("opengl")) return {"", "", "geyser was built without OpenGL"};
+  const json& gl = report["opengl"];
+  if (!gl.value("available", false)) return {"", "", "no OpenGL context here: " + gl.dump()};
+  if (!gl["device_uuid"].is_string()) return {"", "", "the context has no device UUID"};
+  return {gl["device_uuid"], gl["renderer"], ""};
+}
+
+TEST_F(CliDevice, OpenGlEndsRunOnTheDeviceNamed) {
+  const GlContext gl = gl_context(json::parse(geyser({"info", "--json"}, 30s).out, nullptr, false));
+  if (!gl.skip.empty()) GTEST_SKIP() << gl.skip;
+  // The sender by the context's UUID, the receiver by a part of its GL_RENDERER.
+  const std::string part = gl.renderer.substr(0, gl.renderer.find(' '));
+  Process sender(
+      {"send", "gldev", "--api", "opengl", "--size", "64x48", "--fps", "120", "--device", gl.uuid},
+      env_);
+  const Outcome r = geyser({"recv", "gldev", "--api", "opengl", "--frames", "10", "--verify",
+                            "--json", "--timeout", "20", "--device", part},
+                           40s);
+  const Outcome s = sender.stop(SIGTERM, 20s);
+  EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json summary = json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(summary.is_discarded()) << r.out;
+  EXPECT_EQ(summary["frames"], 10) << r.out;
+  EXPECT_EQ(summary["verified"], true) << r.out;
+  EXPECT_EQ(summary["bad"], 0) << r.out;
+  EXPECT_EQ(summary["transfer"], "device") << "one GPU: zero-copy";
+}
+
+TEST_F(CliDevice, OpenGlDeviceNobodyHasIsAUsageErrorListingTheDisplays) {
+  const GlContext gl = gl_context(json::parse(geyser({"info", "--json"}, 30s).out, nullptr, false));
+  if (!gl.skip.empty()) GTEST_SKIP() << gl.skip;
   for (const char* command : {"send", "recv"}) {
-    const Outcome o = geyser({command, "x", "--api", "opengl", "--device", "0"}, 20s);
+    const Outcome o = geyser({command, "x", "--api", "opengl", "--device", "31"}, 20s);
     EXPECT_EQ(o.exit_code, 2) << command << ": " << o.out << o.err;
-    EXPECT_NE(o.err.find("not supported with --api opengl yet"), std::string::npos) << o.err;
+    EXPECT_NE(o.err.find("no EGL display is the device asked for (index 31)"), std::string::npos)
+        << o.err;
+    // Each display tried is named with what it is.
+    EXPECT_NE(o.err.find(gl.renderer), std::string::npos) << o.err;
   }
+  const std::string uuid = "00112233-4455-6677-8899-aabbccddeeff";
+  const Outcome o = geyser({"recv", "x", "--api", "opengl", "--device", uuid}, 20s);
+  EXPECT_EQ(o.exit_code, 2) << o.out << o.err;
+  EXPECT_NE(o.err.find("UUID " + gl.uuid), std::string::npos) << o.err;
 }
 
 TEST_F(CliDevice, CudaIndexNobodyHasIsAUsageError) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "geyser/opengl/identity.hpp"
 #include "gl_fixture.hpp"
 
 namespace geyser::test {
@@ -81,6 +82,47 @@ TEST(HeadlessContextTest, TwoContextsShareADisplay) {
   EXPECT_NE(texture, 0u);
   glDeleteTextures(1, &texture);
   EXPECT_EQ(glGetError(), static_cast<GLenum>(GL_NO_ERROR));
+}
+
+// A selector picks the display by the GL device UUID or a part of GL_RENDERER; one that no
+// display matches is Validation naming every display tried, and leaves no context current.
+TEST(HeadlessContextTest, PicksTheDisplayTheSelectorNames) {
+  std::string renderer;
+  Uuid uuid{};
+  {
+    GEYSER_CREATE_CONTEXT_OR_SKIP(any);
+    auto identity = opengl::current_identity();
+    if (!identity) GTEST_SKIP() << identity.error().to_string();
+    renderer = any.renderer();
+    uuid = identity->device_uuid;
+  }
+  DeviceSelector by_uuid;
+  by_uuid.uuid = uuid;
+  auto picked = HeadlessContext::create(by_uuid);
+  ASSERT_TRUE(picked) << picked.error().to_string();
+  EXPECT_EQ(picked->renderer(), renderer);
+  auto identity = opengl::current_identity();
+  ASSERT_TRUE(identity) << identity.error().to_string();
+  EXPECT_EQ(identity->device_uuid, uuid);
+
+  DeviceSelector by_name;
+  by_name.name_contains = renderer.substr(0, renderer.find(' '));
+  auto named = HeadlessContext::create(by_name);
+  ASSERT_TRUE(named) << named.error().to_string();
+  EXPECT_EQ(named->renderer(), renderer);
+}
+
+TEST(HeadlessContextTest, ASelectorNoDisplayMatchesIsValidationListingThem) {
+  { GEYSER_CREATE_CONTEXT_OR_SKIP(any); }
+  DeviceSelector nobody;
+  nobody.name_contains = "no such renderer";
+  auto none = HeadlessContext::create(nobody);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code(), ErrorCode::Validation);
+  EXPECT_NE(none.error().message().find("name containing \"no such renderer\""), std::string::npos)
+      << none.error().message();
+  EXPECT_NE(none.error().message().find(" is "), std::string::npos) << none.error().message();
+  EXPECT_EQ(eglGetCurrentContext(), EGL_NO_CONTEXT);
 }
 
 TEST(GlCapabilitiesTest, ReportsTheInteropExtensions) {

@@ -88,15 +88,9 @@ std::optional<Api> parse_api(std::string_view text) noexcept {
 
 namespace {
 
-// --device for the APIs that cannot take one: a usage error, before anything is opened.
+// --device for the API that cannot take one: a usage error, before anything is opened.
 void refuse_device(Api api, std::string_view command, const DeviceSelector& device) {
   if (device.empty()) return;
-  if (api == Api::OpenGL) {
-    exit_device_usage(command,
-                      "not supported with --api opengl yet (the EGL context is made on the "
-                      "first EGL device that works); --api vulkan and --api cuda take it",
-                      /*hint_info=*/false);
-  }
   if (api == Api::Host) {
     exit_device_usage(command,
                       "--api host uses no GPU (frames are read from shared host memory); leave "
@@ -111,7 +105,7 @@ std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command,
                                        const DeviceSelector& device) {
   if (api != Api::Host) refuse_device(api, command, device);  // host: refused below
   switch (api) {
-    case Api::OpenGL: return detail::open_opengl_send_end(command);
+    case Api::OpenGL: return detail::open_opengl_send_end(command, device);
     case Api::Cuda: return detail::open_cuda_send_end(command, device);
     case Api::Host: {
       // --api takes the same names for send and recv (api_names()), so this is the first
@@ -134,7 +128,7 @@ std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command,
                                        const DeviceSelector& device) {
   refuse_device(api, command, device);
   switch (api) {
-    case Api::OpenGL: return detail::open_opengl_recv_end(command);
+    case Api::OpenGL: return detail::open_opengl_recv_end(command, device);
     case Api::Cuda: return detail::open_cuda_recv_end(command, device);
     case Api::Host: return detail::open_host_recv_end(command);
     case Api::Vulkan: break;
@@ -159,13 +153,14 @@ std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command,
 }
 
 #ifndef GEYSER_HAVE_OPENGL_CHANNEL
-std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command) {
+std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command, const DeviceSelector&) {
   std::cerr << "geyser " << command << ": --api opengl: this geyser was built without the "
             << "OpenGL backend (libepoxy-dev was not found)\n";
   return nullptr;
 }
-std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command) {
-  (void)open_opengl_send_end(command);
+std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command,
+                                              const DeviceSelector& device) {
+  (void)open_opengl_send_end(command, device);
   return nullptr;
 }
 #endif

@@ -91,8 +91,10 @@ namespace detail {
                                                             const DeviceSelector& device);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command,
                                                             const DeviceSelector& device);
-[[nodiscard]] std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command);
-[[nodiscard]] std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command);
+[[nodiscard]] std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command,
+                                                            const DeviceSelector& device);
+[[nodiscard]] std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command,
+                                                            const DeviceSelector& device);
 [[nodiscard]] std::unique_ptr<SendEnd> open_cuda_send_end(std::string_view command,
                                                           const DeviceSelector& device);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command,

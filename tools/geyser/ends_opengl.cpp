@@ -2,6 +2,7 @@
 // the command's one thread, and opengl::Sender or opengl::Receiver in it.
 #include <iostream>
 
+#include "device_spec.hpp"
 #include "ends.hpp"
 #include "geyser/opengl/context.hpp"
 #include "geyser/opengl/receiver.hpp"
@@ -10,9 +11,13 @@
 namespace geyser::cli::detail {
 namespace {
 
-std::optional<opengl::HeadlessContext> open_context(std::string_view command) {
-  auto context = opengl::HeadlessContext::create();
+std::optional<opengl::HeadlessContext> open_context(std::string_view command,
+                                                    const DeviceSelector& device) {
+  auto context = opengl::HeadlessContext::create(device);
   if (context) return std::move(context).value();
+  if (context.error().code() == ErrorCode::Validation && !device.empty()) {
+    exit_device_usage(command, context.error().message());
+  }
   std::cerr << "geyser " << command
             << ": --api opengl: cannot create an OpenGL context: " << context.error().to_string()
             << '\n'
@@ -70,14 +75,16 @@ class OpenGlRecvEnd final : public RecvEnd {
 
 }  // namespace
 
-std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command) {
-  auto context = open_context(command);
+std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command,
+                                              const DeviceSelector& device) {
+  auto context = open_context(command, device);
   if (!context) return nullptr;
   return std::make_unique<OpenGlSendEnd>(std::move(*context));
 }
 
-std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command) {
-  auto context = open_context(command);
+std::unique_ptr<RecvEnd> open_opengl_recv_end(std::string_view command,
+                                              const DeviceSelector& device) {
+  auto context = open_context(command, device);
   if (!context) return nullptr;
   return std::make_unique<OpenGlRecvEnd>(std::move(*context));
 }

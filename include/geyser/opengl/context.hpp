@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "geyser/device_selector.hpp"
 #include "geyser/error.hpp"
 
 namespace geyser::opengl {
@@ -36,6 +37,12 @@ class HeadlessContext {
   /// Fails with Unsupported, naming the missing extension or failing EGL call of every
   /// attempt, when none does.
   [[nodiscard]] static Result<HeadlessContext> create();
+  /// The same, on the first display whose device `device` matches (an empty selector: any).
+  /// A display is listed as its EGL device's index in eglQueryDevicesEXT's order (the
+  /// surfaceless display has none, so an index never picks it), its GL_RENDERER and its
+  /// GL_EXT_memory_object device UUID (the Vulkan and CUDA UUID of the same GPU).
+  /// Validation, listing every display tried, when none matches.
+  [[nodiscard]] static Result<HeadlessContext> create(const DeviceSelector& device);
   /// The same, on `platform`'s displays only.
   [[nodiscard]] static Result<HeadlessContext> create_on(EglPlatform platform);
 
@@ -67,7 +74,8 @@ class HeadlessContext {
  private:
   HeadlessContext(void* display, void* context, EglPlatform platform) noexcept
       : display_(display), context_(context), platform_(platform) {}
-  [[nodiscard]] static Result<HeadlessContext> create_from(std::optional<EglPlatform> only);
+  [[nodiscard]] static Result<HeadlessContext> create_from(std::optional<EglPlatform> only,
+                                                           const DeviceSelector& device);
   void destroy() noexcept;
 
   void* display_ = nullptr;
