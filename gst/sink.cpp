@@ -1,9 +1,9 @@
 // geysersink: a GstBaseSink that publishes its input as a Geyser channel. System memory: a
-// Vulkan sender (GEYSER_API_VULKAN, on the default device) published on the first caps,
-// each buffer one geyser_sender_write. GL memory: an OpenGL sender on the buffers' GL
-// context, published with the first buffer, each texture copied into a slot on the GPU.
-// A caps change is a resize, a new generation. A thread answers receivers and listers
-// between buffers.
+// Vulkan sender (GEYSER_API_VULKAN, on the device the `device` property names, else the default)
+// published on the first caps, each buffer one geyser_sender_write. GL memory: an OpenGL sender on
+// the buffers' GL context, published with the first buffer, each texture copied into a slot on the
+// GPU. A caps change is a resize, a new generation. A thread answers receivers and listers between
+// buffers.
 #include "sink.hpp"
 
 #include <gst/video/video.h>
@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "device.hpp"
 #include "formats.hpp"
 #include "gl_util.hpp"
 
@@ -27,13 +28,21 @@ namespace {
 constexpr int kDefaultWriteTimeoutMs = 100;
 constexpr int kPollTickMs = 200;
 
-enum Property { PROP_0, PROP_CHANNEL, PROP_RUNTIME_DIR, PROP_SLOTS, PROP_WRITE_TIMEOUT };
+enum Property {
+  PROP_0,
+  PROP_CHANNEL,
+  PROP_RUNTIME_DIR,
+  PROP_SLOTS,
+  PROP_WRITE_TIMEOUT,
+  PROP_DEVICE
+};
 
 struct Settings {
   std::string channel;
   std::string runtime_dir;
   guint slots = 3;
   int write_timeout_ms = kDefaultWriteTimeoutMs;
+  std::string device;  // a device SPEC for system memory; empty: the default
 };
 
 // The published channel; guarded by `sender_lock` (the streaming and the poll thread).
@@ -41,6 +50,7 @@ struct Settings {
 // run on its thread; a caps change is a resize done there with the next buffer (`resize`).
 struct Publication {
   geyser_sender* sender = nullptr;
+  geyser_device* device = nullptr;  // the `device` property's, outlives `sender`
   GstVideoInfo info{};
   geyser_format format = GEYSER_FORMAT_RGBA8_UNORM;
   bool gl = false;
@@ -100,6 +110,27 @@ void poll_loop(GstGeyserSink* self) {
   }
 }
 
+// The `device` property's Vulkan device into the publication, for system memory; GL memory
+// is published on its GL context's device, so a device set then is an error. On the bus.
+gboolean open_device(GstGeyserSink* self, geyser_api api, const Settings& settings) {
+  if (settings.device.empty()) return TRUE;
+  if (api != GEYSER_API_VULKAN) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("The device property applies to system memory"),
+                      ("GL memory is published on its GL context's device; leave device unset, "
+                       "or negotiate video/x-raw in system memory"));
+    return FALSE;
+  }
+  std::string error;
+  const geyser_status status =
+      geyser::gst::open_vulkan_device(settings.device, &self->publication->device, error);
+  if (status == GEYSER_OK) return TRUE;
+  GST_ELEMENT_ERROR(
+      self, RESOURCE, NOT_FOUND,
+      ("Cannot open device '%s': %s", settings.device.c_str(), geyser_status_name(status)),
+      ("%s", error.c_str()));
+  return FALSE;
+}
+
 // Publishes the channel with `api` (its thread, for OpenGL); an error on the bus if not.
 gboolean publish(GstGeyserSink* self, geyser_api api) {
   const Publication& pub = *self->publication;
@@ -111,6 +142,8 @@ gboolean publish(GstGeyserSink* self, geyser_api api) {
   }
   geyser_sender_options options;
   geyser_sender_options_init(&options);
+  if (!open_device(self, api, settings)) return FALSE;
+  options.device = self->publication->device;
   options.runtime_dir = settings.runtime_dir.empty() ? nullptr : settings.runtime_dir.c_str();
   options.slots = settings.slots;
   const geyser_status status = geyser_sender_publish(
@@ -304,6 +337,7 @@ void unpublish(GstGeyserSink* self) {
   } else {
     geyser_sender_destroy(pub.sender);
   }
+  geyser_device_destroy(pub.device);  // after its sender
   pub = Publication{};
 }
 
@@ -337,6 +371,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* sp
       break;
     case PROP_SLOTS: s.slots = g_value_get_uint(value); break;
     case PROP_WRITE_TIMEOUT: s.write_timeout_ms = g_value_get_int(value); break;
+    case PROP_DEVICE: s.device = g_value_get_string(value) ? g_value_get_string(value) : ""; break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
   }
 }
@@ -350,6 +385,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* spec) {
     case PROP_RUNTIME_DIR: g_value_set_string(value, s.runtime_dir.c_str()); break;
     case PROP_SLOTS: g_value_set_uint(value, s.slots); break;
     case PROP_WRITE_TIMEOUT: g_value_set_int(value, s.write_timeout_ms); break;
+    case PROP_DEVICE: g_value_set_string(value, s.device.c_str()); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
   }
 }
@@ -393,6 +429,13 @@ void install_properties(GObjectClass* object_class) {
                        0, G_MAXINT, kDefaultWriteTimeoutMs,
                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                                 GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      object_class, PROP_DEVICE,
+      g_param_spec_string("device", "Device",
+                          "The GPU that system-memory video is published from: an index, a UUID "
+                          "or a part of its name, as `geyser info` lists them (empty: the "
+                          "default device). GL memory is published on its GL context's device",
+                          nullptr, flags));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // What goes wrong, as gst-launch-1.0 shows it: a missing channel, formats neither side can
-// carry, a name already taken, a sender killed with -9 (end of stream, or a reconnect with
-// the source's descriptors back at baseline), a receiver killed under geysersink; and what
-// gst-inspect-1.0 documents.
+// carry, a device nobody has, a name already taken, a sender killed with -9 (end of stream, or a
+// reconnect with the source's descriptors back at baseline), a receiver killed under geysersink;
+// and what gst-inspect-1.0 documents.
 #include <signal.h>
 
 #include <filesystem>
@@ -49,6 +49,16 @@ TEST_F(GstErrors, AFormatTheSinkCannotCarryIsRefusedAtLinkTime) {
               said.find("reason not-linked") != std::string::npos)
       << said;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "gst-i420.sock")) << "nothing may be published";
+}
+
+TEST_F(GstErrors, ADeviceNobodyHasIsAnErrorListingTheDevices) {
+  const Outcome o = launch_and_wait(
+      "videotestsrc num-buffers=3 ! video/x-raw,format=RGBA,width=64,height=48 ! "
+      "geysersink device=31 channel=gst-nodevice");
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_NE(o.err.find("Cannot open device '31': Validation"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("no Vulkan device has index 31"), std::string::npos) << o.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "gst-nodevice.sock")) << "nothing may be published";
 }
 
 TEST_F(GstErrors, TheSourceNamesAChannelFormatVideoRawLacks) {

@@ -3,6 +3,7 @@
 // X11 there (llvmpipe on this machine), and geyser's OpenGL ends run in GstGL's contexts.
 #include <signal.h>
 
+#include <filesystem>
 #include <string>
 
 #include "gst_fixture.hpp"
@@ -149,6 +150,17 @@ TEST_F(GstGl, AFormatGlMemoryCannotCarryIsABusError) {
   EXPECT_NE(o.err.find("carries GRAY16_LE, which geysersrc gives in system memory only"),
             std::string::npos)
       << o.err;
+}
+
+// GL memory is published on its GL context's device: geysersink's device property, which
+// picks the Vulkan device for system memory, is refused then, and nothing is published.
+TEST_F(GstGl, TheDevicePropertyWithGlMemoryIsABusError) {
+  const Outcome o = launch_gl_and_wait(
+      "videotestsrc num-buffers=3 ! video/x-raw,format=RGBA,width=64,height=48 ! glupload ! "
+      "video/x-raw(memory:GLMemory) ! geysersink device=0 channel=gl-device");
+  EXPECT_NE(o.exit_code, 0) << o.err << o.out;
+  EXPECT_NE(o.err.find("The device property applies to system memory"), std::string::npos) << o.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "gl-device.sock")) << "nothing may be published";
 }
 
 }  // namespace

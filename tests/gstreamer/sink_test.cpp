@@ -38,6 +38,22 @@ INSTANTIATE_TEST_SUITE_P(Formats, GstSinkSolid,
                                            SolidCase{"RGBx", false}, SolidCase{"BGRx", false}),
                          [](const auto& test) { return std::string(test.param.format); });
 
+// `device=0` (the first Vulkan device; lavapipe here): published from that device, the
+// colour read back is the one sent.
+TEST_F(GstSink, TheDevicePropertyPublishesFromTheDeviceNamed) {
+  auto pipeline = launch(
+      "videotestsrc is-live=true pattern=solid-color foreground-color=0xff3366cc "
+      "! video/x-raw,format=RGBA,width=160,height=120,framerate=30/1 ! geysersink device=0 "
+      "channel=sink-device");
+  auto recv = geyser(
+      {"recv", "sink-device", "--frames", "5", "--png", path("device.png"), "--timeout", "20"});
+  const Outcome r = recv->wait(60s);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const Outcome p = pipeline->stop(SIGINT, 20s);
+  EXPECT_FALSE(has_validation_message(p)) << p.err;
+  EXPECT_EQ(solid_colour_errors(path("device.png"), 160, 120, true), 0);
+}
+
 // Ten PNGs, five 64x48 then five 80x40, through pngdec into geysersink: geysersrc on the
 // other side renegotiates and gets frames of both sizes, each the colour it was.
 TEST_F(GstSink, ACapsChangeIsANewGenerationReceiversFollow) {
