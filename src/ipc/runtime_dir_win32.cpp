@@ -5,6 +5,7 @@
 
 #include "geyser/ipc/named_pipe_transport.hpp"
 #include "geyser/win32_error.hpp"
+#include "private_dir_win32.hpp"
 #include "win32_security.hpp"
 
 namespace geyser::ipc {
@@ -36,6 +37,8 @@ Result<std::filesystem::path> runtime_dir_win32() {
     return fail(last_win32_error(ErrorCode::Internal,
                                  "runtime_dir_win32: CreateDirectoryW(" + dir.string() + ")"));
   }
+  // Made now or before (by us, or by someone who got there first): ours alone, or refused.
+  GEYSER_TRY_VOID(win32::check_private_dir(dir));
   return dir;
 }
 
