@@ -1,17 +1,12 @@
 #include "board_relay.hpp"
 
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
 
 namespace geyser::channel::detail {
 
 Result<std::unique_ptr<BoardRelay>> BoardRelay::create() {
-  UniqueHandle event(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!event) return fail(Error::from_errno(ErrorCode::Internal, "BoardRelay: eventfd", errno));
-  return std::unique_ptr<BoardRelay>(new BoardRelay(std::move(event)));
+  GEYSER_TRY(ipc::Signal signal, ipc::Signal::create("BoardRelay"));
+  return std::unique_ptr<BoardRelay>(new BoardRelay(std::move(signal)));
 }
 
 BoardRelay::~BoardRelay() {
@@ -42,14 +37,18 @@ void BoardRelay::run(std::shared_ptr<const ipc::BoardReader> board, std::uint32_
     const std::uint32_t now = board->wake_count();
     if (now == seen) continue;
     seen = now;
-    const std::uint64_t one = 1;
-    (void)::write(event_.get(), &one, sizeof one);  // non-blocking: a full counter is ready anyway
+    raise();
   }
 }
 
+void BoardRelay::raise() noexcept {
+  const std::lock_guard<std::mutex> guard(signal_lock_);
+  signal_.set(true);
+}
+
 void BoardRelay::drain() noexcept {
-  std::uint64_t count = 0;
-  (void)::read(event_.get(), &count, sizeof count);
+  const std::lock_guard<std::mutex> guard(signal_lock_);
+  signal_.set(false);
 }
 
 }  // namespace geyser::channel::detail

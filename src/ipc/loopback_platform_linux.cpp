@@ -1,35 +1,11 @@
-// The loopback transport's platform parts on Linux: an eventfd whose counter is 1 or 0.
-#include <sys/eventfd.h>
+// The loopback transport's platform parts on Linux: our credentials, empty fds.
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdint>
+#include <string>
 
 #include "loopback_platform.hpp"
 
 namespace geyser::ipc::loopback_detail {
-
-Result<Signal> Signal::create(const char* what) {
-  UniqueFd fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!fd) {
-    return fail(Error::from_errno(ErrorCode::Internal, std::string(what) + ": eventfd", errno));
-  }
-  Signal signal;
-  signal.handle_ = std::move(fd);
-  return signal;
-}
-
-void Signal::set(bool readable) noexcept {
-  if (!handle_ || readable == raised_) return;
-  std::uint64_t value = 1;
-  // Cannot fail: the counter goes 0 -> 1 or 1 -> 0 on a non-blocking eventfd.
-  if (readable) {
-    (void)::write(handle_.get(), &value, sizeof value);
-  } else {
-    (void)::read(handle_.get(), &value, sizeof value);
-  }
-  raised_ = readable;
-}
 
 PeerCredentials own_credentials() {
   return PeerCredentials{::getpid(), ::geteuid(), ::getegid()};

@@ -1,4 +1,4 @@
-// The loopback transport's platform parts on Windows: a manual-reset event.
+// The loopback transport's platform parts on Windows: our credentials, empty handles.
 #include <windows.h>
 
 #include <cstdio>
@@ -8,23 +8,6 @@
 #include "win32_security.hpp"
 
 namespace geyser::ipc::loopback_detail {
-
-Result<Signal> Signal::create(const char* what) {
-  UniqueHandle event(CreateEventW(nullptr, TRUE, FALSE, nullptr));
-  if (!event) {
-    return fail(last_win32_error(ErrorCode::Internal, std::string(what) + ": CreateEventW"));
-  }
-  Signal signal;
-  signal.handle_ = std::move(event);
-  return signal;
-}
-
-void Signal::set(bool readable) noexcept {
-  if (!handle_ || readable == raised_) return;
-  // Cannot fail on an event handle of ours with EVENT_ALL_ACCESS.
-  (void)(readable ? SetEvent(handle_.get()) : ResetEvent(handle_.get()));
-  raised_ = readable;
-}
 
 PeerCredentials own_credentials() {
   auto sid = win32::current_user_sid();
