@@ -49,7 +49,7 @@ class Slot:
         return raw
 
 
-_SENDER_APIS = ("vulkan", "cuda", "opengl")
+_SENDER_APIS = ("vulkan", "cuda", "opengl", "host")
 
 
 def _destroy_sender(handle):
@@ -76,8 +76,10 @@ class Sender(OwnedHandle):
         format: a format name (``"rgba8"``, ``"Bgra8Srgb"``, ``"rgba16float"``, ...) or
             a :class:`geyser.formats.FormatInfo`.
         api: ``"vulkan"`` (a headless Vulkan device is made, or `device`), ``"cuda"``
-            (CUDA device 0, or `device`) or ``"opengl"`` (the GL context current on this
-            thread).
+            (CUDA device 0, or `device`), ``"opengl"`` (the GL context current on this
+            thread) or ``"host"`` (no GPU: frames in host memory, which every receiver
+            takes as host frames; :meth:`write` only, since :meth:`acquire` needs the C
+            API version 3 slot this package does not read yet).
         slots: ring slots at first, 2..16.
         tiling: ``"optimal"`` or ``"linear"`` (rows at a pitch, so CUDA receivers get
             plain device pointers; Vulkan senders only).

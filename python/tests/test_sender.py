@@ -90,13 +90,14 @@ class InterfaceOnly:
         self._keep = array
 
 
-def test_sender_and_receiver_in_one_process(channel_name):
-    """A sender thread writes frames from numpy, DLPack and an array interface; a host
-    receiver here checks each one."""
+@pytest.mark.parametrize("api", ["vulkan", "host"])
+def test_sender_and_receiver_in_one_process(channel_name, api):
+    """A sender thread (a Vulkan one, or a host one with no GPU) writes frames from numpy,
+    DLPack and an array interface; a host receiver here checks each one."""
     sources = ["numpy", "dlpack", "interface", "strided"]
     stop = threading.Event()
     errors = []
-    sender = geyser.Sender(channel_name, W, H, format="rgba8", api="vulkan")
+    sender = geyser.Sender(channel_name, W, H, format="rgba8", api=api)
 
     def run():
         try:
