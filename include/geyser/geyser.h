@@ -28,7 +28,7 @@ extern "C" {
 
 /* The version of this header. geyser_c_api_version() gives the library's: a library
  * serves callers built with an equal or older version. */
-#define GEYSER_C_API_VERSION 2
+#define GEYSER_C_API_VERSION 3
 GEYSER_API uint32_t geyser_c_api_version(void);
 
 /* ---- Errors ------------------------------------------------------------------------ */
@@ -108,7 +108,8 @@ GEYSER_API geyser_status geyser_format_from_name(const char* name, geyser_format
 
 /* Which graphics API a sender writes with or a receiver reads with. */
 typedef enum geyser_api {
-  GEYSER_API_HOST = 0,   /* receivers only: host frames, read-only mappings (no GPU needed) */
+  GEYSER_API_HOST = 0,   /* host memory, no GPU needed: receivers take host frames (read-only
+                            mappings); senders write frames with the CPU (since version 3) */
   GEYSER_API_VULKAN = 1, /* a geyser_device of Vulkan (one made for the handle by default) */
   GEYSER_API_OPENGL = 2, /* the GL context current on the calling thread (EGL) */
   GEYSER_API_CUDA = 3    /* a geyser_device of CUDA (device 0 by default) */
@@ -367,8 +368,10 @@ typedef struct geyser_sender_options {
 GEYSER_API void geyser_sender_options_init(geyser_sender_options* options);
 
 /* Publishes channel `name` (letters, digits, '.', '_', '-'; at most 64) with `width` x
- * `height` textures of `format`, written with `api` (VULKAN, OPENGL or CUDA; HOST is
- * Validation). Validation when a live sender holds the name. `options` may be NULL. */
+ * `height` textures of `format`, written with `api` (VULKAN, OPENGL, CUDA, or since C API
+ * version 3 HOST: frames in host memory, which every receiver takes as host frames; one
+ * that takes zero-copy only is refused with DeviceMismatch). Validation when a live sender
+ * holds the name. `options` may be NULL (a HOST sender takes no device and no LINEAR). */
 GEYSER_API geyser_status geyser_sender_publish(const char* name, geyser_api api, uint32_t width,
                                                uint32_t height, geyser_format format,
                                                const geyser_sender_options* options,
@@ -380,7 +383,8 @@ GEYSER_API void geyser_sender_destroy(geyser_sender* sender);
  * - VULKAN: `vk_image` (owned by VK_QUEUE_FAMILY_EXTERNAL in the shared layout; acquire it
  *   on your queue and release it back before present: docs/c-api.md);
  * - OPENGL: `gl_texture`;
- * - CUDA: `cuda_array` and `cuda_surface`, written by work queued on `cuda_stream`. */
+ * - CUDA: `cuda_array` and `cuda_surface`, written by work queued on `cuda_stream`;
+ * - HOST: `host_data`, written by the CPU before present. */
 typedef struct geyser_slot {
   uint32_t struct_size; /* sizeof(geyser_slot) */
   uint64_t frame;       /* the number it will be presented as */
@@ -391,6 +395,11 @@ typedef struct geyser_slot {
   void* cuda_array;
   uint64_t cuda_surface;
   void* cuda_stream;
+  /* Since C API version 3 (a struct_size that ends before them: not filled, and a HOST
+   * sender's acquire is Validation). */
+  void* host_data;       /* HOST: height rows of host_row_pitch bytes, writable until present
+                            or cancel; owned by the sender */
+  size_t host_row_pitch; /* HOST: width x texel size (tightly packed) */
 } geyser_slot;
 
 /* Starts a new generation of `width` x `height` textures of `format` (a size or format

@@ -34,7 +34,7 @@ from ctypes import (
 )
 
 #: The C API version this package was written against (GEYSER_C_API_VERSION).
-C_API_VERSION = 2
+C_API_VERSION = 3
 
 # ---- Enums (C enums are int-sized) ---------------------------------------------------
 
@@ -225,6 +225,8 @@ class geyser_slot(_Sized):
         ("cuda_array", c_void_p),
         ("cuda_surface", c_uint64),
         ("cuda_stream", c_void_p),
+        ("host_data", c_void_p),  # version 3
+        ("host_row_pitch", c_size_t),
     ]
 
 

@@ -35,6 +35,8 @@ class Slot:
     cuda_array: int  #: CUDA senders: the CUarray
     cuda_surface: int  #: CUDA senders: the CUsurfObject
     cuda_stream: int  #: CUDA senders: the CUstream to write on (0: legacy default)
+    host_data: int = 0  #: host senders: the address of the slot's texels (tightly packed)
+    host_row_pitch: int = 0  #: host senders: bytes from one row to the next
 
     def _raw(self):
         raw = _lib.geyser_slot()
@@ -46,10 +48,12 @@ class Slot:
         raw.cuda_array = self.cuda_array or None
         raw.cuda_surface = self.cuda_surface
         raw.cuda_stream = self.cuda_stream or None
+        raw.host_data = self.host_data or None
+        raw.host_row_pitch = self.host_row_pitch
         return raw
 
 
-_SENDER_APIS = ("vulkan", "cuda", "opengl")
+_SENDER_APIS = ("vulkan", "cuda", "opengl", "host")
 
 
 def _destroy_sender(handle):
@@ -76,8 +80,10 @@ class Sender(OwnedHandle):
         format: a format name (``"rgba8"``, ``"Bgra8Srgb"``, ``"rgba16float"``, ...) or
             a :class:`geyser.formats.FormatInfo`.
         api: ``"vulkan"`` (a headless Vulkan device is made, or `device`), ``"cuda"``
-            (CUDA device 0, or `device`) or ``"opengl"`` (the GL context current on this
-            thread).
+            (CUDA device 0, or `device`), ``"opengl"`` (the GL context current on this
+            thread) or ``"host"`` (no GPU: frames in host memory, which every receiver
+            takes as host frames; an acquired slot's ``host_data`` is the address of
+            its texels, ``host_row_pitch`` bytes a row).
         slots: ring slots at first, 2..16.
         tiling: ``"optimal"`` or ``"linear"`` (rows at a pitch, so CUDA receivers get
             plain device pointers; Vulkan senders only).
@@ -323,6 +329,8 @@ class Sender(OwnedHandle):
             cuda_array=raw.cuda_array or 0,
             cuda_surface=raw.cuda_surface,
             cuda_stream=raw.cuda_stream or 0,
+            host_data=raw.host_data or 0,
+            host_row_pitch=raw.host_row_pitch,
         )
 
     def present(self, slot, metadata=b""):

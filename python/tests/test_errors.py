@@ -120,7 +120,7 @@ def test_bad_arguments():
     with pytest.raises(geyser.ValidationError):
         geyser.Receiver("x", api="host", transfer="sideways")
     with pytest.raises(geyser.ValidationError):
-        geyser.Sender("x", 64, 48, api="host")  # HOST receives only
+        geyser.Sender("x", 64, 48, api="metal")
     with pytest.raises(geyser.ValidationError):
         geyser.Sender("x", 64, 48, format="rgb9000")
     with pytest.raises(geyser.ValidationError):

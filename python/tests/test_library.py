@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("library")
 
 
 def test_version_and_path():
-    assert geyser.c_api_version() >= geyser.C_API_VERSION == 2
+    assert geyser.c_api_version() >= geyser.C_API_VERSION == 3
     assert geyser.__version__ == "0.1.0"
     assert "libgeyser" in os.path.basename(geyser.library_path())
 

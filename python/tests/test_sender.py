@@ -1,6 +1,7 @@
 """Senders in Python: frames written from numpy (and DLPack), checked by `geyser recv
 --verify` and by a receiver in this process."""
 
+import ctypes
 import gc
 import sys
 import threading
@@ -90,13 +91,14 @@ class InterfaceOnly:
         self._keep = array
 
 
-def test_sender_and_receiver_in_one_process(channel_name):
-    """A sender thread writes frames from numpy, DLPack and an array interface; a host
-    receiver here checks each one."""
+@pytest.mark.parametrize("api", ["vulkan", "host"])
+def test_sender_and_receiver_in_one_process(channel_name, api):
+    """A sender thread (a Vulkan one, or a host one with no GPU) writes frames from numpy,
+    DLPack and an array interface; a host receiver here checks each one."""
     sources = ["numpy", "dlpack", "interface", "strided"]
     stop = threading.Event()
     errors = []
-    sender = geyser.Sender(channel_name, W, H, format="rgba8", api="vulkan")
+    sender = geyser.Sender(channel_name, W, H, format="rgba8", api=api)
 
     def run():
         try:
@@ -145,6 +147,36 @@ def test_sender_and_receiver_in_one_process(channel_name):
         thread.join(timeout=10)
         sender.close()
     assert not errors, errors
+
+
+def test_host_sender_slots_are_written_in_place(channel_name):
+    """A host sender's acquired slot is host memory (host_data, host_row_pitch): frames
+    copied into it and presented reach a host receiver here, every byte checked."""
+    with geyser.Sender(channel_name, W, H, format="rgba8", api="host") as sender:
+        stop = threading.Event()
+
+        def answer():  # the sender answers the receiver's Hello while it connects
+            while not stop.is_set():
+                sender.poll(timeout=0.002)
+
+        pump = threading.Thread(target=answer)
+        pump.start()
+        try:
+            receiver = geyser.Receiver(channel_name, api="host", timeout=10.0)
+        finally:
+            stop.set()
+            pump.join(timeout=10)
+        with receiver:
+            for _ in range(10):
+                slot = sender.acquire(timeout=1.0)
+                assert slot.host_data != 0 and slot.host_row_pitch == W * 4
+                image = np.ascontiguousarray(geyser.test_pattern(W, H, slot.frame))
+                ctypes.memmove(slot.host_data, image.ctypes.data, image.nbytes)
+                sender.present(slot)
+                frame = acquire_next(receiver)
+                assert frame.frame == slot.frame
+                assert geyser.check_test_pattern(frame.numpy(), frame.frame) is None
+                frame.release()
 
 
 def test_dlpack_write_hands_the_tensor_to_the_library(channel_name):

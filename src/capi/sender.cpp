@@ -2,6 +2,8 @@
 // host memory, device memory and DLPack tensors, poll, event fd and stats.
 #include "sender.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -63,7 +65,8 @@ Result<void> publish(const char* name, geyser_api api, std::uint32_t width, std:
   const geyser_device* device = options != nullptr ? options->device : nullptr;
   Result<std::unique_ptr<SenderEnd>> end =
       fail(ErrorCode::Validation, "geyser_sender_publish: api " + std::to_string(api) +
-                                      " cannot send (VULKAN, OPENGL or CUDA)");
+                                      " cannot send (HOST, VULKAN, OPENGL or CUDA)");
+  if (api == GEYSER_API_HOST) end = publish_host(device, name, desc, opts);
   if (api == GEYSER_API_VULKAN) end = publish_vulkan(device, name, desc, opts);
   if (api == GEYSER_API_OPENGL) end = publish_opengl(name, desc, opts);
   if (api == GEYSER_API_CUDA) end = publish_cuda(device, name, desc, opts);
@@ -186,11 +189,14 @@ GEYSER_API geyser_status geyser_sender_acquire(geyser_sender* sender, int32_t ti
   return guard([&]() -> geyser::Result<void> {
     GEYSER_TRY_VOID(require(sender, "sender"));
     GEYSER_TRY_VOID(require(out, "out"));
-    GEYSER_TRY_VOID(require_size(out->struct_size, sizeof(geyser_slot), "geyser_slot"));
-    const std::uint32_t size = out->struct_size;
-    *out = geyser_slot{};
-    out->struct_size = size;
-    return sender->end->acquire(millis(timeout_ms), *out);
+    // A version-2 caller's slot ends before host_data: only its own fields are written.
+    GEYSER_TRY_VOID(
+        require_size(out->struct_size, offsetof(geyser_slot, host_data), "geyser_slot"));
+    geyser_slot slot{};
+    slot.struct_size = out->struct_size;
+    GEYSER_TRY_VOID(sender->end->acquire(millis(timeout_ms), slot));
+    std::memcpy(out, &slot, std::min<std::size_t>(slot.struct_size, sizeof slot));
+    return {};
   });
 }
 

@@ -1,6 +1,6 @@
-// Internal: a geyser_sender is one SenderEnd, by API (sender_vulkan.cpp, sender_opengl.cpp,
-// sender_cuda.cpp). TypedEnd holds a typed sender (vulkan::Sender, ...) and the slots
-// handed out but not yet presented; each API says how its slot reads in C.
+// Internal: a geyser_sender is one SenderEnd, by API (sender_host.cpp, sender_vulkan.cpp,
+// sender_opengl.cpp, sender_cuda.cpp). TypedEnd holds a typed sender (vulkan::Sender, ...) and the
+// slots handed out but not yet presented; each API says how its slot reads in C.
 #pragma once
 
 #include <chrono>
@@ -100,7 +100,10 @@ class TypedEnd : public SenderEnd {
   std::map<std::uint64_t, Frame> pending_;
 };
 
-/// The ends, each in its own file.
+/// The ends, each in its own file. Host: Validation for a device (it uses none).
+[[nodiscard]] Result<std::unique_ptr<SenderEnd>> publish_host(
+    const geyser_device* device, const std::string& name, const TextureDescriptor& desc,
+    const channel::SenderOptions& options);
 [[nodiscard]] Result<std::unique_ptr<SenderEnd>> publish_vulkan(
     const geyser_device* device, const std::string& name, const TextureDescriptor& desc,
     const channel::SenderOptions& options);

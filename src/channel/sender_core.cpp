@@ -225,9 +225,9 @@ struct SenderCore::State {
   // What the description says about the slots' memory: the device slots, or for a host
   // receiver the host slots.
   Result<void> describe_memory(const Peer& p, ipc::StreamDescription& message) const {
-    const TextureShareHandle& first = backend->slot_export(0);
-    message.identity = first.identity;
     if (p.transfer == Transfer::Device) {
+      const TextureShareHandle& first = backend->slot_export(0);
+      message.identity = first.identity;
       message.image = first.image;
       message.handle_type = first.handle_type;
       message.row_pitch = first.row_pitch;  // linear slots; 0 for optimal images
@@ -237,6 +237,7 @@ struct SenderCore::State {
       return fail(ErrorCode::Unsupported,
                   "this sender cannot carry " + geyser::describe(desc) + " frames to host memory");
     }
+    message.identity = backend->identity();  // informational for host receivers
     ipc::describe_host_slots(message, host->row_pitch(), host->slot_size());
     return {};
   }
@@ -316,6 +317,7 @@ struct SenderCore::State {
   // Zero-copy when the receiver is on this sender's device, host frames when it asks for
   // them or (TransferRequest::Auto) is on another device or none.
   Result<Transfer> negotiate_transfer(const ipc::Hello& hello) const {
+    if (!backend->shares_device_slots()) return host_only_transfer(hello);
     const DeviceIdentity& ours = backend->identity();
     const bool same_device = hello.identity.compatible_with(ours);
     if (auto transfer = choose_transfer(hello.transfer, same_device)) return *transfer;
@@ -324,6 +326,20 @@ struct SenderCore::State {
                     " device " + to_string(hello.identity.device_uuid) +
                     ", this sender's textures live on " + backend->device_name() + " (device " +
                     to_string(ours.device_uuid) + ") and it did not ask for host frames");
+  }
+
+  // A backend with no device slots (SenderBackend::shares_device_slots) has only host
+  // frames to give: a receiver that takes only zero-copy is refused, naming why.
+  Result<Transfer> host_only_transfer(const ipc::Hello& hello) const {
+    if (hello.transfer != TransferRequest::Device) return Transfer::Host;
+    return fail(ErrorCode::DeviceMismatch,
+                "channel '" + name + "' is written to " + backend->device_name() +
+                    " by its sender, which shares no device slots (host frames only); the "
+                    "receiver (driver " +
+                    to_string(hello.identity.driver_uuid) + " device " +
+                    to_string(hello.identity.device_uuid) +
+                    ") asked for zero-copy only: connect with a receiver that takes host "
+                    "frames (host or Vulkan, transfer auto or host)");
   }
 
   // Handles one message of a peer. An error closes that connection only.

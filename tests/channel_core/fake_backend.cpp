@@ -128,6 +128,7 @@ Result<void> FakeSenderBackend::create_slots(const TextureDescriptor& desc, std:
 
 const TextureShareHandle& FakeSenderBackend::slot_export(std::size_t slot) const {
   static const TextureShareHandle none;
+  if (!control_->shares_slots) violation("slot_export of a sender that shares no slots");
   if (slot >= slots_.size()) {
     violation("slot_export of slot " + std::to_string(slot));
     return none;
@@ -138,6 +139,7 @@ const TextureShareHandle& FakeSenderBackend::slot_export(std::size_t slot) const
 Result<std::unique_ptr<ProducerLink>> FakeSenderBackend::create_link(std::size_t slot,
                                                                      SyncMode mode) {
   if (auto failure = control_->create_link.next("create_link")) return fail(*failure);
+  if (!control_->shares_slots) violation("create_link of a sender that shares no slots");
   if (slot >= slots_.size()) {
     violation("create_link for slot " + std::to_string(slot) + " of " +
               std::to_string(slots_.size()));

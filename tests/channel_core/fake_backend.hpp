@@ -46,6 +46,9 @@ struct FakeSenderControl {
   SyncCapabilities caps;  ///< none: receivers get `cpu` mode
   /// Leaves every VulkanImageInfo field zero, allocation size included.
   bool zero_image_info = false;
+  /// shares_device_slots(): false makes a host-only sender (as host::Sender), whose
+  /// slot_export and create_link the core must never call.
+  bool shares_slots = true;
   FailurePlan create_slots;
   FailurePlan create_link;
   FailurePlan export_handles;
@@ -84,6 +87,9 @@ class FakeSenderBackend final : public SenderBackend {
   [[nodiscard]] const DeviceIdentity& identity() const noexcept override;
   [[nodiscard]] std::string device_name() const override { return "fake host memory"; }
   [[nodiscard]] SyncCapabilities sync_capabilities() const override;
+  [[nodiscard]] bool shares_device_slots() const noexcept override {
+    return control_->shares_slots;
+  }
   [[nodiscard]] Result<void> create_slots(const TextureDescriptor& desc,
                                           std::size_t count) override;
   [[nodiscard]] const TextureShareHandle& slot_export(std::size_t slot) const override;

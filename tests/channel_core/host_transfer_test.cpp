@@ -198,6 +198,34 @@ TEST(HostTransfer, ZeroCopyOnlyOnAnotherDeviceIsStillDeviceMismatch) {
       << receiver.error().message();
 }
 
+// A sender whose slots are its own memory (SenderBackend::shares_device_slots false, as
+// host::Sender) gives host frames even to a receiver with its very identity, never calls
+// slot_export or create_link, and refuses a zero-copy-only receiver, saying why.
+TEST(HostTransfer, ASenderThatSharesNoSlotsGivesHostFramesOnly) {
+  auto transport = make_transport();
+  auto control = std::make_shared<FakeSenderControl>();
+  control->shares_slots = false;
+  auto sender = publish_fake(transport, control);
+  ASSERT_TRUE(sender);
+  auto same = host_receiver(fake_identity());  // the sender's own identity
+  auto receiver = connect_fake(*sender, transport, same);
+  ASSERT_TRUE(receiver) << receiver.error().to_string();
+  EXPECT_EQ(receiver->stats().transfer, Transfer::Host);
+  for (std::uint64_t frame = 1; frame <= 5; ++frame) {
+    ASSERT_TRUE(write_frame(*sender));
+    expect_frame(*receiver, frame);
+  }
+  auto strict = host_receiver(fake_identity());
+  strict->transfer = TransferRequest::Device;
+  auto refused = connect_fake(*sender, transport, strict);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::DeviceMismatch);
+  EXPECT_NE(refused.error().message().find("shares no device slots"), std::string::npos)
+      << refused.error().message();
+  EXPECT_EQ(control->violations, 0) << control->last_violation;
+  EXPECT_EQ(same->violations, 0) << same->last_violation;
+}
+
 TEST(HostTransfer, ABackendWithoutHostImportsCannotAskForThem) {
   auto transport = make_transport();
   auto control = std::make_shared<FakeSenderControl>();

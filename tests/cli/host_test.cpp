@@ -360,13 +360,6 @@ TEST_F(CliHost, SenderMemoryReturnsAfterHostReceiversLeave) {
   EXPECT_EQ(sender.stop(SIGTERM, 30s).exit_code, 0);
 }
 
-TEST_F(CliHost, SendWithTheHostApiIsAUsageError) {
-  const Outcome o = geyser({"send", "x", "--api", "host"}, 30s);
-  EXPECT_EQ(o.exit_code, 2) << o.out << o.err;
-  EXPECT_NE(o.err.find("receiving API only"), std::string::npos) << o.err;
-  EXPECT_EQ(channel_entry("x"), nullptr) << "nothing published";
-}
-
 TEST_F(CliHost, HostApiWithDeviceTransferIsAUsageError) {
   const Outcome o = geyser({"recv", "x", "--api", "host", "--transfer", "device"}, 30s);
   EXPECT_EQ(o.exit_code, 2) << o.out << o.err;

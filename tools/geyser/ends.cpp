@@ -2,7 +2,6 @@
 // (ends_opengl.cpp, ends_cuda.cpp and ends_host.cpp have the others).
 #include "ends.hpp"
 
-#include <cstdlib>
 #include <iostream>
 
 #include "commands.hpp"
@@ -93,8 +92,8 @@ void refuse_device(Api api, std::string_view command, const DeviceSelector& devi
   if (device.empty()) return;
   if (api == Api::Host) {
     exit_device_usage(command,
-                      "--api host uses no GPU (frames are read from shared host memory); leave "
-                      "--device out",
+                      "--api host uses no GPU (frames are written to and read from shared host "
+                      "memory); leave --device out",
                       /*hint_info=*/false);
   }
 }
@@ -103,22 +102,11 @@ void refuse_device(Api api, std::string_view command, const DeviceSelector& devi
 
 std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command,
                                        const DeviceSelector& device) {
-  if (api != Api::Host) refuse_device(api, command, device);  // host: refused below
+  refuse_device(api, command, device);
   switch (api) {
     case Api::OpenGL: return detail::open_opengl_send_end(command, device);
     case Api::Cuda: return detail::open_cuda_send_end(command, device);
-    case Api::Host: {
-      // --api takes the same names for send and recv (api_names()), so this is the first
-      // place that can tell; it is still the command line's fault: a usage error.
-      std::string senders;
-      for (const std::string& name : api_names()) {
-        if (name != "host") senders += (senders.empty() ? "" : ", ") + name;
-      }
-      std::cerr << "geyser " << command << ": --api host: host is a receiving API only (`geyser "
-                << "recv --api host` takes frames in shared host memory); a sender writes with "
-                << senders << '\n';
-      std::exit(kExitUsage);
-    }
+    case Api::Host: return detail::open_host_send_end(command);
     case Api::Vulkan: break;
   }
   return detail::open_vulkan_send_end(command, device);

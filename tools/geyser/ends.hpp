@@ -1,6 +1,6 @@
 // The channel end `geyser send` and `geyser recv` work through, for the API --api names:
 // a Vulkan device, an OpenGL context or a CUDA context, and the Sender or Receiver made on
-// it (or, receiving only, host memory: host::Receiver, no GPU). The commands drive the
+// it (or host memory, with no GPU: host::Sender, host::Receiver). The commands drive the
 // backend-neutral core; only writing and reading texels is the API's.
 #pragma once
 
@@ -24,7 +24,7 @@ enum class Api : std::uint8_t { Vulkan, OpenGL, Cuda, Host };
 /// "vulkan", "opengl", "cuda", "host".
 [[nodiscard]] std::string_view to_string(Api api) noexcept;
 /// The --api values this build has ("vulkan", "opengl" with the OpenGL channel ends, "cuda"
-/// with the CUDA channel ends, "host"). "host" receives only: open_send_end refuses it.
+/// with the CUDA channel ends, "host"), for sending and receiving alike.
 [[nodiscard]] std::vector<std::string> api_names();
 [[nodiscard]] std::optional<Api> parse_api(std::string_view text) noexcept;
 
@@ -78,9 +78,8 @@ class RecvEnd {
 
 /// Opens the device or context for `api` that `device` names (--device; empty: the
 /// default), printing why not (with a hint) as `geyser COMMAND` on stderr and returning
-/// nullptr when it cannot. Usage errors say so and exit with kExitUsage: Api::Host for a
-/// sender; a device the API does not list; a --device for Api::OpenGL (not supported yet)
-/// or Api::Host (no GPU).
+/// nullptr when it cannot. Usage errors say so and exit with kExitUsage: a device the API
+/// does not list; a --device for Api::OpenGL (not supported yet) or Api::Host (no GPU).
 [[nodiscard]] std::unique_ptr<SendEnd> open_send_end(Api api, std::string_view command,
                                                      const DeviceSelector& device);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command,
@@ -99,6 +98,7 @@ namespace detail {
                                                           const DeviceSelector& device);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_cuda_recv_end(std::string_view command,
                                                           const DeviceSelector& device);
+[[nodiscard]] std::unique_ptr<SendEnd> open_host_send_end(std::string_view command);
 [[nodiscard]] std::unique_ptr<RecvEnd> open_host_recv_end(std::string_view command);
 }  // namespace detail
 

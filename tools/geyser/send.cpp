@@ -291,8 +291,9 @@ void register_send(CLI::App& app, Action& action) {
   send->add_option("--api", options->api, "The API that writes the frames")
       ->capture_default_str()
       ->check(CLI::IsMember(api_names()));
-  add_device_option(*send, options->device,
-                    "the sender's (not with --api opengl); default: the best-ranked device");
+  add_device_option(
+      *send, options->device,
+      "the sender's (not with --api opengl or host); default: the best-ranked device");
   send->add_option("--size", options->size, "Texture size, WIDTHxHEIGHT")
       ->capture_default_str()
       ->check(size_validator());

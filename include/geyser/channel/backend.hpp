@@ -72,18 +72,25 @@ class SenderBackend {
   [[nodiscard]] virtual std::string device_name() const = 0;
   /// What this side can do with shared semaphores (choose_sync_mode).
   [[nodiscard]] virtual SyncCapabilities sync_capabilities() const = 0;
+  /// Whether the slots live in exportable device memory that receivers on this device
+  /// import (zero-copy). False for a backend whose slots are its process's own memory (the
+  /// host sender): it exports nothing, every receiver gets host frames, one that asks for
+  /// zero-copy only is refused with DeviceMismatch, and slot_export and create_link are
+  /// never called.
+  [[nodiscard]] virtual bool shares_device_slots() const noexcept = 0;
 
   /// Replaces the ring with `count` slots of `desc`, once the device no longer uses the old
   /// ones; links retired before are destroyed then too. On failure the old ring and its
   /// links stay usable. The links of the old ring are retired after this call: destroying
-  /// them must not need their slot. Each slot's export must have a non-zero
-  /// image.allocation_size (the wire requires one; docs/protocol.md).
+  /// them must not need their slot. When shares_device_slots(), each slot's export must have
+  /// a non-zero image.allocation_size (the wire requires one; docs/protocol.md).
   [[nodiscard]] virtual Result<void> create_slots(const TextureDescriptor& desc,
                                                   std::size_t count) = 0;
   /// Slot `slot`'s memory, exported once per ring; the core duplicates its handle per
-  /// receiver. Valid until the next create_slots.
+  /// receiver. Valid until the next create_slots. Called only when shares_device_slots().
   [[nodiscard]] virtual const TextureShareHandle& slot_export(std::size_t slot) const = 0;
-  /// A new link for `slot` with a receiver in `mode`. Unsupported when the device cannot.
+  /// A new link for `slot` with a zero-copy receiver in `mode` (host receivers' links are the
+  /// core's). Unsupported when the device cannot. Called only when shares_device_slots().
   [[nodiscard]] virtual Result<std::unique_ptr<ProducerLink>> create_link(std::size_t slot,
                                                                           SyncMode mode) = 0;
   /// Announces that the application has written frame `frame` into `slot` (its work

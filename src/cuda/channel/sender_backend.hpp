@@ -27,6 +27,7 @@ class CudaSenderBackend final : public channel::SenderBackend {
   [[nodiscard]] const DeviceIdentity& identity() const noexcept override;
   [[nodiscard]] std::string device_name() const override { return context_->info().name; }
   [[nodiscard]] SyncCapabilities sync_capabilities() const override;
+  [[nodiscard]] bool shares_device_slots() const noexcept override { return true; }
   [[nodiscard]] Result<void> create_slots(const TextureDescriptor& desc,
                                           std::size_t count) override;
   [[nodiscard]] const TextureShareHandle& slot_export(std::size_t slot) const override;

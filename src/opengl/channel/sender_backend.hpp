@@ -28,6 +28,7 @@ class GlSenderBackend final : public channel::SenderBackend {
   [[nodiscard]] const DeviceIdentity& identity() const noexcept override;
   [[nodiscard]] std::string device_name() const override;
   [[nodiscard]] SyncCapabilities sync_capabilities() const override { return caps_; }
+  [[nodiscard]] bool shares_device_slots() const noexcept override { return true; }
   [[nodiscard]] Result<void> create_slots(const TextureDescriptor& desc,
                                           std::size_t count) override;
   [[nodiscard]] const TextureShareHandle& slot_export(std::size_t slot) const override;

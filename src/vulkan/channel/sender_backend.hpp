@@ -26,6 +26,7 @@ class VulkanSenderBackend final : public channel::SenderBackend {
   [[nodiscard]] const DeviceIdentity& identity() const noexcept override;
   [[nodiscard]] std::string device_name() const override;
   [[nodiscard]] SyncCapabilities sync_capabilities() const override;
+  [[nodiscard]] bool shares_device_slots() const noexcept override { return true; }
   [[nodiscard]] Result<void> create_slots(const TextureDescriptor& desc,
                                           std::size_t count) override;
   [[nodiscard]] const TextureShareHandle& slot_export(std::size_t slot) const override;
