@@ -138,6 +138,7 @@ struct GlContext {
   std::string uuid;
   std::string renderer;
   std::string skip;
+  int vulkan_index = -1;  // the Vulkan device it shares with
 };
 
 GlContext gl_context(const json& report) {
@@ -145,13 +146,15 @@ GlContext gl_context(const json& report) {
   const json& gl = report["opengl"];
   if (!gl.value("available", false)) return {"", "", "no OpenGL context here: " + gl.dump()};
   if (!gl["device_uuid"].is_string()) return {"", "", "the context has no device UUID"};
-  return {gl["device_uuid"], gl["renderer"], ""};
+  if (!gl["vulkan_device"].is_number()) return {"", "", "no Vulkan device shares the context"};
+  return {gl["device_uuid"], gl["renderer"], "", gl["vulkan_device"].get<int>()};
 }
 
 TEST_F(CliDevice, OpenGlEndsRunOnTheDeviceNamed) {
   const GlContext gl = gl_context(json::parse(geyser({"info", "--json"}, 30s).out, nullptr, false));
   if (!gl.skip.empty()) GTEST_SKIP() << gl.skip;
-  // The sender by the context's UUID, the receiver by a part of its GL_RENDERER.
+  // The sender by the context's UUID, the receivers by a part of its GL_RENDERER and by the
+  // index of the Vulkan device it shares with (the same GPU for every --api).
   const std::string part = gl.renderer.substr(0, gl.renderer.find(' '));
   Process sender(
       {"send", "gldev", "--api", "opengl", "--size", "64x48", "--fps", "120", "--device", gl.uuid},
@@ -159,8 +162,14 @@ TEST_F(CliDevice, OpenGlEndsRunOnTheDeviceNamed) {
   const Outcome r = geyser({"recv", "gldev", "--api", "opengl", "--frames", "10", "--verify",
                             "--json", "--timeout", "20", "--device", part},
                            40s);
+  const Outcome by_index =
+      geyser({"recv", "gldev", "--api", "opengl", "--frames", "10", "--verify", "--json",
+              "--timeout", "20", "--device", std::to_string(gl.vulkan_index)},
+             40s);
   const Outcome s = sender.stop(SIGTERM, 20s);
   EXPECT_EQ(s.exit_code, 0) << s.out << s.err;
+  ASSERT_EQ(by_index.exit_code, 0) << by_index.out << by_index.err;
+  EXPECT_EQ(json::parse(by_index.out, nullptr, false)["bad"], 0) << by_index.out;
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const json summary = json::parse(r.out, nullptr, false);
   ASSERT_FALSE(summary.is_discarded()) << r.out;
@@ -176,11 +185,17 @@ TEST_F(CliDevice, OpenGlDeviceNobodyHasIsAUsageErrorListingTheDisplays) {
   for (const char* command : {"send", "recv"}) {
     const Outcome o = geyser({command, "x", "--api", "opengl", "--device", "31"}, 20s);
     EXPECT_EQ(o.exit_code, 2) << command << ": " << o.out << o.err;
-    EXPECT_NE(o.err.find("no EGL display is the device asked for (index 31)"), std::string::npos)
-        << o.err;
-    // Each display tried is named with what it is.
-    EXPECT_NE(o.err.find(gl.renderer), std::string::npos) << o.err;
+    // An index is Vulkan's: the same GPU for every --api.
+    EXPECT_NE(o.err.find("no Vulkan device has index 31"), std::string::npos) << o.err;
   }
+  const Outcome named = geyser({"send", "x", "--api", "opengl", "--device", "no such GPU"}, 20s);
+  EXPECT_EQ(named.exit_code, 2) << named.out << named.err;
+  EXPECT_NE(
+      named.err.find("no EGL display is the device asked for (name containing \"no such GPU\")"),
+      std::string::npos)
+      << named.err;
+  // Each display tried is named with what it is.
+  EXPECT_NE(named.err.find(gl.renderer), std::string::npos) << named.err;
   const std::string uuid = "00112233-4455-6677-8899-aabbccddeeff";
   const Outcome o = geyser({"recv", "x", "--api", "opengl", "--device", uuid}, 20s);
   EXPECT_EQ(o.exit_code, 2) << o.out << o.err;

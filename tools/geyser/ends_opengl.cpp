@@ -7,12 +7,34 @@
 #include "geyser/opengl/context.hpp"
 #include "geyser/opengl/receiver.hpp"
 #include "geyser/opengl/sender.hpp"
+#include "geyser/vulkan/device_select.hpp"
 
 namespace geyser::cli::detail {
 namespace {
 
+// `--device N` names the GPU that is Vulkan device N for every --api: its UUID picks the EGL
+// display (whose own index, where EGL lists devices at all, need not be Vulkan's order; the
+// NVIDIA driver of the GPU machine offers only the surfaceless display, which has none).
+DeviceSelector by_vulkan_index(std::string_view command, DeviceSelector device) {
+  if (!device.index) return device;
+  auto listed = vulkan::listed_devices();
+  if (!listed) {
+    exit_device_usage(command, "an index names a Vulkan device, but " + listed.error().message());
+  }
+  auto found = find_device(DeviceSelector{device.index, std::nullopt, ""}, *listed, "Vulkan");
+  if (!found) exit_device_usage(command, found.error().message());
+  if (device.uuid && *device.uuid != found->uuid) {
+    exit_device_usage(command, "index " + std::to_string(*device.index) + " and UUID " +
+                                   geyser::to_string(*device.uuid) + " are two devices");
+  }
+  device.uuid = found->uuid;
+  device.index.reset();
+  return device;
+}
+
 std::optional<opengl::HeadlessContext> open_context(std::string_view command,
-                                                    const DeviceSelector& device) {
+                                                    const DeviceSelector& selector) {
+  const DeviceSelector device = by_vulkan_index(command, selector);
   auto context = opengl::HeadlessContext::create(device);
   if (context) return std::move(context).value();
   if (context.error().code() == ErrorCode::Validation && !device.empty()) {
