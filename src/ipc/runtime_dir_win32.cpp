@@ -5,7 +5,7 @@
 
 #include "geyser/ipc/named_pipe_transport.hpp"
 #include "geyser/win32_error.hpp"
-#include "win32_security.hpp"
+#include "geyser/win32_security.hpp"
 
 namespace geyser::ipc {
 namespace {
