@@ -1,5 +1,9 @@
 // Cross-process waits on Windows, against geyser_pipe_peer.exe: a CpuTimeline signalled
 // in each direction, and a frame board whose publish wakes several waiters in the child.
+// The waits that a wake must end have no timeout to speak of (an hour): a bounded wait
+// re-reads when it times out, which would hide a lost wake. A lost wake therefore hangs the
+// test until ctest's timeout (300 s), or fails it through the child's exit and a receive's
+// Timeout; either way it fails.
 #include <windows.h>
 
 #include <string>
