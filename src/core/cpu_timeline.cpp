@@ -62,13 +62,15 @@ Result<CpuTimeline> CpuTimeline::create(std::uint64_t initial) {
 Result<CpuTimeline> CpuTimeline::open(UniqueHandle handle) {
   auto memory = SharedMemory::open(std::move(handle), kPageSize, SharedAccess::PeersWrite);
   if (!memory) {
-    return fail(Error(ErrorCode::Validation, "CpuTimeline::open: " + memory.error().message(),
+    // Validation for what is no timeline page; Internal when mapping it failed.
+    return fail(Error(memory.error().code(), "CpuTimeline::open: " + memory.error().message(),
                       memory.error().native_domain(), memory.error().native_code()));
   }
   GEYSER_TRY_VOID(check_header(*memory));
   auto wake = SharedWake::open(wake_counter(*memory), wake_tag(*memory), WakeAccess::PeersWake);
   if (!wake) {
-    return fail(ErrorCode::Validation, "CpuTimeline::open: " + wake.error().message());
+    return fail(Error(wake.error().code(), "CpuTimeline::open: " + wake.error().message(),
+                      wake.error().native_domain(), wake.error().native_code()));
   }
   return CpuTimeline(std::move(memory).value(), std::move(wake).value());
 }

@@ -11,7 +11,7 @@
 // once may leave two events set, so waiters return spuriously until the next wake.
 // docs/protocol.md, "Wake counters"; docs/windows.md.
 #include <windows.h>
-//
+// bcrypt.h needs windows.h's types first.
 #include <bcrypt.h>
 
 #include <array>
