@@ -6,15 +6,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
 #include "control.hpp"
-#include "geyser/ipc/address_wait.hpp"
 #include "geyser/ipc/socket.hpp"
 #include "geyser/ipc/wire.hpp"
+#include "geyser/shared_wake.hpp"
 #include "geyser/test_pattern.hpp"
 #include "geyser/vulkan/receiver.hpp"
 #include "geyser/vulkan/sender.hpp"
@@ -46,28 +47,38 @@ struct Shared {
   Samples futex[kMaxResolutions];                  // receiver
   // The bare futex baseline: the sender stamps, bumps the word and wakes the receiver.
   std::atomic<std::uint32_t> futex_word{0};
+  std::array<std::byte, kWakeTagSize> futex_tag{};  // SharedWake's tag (unused on Linux)
   std::atomic<std::uint64_t> futex_stamp{0};
   // The receiver's count of the blocking waits it is about to enter (the sender lets it fall
   // asleep before each timed event, so that every one of them measures a wake-up).
   std::atomic<std::uint32_t> blocking{0};
 };
 
+// The futex word's SharedWake (on Linux a futex on it and nothing else: opening it makes
+// no system call, so each half opens its own).
+SharedWake futex_of(Shared& shared) {
+  auto wake = SharedWake::open(std::as_writable_bytes(std::span(&shared.futex_word, 1)),
+                               shared.futex_tag, WakeAccess::PeersWake);
+  return std::move(wake).value();  // fails only for spans too small
+}
+
 // One bare cross-process futex wake, the sender's half.
 void futex_wake(Shared& shared) {
+  SharedWake wake = futex_of(shared);
   shared.futex_stamp.store(monotonic_ns(), std::memory_order_relaxed);
-  shared.futex_word.fetch_add(1, std::memory_order_release);
-  ipc::wake_address(shared.futex_word);
+  wake.wake();
 }
 
 // The receiver's half: waits for the word to move past `seen`; the microseconds from the
 // sender's stamp to the return.
 Result<double> futex_wait(Shared& shared, std::uint32_t seen, std::chrono::milliseconds timeout) {
+  const SharedWake wake = futex_of(shared);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (shared.futex_word.load(std::memory_order_acquire) == seen) {
     if (std::chrono::steady_clock::now() > deadline) {
       return fail(ErrorCode::Timeout, "bench: no futex wake");
     }
-    GEYSER_TRY_VOID(ipc::wait_on_address(shared.futex_word, seen, timeout));
+    GEYSER_TRY_VOID(wake.wait(seen, timeout));
   }
   const std::uint64_t arrived = monotonic_ns();
   return micros(shared.futex_stamp.load(std::memory_order_relaxed), arrived);

@@ -6,31 +6,36 @@
 #include <cstdint>
 
 #include "geyser/error.hpp"
-#include "geyser/unique_fd.hpp"
+#include "geyser/shared_memory.hpp"
+#include "geyser/shared_wake.hpp"
+#include "geyser/unique_handle.hpp"
 
 namespace geyser {
 
-/// A monotonically increasing counter in a sealed memfd page, waited on with a futex.
+/// A monotonically increasing counter in a shared page (SharedAccess::PeersWrite: a sealed
+/// memfd on Linux, a file-mapping section on Windows), with a SharedWake both sides wake.
 /// signal(v) raises it to v; wait(v, timeout) blocks until it is >= v. Share it by
-/// exporting its fd (export_fd) and opening that fd in the other process (open). Move-only.
-/// Thread-safe: any number of threads may signal and wait.
+/// exporting a handle (export_handle) and opening that handle in the other process (open).
+/// Move-only. Thread-safe: any number of threads may signal and wait.
 class CpuTimeline {
  public:
   /// A new counter starting at `initial`.
   [[nodiscard]] static Result<CpuTimeline> create(std::uint64_t initial = 0);
-  /// Maps a counter exported by another CpuTimeline. Consumes `fd` (closed on failure and on
-  /// destruction). Validation if it is not a sealed memfd of the right size (a peer must not
-  /// be able to shrink it under us, which would raise SIGBUS here).
-  [[nodiscard]] static Result<CpuTimeline> open(UniqueFd fd);
+  /// Maps a counter exported by another CpuTimeline. Consumes `handle` (closed on failure and
+  /// on destruction). Validation unless it is a shared page of the right size that cannot
+  /// be resized (Linux: a memfd sealed against shrinking and growing, since a peer that
+  /// shrank it would raise SIGBUS here; Windows: a section) holding a timeline, whose wake
+  /// objects open.
+  [[nodiscard]] static Result<CpuTimeline> open(UniqueHandle handle);
 
-  CpuTimeline(CpuTimeline&& other) noexcept;
-  CpuTimeline& operator=(CpuTimeline&& other) noexcept;
+  CpuTimeline(CpuTimeline&& other) noexcept = default;
+  CpuTimeline& operator=(CpuTimeline&& other) noexcept = default;
   CpuTimeline(const CpuTimeline&) = delete;
   CpuTimeline& operator=(const CpuTimeline&) = delete;
-  ~CpuTimeline();
+  ~CpuTimeline() = default;
 
-  /// A new fd for the same counter, for another process; the caller owns it.
-  [[nodiscard]] Result<UniqueFd> export_fd() const;
+  /// A new handle to the same counter, for another process; the caller owns it.
+  [[nodiscard]] Result<UniqueHandle> export_handle() const;
   /// The current value.
   [[nodiscard]] std::uint64_t value() const noexcept;
   /// Raises the counter to `value` (never lowers it) and wakes every waiter.
@@ -39,9 +44,10 @@ class CpuTimeline {
   [[nodiscard]] Result<void> wait(std::uint64_t value, std::chrono::nanoseconds timeout) const;
 
  private:
-  CpuTimeline(UniqueFd fd, void* mapping) noexcept : fd_(std::move(fd)), mapping_(mapping) {}
-  UniqueFd fd_;
-  void* mapping_ = nullptr;
+  CpuTimeline(SharedMemory memory, SharedWake wake) noexcept
+      : memory_(std::move(memory)), wake_(std::move(wake)) {}
+  SharedMemory memory_;  // declared first: wake_ borrows its bytes
+  SharedWake wake_;
 };
 
 }  // namespace geyser

@@ -14,8 +14,8 @@ Result<std::unique_ptr<HostLink>> HostLink::create() {
 
 Result<SlotSyncHandles> HostLink::export_handles() const {
   SlotSyncHandles handles;
-  GEYSER_TRY(handles.ready, ready_.export_fd());
-  GEYSER_TRY(handles.released, released_.export_fd());
+  GEYSER_TRY(handles.ready, ready_.export_handle());
+  GEYSER_TRY(handles.released, released_.export_handle());
   return handles;
 }
 

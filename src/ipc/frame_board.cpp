@@ -5,8 +5,6 @@
 
 #include <cstring>
 
-#include "geyser/ipc/address_wait.hpp"
-
 namespace geyser::ipc {
 namespace {
 
@@ -18,6 +16,7 @@ constexpr std::size_t kRecordSizeAt = 8;
 constexpr std::size_t kSlotCountAt = 12;
 constexpr std::size_t kWakeAt = 16;
 constexpr std::size_t kPublishedAt = 24;
+constexpr std::size_t kWakeTagAt = 32;
 constexpr std::size_t kSlotFramesAt = 64;
 constexpr std::size_t kRecordsAt = kSlotFramesAt + 8 * kBoardSlots;  // 192
 // A record.
@@ -33,6 +32,7 @@ constexpr std::size_t kMetadataAt = 64;
 // A receiver page: a 16-byte header, then per slot the claimed and the released frame.
 constexpr std::size_t kPageSlotsAt = 16;
 
+static_assert(kWakeTagAt + kWakeTagSize <= kSlotFramesAt);
 static_assert(kRecordsAt + kBoardRecords * kRecordSize <= kBoardSize);
 static_assert(kMetadataAt + kMaxFrameMetadata <= kRecordSize);
 static_assert(kPageSlotsAt + 16 * kBoardSlots <= kPageSize);
@@ -53,6 +53,13 @@ std::uint16_t read_u16(std::span<std::byte> bytes, std::size_t offset) noexcept 
   std::uint16_t value = 0;
   std::memcpy(&value, bytes.data() + offset, sizeof value);
   return value;
+}
+
+std::span<std::byte> wake_counter(const SharedMemory& memory) noexcept {
+  return memory.bytes().subspan(kWakeAt, 4);
+}
+std::span<std::byte> wake_tag(const SharedMemory& memory) noexcept {
+  return memory.bytes().subspan(kWakeTagAt, kWakeTagSize);
 }
 
 std::size_t record_at(std::uint64_t sequence) noexcept {
@@ -95,7 +102,9 @@ Result<BoardWriter> BoardWriter::create() {
   std::memcpy(bytes.data() + kRecordCountAt, &records, 2);
   std::memcpy(bytes.data() + kRecordSizeAt, &kRecordSize, 4);
   std::memcpy(bytes.data() + kSlotCountAt, &kBoardSlots, 4);
-  return BoardWriter(std::move(memory));
+  GEYSER_TRY(SharedWake wake,
+             SharedWake::create(wake_counter(memory), wake_tag(memory), WakeAccess::CreatorWakes));
+  return BoardWriter(std::move(memory), std::move(wake));
 }
 
 void BoardWriter::publish(const FrameRecord& record) noexcept {
@@ -121,9 +130,7 @@ void BoardWriter::publish(const FrameRecord& record) noexcept {
 }
 
 void BoardWriter::wake() noexcept {
-  auto counter = u32(memory_.bytes(), kWakeAt);
-  counter.fetch_add(1, std::memory_order_release);
-  wake_address(*reinterpret_cast<std::atomic<std::uint32_t>*>(memory_.bytes().data() + kWakeAt));
+  wake_.wake();
 }
 
 void BoardWriter::set_slot_frame(std::uint32_t slot, std::uint64_t frame) noexcept {
@@ -157,7 +164,9 @@ Result<BoardReader> BoardReader::open(UniqueHandle handle) {
                     " slots, expected " + std::to_string(kBoardRecords) + " of " +
                     std::to_string(kRecordSize) + " for " + std::to_string(kBoardSlots));
   }
-  return BoardReader(std::move(memory).value());
+  auto wake = SharedWake::open(wake_counter(*memory), wake_tag(*memory), WakeAccess::CreatorWakes);
+  if (!wake) return fail(ErrorCode::Protocol, "frame board: " + wake.error().message());
+  return BoardReader(std::move(memory).value(), std::move(wake).value());
 }
 
 std::uint64_t BoardReader::published() const noexcept {
@@ -194,17 +203,15 @@ std::uint64_t BoardReader::slot_frame(std::uint32_t slot) const noexcept {
 }
 
 std::uint32_t BoardReader::wake_count() const noexcept {
-  return u32(memory_.bytes(), kWakeAt).load(std::memory_order_acquire);
+  return wake_.count();
 }
 
 Result<void> BoardReader::wait(std::uint32_t seen_wake, std::chrono::nanoseconds timeout) const {
-  const auto& counter =
-      *reinterpret_cast<const std::atomic<std::uint32_t>*>(memory_.bytes().data() + kWakeAt);
-  return wait_on_address(counter, seen_wake, timeout);
+  return wake_.wait(seen_wake, timeout);
 }
 
 void BoardReader::wake_waiters() const noexcept {
-  wake_address(*reinterpret_cast<std::atomic<std::uint32_t>*>(memory_.bytes().data() + kWakeAt));
+  wake_.wake_local();
 }
 
 // --- ReceiverPage ---

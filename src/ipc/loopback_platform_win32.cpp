@@ -5,7 +5,7 @@
 
 #include "geyser/win32_error.hpp"
 #include "loopback_platform.hpp"
-#include "win32_security.hpp"
+#include "geyser/win32_security.hpp"
 
 namespace geyser::ipc::loopback_detail {
 

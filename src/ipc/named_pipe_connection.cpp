@@ -6,7 +6,7 @@
 #include "geyser/win32_error.hpp"
 #include "pipe_frame.hpp"
 #include "remote_handles.hpp"
-#include "win32_security.hpp"
+#include "geyser/win32_security.hpp"
 
 namespace geyser::ipc {
 namespace {

@@ -12,7 +12,7 @@
 #include "geyser/ipc/transport.hpp"
 #include "geyser/unique_handle.hpp"
 #include "overlapped_op.hpp"
-#include "win32_security.hpp"
+#include "geyser/win32_security.hpp"
 
 namespace geyser::ipc {
 

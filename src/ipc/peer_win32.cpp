@@ -3,7 +3,7 @@
 #include <string>
 
 #include "geyser/ipc/peer.hpp"
-#include "win32_security.hpp"
+#include "geyser/win32_security.hpp"
 
 namespace geyser::ipc {
 

@@ -1,7 +1,7 @@
 #include "pipe_names.hpp"
 
 #include "geyser/ipc/channel_name.hpp"
-#include "win32_security.hpp"
+#include "geyser/win32_security.hpp"
 
 namespace geyser::ipc::pipe_names {
 

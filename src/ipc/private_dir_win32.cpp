@@ -11,7 +11,7 @@
 
 #include "geyser/unique_handle.hpp"
 #include "geyser/win32_error.hpp"
-#include "win32_security.hpp"
+#include "geyser/win32_security.hpp"
 
 namespace geyser::ipc::win32 {
 namespace {

@@ -5,8 +5,8 @@
 
 #include "geyser/ipc/named_pipe_transport.hpp"
 #include "geyser/win32_error.hpp"
+#include "geyser/win32_security.hpp"
 #include "private_dir_win32.hpp"
-#include "win32_security.hpp"
 
 namespace geyser::ipc {
 namespace {

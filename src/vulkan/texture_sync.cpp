@@ -51,8 +51,8 @@ Result<TextureSync> TextureSync::create_consumer(VulkanTextureShareManager& mana
     GEYSER_TRY(sync.ready_semaphore_, manager.import_vk_semaphore(ready));
     GEYSER_TRY(sync.released_semaphore_, manager.import_vk_semaphore(released));
   } else {
-    GEYSER_TRY(UniqueFd ready, handles.ready.duplicate());
-    GEYSER_TRY(UniqueFd released, handles.released.duplicate());
+    GEYSER_TRY(UniqueHandle ready, handles.ready.duplicate());
+    GEYSER_TRY(UniqueHandle released, handles.released.duplicate());
     GEYSER_TRY(sync.ready_timeline_, CpuTimeline::open(std::move(ready)));
     GEYSER_TRY(sync.released_timeline_, CpuTimeline::open(std::move(released)));
   }
@@ -74,8 +74,8 @@ Result<SyncShareHandles> TextureSync::export_handles() const {
     handles.ready = std::move(ready.os_handle);
     handles.released = std::move(released.os_handle);
   } else {
-    GEYSER_TRY(handles.ready, ready_timeline_->export_fd());
-    GEYSER_TRY(handles.released, released_timeline_->export_fd());
+    GEYSER_TRY(handles.ready, ready_timeline_->export_handle());
+    GEYSER_TRY(handles.released, released_timeline_->export_handle());
   }
   return handles;
 }

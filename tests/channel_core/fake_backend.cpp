@@ -33,8 +33,8 @@ class FakeProducerLink final : public ProducerLink {
   SyncMode mode() const noexcept override { return mode_; }
   Result<SlotSyncHandles> export_handles() const override {
     if (auto failure = control_->export_handles.next("export_handles")) return fail(*failure);
-    GEYSER_TRY(UniqueFd ready, ready_.export_fd());
-    GEYSER_TRY(UniqueFd released, released_.export_fd());
+    GEYSER_TRY(UniqueHandle ready, ready_.export_handle());
+    GEYSER_TRY(UniqueHandle released, released_.export_handle());
     return SlotSyncHandles{std::move(ready), std::move(released)};
   }
   Result<std::uint64_t> released_value() const override { return released_.value(); }

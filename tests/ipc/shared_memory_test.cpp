@@ -1,4 +1,4 @@
-// SharedMemory and wait_on_address: what a peer given a handle can and cannot do, and a
+// SharedMemory and SharedWake: what a peer given a handle can and cannot do, and a
 // wait that another process ends.
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "fd_count.hpp"
-#include "geyser/ipc/address_wait.hpp"
 #include "geyser/ipc/shared_memory.hpp"
+#include "geyser/shared_wake.hpp"
 
 namespace geyser::ipc::test {
 namespace {
@@ -105,35 +105,48 @@ TEST(SharedMemory, OpenRefusesWhatIsNotASealedRegionOfTheSize) {
   EXPECT_EQ(open_fd_count(), before + 2) << "only the two regions created here stay open";
 }
 
-TEST(AddressWait, ReturnsAtTheTimeoutAndAtOnceWhenTheWordDiffers) {
-  std::atomic<std::uint32_t> word{7};
-  const auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(wait_on_address(word, 7, 20ms));
-  EXPECT_GE(std::chrono::steady_clock::now() - start, 15ms);
-  const auto again = std::chrono::steady_clock::now();
-  ASSERT_TRUE(wait_on_address(word, 8, 5s));
-  EXPECT_LT(std::chrono::steady_clock::now() - again, 1s) << "waited although the word differs";
+// The wake counter at byte 0 of a region, its tag at 16.
+std::span<std::byte> counter_of(const SharedMemory& memory) {
+  return memory.bytes().subspan(0, 4);
+}
+std::span<std::byte> tag_of(const SharedMemory& memory) {
+  return memory.bytes().subspan(16, kWakeTagSize);
 }
 
-TEST(AddressWait, AnotherProcessWakesAWaiterOnAReadOnlyMapping) {
+TEST(SharedWake, ReturnsAtTheTimeoutAndAtOnceWhenTheCounterDiffers) {
   SharedMemory mine = create(SharedAccess::CreatorWrites);
+  auto wake = SharedWake::create(counter_of(mine), tag_of(mine), WakeAccess::CreatorWakes);
+  ASSERT_TRUE(wake) << wake.error().to_string();
+  wake->wake();
+  ASSERT_EQ(wake->count(), 1u);
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wake->wait(1, 20ms));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 15ms);
+  const auto again = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wake->wait(0, 5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - again, 1s) << "waited although the count differs";
+}
+
+TEST(SharedWake, AnotherProcessWakesAWaiterOnAReadOnlyMapping) {
+  SharedMemory mine = create(SharedAccess::CreatorWrites);
+  auto waker = SharedWake::create(counter_of(mine), tag_of(mine), WakeAccess::CreatorWakes);
+  ASSERT_TRUE(waker) << waker.error().to_string();
   auto theirs = SharedMemory::open(share(mine), kSize, SharedAccess::CreatorWrites);
   ASSERT_TRUE(theirs);
-  auto* written = reinterpret_cast<std::atomic<std::uint32_t>*>(mine.bytes().data());
+  auto waiter = SharedWake::open(counter_of(*theirs), tag_of(*theirs), WakeAccess::CreatorWakes);
+  ASSERT_TRUE(waiter) << waiter.error().to_string();
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    // The waiter, on its read-only mapping: exit 0 when woken with the new value.
-    const auto& word = *reinterpret_cast<const std::atomic<std::uint32_t>*>(theirs->bytes().data());
+    // The waiter, on its read-only mapping: exit 0 when woken with the new count.
     const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (word.load() == 0 && std::chrono::steady_clock::now() < deadline) {
-      if (!wait_on_address(word, 0, 1s)) ::_exit(2);
+    while (waiter->count() == 0 && std::chrono::steady_clock::now() < deadline) {
+      if (!waiter->wait(0, 1s)) ::_exit(2);
     }
-    ::_exit(word.load() == 1 ? 0 : 1);
+    ::_exit(waiter->count() == 1 ? 0 : 1);
   }
   std::this_thread::sleep_for(50ms);
-  written->store(1);
-  wake_address(*written);
+  waker->wake();
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status));

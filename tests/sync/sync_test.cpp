@@ -162,7 +162,7 @@ TEST(CpuTimelineTest, ExportedFdOpensTheSameCounter) {
   {
     auto timeline = CpuTimeline::create(1);
     ASSERT_TRUE(Succeeds(timeline));
-    auto fd = timeline->export_fd();
+    auto fd = timeline->export_handle();
     ASSERT_TRUE(Succeeds(fd));
     EXPECT_NE(fcntl(fd->get(), F_GETFD) & FD_CLOEXEC, 0) << "exported fds must be close-on-exec";
     auto other = CpuTimeline::open(std::move(*fd));
@@ -595,7 +595,7 @@ TEST_F(SharedSemaphoreTest, ImportOfARegularFileIsValidation) {
     UniqueFd fd;
   };
   std::vector<Case> cases;
-  cases.push_back({"a CpuTimeline's memfd", timeline->export_fd().value()});
+  cases.push_back({"a CpuTimeline's memfd", timeline->export_handle().value()});
   cases.push_back({"a sealed memfd", sealed_memfd(4096)});
   cases.push_back({"an unsealed memfd", sealed_memfd(4096, false)});
   cases.push_back({"a regular file", UniqueFd(open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600))});

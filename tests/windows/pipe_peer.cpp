@@ -9,13 +9,23 @@
 //   shm    connect; take a CreatorWrites board and a PeersWrite page (SharedMemory::open,
 //          the size in the message), check the board is read-only, write "the child read:
 //          BOARD" into the page, answer "mapped"; wait for the close
+//   timeline  connect; take a CpuTimeline; check that waiting for 100 times out, answer
+//          "ready"; wait for 5 (the parent signals it), signal 7, answer "done"; wait for
+//          the close
+//   board  connect; take a frame board; three threads read its wake count, then (after
+//          "ready" is sent) each waits until the count changes, with no timeout to speak
+//          of; answer "woken F" with the newest record's frame F; wait for the close
 // Exit code 0 is success; any other names the step that failed (printed to stderr).
 #include <windows.h>
 
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "geyser/cpu_timeline.hpp"
+#include "geyser/ipc/frame_board.hpp"
 #include "geyser/ipc/named_pipe_transport.hpp"
 #include "geyser/ipc/shared_memory.hpp"
 #include "pipe_test_support.hpp"
@@ -135,10 +145,74 @@ int shm(NamedPipeTransport& transport, const std::string& channel) {
   return 0;
 }
 
+// The parent closes when it has checked everything: then we are done.
+int await_close(geyser::ipc::Connection& connection, int step) {
+  auto closed = connection.receive(64, 0, kWait);
+  if (closed || closed.error().code() != geyser::ErrorCode::Disconnected) {
+    return failed(step, "expected the parent to close");
+  }
+  return 0;
+}
+
+int timeline(NamedPipeTransport& transport, const std::string& channel) {
+  int code = 0;
+  auto connection = transport.connect(channel, kWait);
+  if (!check(connection, "connect", code, 2)) return code;
+  auto packet = (*connection)->receive(64, 1, kWait);
+  if (!check(packet, "receive", code, 3)) return code;
+  if (packet->handles.size() != 1) return failed(4, "expected a timeline");
+  auto counter = geyser::CpuTimeline::open(std::move(packet->handles[0]));
+  if (!check(counter, "CpuTimeline::open", code, 5)) return code;
+  auto early = counter->wait(100, std::chrono::milliseconds(50));
+  if (early || early.error().code() != geyser::ErrorCode::Timeout) {
+    return failed(6, "waiting for 100 did not time out");
+  }
+  if (!check((*connection)->send(text_bytes("ready"), {}, kWait), "send", code, 7)) return code;
+  if (!check(counter->wait(5, std::chrono::hours(1)), "wait for 5", code, 8)) return code;
+  if (counter->value() != 5) return failed(9, "the value is " + std::to_string(counter->value()));
+  counter->signal(7);
+  if (!check((*connection)->send(text_bytes("done"), {}, kWait), "send", code, 10)) return code;
+  return await_close(**connection, 11);
+}
+
+int board(NamedPipeTransport& transport, const std::string& channel) {
+  int code = 0;
+  auto connection = transport.connect(channel, kWait);
+  if (!check(connection, "connect", code, 2)) return code;
+  auto packet = (*connection)->receive(64, 1, kWait);
+  if (!check(packet, "receive", code, 3)) return code;
+  if (packet->handles.size() != 1) return failed(4, "expected a board");
+  auto reader = geyser::ipc::BoardReader::open(std::move(packet->handles[0]));
+  if (!check(reader, "BoardReader::open", code, 5)) return code;
+  const std::uint32_t seen = reader->wake_count();
+  std::vector<std::thread> waiters;
+  std::vector<int> results(3, -1);
+  for (int& result : results) {
+    waiters.emplace_back([&reader, &result, seen] {
+      // Spurious returns are allowed: wait again while the count is what we saw.
+      while (reader->wake_count() == seen) {
+        if (!reader->wait(seen, std::chrono::hours(1))) return;
+      }
+      result = 0;
+    });
+  }
+  if (!check((*connection)->send(text_bytes("ready"), {}, kWait), "send", code, 6)) return code;
+  for (std::thread& waiter : waiters) waiter.join();
+  for (const int result : results) {
+    if (result != 0) return failed(7, "a waiter's wait failed");
+  }
+  const auto newest = reader->newest();
+  if (!newest) return failed(8, "no record after the wake");
+  const std::string answer = "woken " + std::to_string(newest->frame);
+  if (!check((*connection)->send(text_bytes(answer), {}, kWait), "send", code, 9)) return code;
+  return await_close(**connection, 10);
+}
+
 }  // namespace
 
 int wmain(int argc, wchar_t** argv) {
-  if (argc != 4) return failed(1, "usage: geyser_pipe_peer DIR CHANNEL echo|die|serve|list|shm");
+  if (argc != 4)
+    return failed(1, "usage: geyser_pipe_peer DIR CHANNEL echo|die|serve|list|shm|timeline|board");
   NamedPipeTransport transport{std::filesystem::path(argv[1])};
   const std::filesystem::path channel_path(argv[2]);
   const std::string channel = channel_path.string();
@@ -148,5 +222,7 @@ int wmain(int argc, wchar_t** argv) {
   if (mode == L"serve") return serve(transport, channel);
   if (mode == L"list") return list(transport, channel);
   if (mode == L"shm") return shm(transport, channel);
+  if (mode == L"timeline") return timeline(transport, channel);
+  if (mode == L"board") return board(transport, channel);
   return failed(1, "unknown mode");
 }

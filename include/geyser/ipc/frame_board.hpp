@@ -17,6 +17,7 @@
 
 #include "geyser/error.hpp"
 #include "geyser/ipc/shared_memory.hpp"
+#include "geyser/shared_wake.hpp"
 #include "geyser/unique_handle.hpp"
 
 namespace geyser::ipc {
@@ -69,8 +70,10 @@ class BoardWriter {
   [[nodiscard]] std::uint64_t published() const noexcept;
 
  private:
-  explicit BoardWriter(SharedMemory memory) noexcept : memory_(std::move(memory)) {}
-  SharedMemory memory_;
+  BoardWriter(SharedMemory memory, SharedWake wake) noexcept
+      : memory_(std::move(memory)), wake_(std::move(wake)) {}
+  SharedMemory memory_;  // declared first: wake_ borrows its bytes
+  SharedWake wake_;
 };
 
 /// A receiver's view of its sender's board.
@@ -90,13 +93,15 @@ class BoardReader {
   [[nodiscard]] Result<void> wait(std::uint32_t seen_wake, std::chrono::nanoseconds timeout) const;
   /// The wake counter to pass to wait(): read it before looking at what you wait for.
   [[nodiscard]] std::uint32_t wake_count() const noexcept;
-  /// Wakes every thread waiting on this board (without changing it): how a receiver stops
-  /// a thread of its own that waits there.
+  /// Wakes every thread of this process waiting on this board (without changing it): how a
+  /// receiver stops a thread of its own that waits there (SharedWake::wake_local).
   void wake_waiters() const noexcept;
 
  private:
-  explicit BoardReader(SharedMemory memory) noexcept : memory_(std::move(memory)) {}
-  SharedMemory memory_;
+  BoardReader(SharedMemory memory, SharedWake wake) noexcept
+      : memory_(std::move(memory)), wake_(std::move(wake)) {}
+  SharedMemory memory_;  // declared first: wake_ borrows its bytes
+  SharedWake wake_;
 };
 
 /// Bit 63 of a receiver page's released word: the frame was released without being read on

@@ -5,7 +5,7 @@
 // after the creator mapped it writable: no new writable mapping and no write() can follow,
 // through any fd, including a reopen of /proc/self/fd/N (which checks only the inode's
 // mode, so a read-only fd alone would not stop a peer).
-#include "geyser/ipc/shared_memory.hpp"
+#include "geyser/shared_memory.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -15,7 +15,7 @@
 #include <cerrno>
 #include <utility>
 
-namespace geyser::ipc {
+namespace geyser {
 namespace {
 
 constexpr int kSizeSeals = F_SEAL_SHRINK | F_SEAL_GROW;
@@ -103,4 +103,4 @@ Result<UniqueHandle> SharedMemory::share() const {
   return handle_.duplicate();
 }
 
-}  // namespace geyser::ipc
+}  // namespace geyser

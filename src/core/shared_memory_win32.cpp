@@ -13,11 +13,11 @@
 #include <string>
 #include <utility>
 
-#include "geyser/ipc/shared_memory.hpp"
+#include "geyser/shared_memory.hpp"
 #include "geyser/win32_error.hpp"
-#include "win32_security.hpp"
+#include "geyser/win32_security.hpp"
 
-namespace geyser::ipc {
+namespace geyser {
 namespace {
 
 // What a section's handle may do in each mode: query its size, map it (and write it).
@@ -157,4 +157,4 @@ Result<UniqueHandle> SharedMemory::share() const {
   return handle_.duplicate();
 }
 
-}  // namespace geyser::ipc
+}  // namespace geyser

@@ -1,4 +1,4 @@
-#include "win32_security.hpp"
+#include "geyser/win32_security.hpp"
 
 #include <sddl.h>
 
@@ -7,7 +7,7 @@
 #include "geyser/unique_handle.hpp"
 #include "geyser/win32_error.hpp"
 
-namespace geyser::ipc::win32 {
+namespace geyser::win32 {
 namespace {
 
 ErrorCode code_for(DWORD err) {
@@ -112,4 +112,4 @@ SECURITY_ATTRIBUTES* OwnerOnlySecurity::attributes() noexcept {
   return &attributes_;
 }
 
-}  // namespace geyser::ipc::win32
+}  // namespace geyser::win32

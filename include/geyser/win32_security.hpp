@@ -1,5 +1,6 @@
 // Who we are on Windows, and objects only we may open: the user SID of a process's token,
-// and a security descriptor whose DACL grants our user alone (Windows only, internal).
+// and a security descriptor whose DACL grants our user alone (Windows only, internal to
+// Geyser: the core's shared memory and wakes and the IPC layer's pipes use it).
 #pragma once
 
 #include <windows.h>
@@ -10,7 +11,7 @@
 
 #include "geyser/error.hpp"
 
-namespace geyser::ipc::win32 {
+namespace geyser::win32 {
 
 /// The user SID of `process`'s token as text, "S-1-5-21-...". Needs
 /// PROCESS_QUERY_LIMITED_INFORMATION on it; Internal (PermissionDenied for access denied).
@@ -46,4 +47,12 @@ class OwnerOnlySecurity {
   SECURITY_ATTRIBUTES attributes_{};
 };
 
+}  // namespace geyser::win32
+
+// The IPC layer's Win32 helpers live in geyser::ipc::win32 too (overlapped_op.hpp,
+// remote_handles.hpp), so its code names these as win32::... from there.
+namespace geyser::ipc::win32 {
+using geyser::win32::current_user_sid;
+using geyser::win32::OwnerOnlySecurity;
+using geyser::win32::process_user_sid;
 }  // namespace geyser::ipc::win32
