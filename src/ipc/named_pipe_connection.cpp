@@ -4,9 +4,9 @@
 
 #include "geyser/ipc/named_pipe_transport.hpp"
 #include "geyser/win32_error.hpp"
+#include "geyser/win32_security.hpp"
 #include "pipe_frame.hpp"
 #include "remote_handles.hpp"
-#include "geyser/win32_security.hpp"
 
 namespace geyser::ipc {
 namespace {
@@ -163,14 +163,23 @@ Result<Packet> NamedPipeConnection::receive(std::size_t max_bytes, std::size_t m
                                             Milliseconds timeout) {
   if (!read_in_flight_) start_read();
   if (read_error_ != ERROR_SUCCESS) return fail(pipe_error("named pipe receive", read_error_));
-  if (!read_.wait(timeout)) {
-    return fail(ErrorCode::Timeout,
-                "named pipe receive: no message within " + std::to_string(timeout.count()) + " ms");
-  }
   DWORD size = 0;
-  const bool whole = GetOverlappedResult(pipe_.get(), read_.overlapped(), &size, FALSE);
-  const DWORD err = whole ? ERROR_SUCCESS : GetLastError();
-  read_in_flight_ = false;
+  bool whole = false;
+  DWORD err = ERROR_SUCCESS;
+  for (;;) {
+    if (!read_.wait(timeout)) {
+      return fail(ErrorCode::Timeout, "named pipe receive: no message within " +
+                                          std::to_string(timeout.count()) + " ms");
+    }
+    whole = GetOverlappedResult(pipe_.get(), read_.overlapped(), &size, FALSE);
+    err = whole ? ERROR_SUCCESS : GetLastError();
+    read_in_flight_ = false;
+    if (whole || err != ERROR_OPERATION_ABORTED) break;
+    // Only the destructor cancels our read: this one was issued by a thread that has ended
+    // since, and Windows cancels a thread's I/O with it. Nothing was read; read again here.
+    start_read();
+    if (read_error_ != ERROR_SUCCESS) return fail(pipe_error("named pipe receive", read_error_));
+  }
   if (!whole && err != ERROR_MORE_DATA) {
     read_error_ = err;
     read_.signal();
