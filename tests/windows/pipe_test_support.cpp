@@ -24,11 +24,10 @@ std::string unique_channel(const std::string& tag) {
   return "t" + std::to_string(GetCurrentProcessId()) + "-" + std::to_string(counter++) + "-" + tag;
 }
 
-PeerProcess::PeerProcess(const std::vector<std::wstring>& args) {
+PeerProcess::PeerProcess(const std::wstring& exe_name, const std::vector<std::wstring>& args) {
   wchar_t self[MAX_PATH] = {};
   GetModuleFileNameW(nullptr, self, MAX_PATH);
-  const std::filesystem::path exe =
-      std::filesystem::path(self).replace_filename(L"geyser_pipe_peer.exe");
+  const std::filesystem::path exe = std::filesystem::path(self).replace_filename(exe_name);
   std::wstring command = L"\"" + exe.wstring() + L"\"";
   for (const auto& arg : args) command += L" \"" + arg + L"\"";
   STARTUPINFOW startup{};

@@ -28,11 +28,15 @@ class TempDir {
 /// "t<pid>-<n>-<tag>": a channel name no other test or run uses.
 [[nodiscard]] std::string unique_channel(const std::string& tag);
 
-/// A child process running geyser_pipe_peer.exe (found beside this executable).
+/// A child process running geyser_pipe_peer.exe, or another test peer (found beside this
+/// executable).
 class PeerProcess {
  public:
   /// Starts the peer with `args`; an empty process when CreateProcessW failed.
-  explicit PeerProcess(const std::vector<std::wstring>& args);
+  explicit PeerProcess(const std::vector<std::wstring>& args)
+      : PeerProcess(L"geyser_pipe_peer.exe", args) {}
+  /// Starts `exe` (found beside this executable) with `args`.
+  PeerProcess(const std::wstring& exe, const std::vector<std::wstring>& args);
   /// Waits at most `ms` for the child to end: its exit code, or ~0u on a timeout (the child
   /// is then killed).
   [[nodiscard]] DWORD wait(DWORD ms);
