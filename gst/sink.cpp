@@ -120,6 +120,7 @@ gboolean open_device(GstGeyserSink* self, geyser_api api, const Settings& settin
                        "or negotiate video/x-raw in system memory"));
     return FALSE;
   }
+  if (self->publication->device != nullptr) return TRUE;  // opened by a publish that failed
   std::string error;
   const geyser_status status =
       geyser::gst::open_vulkan_device(settings.device, &self->publication->device, error);
