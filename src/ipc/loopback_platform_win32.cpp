@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "geyser/win32_error.hpp"
-#include "loopback_platform.hpp"
 #include "geyser/win32_security.hpp"
+#include "loopback_platform.hpp"
 
 namespace geyser::ipc::loopback_detail {
 

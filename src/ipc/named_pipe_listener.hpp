@@ -11,8 +11,8 @@
 
 #include "geyser/ipc/transport.hpp"
 #include "geyser/unique_handle.hpp"
-#include "overlapped_op.hpp"
 #include "geyser/win32_security.hpp"
+#include "overlapped_op.hpp"
 
 namespace geyser::ipc {
 
