@@ -15,6 +15,16 @@ const std::array<const ExternalMemoryService*, 1>& services() noexcept {
 
 }  // namespace
 
+Result<VkDeviceMemory> ExternalMemoryService::allocate_exportable(const Device& device,
+                                                                  const VkMemoryAllocateInfo& info,
+                                                                  const std::string& what) const {
+  VkDeviceMemory memory = VK_NULL_HANDLE;
+  if (VkResult r = vkAllocateMemory(device.device(), &info, nullptr, &memory); r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, what));
+  }
+  return memory;
+}
+
 const ExternalMemoryService* memory_service(MemoryHandleType type) noexcept {
   for (const ExternalMemoryService* service : services()) {
     if (service->handle_type() == type) return service;

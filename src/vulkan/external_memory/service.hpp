@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <vulkan/vulkan.h>
@@ -29,6 +30,13 @@ class ExternalMemoryService {
   /// Whether `device` has what this service calls (its extension enabled, its entry points
   /// loaded). The registry offers only available services for export.
   [[nodiscard]] virtual bool available(const Device& device) const noexcept = 0;
+  /// Allocates memory that export_memory can export: `info` chains a
+  /// VkExportMemoryAllocateInfo naming this handle type, and the service adds what its export
+  /// needs at allocation time (Win32: VkExportMemoryWin32HandleInfoKHR with owner-only
+  /// security). The caller owns the memory. `what` names the call in the driver's error.
+  [[nodiscard]] virtual Result<VkDeviceMemory> allocate_exportable(const Device& device,
+                                                                   const VkMemoryAllocateInfo& info,
+                                                                   const std::string& what) const;
   /// A new OS handle for `memory`, owned by the caller. The driver's error otherwise.
   [[nodiscard]] virtual Result<UniqueHandle> export_memory(const Device& device,
                                                            VkDeviceMemory memory) const = 0;

@@ -15,6 +15,16 @@ const std::array<const ExternalSemaphoreService*, 1>& services() noexcept {
 
 }  // namespace
 
+Result<VkSemaphore> ExternalSemaphoreService::create_exportable(
+    const Device& device, const VkSemaphoreCreateInfo& info) const {
+  VkSemaphore semaphore = VK_NULL_HANDLE;
+  if (VkResult r = vkCreateSemaphore(device.device(), &info, nullptr, &semaphore);
+      r != VK_SUCCESS) {
+    return tl::unexpected(vk_error(r, "vkCreateSemaphore"));
+  }
+  return semaphore;
+}
+
 const ExternalSemaphoreService* semaphore_service(SemaphoreHandleType type) noexcept {
   for (const ExternalSemaphoreService* service : services()) {
     if (service->handle_type() == type) return service;

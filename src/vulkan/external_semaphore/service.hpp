@@ -31,6 +31,12 @@ class ExternalSemaphoreService {
   /// Whether `device` has that extension enabled and its entry points loaded. An
   /// unavailable service reports nothing exportable or importable.
   [[nodiscard]] virtual bool available(const Device& device) const noexcept = 0;
+  /// Creates a semaphore that export_semaphore can export: `info` chains a
+  /// VkExportSemaphoreCreateInfo naming this handle type, and the service adds what its
+  /// export needs at creation time (Win32: VkExportSemaphoreWin32HandleInfoKHR with owner-only
+  /// security). The caller owns the semaphore. The driver's error otherwise.
+  [[nodiscard]] virtual Result<VkSemaphore> create_exportable(
+      const Device& device, const VkSemaphoreCreateInfo& info) const;
   /// A new OS handle for `semaphore` (created exportable as this type), owned by the
   /// caller. The driver's error otherwise.
   [[nodiscard]] virtual Result<UniqueHandle> export_semaphore(const Device& device,
