@@ -7,9 +7,16 @@ namespace geyser::vulkan::detail {
 namespace {
 
 // Every service this build has, most preferred first: export takes the first one the
-// device can use. A new handle type adds its service here.
+// device can use. A new handle type adds its service here; each platform has its own
+// (its files are in src/CMakeLists.txt's lists).
 const std::array<const ExternalMemoryService*, 1>& services() noexcept {
-  static const std::array<const ExternalMemoryService*, 1> list{&opaque_fd_memory_service()};
+  static const std::array<const ExternalMemoryService*, 1> list{
+#ifdef _WIN32
+      &opaque_win32_memory_service(),
+#else
+      &opaque_fd_memory_service(),
+#endif
+  };
   return list;
 }
 

@@ -64,9 +64,15 @@ class ExternalMemoryService {
 /// if none. Export and capability queries use it.
 [[nodiscard]] const ExternalMemoryService* preferred_memory_service(const Device& device) noexcept;
 
+#ifdef _WIN32
+/// VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_WIN32_BIT (opaque_win32.cpp); for the registry.
+[[nodiscard]] const ExternalMemoryService& opaque_win32_memory_service() noexcept;
+#else
 /// VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT (opaque_fd.cpp); for the registry.
 [[nodiscard]] const ExternalMemoryService& opaque_fd_memory_service() noexcept;
+#endif
 
+#ifndef _WIN32
 /// What opaque_fd.cpp's export_memory does to the fd the driver gave it (declared here for
 /// the tests): a memfd is sealed against shrinking and growing (F_SEAL_SHRINK |
 /// F_SEAL_GROW), because receivers refuse memfds without F_SEAL_SHRINK; one that is sealed
@@ -74,5 +80,6 @@ class ExternalMemoryService {
 /// MFD_ALLOW_SEALING, or F_SEAL_SEAL set without F_SEAL_SHRINK); fds that are not regular
 /// files (device files) are left alone.
 [[nodiscard]] Result<void> seal_exported_memfd(NativeHandle fd);
+#endif
 
 }  // namespace geyser::vulkan::detail

@@ -7,9 +7,16 @@ namespace geyser::vulkan::detail {
 namespace {
 
 // Every service this build has, most preferred first: creation and export take the first
-// one the device can use. A new handle type adds its service here.
+// one the device can use. A new handle type adds its service here; each platform has its own
+// (its files are in src/CMakeLists.txt's lists).
 const std::array<const ExternalSemaphoreService*, 1>& services() noexcept {
-  static const std::array<const ExternalSemaphoreService*, 1> list{&opaque_fd_semaphore_service()};
+  static const std::array<const ExternalSemaphoreService*, 1> list{
+#ifdef _WIN32
+      &opaque_win32_semaphore_service(),
+#else
+      &opaque_fd_semaphore_service(),
+#endif
+  };
   return list;
 }
 

@@ -62,7 +62,12 @@ class ExternalSemaphoreService {
 /// lacks). The registry owns them.
 [[nodiscard]] std::span<const ExternalSemaphoreService* const> semaphore_services() noexcept;
 
+#ifdef _WIN32
+/// VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_WIN32_BIT (opaque_win32.cpp); for the registry.
+[[nodiscard]] const ExternalSemaphoreService& opaque_win32_semaphore_service() noexcept;
+#else
 /// VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT (opaque_fd.cpp); for the registry.
 [[nodiscard]] const ExternalSemaphoreService& opaque_fd_semaphore_service() noexcept;
+#endif
 
 }  // namespace geyser::vulkan::detail
