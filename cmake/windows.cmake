@@ -33,3 +33,39 @@ endif()
 
 # Windows 10's API level; windows.h without its min/max macros and rarely used parts.
 add_compile_definitions(_WIN32_WINNT=0x0A00 WINVER=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX)
+
+# The Vulkan backend: Debian's Vulkan headers (libvulkan-dev), staged like tl::expected, and
+# an import library for vulkan-1.dll made from cmake/vulkan/vulkan-1.def with dlltool.
+# Debian has no Windows Vulkan loader to link against; the import library binds to whatever
+# vulkan-1.dll the system has at run time (Wine's, or the Khronos loader on Windows).
+if(GEYSER_ENABLE_VULKAN)
+  set(GEYSER_VULKAN_INCLUDE_DIR /usr/include CACHE PATH
+      "Where vulkan/vulkan.h and vk_video/ are, for the Windows build (Debian: libvulkan-dev)")
+  if(NOT EXISTS ${GEYSER_VULKAN_INCLUDE_DIR}/vulkan/vulkan_win32.h)
+    message(FATAL_ERROR "geyser: ${GEYSER_VULKAN_INCLUDE_DIR}/vulkan/vulkan_win32.h not found "
+                        "(Debian: libvulkan-dev; scripts/install-windows-deps.sh)")
+  endif()
+  file(COPY ${GEYSER_VULKAN_INCLUDE_DIR}/vulkan DESTINATION ${geyser_staged_include})
+  if(EXISTS ${GEYSER_VULKAN_INCLUDE_DIR}/vk_video)
+    file(COPY ${GEYSER_VULKAN_INCLUDE_DIR}/vk_video DESTINATION ${geyser_staged_include})
+  endif()
+  find_program(GEYSER_MINGW_DLLTOOL NAMES ${GEYSER_MINGW_TRIPLE}-dlltool REQUIRED)
+  set(geyser_vulkan_def ${PROJECT_SOURCE_DIR}/cmake/vulkan/vulkan-1.def)
+  set(geyser_vulkan_implib ${CMAKE_BINARY_DIR}/third_party/lib/libvulkan-1.a)
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/third_party/lib)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${geyser_vulkan_def})
+  execute_process(
+    COMMAND ${GEYSER_MINGW_DLLTOOL} -d ${geyser_vulkan_def} -l ${geyser_vulkan_implib}
+            -D vulkan-1.dll
+    RESULT_VARIABLE geyser_dlltool_result)
+  if(NOT geyser_dlltool_result EQUAL 0)
+    message(FATAL_ERROR "geyser: ${GEYSER_MINGW_DLLTOOL} failed to make ${geyser_vulkan_implib}")
+  endif()
+  add_library(Vulkan::Vulkan UNKNOWN IMPORTED)
+  set_target_properties(Vulkan::Vulkan PROPERTIES
+    IMPORTED_LOCATION ${geyser_vulkan_implib}
+    INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${geyser_staged_include}
+    INTERFACE_INCLUDE_DIRECTORIES ${geyser_staged_include}
+    # vulkan_win32.h: the OPAQUE_WIN32 handle types and their entry points.
+    INTERFACE_COMPILE_DEFINITIONS VK_USE_PLATFORM_WIN32_KHR)
+endif()

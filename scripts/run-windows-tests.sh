@@ -26,8 +26,35 @@ if [[ ! -f "$WINEPREFIX/system.reg" ]]; then
   "$wine64" wineboot --init >/dev/null 2>&1
   "$wineserver" -w
 fi
+# Wine 8's winevulkan reaches the host's Vulkan (lavapipe here) through its X11 display
+# driver, so the Vulkan tests need an X display: without one, start Xvfb on a free display
+# number when it is installed (those tests skip, saying why, when there is neither).
+xvfb_pid=
+if [[ -z "${DISPLAY:-}" ]] && command -v Xvfb >/dev/null; then
+  for n in $(seq 90 119); do
+    [[ -e /tmp/.X11-unix/X$n || -e /tmp/.X$n-lock ]] && continue
+    Xvfb ":$n" -screen 0 640x480x24 -nolisten tcp >/dev/null 2>&1 &
+    xvfb_pid=$!
+    for _ in $(seq 50); do
+      [[ -e /tmp/.X11-unix/X$n ]] && break
+      kill -0 "$xvfb_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if [[ -e /tmp/.X11-unix/X$n ]]; then
+      export DISPLAY=":$n"
+      echo "geyser: started Xvfb on $DISPLAY for the Vulkan tests"
+      break
+    fi
+    kill "$xvfb_pid" 2>/dev/null || true
+    xvfb_pid=
+  done
+fi
 status=0
 (cd "$build_dir" && ctest --output-on-failure -L windows) || status=$?
-# Stop this prefix's wineserver, so that nothing of the run outlives it.
+# Stop this prefix's wineserver, so that nothing of the run outlives it, then our Xvfb.
 "$wineserver" -k 2>/dev/null || true
+if [[ -n "$xvfb_pid" ]]; then
+  kill "$xvfb_pid" 2>/dev/null || true
+  wait "$xvfb_pid" 2>/dev/null || true
+fi
 exit "$status"

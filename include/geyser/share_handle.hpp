@@ -13,7 +13,7 @@ namespace geyser {
 /// The OS handle type behind a share handle.
 enum class MemoryHandleType : std::uint8_t {
   OpaqueFd,     ///< VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT (Linux)
-  OpaqueWin32,  ///< VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_WIN32_BIT (Windows; not built yet)
+  OpaqueWin32,  ///< VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_WIN32_BIT (Windows)
   HostMemfd,    ///< a sealed memfd of linear host memory (host frames, docs/host-frames.md)
 };
 [[nodiscard]] std::string_view to_string(MemoryHandleType type) noexcept;
@@ -68,7 +68,8 @@ enum class SemaphoreType : std::uint8_t { Binary, Timeline };
 
 /// The OS handle type behind a semaphore share handle.
 enum class SemaphoreHandleType : std::uint8_t {
-  OpaqueFd,  ///< VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT (Linux)
+  OpaqueFd,     ///< VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT (Linux)
+  OpaqueWin32,  ///< VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_WIN32_BIT (Windows)
 };
 [[nodiscard]] std::string_view to_string(SemaphoreHandleType type) noexcept;
 
@@ -80,9 +81,13 @@ struct SemaphoreShareHandle {
   SemaphoreType type = SemaphoreType::Timeline;
   DeviceIdentity identity;
   /// Picks the service that imports it. Not on the wire: a received handle keeps the
-  /// default, the only type exported today. Last, so that aggregate initialisers of the
-  /// fields above stay valid.
+  /// default, the only type this platform exports (OpaqueFd on Linux, OpaqueWin32 on
+  /// Windows). Last, so that aggregate initialisers of the fields above stay valid.
+#ifdef _WIN32
+  SemaphoreHandleType handle_type = SemaphoreHandleType::OpaqueWin32;
+#else
   SemaphoreHandleType handle_type = SemaphoreHandleType::OpaqueFd;
+#endif
 
   [[nodiscard]] Result<SemaphoreShareHandle> clone() const;
 };

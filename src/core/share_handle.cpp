@@ -32,6 +32,7 @@ std::string_view to_string(SemaphoreType type) noexcept {
 std::string_view to_string(SemaphoreHandleType type) noexcept {
   switch (type) {
     case SemaphoreHandleType::OpaqueFd: return "opaque_fd";
+    case SemaphoreHandleType::OpaqueWin32: return "opaque_win32";
   }
   return "unknown";
 }

@@ -163,7 +163,7 @@ struct Device::State {
   std::uint32_t family = 0;
   bool owns_instance = false;
   bool owns_device = false;
-  bool semaphore_fd = false;
+  bool external_semaphore = false;  // kExternalSemaphoreExtension enabled and loaded
   bool host_pointer = false;
   VkDeviceSize host_pointer_alignment = 0;
   bool validation = false;
@@ -199,6 +199,24 @@ struct Device::State {
   Result<void> finish() {
     facts = read_physical(physical);
     vkGetPhysicalDeviceMemoryProperties(physical, &memory);
+#ifdef _WIN32
+    functions.get_memory_win32_handle = reinterpret_cast<PFN_vkGetMemoryWin32HandleKHR>(
+        vkGetDeviceProcAddr(device, "vkGetMemoryWin32HandleKHR"));
+    if (functions.get_memory_win32_handle == nullptr) {
+      return fail(ErrorCode::Unsupported,
+                  "vkGetDeviceProcAddr(vkGetMemoryWin32HandleKHR) returned null: enable "
+                  "VK_KHR_external_memory_win32 on the device");
+    }
+    if (external_semaphore) {
+      functions.get_semaphore_win32_handle = reinterpret_cast<PFN_vkGetSemaphoreWin32HandleKHR>(
+          vkGetDeviceProcAddr(device, "vkGetSemaphoreWin32HandleKHR"));
+      functions.import_semaphore_win32_handle =
+          reinterpret_cast<PFN_vkImportSemaphoreWin32HandleKHR>(
+              vkGetDeviceProcAddr(device, "vkImportSemaphoreWin32HandleKHR"));
+      external_semaphore =
+          functions.get_semaphore_win32_handle && functions.import_semaphore_win32_handle;
+    }
+#else
     functions.get_memory_fd =
         reinterpret_cast<PFN_vkGetMemoryFdKHR>(vkGetDeviceProcAddr(device, "vkGetMemoryFdKHR"));
     if (functions.get_memory_fd == nullptr) {
@@ -206,13 +224,14 @@ struct Device::State {
                   "vkGetDeviceProcAddr(vkGetMemoryFdKHR) returned null: enable "
                   "VK_KHR_external_memory_fd on the device");
     }
-    if (semaphore_fd) {
+    if (external_semaphore) {
       functions.get_semaphore_fd = reinterpret_cast<PFN_vkGetSemaphoreFdKHR>(
           vkGetDeviceProcAddr(device, "vkGetSemaphoreFdKHR"));
       functions.import_semaphore_fd = reinterpret_cast<PFN_vkImportSemaphoreFdKHR>(
           vkGetDeviceProcAddr(device, "vkImportSemaphoreFdKHR"));
-      semaphore_fd = functions.get_semaphore_fd && functions.import_semaphore_fd;
+      external_semaphore = functions.get_semaphore_fd && functions.import_semaphore_fd;
     }
+#endif
     if (host_pointer) {
       functions.get_memory_host_pointer_properties =
           reinterpret_cast<PFN_vkGetMemoryHostPointerPropertiesEXT>(
@@ -281,9 +300,15 @@ const VkPhysicalDeviceMemoryProperties& Device::memory_properties() const noexce
 std::string Device::name() const {
   return state_->facts.properties.deviceName;
 }
-bool Device::has_semaphore_fd() const noexcept {
-  return state_->semaphore_fd;
+#ifdef _WIN32
+bool Device::has_semaphore_win32() const noexcept {
+  return state_->external_semaphore;
 }
+#else
+bool Device::has_semaphore_fd() const noexcept {
+  return state_->external_semaphore;
+}
+#endif
 bool Device::host_pointer_import() const noexcept {
   return state_->host_pointer;
 }
@@ -447,7 +472,7 @@ Result<Device> Device::create_headless(const HeadlessOptions& options) {
   for (const char* name : kOptionalDeviceExtensions) {
     if (has_extension(available, name)) extensions.push_back(name);
   }
-  state->semaphore_fd = has_extension(available, VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
+  state->external_semaphore = has_extension(available, kExternalSemaphoreExtension);
   state->host_pointer = has_extension(available, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
 
   const float priority = 1.0f;
@@ -540,7 +565,7 @@ Result<Device> Device::adopt(const AdoptInfo& info) {
   state->device = info.device;
   state->queue = info.queue;
   state->family = info.queue_family_index;
-  state->semaphore_fd = enabled(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
+  state->external_semaphore = enabled(kExternalSemaphoreExtension);
   state->host_pointer = enabled(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
   if (info.transfer_queue != VK_NULL_HANDLE) {
     state->transfer =

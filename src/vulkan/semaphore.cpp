@@ -131,18 +131,19 @@ Result<std::unique_ptr<SharedSemaphore>> VulkanTextureShareManager::import_semap
 
 namespace {
 
-// A semaphore exportable as `export_types`; 0 for one that is imported into (an import
-// replaces its payload, so it needs no export info).
+// A semaphore exportable through `exporter`; nullptr for one that is imported into (an
+// import replaces its payload, so it needs no export info).
 Result<VkSemaphore> make_semaphore(const Device& device, SemaphoreType type,
-                                   VkExternalSemaphoreHandleTypeFlags export_types) {
+                                   const ExternalSemaphoreService* exporter) {
   VkExportSemaphoreCreateInfo export_info{VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO};
-  export_info.handleTypes = export_types;
+  export_info.handleTypes = exporter != nullptr ? exporter->vk_handle_type() : 0;
   VkSemaphoreTypeCreateInfo type_info{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO,
-                                      export_types != 0 ? &export_info : nullptr};
+                                      exporter != nullptr ? &export_info : nullptr};
   type_info.semaphoreType =
       type == SemaphoreType::Timeline ? VK_SEMAPHORE_TYPE_TIMELINE : VK_SEMAPHORE_TYPE_BINARY;
   type_info.initialValue = 0;
   VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO, &type_info};
+  if (exporter != nullptr) return exporter->create_exportable(device, info);
   VkSemaphore semaphore = VK_NULL_HANDLE;
   if (VkResult r = vkCreateSemaphore(device.device(), &info, nullptr, &semaphore);
       r != VK_SUCCESS) {
@@ -164,7 +165,7 @@ Result<std::unique_ptr<VulkanSharedSemaphore>> VulkanTextureShareManager::create
   }
   std::unique_ptr<VulkanSharedSemaphore> semaphore(
       new VulkanSharedSemaphore(*device_, type, /*imported=*/false));
-  GEYSER_TRY(semaphore->semaphore_, make_semaphore(*device_, type, service->vk_handle_type()));
+  GEYSER_TRY(semaphore->semaphore_, make_semaphore(*device_, type, service));
   return semaphore;
 }
 
@@ -228,7 +229,7 @@ Result<std::unique_ptr<VulkanSharedSemaphore>> VulkanTextureShareManager::import
   }
   std::unique_ptr<VulkanSharedSemaphore> semaphore(
       new VulkanSharedSemaphore(*device_, handle.type, /*imported=*/true));
-  GEYSER_TRY(semaphore->semaphore_, make_semaphore(*device_, handle.type, 0));
+  GEYSER_TRY(semaphore->semaphore_, make_semaphore(*device_, handle.type, nullptr));
   // Import a duplicate so that the handle keeps its own (the service consumes what it gets).
   GEYSER_TRY(UniqueHandle dup, handle.os_handle.duplicate());
   GEYSER_TRY_VOID(service->import_semaphore(*device_, semaphore->semaphore_, std::move(dup)));

@@ -227,11 +227,10 @@ Result<std::unique_ptr<VulkanSharedTexture>> VulkanTextureShareManager::create(
   VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, &export_info};
   alloc.allocationSize = reqs.memoryRequirements.size;
   alloc.memoryTypeIndex = *type;
-  if (VkResult r = vkAllocateMemory(vk_device, &alloc, nullptr, &texture->memory_);
-      r != VK_SUCCESS) {
-    return tl::unexpected(vk_error(r, "vkAllocateMemory(export, " + describe(desc) + ", " +
-                                          std::to_string(alloc.allocationSize) + " bytes)"));
-  }
+  GEYSER_TRY(texture->memory_,
+             service->allocate_exportable(*device_, alloc,
+                                          "vkAllocateMemory(export, " + describe(desc) + ", " +
+                                              std::to_string(alloc.allocationSize) + " bytes)"));
   if (VkResult r = vkBindImageMemory(vk_device, texture->image_, texture->memory_, 0);
       r != VK_SUCCESS) {
     return tl::unexpected(vk_error(r, "vkBindImageMemory"));

@@ -14,14 +14,35 @@
 
 namespace geyser::vulkan {
 
+// On Windows the Vulkan headers' Win32 part (vulkan_win32.h: the OPAQUE_WIN32 extensions and
+// their entry points) is needed: geyser::vulkan defines VK_USE_PLATFORM_WIN32_KHR for its
+// users, so <vulkan/vulkan.h> includes it (and <windows.h>).
+#if defined(_WIN32) && !defined(VK_KHR_external_memory_win32)
+#error \
+    "geyser/vulkan/device.hpp on Windows needs VK_USE_PLATFORM_WIN32_KHR defined before <vulkan/vulkan.h>"
+#endif
+
+#ifdef _WIN32
+/// Device extensions Geyser needs for memory sharing (opaque Win32 handles on Windows).
+inline constexpr const char* kRequiredDeviceExtensions[] = {
+    VK_KHR_EXTERNAL_MEMORY_WIN32_EXTENSION_NAME,
+};
+/// The device extension that exports and imports semaphores (opaque Win32 handles).
+inline constexpr const char* kExternalSemaphoreExtension =
+    VK_KHR_EXTERNAL_SEMAPHORE_WIN32_EXTENSION_NAME;
+#else
 /// Device extensions Geyser needs for memory sharing (opaque fd on Linux).
 inline constexpr const char* kRequiredDeviceExtensions[] = {
     VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME,
 };
+/// The device extension that exports and imports semaphores (opaque fds).
+inline constexpr const char* kExternalSemaphoreExtension =
+    VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME;
+#endif
 /// Device extensions Geyser uses when present (exported semaphores for `gpu` sync; host
 /// memory imported as buffers, so the device copies host frames straight into shared memory).
 inline constexpr const char* kOptionalDeviceExtensions[] = {
-    VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME,
+    kExternalSemaphoreExtension,
     VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME,
 };
 /// Lowest Vulkan version Geyser runs on (timeline semaphores and synchronization2 are core).
@@ -75,9 +96,17 @@ struct QueueInfo {
 
 /// Extension entry points, loaded with vkGetDeviceProcAddr from the device in use.
 struct DeviceFunctions {
+#ifdef _WIN32
+  PFN_vkGetMemoryWin32HandleKHR get_memory_win32_handle = nullptr;
+  /// Null unless VK_KHR_external_semaphore_win32 is enabled (Device::has_semaphore_win32).
+  PFN_vkGetSemaphoreWin32HandleKHR get_semaphore_win32_handle = nullptr;
+  PFN_vkImportSemaphoreWin32HandleKHR import_semaphore_win32_handle = nullptr;
+#else
   PFN_vkGetMemoryFdKHR get_memory_fd = nullptr;
+  /// Null unless VK_KHR_external_semaphore_fd is enabled (Device::has_semaphore_fd).
   PFN_vkGetSemaphoreFdKHR get_semaphore_fd = nullptr;
   PFN_vkImportSemaphoreFdKHR import_semaphore_fd = nullptr;
+#endif
   /// Null unless VK_EXT_external_memory_host is enabled (Device::host_pointer_import).
   PFN_vkGetMemoryHostPointerPropertiesEXT get_memory_host_pointer_properties = nullptr;
 };
@@ -114,8 +143,13 @@ class Device {
   [[nodiscard]] const VkPhysicalDeviceMemoryProperties& memory_properties() const noexcept;
   /// "NVIDIA H100 80GB HBM3" / "llvmpipe (LLVM 15.0.6, 256 bits)".
   [[nodiscard]] std::string name() const;
-  /// True if VK_KHR_external_semaphore_fd is enabled.
+#ifdef _WIN32
+  /// True if VK_KHR_external_semaphore_win32 is enabled and its entry points loaded.
+  [[nodiscard]] bool has_semaphore_win32() const noexcept;
+#else
+  /// True if VK_KHR_external_semaphore_fd is enabled and its entry points loaded.
   [[nodiscard]] bool has_semaphore_fd() const noexcept;
+#endif
   /// True if VK_EXT_external_memory_host is enabled: host memory can be imported as
   /// VkDeviceMemory (VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT).
   [[nodiscard]] bool host_pointer_import() const noexcept;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <vulkan/vulkan.h>
@@ -29,6 +30,13 @@ class ExternalMemoryService {
   /// Whether `device` has what this service calls (its extension enabled, its entry points
   /// loaded). The registry offers only available services for export.
   [[nodiscard]] virtual bool available(const Device& device) const noexcept = 0;
+  /// Allocates memory that export_memory can export: `info` chains a
+  /// VkExportMemoryAllocateInfo naming this handle type, and the service adds what its export
+  /// needs at allocation time (Win32: VkExportMemoryWin32HandleInfoKHR with owner-only
+  /// security). The caller owns the memory. `what` names the call in the driver's error.
+  [[nodiscard]] virtual Result<VkDeviceMemory> allocate_exportable(const Device& device,
+                                                                   const VkMemoryAllocateInfo& info,
+                                                                   const std::string& what) const;
   /// A new OS handle for `memory`, owned by the caller. The driver's error otherwise.
   [[nodiscard]] virtual Result<UniqueHandle> export_memory(const Device& device,
                                                            VkDeviceMemory memory) const = 0;
@@ -56,9 +64,15 @@ class ExternalMemoryService {
 /// if none. Export and capability queries use it.
 [[nodiscard]] const ExternalMemoryService* preferred_memory_service(const Device& device) noexcept;
 
+#ifdef _WIN32
+/// VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_WIN32_BIT (opaque_win32.cpp); for the registry.
+[[nodiscard]] const ExternalMemoryService& opaque_win32_memory_service() noexcept;
+#else
 /// VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT (opaque_fd.cpp); for the registry.
 [[nodiscard]] const ExternalMemoryService& opaque_fd_memory_service() noexcept;
+#endif
 
+#ifndef _WIN32
 /// What opaque_fd.cpp's export_memory does to the fd the driver gave it (declared here for
 /// the tests): a memfd is sealed against shrinking and growing (F_SEAL_SHRINK |
 /// F_SEAL_GROW), because receivers refuse memfds without F_SEAL_SHRINK; one that is sealed
@@ -66,5 +80,6 @@ class ExternalMemoryService {
 /// MFD_ALLOW_SEALING, or F_SEAL_SEAL set without F_SEAL_SHRINK); fds that are not regular
 /// files (device files) are left alone.
 [[nodiscard]] Result<void> seal_exported_memfd(NativeHandle fd);
+#endif
 
 }  // namespace geyser::vulkan::detail

@@ -31,6 +31,12 @@ class ExternalSemaphoreService {
   /// Whether `device` has that extension enabled and its entry points loaded. An
   /// unavailable service reports nothing exportable or importable.
   [[nodiscard]] virtual bool available(const Device& device) const noexcept = 0;
+  /// Creates a semaphore that export_semaphore can export: `info` chains a
+  /// VkExportSemaphoreCreateInfo naming this handle type, and the service adds what its
+  /// export needs at creation time (Win32: VkExportSemaphoreWin32HandleInfoKHR with owner-only
+  /// security). The caller owns the semaphore. The driver's error otherwise.
+  [[nodiscard]] virtual Result<VkSemaphore> create_exportable(
+      const Device& device, const VkSemaphoreCreateInfo& info) const;
   /// A new OS handle for `semaphore` (created exportable as this type), owned by the
   /// caller. The driver's error otherwise.
   [[nodiscard]] virtual Result<UniqueHandle> export_semaphore(const Device& device,
@@ -56,7 +62,12 @@ class ExternalSemaphoreService {
 /// lacks). The registry owns them.
 [[nodiscard]] std::span<const ExternalSemaphoreService* const> semaphore_services() noexcept;
 
+#ifdef _WIN32
+/// VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_WIN32_BIT (opaque_win32.cpp); for the registry.
+[[nodiscard]] const ExternalSemaphoreService& opaque_win32_semaphore_service() noexcept;
+#else
 /// VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT (opaque_fd.cpp); for the registry.
 [[nodiscard]] const ExternalSemaphoreService& opaque_fd_semaphore_service() noexcept;
+#endif
 
 }  // namespace geyser::vulkan::detail
