@@ -69,3 +69,28 @@ if(GEYSER_ENABLE_VULKAN)
     # vulkan_win32.h: the OPAQUE_WIN32 handle types and their entry points.
     INTERFACE_COMPILE_DEFINITIONS VK_USE_PLATFORM_WIN32_KHR)
 endif()
+
+# The geyser command's header-only libraries, staged the same way: CLI11 (libcli11-dev),
+# nlohmann-json (nlohmann-json3-dev) and stb_image_write (libstb-dev).
+if(GEYSER_BUILD_TOOLS)
+  set(GEYSER_TOOLS_HEADER_ROOT /usr/include CACHE PATH
+      "Where CLI/, nlohmann/ and stb/ are, for the Windows build of the geyser command")
+  foreach(dir CLI nlohmann stb)
+    if(NOT IS_DIRECTORY ${GEYSER_TOOLS_HEADER_ROOT}/${dir})
+      message(FATAL_ERROR "geyser: ${GEYSER_TOOLS_HEADER_ROOT}/${dir} not found "
+                          "(Debian: libcli11-dev nlohmann-json3-dev libstb-dev; "
+                          "scripts/install-windows-deps.sh)")
+    endif()
+  endforeach()
+  set(geyser_tools_include ${CMAKE_BINARY_DIR}/third_party/tools/include)
+  file(COPY ${GEYSER_TOOLS_HEADER_ROOT}/CLI ${GEYSER_TOOLS_HEADER_ROOT}/nlohmann
+       DESTINATION ${geyser_tools_include})
+  file(COPY ${GEYSER_TOOLS_HEADER_ROOT}/stb/stb_image_write.h DESTINATION ${geyser_tools_include}/stb)
+  foreach(target CLI11::CLI11 nlohmann_json::nlohmann_json)
+    add_library(${target} INTERFACE IMPORTED)
+    set_target_properties(${target} PROPERTIES
+      INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${geyser_tools_include}
+      INTERFACE_INCLUDE_DIRECTORIES ${geyser_tools_include})
+  endforeach()
+  set(GEYSER_STB_INCLUDE_DIR ${geyser_tools_include})
+endif()

@@ -6,7 +6,8 @@
 # Vulkan headers (libvulkan-dev, staged the same way; the import library for vulkan-1.dll is
 # made from cmake/vulkan/vulkan-1.def), and for the Vulkan tests under Wine the host's
 # lavapipe (mesa-vulkan-drivers, which Wine's winevulkan runs on) and Xvfb (winevulkan
-# needs an X display; scripts/run-windows-tests.sh starts one).
+# needs an X display; scripts/run-windows-tests.sh starts one), and the geyser command's
+# header-only CLI11, nlohmann-json and stb (staged like tl::expected).
 # Runs apt-get as root; as another user it names the missing packages and exits 1.
 # Idempotent: nothing is done when everything is installed. The WINEPREFIX is made by the
 # test runner (scripts/run-windows-tests.sh), not here.
@@ -18,6 +19,7 @@ packages=(
   wine wine64
   googletest libexpected-dev
   libvulkan-dev mesa-vulkan-drivers xvfb
+  libcli11-dev nlohmann-json3-dev libstb-dev
 )
 
 . "$(dirname "$0")/apt-install-missing.sh"

@@ -1,29 +1,18 @@
 #include "common.hpp"
 
-#include <signal.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 
-#include "device_spec.hpp"
 #include "geyser/ipc/runtime_dir.hpp"
 #include "geyser/texture.hpp"
-#include "geyser/vulkan/device_select.hpp"
 
 namespace geyser::cli {
 namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-
-extern "C" void on_stop_signal(int /*signal*/) {
-  g_stop = 1;
-}
 
 std::optional<std::uint32_t> parse_dimension(std::string_view text) {
   std::uint32_t value = 0;
@@ -147,49 +136,8 @@ std::optional<std::filesystem::path> open_runtime_dir(std::string_view command) 
   std::cerr << "geyser " << command << ": cannot use the runtime directory";
   if (auto path = ipc::runtime_dir_path()) std::cerr << ' ' << path->string();
   std::cerr << ": " << error.to_string() << '\n';
-  std::cerr << "hint: channels live in $GEYSER_RUNTIME_DIR, else $XDG_RUNTIME_DIR/geyser, else "
-               "/tmp/geyser-$UID; it must be a directory of yours with mode 0700. Point "
-               "GEYSER_RUNTIME_DIR at one, e.g.\n"
-               "  mkdir -m 700 -p ~/.geyser && export GEYSER_RUNTIME_DIR=~/.geyser\n";
+  std::cerr << runtime_dir_hint();
   return std::nullopt;
-}
-
-std::optional<vulkan::Device> open_device(std::string_view command,
-                                          const DeviceSelector& selector) {
-  auto device = vulkan::create_selected(selector);
-  if (device) return std::move(device).value();
-  if (device.error().code() == ErrorCode::Validation) {
-    exit_device_usage(command, device.error().message());
-  }
-  const std::string text = device.error().to_string();
-  std::cerr << "geyser " << command << ": cannot open a Vulkan device: " << text << '\n';
-  if (text.find("VK_LAYER_KHRONOS_validation") != std::string::npos ||
-      text.find("validation layer") != std::string::npos) {
-    std::cerr << "hint: GEYSER_VALIDATION=1 needs the validation layer: apt-get install "
-                 "vulkan-validationlayers (or unset GEYSER_VALIDATION)\n";
-  } else {
-    std::cerr << "hint: install a Vulkan driver, e.g. apt-get install mesa-vulkan-drivers "
-                 "(lavapipe runs on the CPU, no GPU needed); `geyser info` shows what the "
-                 "loader sees\n";
-  }
-  return std::nullopt;
-}
-
-void install_stop_signals() {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: poll() and friends return EINTR, loops look again
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-  struct sigaction ignore {};
-  ignore.sa_handler = SIG_IGN;
-  sigemptyset(&ignore.sa_mask);
-  sigaction(SIGPIPE, &ignore, nullptr);
-}
-
-bool stop_requested() noexcept {
-  return g_stop != 0;
 }
 
 std::uint64_t monotonic_ns() noexcept {
@@ -221,7 +169,7 @@ double LatencyStats::percentile(double p) const {
 }
 
 StatusLine::StatusLine(std::FILE* out, std::chrono::milliseconds interval)
-    : out_(out), tty_(isatty(fileno(out)) != 0), interval_(interval) {}
+    : out_(out), tty_(is_terminal(out)), interval_(interval) {}
 
 void StatusLine::update(const std::string& text, bool force) {
   const auto now = std::chrono::steady_clock::now();

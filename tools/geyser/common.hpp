@@ -16,7 +16,6 @@
 #include "geyser/color.hpp"
 #include "geyser/device_selector.hpp"
 #include "geyser/format.hpp"
-#include "geyser/vulkan/device.hpp"
 
 namespace geyser::cli {
 
@@ -50,17 +49,17 @@ struct Size {
 /// prefixed with "geyser <command>: ", with a hint (GEYSER_RUNTIME_DIR) and returns nullopt.
 [[nodiscard]] std::optional<std::filesystem::path> open_runtime_dir(std::string_view command);
 
-/// The headless Vulkan device `selector` names (vulkan::create_selected; empty: the
-/// default). On failure prints why and what to install, returns nullopt; a device the
-/// loader does not list is a usage error (exit_device_usage: exits with kExitUsage).
-[[nodiscard]] std::optional<vulkan::Device> open_device(std::string_view command,
-                                                        const DeviceSelector& selector = {});
-
 /// SIGINT and SIGTERM set a flag (without SA_RESTART, so that waits return early) instead of
-/// killing the process; SIGPIPE is ignored. Call once before the command's loop.
+/// killing the process; SIGPIPE is ignored. On Windows: Ctrl-C, Ctrl-Break and closing the
+/// console. Call once before the command's loop (console_posix.cpp, console_win32.cpp).
 void install_stop_signals();
-/// True once SIGINT or SIGTERM arrived.
+/// True once SIGINT or SIGTERM (Windows: a console control event) arrived.
 [[nodiscard]] bool stop_requested() noexcept;
+/// True if `out` is a terminal (a console on Windows).
+[[nodiscard]] bool is_terminal(std::FILE* out) noexcept;
+/// "hint: channels live in ..." with how to point GEYSER_RUNTIME_DIR elsewhere, lines ending
+/// in '\n', for a runtime directory that cannot be used.
+[[nodiscard]] const char* runtime_dir_hint() noexcept;
 
 /// CLOCK_MONOTONIC in nanoseconds: the clock of ReceivedFrame::timestamp_ns.
 [[nodiscard]] std::uint64_t monotonic_ns() noexcept;

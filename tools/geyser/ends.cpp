@@ -1,5 +1,6 @@
-// The channel ends of `geyser send` and `geyser recv`: the API switch and the Vulkan ends
-// (ends_opengl.cpp, ends_cuda.cpp and ends_host.cpp have the others).
+// The channel ends of `geyser send` and `geyser recv`: the API switch, and what --api says
+// where this build lacks the backend (ends_vulkan.cpp, ends_opengl.cpp, ends_cuda.cpp and
+// ends_host.cpp have the ends).
 #include "ends.hpp"
 
 #include <iostream>
@@ -7,53 +8,8 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "device_spec.hpp"
-#include "geyser/vulkan/receiver.hpp"
-#include "geyser/vulkan/sender.hpp"
-#include "geyser/vulkan/texture_share_manager.hpp"
 
 namespace geyser::cli {
-namespace {
-
-class VulkanSendEnd final : public SendEnd {
- public:
-  explicit VulkanSendEnd(vulkan::Device device) : device_(std::move(device)) {}
-  Result<void> publish(const std::string& name, const TextureDescriptor& desc,
-                       const channel::SenderOptions& options) override {
-    GEYSER_TRY(auto sender, vulkan::Sender::publish(device_, name, desc, options));
-    sender_.emplace(std::move(sender));
-    return {};
-  }
-  channel::SenderCore& core() override { return sender_->core(); }
-  std::string device_name() const override { return device_.name(); }
-
- private:
-  vulkan::Device device_;
-  std::optional<vulkan::Sender> sender_;  // after device_: destroyed first
-};
-
-class VulkanRecvEnd final : public RecvEnd {
- public:
-  explicit VulkanRecvEnd(vulkan::Device device) : device_(std::move(device)) {}
-  Result<void> connect(const std::string& name, std::chrono::milliseconds timeout,
-                       const channel::ReceiverOptions& options) override {
-    GEYSER_TRY(auto receiver, vulkan::Receiver::connect(device_, name, timeout, options));
-    receiver_.emplace(std::move(receiver));
-    return {};
-  }
-  channel::ReceiverCore& core() override { return receiver_->core(); }
-  Result<std::vector<std::uint8_t>> read_held() override {
-    const vulkan::ReceivedFrame* held = receiver_->held();
-    if (held == nullptr) return fail(ErrorCode::Validation, "no frame is held");
-    return vulkan::readback(*held->texture);
-  }
-  std::string device_name() const override { return device_.name(); }
-
- private:
-  vulkan::Device device_;
-  std::optional<vulkan::Receiver> receiver_;
-};
-
-}  // namespace
 
 std::string_view to_string(Api api) noexcept {
   switch (api) {
@@ -66,7 +22,10 @@ std::string_view to_string(Api api) noexcept {
 }
 
 std::vector<std::string> api_names() {
-  std::vector<std::string> names{"vulkan"};
+  std::vector<std::string> names;
+#ifdef GEYSER_HAVE_VULKAN_CHANNEL
+  names.emplace_back("vulkan");
+#endif
 #ifdef GEYSER_HAVE_OPENGL_CHANNEL
   names.emplace_back("opengl");
 #endif
@@ -75,6 +34,10 @@ std::vector<std::string> api_names() {
 #endif
   names.emplace_back("host");
   return names;
+}
+
+std::string default_api_name() {
+  return api_names().front();  // vulkan first where built; host is always there
 }
 
 std::optional<Api> parse_api(std::string_view text) noexcept {
@@ -126,19 +89,18 @@ std::unique_ptr<RecvEnd> open_recv_end(Api api, std::string_view command,
 
 namespace detail {
 
-std::unique_ptr<SendEnd> open_vulkan_send_end(std::string_view command,
-                                              const DeviceSelector& selector) {
-  auto device = open_device(command, selector);
-  if (!device) return nullptr;
-  return std::make_unique<VulkanSendEnd>(std::move(*device));
+#ifndef GEYSER_HAVE_VULKAN_CHANNEL
+std::unique_ptr<SendEnd> open_vulkan_send_end(std::string_view command, const DeviceSelector&) {
+  std::cerr << "geyser " << command << ": --api vulkan: this geyser was built without the "
+            << "Vulkan backend (use --api host)\n";
+  return nullptr;
 }
-
 std::unique_ptr<RecvEnd> open_vulkan_recv_end(std::string_view command,
-                                              const DeviceSelector& selector) {
-  auto device = open_device(command, selector);
-  if (!device) return nullptr;
-  return std::make_unique<VulkanRecvEnd>(std::move(*device));
+                                              const DeviceSelector& device) {
+  (void)open_vulkan_send_end(command, device);
+  return nullptr;
 }
+#endif
 
 #ifndef GEYSER_HAVE_OPENGL_CHANNEL
 std::unique_ptr<SendEnd> open_opengl_send_end(std::string_view command, const DeviceSelector&) {

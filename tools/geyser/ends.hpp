@@ -26,6 +26,8 @@ enum class Api : std::uint8_t { Vulkan, OpenGL, Cuda, Host };
 /// The --api values this build has ("vulkan", "opengl" with the OpenGL channel ends, "cuda"
 /// with the CUDA channel ends, "host"), for sending and receiving alike.
 [[nodiscard]] std::vector<std::string> api_names();
+/// --api's default: "vulkan" where it was built, else "host".
+[[nodiscard]] std::string default_api_name();
 [[nodiscard]] std::optional<Api> parse_api(std::string_view text) noexcept;
 
 /// A sender on one API. The device or context lives as long as the end.

@@ -21,12 +21,18 @@ int main(int argc, char** argv) {
   app.footer("Each subcommand has its own --help. Documentation: docs/cli.md");
 
   Action action;
+#ifdef GEYSER_HAVE_VULKAN_CHANNEL
   register_info(app, action);
+#endif
+#ifdef GEYSER_HAVE_DEMO
   register_demo(app, action);
+#endif
   register_list(app, action);
   register_send(app, action);
   register_recv(app, action);
+#ifdef GEYSER_HAVE_BENCH
   register_bench(app, action);
+#endif
 
   try {
     app.parse(argc, argv);

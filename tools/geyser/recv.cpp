@@ -1,7 +1,4 @@
 // `geyser recv NAME`: receives a channel, checks its frames, saves the newest as a PNG.
-#include <poll.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -10,11 +7,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "ack_pipe.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "device_spec.hpp"
@@ -37,7 +36,7 @@ constexpr int kMaxMismatchReports = 10;
 
 struct RecvOptions {
   std::string name;
-  std::string api = "vulkan";
+  std::string api = default_api_name();
   std::string device;  // --device SPEC; empty: the default
   std::string transfer = "auto";
   std::uint64_t frames = 0;
@@ -299,13 +298,6 @@ void report_unknown_channel(const RecvOptions& options, const std::filesystem::p
   std::cerr << "\n  (`geyser list` shows them)\n";
 }
 
-void write_ack(int fd, std::uint64_t frame) {
-  if (fd < 0) return;
-  const std::string line = std::to_string(frame) + "\n";
-  // A pipe write this small is atomic; the sender may be gone (EPIPE, SIGPIPE ignored).
-  (void)!::write(fd, line.data(), line.size());
-}
-
 int run_recv(const RecvOptions& options) {
   install_stop_signals();
   auto dir = open_runtime_dir("recv");
@@ -382,7 +374,7 @@ int run_recv(const RecvOptions& options) {
                        options.name.c_str(), seconds_text(options.timeout_s).c_str());
           waiting_reported = true;
         }
-        ::poll(nullptr, 0, 50);  // no sender: connect fails at once, do not spin
+        std::this_thread::sleep_for(milliseconds(50));  // no sender: connect fails at once
         continue;
       }
       status.finish();

@@ -1,9 +1,4 @@
 // `geyser send NAME`: publishes a channel and streams the animated test pattern into it.
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -15,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "ack_pipe.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "device_spec.hpp"
@@ -31,7 +27,7 @@ using std::chrono::milliseconds;
 
 struct SendOptions {
   std::string name;
-  std::string api = "vulkan";
+  std::string api = default_api_name();
   std::string device;  // --device SPEC; empty: the default
   std::string size = "1280x720";
   std::string format = "Rgba8Unorm";
@@ -46,42 +42,6 @@ struct SendOptions {
   // Internal, for `geyser demo`: no output on stdout; pacing by the receiver's acks.
   bool quiet = false;
   int pace_fd = -1;
-};
-
-// The receiver's acknowledgements on --pace-fd: decimal frame numbers, one per line, for
-// each frame it has finished with (geyser demo passes a pipe from `recv --ack-fd`).
-class AckReader {
- public:
-  explicit AckReader(int fd) : fd_(fd) {}
-  [[nodiscard]] std::uint64_t acked() const noexcept { return acked_; }
-  [[nodiscard]] bool closed() const noexcept { return closed_; }
-
-  // Reads what is there, waiting at most `timeout` for something.
-  void read(milliseconds timeout) {
-    pollfd pfd{fd_, POLLIN, 0};
-    if (::poll(&pfd, 1, static_cast<int>(timeout.count())) <= 0) return;
-    char buffer[256];
-    const ssize_t n = ::read(fd_, buffer, sizeof buffer);
-    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
-      closed_ = true;
-      return;
-    }
-    for (ssize_t i = 0; i < n; ++i) {
-      const char c = buffer[i];
-      if (c >= '0' && c <= '9') {
-        current_ = current_ * 10 + static_cast<std::uint64_t>(c - '0');
-      } else if (c == '\n') {
-        acked_ = std::max(acked_, current_);
-        current_ = 0;
-      }
-    }
-  }
-
- private:
-  int fd_;
-  std::uint64_t acked_ = 0;
-  std::uint64_t current_ = 0;
-  bool closed_ = false;
 };
 
 constexpr std::string_view kFramePlaceholder = "{frame}";
