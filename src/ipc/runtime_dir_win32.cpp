@@ -4,14 +4,14 @@
 #include <cstdlib>
 
 #include "geyser/ipc/named_pipe_transport.hpp"
+#include "geyser/ipc/runtime_dir.hpp"
 #include "geyser/win32_error.hpp"
 #include "geyser/win32_security.hpp"
 #include "private_dir_win32.hpp"
 
 namespace geyser::ipc {
-namespace {
 
-Result<std::filesystem::path> runtime_dir_location() {
+Result<std::filesystem::path> runtime_dir_path() {
   if (const wchar_t* dir = _wgetenv(L"GEYSER_RUNTIME_DIR"); dir != nullptr && *dir != L'\0') {
     std::filesystem::path path(dir);
     if (!path.is_absolute()) {
@@ -27,10 +27,8 @@ Result<std::filesystem::path> runtime_dir_location() {
   return std::filesystem::path(local) / L"geyser";
 }
 
-}  // namespace
-
 Result<std::filesystem::path> runtime_dir_win32() {
-  GEYSER_TRY(std::filesystem::path dir, runtime_dir_location());
+  GEYSER_TRY(std::filesystem::path dir, runtime_dir_path());
   GEYSER_TRY(auto security, win32::OwnerOnlySecurity::create());
   if (!CreateDirectoryW(dir.c_str(), security.attributes()) &&
       GetLastError() != ERROR_ALREADY_EXISTS) {
@@ -40,6 +38,10 @@ Result<std::filesystem::path> runtime_dir_win32() {
   // Made now or before (by us, or by someone who got there first): ours alone, or refused.
   GEYSER_TRY_VOID(win32::check_private_dir(dir));
   return dir;
+}
+
+Result<std::filesystem::path> runtime_dir() {
+  return runtime_dir_win32();
 }
 
 }  // namespace geyser::ipc

@@ -158,7 +158,7 @@ int run_demo(const DemoOptions& options) {
 
   std::printf("geyser demo: streaming %llu frames of %ux%u Rgba8Unorm over channel '%s' in %s\n",
               static_cast<unsigned long long>(options.frames), size.width, size.height,
-              name.c_str(), dir->c_str());
+              name.c_str(), dir->string().c_str());
   std::fflush(stdout);
   const auto start = Clock::now();
   Child sender{"sender"};

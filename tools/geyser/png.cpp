@@ -54,8 +54,9 @@ Result<void> write_png(const std::filesystem::path& path, std::span<const std::u
     for (std::size_t i = 0; i < rgba.size(); i += 4) std::swap(rgba[i], rgba[i + 2]);
   }
   errno = 0;
-  const int ok = stbi_write_png(path.c_str(), static_cast<int>(width), static_cast<int>(height), 4,
-                                rgba.data(), static_cast<int>(width * 4));
+  const int ok =
+      stbi_write_png(path.string().c_str(), static_cast<int>(width), static_cast<int>(height), 4,
+                     rgba.data(), static_cast<int>(width * 4));
   if (ok == 0) {
     return tl::unexpected(
         Error::from_errno(ErrorCode::Internal, "cannot write PNG " + path.string(), errno));

@@ -128,7 +128,8 @@ int run_send(const SendOptions& options) {
     std::printf("geyser send: publishing '%s' (%s %s, color %s) on %s, sync %s, in %s; %s\n",
                 options.name.c_str(), describe(desc).c_str(), options.tiling.c_str(),
                 color_text(sender_options.color).c_str(), end->device_name().c_str(), mode.c_str(),
-                dir->c_str(), options.frames == 0 ? "Ctrl-C to stop" : "Ctrl-C to stop early");
+                dir->string().c_str(),
+                options.frames == 0 ? "Ctrl-C to stop" : "Ctrl-C to stop early");
     std::fflush(stdout);
   }
 

@@ -16,7 +16,8 @@ namespace geyser::ipc {
 
 /// Where the runtime directory is, without touching the filesystem: $GEYSER_RUNTIME_DIR if
 /// set and non-empty (must be absolute: Validation otherwise), else $XDG_RUNTIME_DIR/geyser
-/// if $XDG_RUNTIME_DIR is set and absolute, else /tmp/geyser-$UID (effective uid).
+/// if $XDG_RUNTIME_DIR is set and absolute, else /tmp/geyser-$UID (effective uid). On Windows:
+/// %GEYSER_RUNTIME_DIR% (absolute), else %LOCALAPPDATA%\geyser, where the pipes' markers live.
 [[nodiscard]] Result<std::filesystem::path> runtime_dir_path();
 
 /// Makes sure `dir` is a private directory of ours: creates it with mode 0700 if it is
@@ -51,7 +52,8 @@ class PrivateDir {
   std::filesystem::path path_;
 };
 
-/// runtime_dir_path() made sure of with ensure_private_dir().
+/// runtime_dir_path() made sure of with ensure_private_dir(); on Windows runtime_dir_win32().
+/// The rest of this header is POSIX only.
 [[nodiscard]] Result<std::filesystem::path> runtime_dir();
 
 /// "<dir>/<name>.sock" for a valid name; Validation if the name is invalid or the path does
