@@ -60,6 +60,8 @@ void install_stop_signals();
 /// "hint: channels live in ..." with how to point GEYSER_RUNTIME_DIR elsewhere, lines ending
 /// in '\n', for a runtime directory that cannot be used.
 [[nodiscard]] const char* runtime_dir_hint() noexcept;
+/// How to get a Vulkan driver on this system: one line starting "hint: ", no newline.
+[[nodiscard]] const char* vulkan_driver_hint() noexcept;
 
 /// CLOCK_MONOTONIC in nanoseconds: the clock of ReceivedFrame::timestamp_ns.
 [[nodiscard]] std::uint64_t monotonic_ns() noexcept;

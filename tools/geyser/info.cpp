@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "common.hpp"
 #include "geyser/device_identity.hpp"
 #include "geyser/error.hpp"
 #include "geyser/format.hpp"
@@ -28,8 +29,6 @@
 namespace geyser::cli {
 namespace {
 
-constexpr std::string_view kDriverHint =
-    "hint: install a Vulkan driver, e.g. apt-get install mesa-vulkan-drivers";
 // The name docs/cli.md uses for VK_EXTERNAL_{MEMORY,SEMAPHORE}_HANDLE_TYPE_OPAQUE_FD_BIT.
 constexpr std::string_view kOpaqueFd = "opaque_fd";
 
@@ -278,7 +277,8 @@ void print_json(std::ostream& out, const std::vector<DeviceReport>& reports, con
 int run_info(const InfoOptions& options) {
   auto summaries = vulkan::list_physical_devices();
   if (!summaries) {
-    std::cerr << "geyser info: " << summaries.error().to_string() << '\n' << kDriverHint << '\n';
+    std::cerr << "geyser info: " << summaries.error().to_string() << '\n'
+              << vulkan_driver_hint() << '\n';
     return kExitRuntimeError;
   }
 
@@ -300,7 +300,7 @@ int run_info(const InfoOptions& options) {
 
   if (reports.empty()) {
     std::cerr << "geyser info: the Vulkan loader reports no physical device\n"
-              << kDriverHint << '\n';
+              << vulkan_driver_hint() << '\n';
     return kExitRuntimeError;
   }
   const bool any_usable =

@@ -47,4 +47,9 @@ const char* runtime_dir_hint() noexcept {
          "  mkdir -m 700 -p ~/.geyser && export GEYSER_RUNTIME_DIR=~/.geyser\n";
 }
 
+const char* vulkan_driver_hint() noexcept {
+  return "hint: install a Vulkan driver, e.g. apt-get install mesa-vulkan-drivers (lavapipe "
+         "runs on the CPU, no GPU needed); `geyser info` shows what the loader sees";
+}
+
 }  // namespace geyser::cli

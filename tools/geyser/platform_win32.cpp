@@ -49,4 +49,10 @@ const char* runtime_dir_hint() noexcept {
          "  set GEYSER_RUNTIME_DIR=%LOCALAPPDATA%\\geyser-private\n";
 }
 
+const char* vulkan_driver_hint() noexcept {
+  return "hint: sharing needs a Vulkan driver with VK_KHR_external_memory_win32 (the GPU "
+         "vendor's driver; Wine from 10.17); `geyser info` shows what the loader sees, and "
+         "--api host works without one";
+}
+
 }  // namespace geyser::cli

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <string>
 
+#include "common.hpp"
 #include "device_spec.hpp"
 #include "geyser/vulkan/device_select.hpp"
 
@@ -22,9 +23,7 @@ std::optional<vulkan::Device> open_device(std::string_view command,
     std::cerr << "hint: GEYSER_VALIDATION=1 needs the validation layer: apt-get install "
                  "vulkan-validationlayers (or unset GEYSER_VALIDATION)\n";
   } else {
-    std::cerr << "hint: install a Vulkan driver, e.g. apt-get install mesa-vulkan-drivers "
-                 "(lavapipe runs on the CPU, no GPU needed); `geyser info` shows what the "
-                 "loader sees\n";
+    std::cerr << vulkan_driver_hint() << '\n';
   }
   return std::nullopt;
 }
