@@ -9,11 +9,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "aims.hpp"
+#include "cross_device.hpp"
 #include "gl_handoff.hpp"
 #include "host_path.hpp"
 #include "json_writer.hpp"
@@ -30,6 +33,9 @@ constexpr Resolution k256{256, 256};
 constexpr Resolution k720p{1280, 720};
 constexpr Resolution k1080p{1920, 1080};
 constexpr Resolution k4k{3840, 2160};
+
+// What run_bench returns when the command line named a device nobody has (kExitUsage).
+constexpr int kBenchUsageError = 2;
 
 bool same(Resolution a, Resolution b) {
   return a.width == b.width && a.height == b.height;
@@ -118,9 +124,8 @@ void write_snapshot(JsonWriter& json, std::string_view key, const MemorySnapshot
   json.end_object();
 }
 
-void write_json(std::ostream& out, const BenchOptions& options, const Report& report) {
-  JsonWriter json(out);
-  json.begin_object();
+// The keys every report starts with: what ran, when, where.
+void write_header(JsonWriter& json, const BenchOptions& options, const Report& report) {
   json.string("schema", "geyser-bench/1");
   json.string("date", report.date);
   json.boolean("quick", options.quick);
@@ -132,6 +137,18 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
   json.integer("cores", report.machine.cores);
   json.string("kernel", report.machine.kernel);
   json.end_object();
+}
+
+void write_errors(JsonWriter& json, const std::vector<std::string>& errors) {
+  json.begin_array("errors");
+  for (const std::string& e : errors) json.string({}, e);
+  json.end_array();
+}
+
+void write_json(std::ostream& out, const BenchOptions& options, const Report& report) {
+  JsonWriter json(out);
+  json.begin_object();
+  write_header(json, options, report);
   json.begin_object("device");
   if (report.handoff) {
     json.string("name", report.handoff->device.name);
@@ -267,9 +284,18 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.end_object();
   }
   json.end_array();
-  json.begin_array("errors");
-  for (const std::string& e : report.errors) json.string({}, e);
-  json.end_array();
+  write_errors(json, report.errors);
+  json.end_object();
+}
+
+// The report of `--cross-device`: the header, that scenario, the errors.
+void write_cross_device_report(std::ostream& out, const BenchOptions& options, const Report& report,
+                               const CrossDeviceOutcome& outcome) {
+  JsonWriter json(out);
+  json.begin_object();
+  write_header(json, options, report);
+  write_cross_device_json(json, outcome);
+  write_errors(json, report.errors);
   json.end_object();
 }
 
@@ -310,6 +336,65 @@ std::string slowest_receiver_line(const ThroughputRow& row) {
              slowest->fps, slowest->cpu, slowest->runqueue_wait_ms);
 }
 
+// The end of every run: the elapsed time, the JSON file (`write` writes it), the errors.
+int finish_run(const BenchOptions& options, Report& report,
+               std::chrono::steady_clock::time_point started, std::ostream& out,
+               const std::function<void(std::ostream&)>& write) {
+  report.elapsed_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  out << fmt("done in %.1f s", report.elapsed_s);
+  if (!options.json_path.empty()) {
+    std::ofstream file(options.json_path);
+    write(file);
+    file.close();
+    if (!file) {
+      out << "\ngeyser bench: cannot write " << options.json_path << "\n";
+      return 1;
+    }
+    out << ", report in " << options.json_path;
+  }
+  out << "\n";
+  if (!report.errors.empty()) {
+    out << report.errors.size() << " scenario(s) failed\n";
+    return 1;
+  }
+  return 0;
+}
+
+CrossDevicePlan cross_device_plan(const BenchOptions& options) {
+  CrossDevicePlan plan;
+  plan.resolutions = {k1080p, k4k};
+  plan.receiver_device = options.receiver_device;
+  plan.warmup = options.quick ? 8 : 20;
+  plan.samples = options.quick ? 30 : 200;
+  plan.samples_4k = options.quick ? 12 : 60;
+  return plan;
+}
+
+// `--cross-device`: that scenario alone, in a report of its own. A selector that names no
+// device is the command line's mistake: said on stderr, exit code 2, no report.
+int run_cross_device_only(const BenchOptions& options, const Environment& env, Report& report,
+                          std::chrono::steady_clock::time_point started, std::ostream& out) {
+  const CrossDevicePlan plan = cross_device_plan(options);
+  out << "[x] cross_device: one Vulkan sender; the zero-copy handoff on its device beside host "
+         "frames into the receiver's device, one frame at a time, every frame checked ("
+      << plan.samples << " samples at 1920x1080, " << plan.samples_4k << " at 3840x2160)\n"
+      << std::flush;
+  const CrossDeviceOutcome outcome = run_cross_device(env, plan);
+  if (outcome.unknown_device) {
+    std::cerr << "geyser bench: " << outcome.reason
+              << "\nhint: `geyser info` lists the devices with their index and UUID\n";
+    return kBenchUsageError;
+  }
+  if (outcome.status == CrossDeviceOutcome::Status::Failed) {
+    report.errors.push_back("cross_device: " + outcome.reason);
+  }
+  print_cross_device(out, outcome);
+  return finish_run(options, report, started, out, [&](std::ostream& file) {
+    write_cross_device_report(file, options, report, outcome);
+  });
+}
+
 }  // namespace
 
 int run_bench(const BenchOptions& options, std::ostream& out) {
@@ -332,6 +417,14 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
   env.channel_prefix = "bench" + std::to_string(::getpid());
   env.device = options.device;
   env.timeout = options.quick ? std::chrono::seconds(60) : std::chrono::seconds(300);
+  if (options.cross_device) {
+    out << "geyser bench --cross-device (" << (options.quick ? "quick" : "full")
+        << "): " << report.machine.cpu_model << ", " << report.machine.cores << " cores\n";
+    const int code = run_cross_device_only(options, env, report, started, out);
+    std::error_code ignored;
+    std::filesystem::remove_all(env.runtime_dir, ignored);
+    return code;
+  }
 
   HandoffPlan handoff;
   handoff.resolutions = {k256, k720p, k1080p, k4k};
@@ -469,8 +562,6 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
   std::error_code ignored;
   std::filesystem::remove_all(env.runtime_dir, ignored);
 
-  report.elapsed_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (const HandoffRow* h = report.handoff_row(k1080p)) {
     out << fmt(
         "summary (1920x1080): handoff p50 %.1fus = %.2fx a bare socket message; "
@@ -480,23 +571,8 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
   }
   out << "aims (protocol v2; docs/BENCHMARKS.md):\n";
   print_aims(out, report.aim_inputs());
-  out << fmt("done in %.1f s", report.elapsed_s);
-  if (!options.json_path.empty()) {
-    std::ofstream file(options.json_path);
-    write_json(file, options, report);
-    file.close();
-    if (!file) {
-      out << "\ngeyser bench: cannot write " << options.json_path << "\n";
-      return 1;
-    }
-    out << ", report in " << options.json_path;
-  }
-  out << "\n";
-  if (!report.errors.empty()) {
-    out << report.errors.size() << " scenario(s) failed\n";
-    return 1;
-  }
-  return 0;
+  return finish_run(options, report, started, out,
+                    [&](std::ostream& file) { write_json(file, options, report); });
 }
 
 }  // namespace geyser::bench

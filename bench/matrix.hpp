@@ -22,6 +22,11 @@ struct BenchOptions {
   DeviceSelector device;
   /// Handoff samples per resolution; 0: the mode's default (1000 quick, 4000 full).
   std::uint32_t handoff_samples = 0;
+  /// Run only the cross-device scenario (`--cross-device`, cross_device.hpp): the
+  /// zero-copy handoff beside host frames into `receiver_device`, at 1080p and 4K.
+  bool cross_device = false;
+  /// The cross-device receiver's device (`--recv-device SPEC`); empty: `device`'s.
+  DeviceSelector receiver_device;
   /// Recorded in the report as the command that produced it.
   std::string command_line;
 };
@@ -32,7 +37,8 @@ struct BenchOptions {
 /// init is unsafe); run_bench itself never does. Progress and a summary go to
 /// `human_out`, errors too. Returns a process exit code: 0 when every scenario ran (and the
 /// JSON file, if asked for, was written), 1 otherwise (the JSON file then still holds what
-/// was measured, with the errors listed under "errors").
+/// was measured, with the errors listed under "errors"). With `cross_device`, runs that
+/// scenario alone, and returns 2 when `device` or `receiver_device` names no device.
 int run_bench(const BenchOptions& options, std::ostream& human_out);
 
 }  // namespace geyser::bench

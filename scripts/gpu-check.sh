@@ -33,9 +33,14 @@ bench_flags=--quick
 [ "$mode" = full ] && bench_flags=
 ./tools/geyser/geyser bench $bench_flags --json "$out/bench.json" > "$out/bench.txt" 2>&1
 echo "bench rc=$?" >> "$out/bench.txt"
+# The cross-device scenario alone (one GPU here: host frames forced onto the same device).
+./tools/geyser/geyser bench --cross-device $bench_flags --json "$out/bench_cross_device.json" \
+  > "$out/bench_cross_device.txt" 2>&1
+echo "bench cross-device rc=$?" >> "$out/bench_cross_device.txt"
 ./bench/geyser_benchmarks --benchmark_min_time=0.05 > "$out/lifecycle.txt" 2>&1
 echo "lifecycle rc=$?" >> "$out/lifecycle.txt"
 # What a gpu present costs per receiver (docs/BENCHMARKS.md), in the same file.
 ./bench/geyser_submit_costs --benchmark_min_time=0.1 >> "$out/lifecycle.txt" 2>&1
 echo "submit costs rc=$?" >> "$out/lifecycle.txt"
 grep -E "tests passed|tests failed|rc=" "$out/ctest.log"; tail -3 "$out/demo.txt"; tail -2 "$out/bench.txt"
+tail -8 "$out/bench_cross_device.txt"
