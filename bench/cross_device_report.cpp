@@ -3,15 +3,10 @@
 #include <string>
 
 #include "cross_device.hpp"
+#include "text_format.hpp"
 
 namespace geyser::bench {
 namespace {
-
-std::string fmt(const char* format, auto... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, format, args...);
-  return buf;
-}
 
 void write_device(JsonWriter& json, std::string_view key, const CrossDeviceInfo& device) {
   json.begin_object(key);

@@ -239,16 +239,8 @@ Result<void> run_cross_workers(const Environment& env, const CrossRun& run, Cros
   for (auto& pair : pairs) {
     GEYSER_TRY(pair, ipc::socket_pair());
   }
-  std::vector<pid_t> pids;
-  std::optional<Error> spawn_error;
-  const auto add = [&](Result<pid_t> pid) {
-    if (pid) {
-      pids.push_back(*pid);
-    } else if (!spawn_error) {
-      spawn_error = pid.error();
-    }
-  };
-  add(spawn([&] {
+  Children children;
+  children.spawn([&] {
     const UniqueFd* ctl[kCrossModeCount];
     for (std::size_t m = 0; m < kCrossModeCount; ++m) {
       pairs[m].second.reset();
@@ -256,23 +248,22 @@ Result<void> run_cross_workers(const Environment& env, const CrossRun& run, Cros
     }
     return run_worker(shared.sender_error, "cross_device sender",
                       [&] { return sender_body(env, run, ctl, shared); });
-  }));
+  });
   for (std::size_t m = 0; m < kCrossModeCount; ++m) {
-    add(spawn([&, m] {
+    children.spawn([&, m] {
       for (std::size_t other = 0; other < kCrossModeCount; ++other) {
         pairs[other].first.reset();
         if (other != m) pairs[other].second.reset();
       }
       return run_worker(shared.receiver_error[m], receiver_role(m).c_str(),
                         [&] { return receiver_body(env, run, m, pairs[m].second, shared); });
-    }));
+    });
   }
   for (auto& pair : pairs) {
     pair.first.reset();
     pair.second.reset();
   }
-  auto waited = wait_all(pids, env.timeout);
-  if (spawn_error) return tl::unexpected(*spawn_error);
+  auto waited = children.wait(env.timeout);
   return collect_errors(std::move(waited), shared);
 }
 

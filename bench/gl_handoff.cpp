@@ -40,17 +40,12 @@
 #include "geyser/cuda/stream.hpp"
 #include "geyser/cuda/texture.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
+#include "text_format.hpp"
 #endif
 #endif
 
 namespace geyser::bench {
 namespace {
-
-std::string fmt(const char* format, auto... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, format, args...);
-  return buf;
-}
 
 #ifdef GEYSER_BENCH_OPENGL
 
@@ -409,38 +404,29 @@ Result<void> run_workers(const Environment& env, const GlHandoffPlan& plan, Shar
       pair.second.reset();
     }
   };
-  std::vector<pid_t> pids;
-  std::optional<Error> spawn_error;
-  const auto add = [&](Result<pid_t> pid) {
-    if (pid) {
-      pids.push_back(*pid);
-    } else if (!spawn_error) {
-      spawn_error = pid.error();
-    }
-  };
+  Children children;
   // Each child closes the ends that are not its own, so that a worker that dies ends the
   // others' waits with EOF.
-  add(spawn([&] {
+  children.spawn([&] {
     for (auto& pair : pairs) pair.second.reset();
     const UniqueFd* const ctl[kReceivers] = {&pairs[kVulkan].first, &pairs[kOpenGl].first,
                                              &pairs[kCuda].first};
     return run_worker(shared.sender_error, "gl_handoff sender",
                       [&] { return sender_body(env, plan, ctl, shared); });
-  }));
+  });
   for (std::size_t k = 0; k < kReceivers; ++k) {
     if (!shared.active[k]) continue;
-    add(spawn([&, k] {
+    children.spawn([&, k] {
       for (std::size_t m = 0; m < kReceivers; ++m) {
         pairs[m].first.reset();
         if (m != k) pairs[m].second.reset();
       }
       return run_worker(shared.receiver_error[k], kWorkerNames[k],
                         [&] { return receiver_body(k, env, plan, pairs[k].second, shared); });
-    }));
+    });
   }
   close_all();
-  auto waited = wait_all(pids, env.timeout);
-  if (spawn_error) return tl::unexpected(*spawn_error);
+  auto waited = children.wait(env.timeout);
   if (!waited) {
     std::string why = waited.error().message();
     if (shared.sender_error[0] != '\0') why += " " + std::string(shared.sender_error);

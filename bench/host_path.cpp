@@ -33,16 +33,11 @@
 #include "geyser/vulkan/texture_share_manager.hpp"
 #include "handoff_support.hpp"
 #include "process.hpp"
+#include "text_format.hpp"
 #include "worker.hpp"
 
 namespace geyser::bench {
 namespace {
-
-std::string fmt(const char* format, auto... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, format, args...);
-  return buf;
-}
 
 inline constexpr std::size_t kChannels = std::size(kHostPathChannels);
 inline constexpr std::size_t kReceivers = 10;  // a Vulkan receiver per channel, 0 + 1 + 4 + 1 host
@@ -378,18 +373,10 @@ Result<void> run_workers(const Environment& env, const RunPlan& plan, Shared& sh
   for (auto& pair : pairs) {
     GEYSER_TRY(pair, ipc::socket_pair());
   }
-  std::vector<pid_t> pids;
-  std::optional<Error> spawn_error;
-  const auto add = [&](Result<pid_t> pid) {
-    if (pid) {
-      pids.push_back(*pid);
-    } else if (!spawn_error) {
-      spawn_error = pid.error();
-    }
-  };
+  Children children;
   // Each child closes the ends that are not its own, so that a worker that dies ends the
   // others' waits with EOF.
-  add(spawn([&] {
+  children.spawn([&] {
     const UniqueFd* ctl[kReceivers];
     for (std::size_t r = 0; r < kReceivers; ++r) {
       pairs[r].second.reset();
@@ -397,9 +384,9 @@ Result<void> run_workers(const Environment& env, const RunPlan& plan, Shared& sh
     }
     return run_worker(shared.sender_error, "host_path sender",
                       [&] { return sender_body(env, plan, ctl, shared); });
-  }));
+  });
   for (std::size_t r = 0; r < kReceivers; ++r) {
-    add(spawn([&, r] {
+    children.spawn([&, r] {
       for (std::size_t m = 0; m < kReceivers; ++m) {
         pairs[m].first.reset();
         if (m != r) pairs[m].second.reset();
@@ -411,14 +398,13 @@ Result<void> run_workers(const Environment& env, const RunPlan& plan, Shared& sh
         if (kRoles[r].host) return host_receiver_body(env, plan, r, pairs[r].second, shared);
         return vulkan_receiver_body(env, plan, r, pairs[r].second, shared);
       });
-    }));
+    });
   }
   for (auto& pair : pairs) {
     pair.first.reset();
     pair.second.reset();
   }
-  auto waited = wait_all(pids, env.timeout);
-  if (spawn_error) return tl::unexpected(*spawn_error);
+  auto waited = children.wait(env.timeout);
   if (!waited) {
     std::string why = waited.error().message();
     if (shared.sender_error[0] != '\0') why += " " + std::string(shared.sender_error);

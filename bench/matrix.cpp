@@ -25,6 +25,7 @@
 #include "pipewire/scenario.hpp"
 #include "scenarios.hpp"
 #include "stats.hpp"
+#include "text_format.hpp"
 
 namespace geyser::bench {
 namespace {
@@ -297,12 +298,6 @@ void write_cross_device_report(std::ostream& out, const BenchOptions& options, c
   write_cross_device_json(json, outcome);
   write_errors(json, report.errors);
   json.end_object();
-}
-
-std::string fmt(const char* format, auto... args) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, format, args...);
-  return buf;
 }
 
 double mib(double bytes) {

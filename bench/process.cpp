@@ -91,4 +91,19 @@ std::uint64_t process_cpu_ns() noexcept {
          static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
+void Children::spawn(const std::function<int()>& body) {
+  auto pid = bench::spawn(body);
+  if (pid) {
+    pids_.push_back(*pid);
+  } else if (!spawn_error_) {
+    spawn_error_ = pid.error();
+  }
+}
+
+Result<void> Children::wait(std::chrono::seconds timeout) {
+  auto waited = wait_all(pids_, timeout);
+  if (spawn_error_) return tl::unexpected(*spawn_error_);
+  return waited;
+}
+
 }  // namespace geyser::bench

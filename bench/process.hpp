@@ -13,10 +13,12 @@
 #include <cstdint>
 #include <functional>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "geyser/error.hpp"
 
@@ -66,6 +68,23 @@ void set_text(std::span<char> buffer, std::string_view text) noexcept;
 /// killed (SIGKILL, by pid) and reaped. Internal naming the children that failed, were
 /// killed by a signal or timed out.
 [[nodiscard]] Result<void> wait_all(std::span<const pid_t> pids, std::chrono::seconds timeout);
+
+/// The worker processes of one scenario: spawns them one by one, keeping the first spawn
+/// failure, then waits for all that started.
+class Children {
+ public:
+  /// Forks a child running `body` (spawn); a failure is kept for wait().
+  void spawn(const std::function<int()>& body);
+  /// True once a spawn failed.
+  [[nodiscard]] bool failed() const noexcept { return spawn_error_.has_value(); }
+  /// wait_all() over the children that started; then the first spawn failure, if any,
+  /// else what wait_all() said.
+  [[nodiscard]] Result<void> wait(std::chrono::seconds timeout);
+
+ private:
+  std::vector<pid_t> pids_;
+  std::optional<Error> spawn_error_;
+};
 
 /// CLOCK_MONOTONIC in nanoseconds: the clock ReceivedFrame::timestamp_ns is stamped with,
 /// shared by every process on the machine.

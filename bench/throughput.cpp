@@ -180,32 +180,22 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
                                            " receivers, not " + std::to_string(plan.receivers));
   }
   GEYSER_TRY(auto shared, SharedBlock<Shared>::create());
-  std::vector<pid_t> pids;
-  std::optional<Error> spawn_error;
-  auto sender = spawn([&] {
+  Children children;
+  children.spawn([&] {
     return run_worker(shared->errors[0], "throughput sender",
                       [&] { return sender_body(env, plan, *shared); });
   });
-  if (sender) {
-    pids.push_back(*sender);
-  } else {
-    spawn_error = sender.error();
-  }
-  for (std::uint32_t i = 0; i < plan.receivers && !spawn_error; ++i) {
-    auto receiver = spawn([&] {
+  for (std::uint32_t i = 0; i < plan.receivers && !children.failed(); ++i) {
+    children.spawn([&] {
       return run_worker(shared->errors[i + 1], "throughput receiver",
                         [&] { return receiver_body(env, plan, *shared, i); });
     });
-    if (receiver) {
-      pids.push_back(*receiver);
-    } else {
-      spawn_error = receiver.error();
+    if (children.failed()) {
       shared->stop.store(1);
       shared->finished.fetch_add(plan.receivers - i);
     }
   }
-  auto waited = wait_all(pids, env.timeout);
-  if (spawn_error) return tl::unexpected(*spawn_error);
+  auto waited = children.wait(env.timeout);
   if (!waited) {
     std::string why = waited.error().message();
     for (const auto& text : shared->errors) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "stats.hpp"
+#include "text_format.hpp"
 
 namespace geyser::bench {
 namespace {
@@ -14,12 +15,6 @@ bool meets(double ratio_value) {
 
 const char* yes_no(double ratio_value) {
   return meets(ratio_value) ? "yes" : "no";
-}
-
-std::string fmt(const char* format, auto... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, format, args...);
-  return buf;
 }
 
 }  // namespace
