@@ -6,6 +6,7 @@
 
 #include "copy_support.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
+#include "staging_buffer.hpp"
 
 namespace geyser::vulkan {
 namespace {
@@ -13,72 +14,8 @@ namespace {
 using detail::check_copyable;
 using detail::OneShot;
 using detail::pipeline_barrier;
+using detail::StagingBuffer;
 using detail::whole_copy;
-
-// A host-visible buffer for one copy; frees itself.
-class StagingBuffer {
- public:
-  explicit StagingBuffer(const Device& device) : device_(device.device()) {}
-  ~StagingBuffer() {
-    if (leaked_) return;  // still in use by a submission that never finished
-    if (mapped_ != nullptr) vkUnmapMemory(device_, memory_);
-    if (buffer_ != VK_NULL_HANDLE) vkDestroyBuffer(device_, buffer_, nullptr);
-    if (memory_ != VK_NULL_HANDLE) vkFreeMemory(device_, memory_, nullptr);
-  }
-  StagingBuffer(const StagingBuffer&) = delete;
-  StagingBuffer& operator=(const StagingBuffer&) = delete;
-
-  Result<void> init(const Device& device, VkDeviceSize size, VkBufferUsageFlags usage) {
-    VkBufferCreateInfo info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
-    info.size = size;
-    info.usage = usage;
-    info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-    if (VkResult r = vkCreateBuffer(device_, &info, nullptr, &buffer_); r != VK_SUCCESS) {
-      return tl::unexpected(
-          vk_error(r, "vkCreateBuffer(staging, " + std::to_string(size) + " bytes)"));
-    }
-    VkMemoryRequirements reqs{};
-    vkGetBufferMemoryRequirements(device_, buffer_, &reqs);
-    const auto& props = device.memory_properties();
-    const VkMemoryPropertyFlags wanted =
-        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    std::uint32_t type = props.memoryTypeCount;
-    for (std::uint32_t i = 0; i < props.memoryTypeCount; ++i) {
-      if ((reqs.memoryTypeBits & (1u << i)) &&
-          (props.memoryTypes[i].propertyFlags & wanted) == wanted) {
-        type = i;
-        break;
-      }
-    }
-    if (type == props.memoryTypeCount) {
-      return fail(ErrorCode::Unsupported, "staging buffer: no host-visible coherent memory type");
-    }
-    VkMemoryAllocateInfo alloc{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
-    alloc.allocationSize = reqs.size;
-    alloc.memoryTypeIndex = type;
-    if (VkResult r = vkAllocateMemory(device_, &alloc, nullptr, &memory_); r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkAllocateMemory(staging)"));
-    }
-    if (VkResult r = vkBindBufferMemory(device_, buffer_, memory_, 0); r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkBindBufferMemory(staging)"));
-    }
-    if (VkResult r = vkMapMemory(device_, memory_, 0, VK_WHOLE_SIZE, 0, &mapped_);
-        r != VK_SUCCESS) {
-      return tl::unexpected(vk_error(r, "vkMapMemory(staging)"));
-    }
-    return {};
-  }
-  VkBuffer buffer() const noexcept { return buffer_; }
-  void leak() noexcept { leaked_ = true; }
-  std::uint8_t* data() const noexcept { return static_cast<std::uint8_t*>(mapped_); }
-
- private:
-  VkDevice device_;
-  VkBuffer buffer_ = VK_NULL_HANDLE;
-  VkDeviceMemory memory_ = VK_NULL_HANDLE;
-  void* mapped_ = nullptr;
-  bool leaked_ = false;
-};
 
 VkImageSubresourceRange whole_color(const TextureDescriptor& desc) {
   return {VK_IMAGE_ASPECT_COLOR_BIT, 0, desc.mip_levels, 0, desc.array_layers};
@@ -144,10 +81,12 @@ VkImageMemoryBarrier2 detail::release_barrier_on(const VulkanSharedTexture& text
   return b;
 }
 
-Result<void> upload_rows(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
-                         std::uint32_t row_pitch, std::span<const VkSemaphoreSubmitInfo> waits,
-                         std::span<const VkSemaphoreSubmitInfo> signals) {
-  GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferDst, "upload"));
+namespace {
+
+// The bytes upload_rows() reads for `texture` at `row_pitch` (the last row needs only its
+// texels, not the padding after them); Validation for a bad pitch or too few bytes.
+Result<std::uint64_t> rows_size(const VulkanSharedTexture& texture, std::size_t have,
+                                std::uint32_t row_pitch) {
   const TextureDescriptor& desc = texture.descriptor();
   const std::uint32_t texel = format_info(desc.format).texel_size;
   const std::uint64_t row_bytes = std::uint64_t{desc.width} * texel;
@@ -157,20 +96,36 @@ Result<void> upload_rows(VulkanSharedTexture& texture, std::span<const std::uint
                     " must be a multiple of the texel size " + std::to_string(texel) +
                     " and at least the row's " + std::to_string(row_bytes) + " bytes");
   }
-  // The last row needs only its texels, not the padding after them.
   const std::uint64_t size = std::uint64_t{row_pitch} * (desc.height - 1) + row_bytes;
-  if (bytes.size() < size) {
+  if (have < size) {
     return fail(ErrorCode::Validation, "upload_rows(" + describe(desc) + ", row_pitch " +
                                            std::to_string(row_pitch) + "): got " +
-                                           std::to_string(bytes.size()) +
-                                           " bytes, expected at least " + std::to_string(size));
+                                           std::to_string(have) + " bytes, expected at least " +
+                                           std::to_string(size));
   }
-  const Device& device = texture.device();
-  StagingBuffer staging(device);
-  GEYSER_TRY_VOID(staging.init(device, size, VK_BUFFER_USAGE_TRANSFER_SRC_BIT));
+  return size;
+}
+
+}  // namespace
+
+Result<void> detail::upload_rows_through(VulkanSharedTexture& texture, StagingBuffer& staging,
+                                         std::span<const std::uint8_t> bytes,
+                                         std::uint32_t row_pitch,
+                                         std::span<const VkSemaphoreSubmitInfo> waits,
+                                         std::span<const VkSemaphoreSubmitInfo> signals) {
+  GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferDst, "upload"));
+  GEYSER_TRY(const std::uint64_t size, rows_size(texture, bytes.size(), row_pitch));
+  if (staging.size() < size || staging.leaked()) {
+    return fail(ErrorCode::Validation, "upload_rows: the staging buffer holds " +
+                                           std::to_string(staging.size()) + " bytes, not " +
+                                           std::to_string(size) +
+                                           (staging.leaked() ? " (and is leaked)" : ""));
+  }
+  const TextureDescriptor& desc = texture.descriptor();
+  const std::uint32_t texel = format_info(desc.format).texel_size;
   std::memcpy(staging.data(), bytes.data(), size);
 
-  OneShot shot(device);
+  OneShot shot(texture.device());
   GEYSER_TRY(VkCommandBuffer cmd, shot.begin());
   const auto acquire =
       acquire_barrier(texture, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_2_COPY_BIT,
@@ -190,6 +145,16 @@ Result<void> upload_rows(VulkanSharedTexture& texture, std::span<const std::uint
   }
   texture.mark_released();
   return {};
+}
+
+Result<void> upload_rows(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,
+                         std::uint32_t row_pitch, std::span<const VkSemaphoreSubmitInfo> waits,
+                         std::span<const VkSemaphoreSubmitInfo> signals) {
+  GEYSER_TRY_VOID(check_copyable(texture, TextureUsage::TransferDst, "upload"));
+  GEYSER_TRY(const std::uint64_t size, rows_size(texture, bytes.size(), row_pitch));
+  StagingBuffer staging(texture.device());
+  GEYSER_TRY_VOID(staging.init(texture.device(), size, VK_BUFFER_USAGE_TRANSFER_SRC_BIT));
+  return detail::upload_rows_through(texture, staging, bytes, row_pitch, waits, signals);
 }
 
 Result<void> upload(VulkanSharedTexture& texture, std::span<const std::uint8_t> bytes,

@@ -7,6 +7,30 @@
 
 namespace geyser::vulkan::detail {
 
+namespace {
+
+// Host frames: the frame is in the mapped host slot; one upload puts it into our texture
+// (waited for, so reads submitted from now on see it).
+Result<void> upload_host_frame(const Device& device, VulkanImportedSlot& imported) {
+  const auto bytes = imported.host->bytes();
+  const std::size_t size = std::size_t{imported.row_pitch} * imported.texture->descriptor().height;
+  if (!imported.staging) {
+    auto staging = std::make_unique<StagingBuffer>(device);
+    GEYSER_TRY_VOID(staging->init(device, size, VK_BUFFER_USAGE_TRANSFER_SRC_BIT));
+    imported.staging = std::move(staging);
+  }
+  auto uploaded = upload_rows_through(
+      *imported.texture, *imported.staging,
+      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), size),
+      imported.row_pitch);
+  // A copy still pending after a timeout may read the buffer: drop it (a leaked buffer's
+  // destructor frees no Vulkan object), and let the next upload make another.
+  if (!uploaded && imported.staging->leaked()) imported.staging.reset();
+  return uploaded;
+}
+
+}  // namespace
+
 const DeviceIdentity& VulkanReceiverBackend::identity() const noexcept {
   return device_->identity();
 }
@@ -80,14 +104,7 @@ Result<void> VulkanReceiverBackend::begin_read(channel::ImportedSlot& slot, std:
   GEYSER_TRY_VOID(sync.wait_for_texture(frame, timeout));
   VulkanImportedSlot& imported = as_vulkan_slot(slot);
   if (!imported.host) return {};
-  // Host frames: the frame is in the mapped host slot; one upload puts it into our texture
-  // (waited for, so reads submitted from now on see it).
-  const auto bytes = imported.host->bytes();
-  const std::size_t size = std::size_t{imported.row_pitch} * imported.texture->descriptor().height;
-  return upload_rows(
-      *imported.texture,
-      std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.data()), size),
-      imported.row_pitch);
+  return upload_host_frame(*device_, imported);
 }
 
 Result<void> VulkanReceiverBackend::end_read(channel::ImportedSlot& slot, std::uint64_t frame,

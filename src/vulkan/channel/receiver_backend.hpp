@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "../staging_buffer.hpp"
 #include "geyser/channel/backend.hpp"
 #include "geyser/ipc/shared_memory.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
@@ -22,6 +23,9 @@ struct VulkanImportedSlot final : channel::ImportedSlot {
   std::optional<TextureSync> sync;  // declared after: destroyed before the texture
   std::optional<ipc::SharedMemory> host;
   std::uint32_t row_pitch = 0;
+  // Host frames: the staging buffer every upload of this slot goes through, made by the
+  // first one (a buffer allocated per frame cost milliseconds on the H200).
+  std::unique_ptr<StagingBuffer> staging;
 };
 
 class VulkanReceiverBackend final : public channel::ReceiverBackend {
