@@ -31,6 +31,7 @@
 #include "geyser/vulkan/sender.hpp"
 #include "handoff_support.hpp"
 #include "process.hpp"
+#include "text_format.hpp"
 #include "worker.hpp"
 #ifdef GEYSER_BENCH_CUDA
 #include "geyser/cuda/copy.hpp"
@@ -40,7 +41,6 @@
 #include "geyser/cuda/stream.hpp"
 #include "geyser/cuda/texture.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
-#include "text_format.hpp"
 #endif
 #endif
 
