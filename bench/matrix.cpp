@@ -109,6 +109,7 @@ void write_per_receiver(JsonWriter& json, const std::vector<ThroughputRow::PerRe
     json.integer("reconnects", r.reconnects);
     json.number("runqueue_wait_ms", r.runqueue_wait_ms);
     json.integer("cpu", r.cpu);
+    json.integer("socket_reads", r.socket_reads);
     json.end_object();
   }
   json.end_array();
@@ -247,6 +248,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.number("receiver_release_us_per_frame", row.receiver_release_us_per_frame);
     json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
     json.number("receiver_claims_lost_per_frame", row.receiver_claims_lost_per_frame);
+    json.number("receiver_socket_reads_per_frame", row.receiver_socket_reads_per_frame);
     write_per_receiver(json, row.per_receiver);
     json.end_object();
   }
@@ -519,11 +521,11 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
       out << fmt(
           "  %-10s %u receiver(s): %8.0f fps received (mean per receiver), %8.0f "
           "presents/s; sender CPU %5.1fus/present; receiver per frame: acquire %5.1fus, "
-          "release %5.1fus, CPU %5.1fus, claims lost %.2f\n",
+          "release %5.1fus, CPU %5.1fus, claims lost %.2f, socket reads %.3f\n",
           plan.resolution.label().c_str(), plan.receivers, row->receiver_fps_mean, row->sender_fps,
           row->sender_cpu_us_per_frame, row->receiver_acquire_us_per_frame,
           row->receiver_release_us_per_frame, row->receiver_cpu_us_per_frame,
-          row->receiver_claims_lost_per_frame);
+          row->receiver_claims_lost_per_frame, row->receiver_socket_reads_per_frame);
       out << slowest_receiver_line(*row);
       report.throughput.push_back(*row);
     } else {

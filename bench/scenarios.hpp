@@ -108,6 +108,8 @@ struct ThroughputRow {
   double receiver_cpu_us_per_frame = 0.0;
   /// Claims a receiver lost (ReceiverStats::claims_lost) per frame it acquired, mean.
   double receiver_claims_lost_per_frame = 0.0;
+  /// Socket reads of a receiver's acquire (ReceiverStats::socket_reads) per frame, mean.
+  double receiver_socket_reads_per_frame = 0.0;
   /// Each receiver's own figures, to tell one slow receiver from all being slow.
   struct PerReceiver {
     double fps = 0.0;
@@ -121,6 +123,7 @@ struct ThroughputRow {
     /// kept off the CPU by the machine (BENCHMARKS.md, "one receiver behind").
     double runqueue_wait_ms = 0.0;
     int cpu = -1;
+    std::uint64_t socket_reads = 0;
   };
   std::vector<PerReceiver> per_receiver;
 };

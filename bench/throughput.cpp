@@ -30,8 +30,9 @@ struct Shared {
   double acquire_seconds[kMaxReceivers];  // wall time in acquire() of the frames counted
   double release_seconds[kMaxReceivers];
   double receiver_cpu_seconds[kMaxReceivers];
-  std::uint64_t claims_lost[kMaxReceivers];  // while measuring
-  std::uint64_t imports[kMaxReceivers];      // over the whole run
+  std::uint64_t claims_lost[kMaxReceivers];   // while measuring
+  std::uint64_t imports[kMaxReceivers];       // over the whole run
+  std::uint64_t socket_reads[kMaxReceivers];  // while measuring
   std::uint64_t reconnects[kMaxReceivers];
   double runqueue_wait_seconds[kMaxReceivers];  // while measuring
   int cpu[kMaxReceivers];                       // the CPU each ran on last
@@ -133,6 +134,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   double cpu_start = 0.0;
   double wait_start = 0.0;
   std::uint64_t claims_start = 0;
+  std::uint64_t reads_start = 0;
   std::uint64_t in_acquire = 0;
   std::uint64_t in_release = 0;
   while (shared.stop.load(std::memory_order_acquire) == 0) {
@@ -149,6 +151,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
       cpu_start = process_cpu_seconds();
       wait_start = thread_runqueue_wait_seconds();
       claims_start = receiver.stats().claims_lost;
+      reads_start = receiver.stats().socket_reads;
     }
     GEYSER_TRY_VOID(receiver.release());
     if (start != 0) {
@@ -164,6 +167,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   shared.release_seconds[index] = static_cast<double>(in_release) / 1e9;
   shared.receiver_cpu_seconds[index] = start != 0 ? process_cpu_seconds() - cpu_start : 0.0;
   shared.claims_lost[index] = start != 0 ? receiver.stats().claims_lost - claims_start : 0;
+  shared.socket_reads[index] = start != 0 ? receiver.stats().socket_reads - reads_start : 0;
   shared.imports[index] = receiver.stats().imports;
   shared.reconnects[index] = receiver.stats().reconnects;
   shared.runqueue_wait_seconds[index] =
@@ -225,7 +229,10 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
     row.per_receiver.push_back({fps, ratio(shared->acquire_seconds[i] * 1e6, frames),
                                 ratio(shared->receiver_cpu_seconds[i] * 1e6, frames),
                                 shared->claims_lost[i], shared->imports[i], shared->reconnects[i],
-                                shared->runqueue_wait_seconds[i] * 1e3, shared->cpu[i]});
+                                shared->runqueue_wait_seconds[i] * 1e3, shared->cpu[i],
+                                shared->socket_reads[i]});
+    row.receiver_socket_reads_per_frame +=
+        ratio(static_cast<double>(shared->socket_reads[i]), frames) / plan.receivers;
     row.receiver_claims_lost_per_frame += ratio(static_cast<double>(shared->claims_lost[i]),
                                                 static_cast<double>(shared->acquired[i])) /
                                           plan.receivers;

@@ -104,7 +104,6 @@ struct SenderCore::State {
     if (tell_peer) {
       (void)ipc::send(*p.connection, ipc::Message(ipc::ErrorMessage{why.code(), why.message()}),
                       milliseconds(0));
-      board->wake();
     }
     // Closing a Unix socket with unread packets makes Linux reset the connection, and the
     // peer would read ECONNRESET instead of our Error: discard what is queued (bounded).
@@ -116,6 +115,9 @@ struct SenderCore::State {
     }
     ++dropped;
     retire(index);
+    // The mail word tells a receiver busy with frames to read its socket: our Error, or
+    // the close (BoardWriter::wake).
+    board->wake();
   }
 
   // Closes a connection now (the peer sees EOF at once); its links go to the backend,

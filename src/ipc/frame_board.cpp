@@ -15,6 +15,7 @@ constexpr std::size_t kRecordCountAt = 6;
 constexpr std::size_t kRecordSizeAt = 8;
 constexpr std::size_t kSlotCountAt = 12;
 constexpr std::size_t kWakeAt = 16;
+constexpr std::size_t kMailAt = 20;
 constexpr std::size_t kPublishedAt = 24;
 constexpr std::size_t kWakeTagAt = 32;
 constexpr std::size_t kSlotFramesAt = 64;
@@ -126,10 +127,12 @@ void BoardWriter::publish(const FrameRecord& record) noexcept {
   std::memcpy(bytes.data() + at + kMetadataAt, record.metadata.data(), size);
   lock.store(2 * sequence, std::memory_order_release);
   u64(bytes, kPublishedAt).store(sequence, std::memory_order_release);
-  wake();
+  wake_.wake();
 }
 
 void BoardWriter::wake() noexcept {
+  // The mail word first: a receiver whose wait this wake ends reads the new value.
+  u32(memory_.bytes(), kMailAt).fetch_add(1, std::memory_order_release);
   wake_.wake();
 }
 
@@ -204,6 +207,10 @@ std::uint64_t BoardReader::slot_frame(std::uint32_t slot) const noexcept {
 
 std::uint32_t BoardReader::wake_count() const noexcept {
   return wake_.count();
+}
+
+std::uint32_t BoardReader::mail_count() const noexcept {
+  return u32(memory_.bytes(), kMailAt).load(std::memory_order_acquire);
 }
 
 Result<void> BoardReader::wait(std::uint32_t seen_wake, std::chrono::nanoseconds timeout) const {

@@ -405,5 +405,46 @@ TEST(Frames, AReceiverFollowingASenderThatNeverPausesSeesEachRecordOnce) {
   EXPECT_GT(acquired, 100);
 }
 
+// The board's mail word (docs/protocol.md): while frames keep coming and the sender sends
+// nothing, acquire reads no socket; a new generation's description, sent on the socket,
+// is still read before its first frame, and a sender gone is still heard.
+TEST(Frames, AReceiverReadsItsSocketOnlyWhenTheSenderHasSomethingToSay) {
+  auto transport = make_transport();
+  auto published = publish_fake(transport, std::make_shared<FakeSenderControl>());
+  ASSERT_TRUE(published) << published.error().to_string();
+  std::optional<SenderCore> sender(std::move(*published));
+  auto receiver = connect_fake(*sender, transport);
+  ASSERT_TRUE(receiver) << receiver.error().to_string();
+  ASSERT_TRUE(write_frame(*sender));
+  ASSERT_TRUE(receiver->acquire(kWait));
+  const std::uint64_t reads = receiver->stats().socket_reads;
+  EXPECT_GE(reads, 1u);  // the first look after connecting reads it
+  for (int i = 0; i < 50; ++i) {
+    auto written = write_frame(*sender);
+    ASSERT_TRUE(written) << written.error().to_string();
+    auto lease = receiver->acquire(kWait);
+    ASSERT_TRUE(lease) << lease.error().to_string();
+    EXPECT_EQ(lease->frame, *written);
+  }
+  EXPECT_EQ(receiver->stats().socket_reads, reads);
+
+  const TextureDescriptor bigger = small_desc(16, 8, TextureFormat::Rgba16Float);
+  ASSERT_TRUE(sender->resize(bigger));
+  auto next = write_frame(*sender);
+  ASSERT_TRUE(next);
+  auto lease = receiver->acquire(kWait);
+  ASSERT_TRUE(lease) << lease.error().to_string();
+  EXPECT_EQ(lease->frame, *next);
+  EXPECT_EQ(lease->generation, sender->stats().generation);
+  EXPECT_EQ(receiver->descriptor(), bigger);
+  EXPECT_TRUE(holds_pattern(*lease));
+  EXPECT_GT(receiver->stats().socket_reads, reads);
+
+  sender.reset();
+  auto after = receiver->acquire(kWait);
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code(), ErrorCode::Disconnected) << after.error().to_string();
+}
+
 }  // namespace
 }  // namespace geyser::channel::test

@@ -1,5 +1,6 @@
 // The frame board and receiver pages: records read back whole, never torn while the sender
-// writes, refused when the region is not a board, and a wait that a publish ends.
+// writes, refused when the region is not a board, a wait that a publish ends, and the mail
+// word that only wakes move.
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -103,6 +104,18 @@ TEST(FrameBoard, AWaitEndsWhenTheSenderPublishes) {
   writer.join();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
   ASSERT_TRUE(board.reader.newest());
+}
+
+TEST(FrameBoard, TheMailWordMovesOnAWakeButNotOnAPublish) {
+  Board board;
+  const std::uint32_t mail = board.reader.mail_count();
+  const std::uint32_t wakes = board.reader.wake_count();
+  board.writer.publish(record_for(1));
+  EXPECT_EQ(board.reader.mail_count(), mail);
+  EXPECT_EQ(board.reader.wake_count(), wakes + 1);
+  board.writer.wake();
+  EXPECT_EQ(board.reader.mail_count(), mail + 1);
+  EXPECT_EQ(board.reader.wake_count(), wakes + 2);
 }
 
 TEST(FrameBoard, OpenRefusesWhatIsNotABoard) {

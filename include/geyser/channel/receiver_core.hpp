@@ -75,6 +75,9 @@ struct ReceiverStats {
   /// Newest frames this receiver found on the board but could not claim: the sender had
   /// already taken their slot back to rewrite it (a newer frame follows).
   std::uint64_t claims_lost = 0;
+  /// Times acquire() read the socket (a system call). Not while frames keep coming and the
+  /// sender has nothing to say: then none per frame.
+  std::uint64_t socket_reads = 0;
   SyncMode sync_mode = SyncMode::Cpu;
   Transfer transfer = Transfer::Device;  ///< what the sender gives this receiver
   /// How the frames' texels lie: Linear for a linear stream (SenderOptions::tiling) and

@@ -62,7 +62,9 @@ class BoardWriter {
 
   /// Announces `record` as the next sequence number, then wakes every waiter.
   void publish(const FrameRecord& record) noexcept;
-  /// Wakes every waiter without a new record (a socket message is on its way to them).
+  /// Wakes every waiter without a new record, after a socket message was sent to a
+  /// receiver or a connection was closed: adds 1 to the mail word first, so that receivers
+  /// busy with frames know to read their socket (BoardReader::mail_count).
   void wake() noexcept;
   /// The frame now in `slot` (0: none, or being rewritten).
   void set_slot_frame(std::uint32_t slot, std::uint64_t frame) noexcept;
@@ -93,6 +95,10 @@ class BoardReader {
   [[nodiscard]] Result<void> wait(std::uint32_t seen_wake, std::chrono::nanoseconds timeout) const;
   /// The wake counter to pass to wait(): read it before looking at what you wait for.
   [[nodiscard]] std::uint32_t wake_count() const noexcept;
+  /// The mail word: changes when the sender has sent a receiver a message or closed a
+  /// connection since. A receiver that finds it unchanged and a new frame on the board need
+  /// not read its socket (one system call less per frame).
+  [[nodiscard]] std::uint32_t mail_count() const noexcept;
   /// Wakes every thread of this process waiting on this board (without changing it): how a
   /// receiver stops a thread of its own that waits there (SharedWake::wake_local).
   void wake_waiters() const noexcept;
