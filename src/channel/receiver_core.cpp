@@ -81,10 +81,10 @@ struct ReceiverCore::State {
   std::uint64_t last_presented = 0;     // of this connection: frame numbers must rise
   std::uint64_t last_sequence = 0;      // the board record read last
   std::uint64_t first_frame = 1;        // frames below were presented before our links
-  // The board's mail word when the socket was read last, and whether the look after that
-  // found a frame: the two that let a look skip the socket (socket_due).
+  // The board's mail word when the socket was read last, and when that was: the two that
+  // let a look skip the socket (socket_due).
   std::uint32_t mail_seen = 0;
-  bool last_look_found = false;
+  Clock::time_point socket_read_at{};
   ReceiverStats stats;
 
   State(std::unique_ptr<ReceiverBackend> b, ipc::EventSet e)
@@ -160,7 +160,7 @@ struct ReceiverCore::State {
     auto opened_page = ipc::ReceiverPage::open(std::move(description.page));
     if (!opened_page) return tl::unexpected(opened_page.error());
     board = std::make_shared<const ipc::BoardReader>(std::move(opened_board).value());
-    last_look_found = false;  // another board: its mail word is not the one seen
+    socket_read_at = {};  // another board: its mail word is not the one seen
     page.emplace(std::move(opened_page).value());
     if (relay) relay->follow(board);
     return {};
@@ -490,12 +490,13 @@ struct ReceiverCore::State {
     return out;
   }
 
-  // Whether a look must read the socket first. Not while frames keep coming and the
-  // board's mail word says the sender has sent nothing and closed nothing since the last
-  // read (docs/protocol.md, "The mail word"); a look that finds no frame makes the next
-  // one read it, so a sender that died, or never posts mail, is still heard.
+  // Whether a look must read the socket first: when the board's mail word says the
+  // sender has sent or closed something since the last read (docs/protocol.md, "The mail
+  // word"), and at least once per board wait slice, so that a sender that died, or one that
+  // never posts mail, is still heard.
   bool socket_due() const {
-    return !have_board() || !last_look_found || board->mail_count() != mail_seen;
+    return !have_board() || board->mail_count() != mail_seen ||
+           Clock::now() - socket_read_at >= kBoardWaitSlice;
   }
 
   // Reads the socket when socket_due(): descriptions, errors, a close.
@@ -503,6 +504,7 @@ struct ReceiverCore::State {
     if (!socket_due()) return {};
     // Read before the socket: mail posted meanwhile makes the next look read it again.
     if (board) mail_seen = board->mail_count();
+    socket_read_at = Clock::now();
     ++stats.socket_reads;
     return pump(milliseconds(0));
   }
@@ -510,15 +512,12 @@ struct ReceiverCore::State {
   // One look: the socket when due, then the board. A frame when there is a new one and
   // its claim held.
   Result<std::optional<FrameLease>> look(milliseconds timeout, ReadSubmission submission) {
-    auto read = read_socket_if_due();
-    last_look_found = false;
-    GEYSER_TRY_VOID(std::move(read));
+    GEYSER_TRY_VOID(read_socket_if_due());
     GEYSER_TRY(const auto record, newest_frame());
     if (!record) return std::nullopt;
     if (!claim(*record)) return std::nullopt;  // being rewritten: a newer frame follows
     const milliseconds written = std::min(std::max(timeout, kWrittenGrace), options.gpu_timeout);
     GEYSER_TRY(FrameLease lease, take(*record, written, submission));
-    last_look_found = true;
     return lease;
   }
 };
