@@ -39,6 +39,10 @@ struct Peer {
   // Per slot, the highest value seen on its gpu release timeline (timelines only rise), so
   // that a release once seen is not polled from the device again.
   mutable std::array<std::uint64_t, ipc::kMaxSlots> released_seen{};
+  // The frame whose device signal the application carries in its own submission
+  // (SenderCore::hand_over_signals): present() leaves this receiver's link out of the
+  // backend's announcement. New links (send_stream_description) reset it.
+  std::uint64_t signalled_by_app = 0;
 
   const ipc::PeerCredentials& credentials() const { return connection->peer(); }
 };
@@ -63,7 +67,8 @@ struct SenderCore::State {
   ColorDescription color;
   std::uint64_t generation = 0;
   std::uint64_t next_frame = 1;
-  std::uint64_t presented = 0;  // below next_frame - 1 by the presents that failed
+  std::uint64_t presented = 0;    // below next_frame - 1 by the presents that failed
+  std::uint64_t handed_over = 0;  // the last frame whose signals hand_over_signals gave out
   std::uint64_t dropped = 0;
   std::deque<Clock::time_point> recent_presents;
   Clock::time_point last_refusal_log{};
@@ -266,6 +271,7 @@ struct SenderCore::State {
   Result<void> send_stream_description(Peer& p) {
     p.links.clear();
     p.released_seen.fill(0);  // new links, new timelines
+    p.signalled_by_app = 0;   // the application's signals, if any, were for the old links
     if (!p.page) {
       GEYSER_TRY(p.page, ipc::ReceiverPage::create());
     }
@@ -614,6 +620,17 @@ struct SenderCore::State {
     return std::nullopt;
   }
 
+  Result<void> check_lease(const SlotLease& lease, const char* what) const {
+    if (lease.generation != generation || lease.slot >= slots.size() || !slots[lease.slot].in_app ||
+        lease.frame != next_frame) {
+      return fail(ErrorCode::Validation, std::string(what) + ": frame " +
+                                             std::to_string(lease.frame) + " in slot " +
+                                             std::to_string(lease.slot) +
+                                             " was not acquired from this sender's current ring");
+    }
+    return {};
+  }
+
   void count_present() {
     ++next_frame;
     ++presented;
@@ -701,14 +718,23 @@ Result<SlotLease> SenderCore::acquire(milliseconds timeout) {
   }
 }
 
+Result<std::vector<ProducerLink*>> SenderCore::hand_over_signals(const SlotLease& lease) {
+  State& s = *state_;
+  GEYSER_TRY_VOID(s.check_lease(lease, "Sender::present_signals"));
+  std::vector<ProducerLink*> links;
+  for (auto& p : s.peers) {
+    if (!s.reads_this_generation(*p) || p->transfer != Transfer::Device) continue;
+    if (p->mode != SyncMode::Gpu) continue;  // cpu links are signalled on the CPU by present()
+    links.push_back(p->links[lease.slot].get());
+    p->signalled_by_app = lease.frame;
+  }
+  s.handed_over = lease.frame;  // spent: a timeline value cannot be signalled twice
+  return links;
+}
+
 Result<void> SenderCore::present(const SlotLease& lease, std::span<const std::uint8_t> metadata) {
   State& s = *state_;
-  if (lease.generation != s.generation || lease.slot >= s.slots.size() ||
-      !s.slots[lease.slot].in_app || lease.frame != s.next_frame) {
-    return fail(ErrorCode::Validation, "Sender::present: frame " + std::to_string(lease.frame) +
-                                           " in slot " + std::to_string(lease.slot) +
-                                           " was not acquired from this sender's current ring");
-  }
+  GEYSER_TRY_VOID(s.check_lease(lease, "Sender::present"));
   if (metadata.size() > ipc::kMaxFrameMetadata) {
     return fail(ErrorCode::Validation, "Sender::present: " + std::to_string(metadata.size()) +
                                            " bytes of metadata, at most " +
@@ -718,6 +744,7 @@ Result<void> SenderCore::present(const SlotLease& lease, std::span<const std::ui
   std::vector<detail::HostLink*> host_links;
   for (auto& p : s.peers) {
     if (!s.reads_this_generation(*p)) continue;
+    if (p->signalled_by_app == lease.frame) continue;  // in the application's submission
     ProducerLink* link = p->links[lease.slot].get();
     if (p->transfer == Transfer::Host) {
       host_links.push_back(static_cast<detail::HostLink*>(link));
@@ -731,7 +758,7 @@ Result<void> SenderCore::present(const SlotLease& lease, std::span<const std::ui
     // hand it out again. Not the frame number: the backend may have signalled it already
     // (a timeline value cannot be signalled twice), and frames need only rise.
     cancel(lease);
-    ++s.next_frame;
+    if (s.next_frame == lease.frame) ++s.next_frame;
     return announced;
   }
   // One record for every receiver: the board's seqlock and one wake, whatever their number.
@@ -761,6 +788,8 @@ void SenderCore::cancel(const SlotLease& lease) noexcept {
   if (lease.generation == s.generation && lease.slot < s.slots.size()) {
     s.slots[lease.slot].in_app = false;
   }
+  // Its signals may have been submitted by the application: the number is not used again.
+  if (lease.frame == s.handed_over && lease.frame == s.next_frame) ++s.next_frame;
 }
 
 Result<std::uint64_t> SenderCore::write(std::span<const std::uint8_t> bytes, milliseconds timeout,

@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "geyser/channel/backend.hpp"
 #include "geyser/color.hpp"
@@ -106,6 +107,13 @@ class SenderCore {
   /// its frame number is not used again (the next acquire gets a higher one).
   [[nodiscard]] Result<void> present(const SlotLease& lease,
                                      std::span<const std::uint8_t> metadata = {});
+  /// The links of the zero-copy `gpu` receivers that present(lease) would signal now, for a
+  /// backend front that lets the application signal them in its own submission (for
+  /// Vulkan, Sender::present_signals): present() then leaves them to it and signals only
+  /// the receivers that got new links since. The lease's frame number is spent from here
+  /// on: cancel() does not hand it out again. Validation when `lease` is not the slot
+  /// acquired last.
+  [[nodiscard]] Result<std::vector<ProducerLink*>> hand_over_signals(const SlotLease& lease);
   /// Gives an acquired slot back unwritten (nothing is announced).
   void cancel(const SlotLease& lease) noexcept;
   /// acquire + SenderBackend::write + present: `bytes` (tightly packed) as the next frame.
