@@ -514,5 +514,106 @@ TEST_F(Submissions, AnAcquireAfterEndAccessDoesNotSignalTheReleaseTwice) {
   EXPECT_EQ(vulkan::validation_error_count(), validation);
 }
 
+// --- the sender's signals in the application's submission ---
+
+TEST_F(Submissions, APresentWhoseSignalsTheApplicationSubmittedSubmitsNothingInGpuMode) {
+  const std::uint64_t validation = vulkan::validation_error_count();
+  for (int i = 0; i < 6; ++i) {
+    SCOPED_TRACE("round " + std::to_string(i));
+    auto frame = sender_->acquire(2s);
+    ASSERT_TRUE(frame) << frame.error().to_string();
+    auto signals = sender_->present_signals(*frame);
+    ASSERT_TRUE(signals) << signals.error().to_string();
+    // One per gpu receiver and the sender's progress timeline.
+    EXPECT_EQ(signals->size(), gpu() ? 2u : 1u);
+    auto again = sender_->present_signals(*frame);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->data(), signals->data()) << "the same signals, not new ones";
+    // The application's one submission: its writes and the signals.
+    ASSERT_TRUE(vulkan::upload(*frame->texture, pattern_bytes(desc_, frame->frame), {}, *signals));
+    std::optional<Result<void>> presented;
+    // gpu: nothing left to signal; cpu: one fence submission to drain the queue.
+    EXPECT_EQ(submits_during([&] { presented = sender_->present(*frame); }), gpu() ? 0 : 1);
+    ASSERT_TRUE(*presented) << presented->error().to_string();
+    auto got = receiver_->acquire(2s);
+    ASSERT_TRUE(got) << got.error().to_string();
+    EXPECT_EQ(got->frame, frame->frame);
+    auto bytes = vulkan::readback(*got->texture);
+    ASSERT_TRUE(bytes) << bytes.error().to_string();
+    EXPECT_FALSE(check_test_pattern(*bytes, desc_.width, desc_.height, 4, frame->frame));
+  }
+  EXPECT_EQ(vulkan::validation_error_count(), validation);
+}
+
+TEST_F(Submissions, AReceiverThatConnectsAfterTheHandOverIsSignalledByPresent) {
+  const std::uint64_t validation = vulkan::validation_error_count();
+  auto frame = sender_->acquire(2s);
+  ASSERT_TRUE(frame) << frame.error().to_string();
+  auto signals = sender_->present_signals(*frame);
+  ASSERT_TRUE(signals) << signals.error().to_string();
+  const std::vector<VkSemaphoreSubmitInfo> handed(signals->begin(), signals->end());
+  // A second receiver connects between the hand-over and the present.
+  channel::ReceiverOptions options;
+  options.runtime_dir = dir_;
+  std::optional<Result<vulkan::Receiver>> connected;
+  std::thread thread(
+      [&] { connected = vulkan::Receiver::connect(device(1), "submissions", 2s, options); });
+  while (!connected) (void)sender_->poll(5ms);
+  thread.join();
+  ASSERT_TRUE(*connected) << connected->error().to_string();
+  vulkan::Receiver late = std::move(*connected).value();
+  ASSERT_TRUE(vulkan::upload(*frame->texture, pattern_bytes(desc_, frame->frame), {}, handed));
+  std::optional<Result<void>> presented;
+  // gpu: one submission, the new receiver's signal; cpu: the drain.
+  EXPECT_EQ(submits_during([&] { presented = sender_->present(*frame); }), 1);
+  ASSERT_TRUE(*presented) << presented->error().to_string();
+  for (vulkan::Receiver* receiver : {&*receiver_, &late}) {
+    auto got = receiver->acquire(2s);
+    ASSERT_TRUE(got) << got.error().to_string();
+    ASSERT_EQ(got->frame, frame->frame);
+    auto bytes = vulkan::readback(*got->texture);
+    ASSERT_TRUE(bytes) << bytes.error().to_string();
+    EXPECT_FALSE(check_test_pattern(*bytes, desc_.width, desc_.height, 4, frame->frame));
+  }
+  EXPECT_EQ(vulkan::validation_error_count(), validation);
+}
+
+TEST_F(Submissions, ACancelledHandOverSpendsItsFrameNumberAndAStaleFrameIsValidation) {
+  const std::uint64_t validation = vulkan::validation_error_count();
+  auto frame = sender_->acquire(2s);
+  ASSERT_TRUE(frame) << frame.error().to_string();
+  auto signals = sender_->present_signals(*frame);
+  ASSERT_TRUE(signals) << signals.error().to_string();
+  // Submitted, then the frame is given up: its timeline values are spent.
+  ASSERT_TRUE(vulkan::upload(*frame->texture, pattern_bytes(desc_, frame->frame), {}, *signals));
+  sender_->cancel(*frame);
+  EXPECT_TRUE(FailsWith(sender_->present_signals(*frame), ErrorCode::Validation));
+  EXPECT_TRUE(FailsWith(sender_->present(*frame), ErrorCode::Validation));
+  auto next = sender_->acquire(2s);
+  ASSERT_TRUE(next) << next.error().to_string();
+  EXPECT_EQ(next->frame, frame->frame + 1) << "a handed-over frame number is not used again";
+  auto next_signals = sender_->present_signals(*next);
+  ASSERT_TRUE(next_signals) << next_signals.error().to_string();
+  ASSERT_TRUE(vulkan::upload(*next->texture, pattern_bytes(desc_, next->frame), {}, *next_signals));
+  ASSERT_TRUE(sender_->present(*next));
+  EXPECT_TRUE(FailsWith(sender_->present_signals(*next), ErrorCode::Validation))
+      << "presented already";
+  auto got = receiver_->acquire(2s);
+  ASSERT_TRUE(got) << got.error().to_string();
+  EXPECT_EQ(got->frame, next->frame);
+  auto bytes = vulkan::readback(*got->texture);
+  ASSERT_TRUE(bytes) << bytes.error().to_string();
+  EXPECT_FALSE(check_test_pattern(*bytes, desc_.width, desc_.height, 4, next->frame));
+  // A frame acquired without a hand-over and cancelled keeps its number.
+  auto plain = sender_->acquire(2s);
+  ASSERT_TRUE(plain) << plain.error().to_string();
+  sender_->cancel(*plain);
+  auto same = sender_->acquire(2s);
+  ASSERT_TRUE(same) << same.error().to_string();
+  EXPECT_EQ(same->frame, plain->frame);
+  sender_->cancel(*same);
+  EXPECT_EQ(vulkan::validation_error_count(), validation);
+}
+
 }  // namespace
 }  // namespace geyser::test

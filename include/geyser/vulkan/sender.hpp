@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 
+#include <vulkan/vulkan.h>
+
 #include "geyser/channel/sender_core.hpp"
 #include "geyser/error.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
@@ -54,8 +56,19 @@ class Sender {
   /// (ReceivedFrame::metadata).
   [[nodiscard]] Result<void> present(const SenderFrame& frame,
                                      std::span<const std::uint8_t> metadata = {});
+  /// The semaphore signals that announce `frame` to the `gpu` receivers, for the
+  /// application to add to the pSignalSemaphoreInfos of its own vkQueueSubmit2 that writes
+  /// the frame, on the device's queue (Device::queue()); present() then submits none of its
+  /// own for them, only for receivers that connected since (docs/channels.md, "Signals in
+  /// your own submission"). Submit them once, before present(); once submitted, the frame
+  /// must be presented (timeline values cannot be signalled twice). The same span when
+  /// called again for the frame; valid until present() or cancel(). Validation when `frame`
+  /// is not the slot acquired last.
+  [[nodiscard]] Result<std::span<const VkSemaphoreSubmitInfo>> present_signals(
+      const SenderFrame& frame);
   /// Gives an acquired slot back unwritten, announcing nothing: what to do when writing the
-  /// frame failed. The next acquire may hand the slot out again.
+  /// frame failed. The next acquire may hand the slot out again (with a new frame number if
+  /// present_signals was called for it).
   void cancel(const SenderFrame& frame) noexcept;
   /// acquire + vulkan::upload + present: writes `bytes` (tightly packed) as the next frame.
   [[nodiscard]] Result<std::uint64_t> write(std::span<const std::uint8_t> bytes,

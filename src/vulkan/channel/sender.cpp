@@ -24,7 +24,15 @@ Result<void> Sender::present(const SenderFrame& frame, std::span<const std::uint
   return core_.present(channel::SlotLease{frame.frame, frame.slot, frame.generation}, metadata);
 }
 
+Result<std::span<const VkSemaphoreSubmitInfo>> Sender::present_signals(const SenderFrame& frame) {
+  if (auto handed = backend_->handed_over(frame.frame)) return *handed;
+  const channel::SlotLease lease{frame.frame, frame.slot, frame.generation};
+  GEYSER_TRY(const std::vector<channel::ProducerLink*> links, core_.hand_over_signals(lease));
+  return backend_->hand_over(frame.frame, links);
+}
+
 void Sender::cancel(const SenderFrame& frame) noexcept {
+  backend_->forget_handed_over();
   core_.cancel(channel::SlotLease{frame.frame, frame.slot, frame.generation});
 }
 

@@ -86,11 +86,21 @@ Result<std::unique_ptr<channel::ProducerLink>> VulkanSenderBackend::create_link(
   return std::unique_ptr<channel::ProducerLink>(new VulkanProducerLink(std::move(sync)));
 }
 
+VkSemaphoreSubmitInfo VulkanSenderBackend::next_progress_signal() {
+  VkSemaphoreSubmitInfo progress{VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO};
+  progress.semaphore = progress_;
+  progress.value = ++progress_value_;
+  progress.stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
+  return progress;
+}
+
 Result<void> VulkanSenderBackend::present(std::size_t /*slot*/, std::uint64_t frame,
                                           std::span<channel::ProducerLink* const> links,
                                           std::chrono::milliseconds timeout) {
-  // Gpu receivers: a signal submitted after the application's writes. Cpu receivers: the
-  // writes must be finished before the frame is announced.
+  // Gpu receivers: a signal submitted after the application's writes (none for those whose
+  // signal the application carried: they are not in `links`). Cpu receivers: the writes
+  // must be finished before the frame is announced.
+  forget_handed_over();
   std::vector<VkSemaphoreSubmitInfo> signals;
   bool any_cpu = false;
   for (channel::ProducerLink* link : links) {
@@ -101,13 +111,13 @@ Result<void> VulkanSenderBackend::present(std::size_t /*slot*/, std::uint64_t fr
       any_cpu = true;
     }
   }
-  VkSemaphoreSubmitInfo progress{VK_STRUCTURE_TYPE_SEMAPHORE_SUBMIT_INFO};
-  progress.semaphore = progress_;
-  progress.value = frame;
-  progress.stageMask = VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT;
-  signals.push_back(progress);
-  GEYSER_TRY_VOID(submit_semaphores(*device_, {}, signals));
-  progress_value_ = frame;
+  if (!signals.empty()) {
+    signals.push_back(next_progress_signal());
+    if (auto submitted = submit_semaphores(*device_, {}, signals); !submitted) {
+      --progress_value_;  // not submitted: the value is free again
+      return submitted;
+    }
+  }
   if (!any_cpu) return {};
   GEYSER_TRY_VOID(drain_queue(*device_, timeout));
   for (channel::ProducerLink* link : links) {
@@ -115,6 +125,27 @@ Result<void> VulkanSenderBackend::present(std::size_t /*slot*/, std::uint64_t fr
     if (sync.mode() == SyncMode::Cpu) (void)sync.signal_texture_ready(frame);
   }
   return {};
+}
+
+std::span<const VkSemaphoreSubmitInfo> VulkanSenderBackend::hand_over(
+    std::uint64_t frame, std::span<channel::ProducerLink* const> links) {
+  if (auto same = handed_over(frame)) return *same;
+  handed_.clear();
+  for (channel::ProducerLink* link : links) {
+    auto& sync = static_cast<VulkanProducerLink*>(link)->sync();
+    if (sync.mode() == SyncMode::Gpu) handed_.push_back(*sync.outgoing_signal(frame));
+  }
+  // Counted as submitted from now on: a link retired before the application submits is
+  // kept until this value is reached (or the queue is idle).
+  handed_.push_back(next_progress_signal());
+  handed_frame_ = frame;
+  return handed_;
+}
+
+std::optional<std::span<const VkSemaphoreSubmitInfo>> VulkanSenderBackend::handed_over(
+    std::uint64_t frame) const noexcept {
+  if (frame == 0 || frame != handed_frame_) return std::nullopt;
+  return std::span<const VkSemaphoreSubmitInfo>(handed_);
 }
 
 // The links' semaphores may still be named by present()'s pending signal submissions, so

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -45,6 +47,17 @@ class VulkanSenderBackend final : public channel::SenderBackend {
 
   /// Slot `slot`'s texture (valid until the next create_slots).
   [[nodiscard]] VulkanSharedTexture* texture(std::size_t slot) const noexcept;
+  /// The signals announcing `frame` to `links` (SenderCore::hand_over_signals) and one of
+  /// the progress timeline, for the application's own submission; the same span again
+  /// when called again for the same frame. Valid until the next frame's.
+  [[nodiscard]] std::span<const VkSemaphoreSubmitInfo> hand_over(
+      std::uint64_t frame, std::span<channel::ProducerLink* const> links);
+  /// The signals hand_over gave out for `frame`, if it did and the frame was neither
+  /// presented nor cancelled since.
+  [[nodiscard]] std::optional<std::span<const VkSemaphoreSubmitInfo>> handed_over(
+      std::uint64_t frame) const noexcept;
+  /// The frame handed over was cancelled (present() forgets it by itself).
+  void forget_handed_over() noexcept { handed_frame_ = 0; }
 
  private:
   VulkanSenderBackend(const Device& device, Tiling tiling)
@@ -54,6 +67,8 @@ class VulkanSenderBackend final : public channel::SenderBackend {
     TextureShareHandle handle;  // exported once per ring; duplicated per receiver
   };
   using Links = std::vector<std::unique_ptr<channel::ProducerLink>>;
+  // A signal of progress_ with the next value, counted as submitted.
+  VkSemaphoreSubmitInfo next_progress_signal();
 
   const Device* device_;
   Tiling tiling_;
@@ -63,9 +78,12 @@ class VulkanSenderBackend final : public channel::SenderBackend {
   // Declared after slots_: links point at the slots' textures. Each with the progress value
   // after which the device no longer uses its semaphores.
   std::vector<std::pair<std::uint64_t, Links>> retired_;
-  // Signalled by every present() submission with the frame number.
+  // Signalled by every signal submission, ours or the application's (hand_over), with the
+  // next value: a link retired after value v was named is unused once it reaches v.
   VkSemaphore progress_ = VK_NULL_HANDLE;
   std::uint64_t progress_value_ = 0;
+  std::uint64_t handed_frame_ = 0;  // the frame the signals in handed_ announce
+  std::vector<VkSemaphoreSubmitInfo> handed_;
 };
 
 }  // namespace geyser::vulkan::detail
