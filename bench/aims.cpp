@@ -35,6 +35,8 @@ std::vector<Aim> aims(const AimInputs& in) {
   const HandoffRow* h = in.handoff;
   const ThroughputRow* one = in.one_receiver;
   const ThroughputRow* eight = in.eight_receivers;
+  const ThroughputRow* own1 = in.one_receiver_own_submission;
+  const ThroughputRow* own8 = in.eight_receivers_own_submission;
   const PipewireComparison& pw = in.pipewire;
   const bool gl = in.gl_handoff && in.gl_handoff->status == GlHandoffOutcome::Status::Ok;
   return {
@@ -55,6 +57,10 @@ std::vector<Aim> aims(const AimInputs& in) {
       {"cuda_handoff_vs_vulkan",
        or_none(gl && in.gl_handoff->cuda.measured, gl ? in.gl_handoff->cuda_ratio_p50() : 0),
        kCudaHandoffAim, true},
+      {"sender_geyser_cpu_us_per_frame_1_receiver_application_submission",
+       or_none(own1, own1 ? own1->sender_geyser_cpu_us_per_frame : 0), 2.0, true},
+      {"sender_geyser_cpu_us_per_frame_8_receivers_application_submission",
+       or_none(own8, own8 ? own8->sender_geyser_cpu_us_per_frame : 0), 2.0, true},
   };
 }
 

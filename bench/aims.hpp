@@ -19,6 +19,9 @@ struct AimInputs {
   PipewireComparison pipewire;
   /// Measured only when its status is Ok (and its CUDA part only when that was measured).
   const GlHandoffOutcome* gl_handoff = nullptr;
+  /// The same rows with the present's signals in the producer's own submission.
+  const ThroughputRow* one_receiver_own_submission = nullptr;
+  const ThroughputRow* eight_receivers_own_submission = nullptr;
 };
 
 /// Writes "aims": [{"aim", "measured", "target", "kind": "at_most"|"at_least", "met"}...];

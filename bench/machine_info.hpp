@@ -34,6 +34,8 @@ struct MemorySnapshot {
 
 /// User + system CPU time of this process (all threads) so far, in seconds.
 [[nodiscard]] double process_cpu_seconds();
+/// CPU time of the calling thread so far, in seconds (CLOCK_THREAD_CPUTIME_ID).
+[[nodiscard]] double thread_cpu_seconds();
 /// Seconds the calling thread has spent runnable but waiting for a CPU so far (the second
 /// field of /proc/thread-self/schedstat); 0 where the kernel keeps no such count.
 [[nodiscard]] double thread_runqueue_wait_seconds();

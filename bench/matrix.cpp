@@ -75,15 +75,24 @@ struct Report {
     const CopyRow* c = copy_row(r);
     return h && c ? ratio(c->copy_us.p50, h->handoff_us.p50) : 0.0;
   }
-  const ThroughputRow* throughput_row(Resolution r, std::uint32_t receivers) const {
+  const ThroughputRow* throughput_row(Resolution r, std::uint32_t receivers,
+                                      bool application_submission = false) const {
     for (const auto& row : throughput) {
-      if (same(row.resolution, r) && row.receivers == receivers) return &row;
+      if (same(row.resolution, r) && row.receivers == receivers &&
+          row.application_submission == application_submission) {
+        return &row;
+      }
     }
     return nullptr;
   }
   AimInputs aim_inputs() const {
-    return {handoff_row(k1080p), throughput_row(k1080p, 1), throughput_row(k1080p, 8),
-            compare(pipewire, handoff_row(pipewire.result.resolution)), &gl_handoff};
+    return {handoff_row(k1080p),
+            throughput_row(k1080p, 1),
+            throughput_row(k1080p, 8),
+            compare(pipewire, handoff_row(pipewire.result.resolution)),
+            &gl_handoff,
+            throughput_row(k1080p, 1, true),
+            throughput_row(k1080p, 8, true)};
   }
   const MemoryRow* memory_row(Resolution r) const {
     for (const auto& row : memory) {
@@ -187,6 +196,12 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
       json.number("sender_cpu_us_per_frame_per_receiver" + suffix,
                   t->sender_cpu_us_per_frame_per_receiver);
       json.number("sender_cpu_us_per_frame" + suffix, t->sender_cpu_us_per_frame);
+      json.number("sender_geyser_cpu_us_per_frame" + suffix, t->sender_geyser_cpu_us_per_frame);
+    }
+    if (const ThroughputRow* t = report.throughput_row(k1080p, n, true)) {
+      const std::string suffix = n == 1 ? "_1_receiver" : "_" + std::to_string(n) + "_receivers";
+      json.number("sender_geyser_cpu_us_per_frame_application_submission" + suffix,
+                  t->sender_geyser_cpu_us_per_frame);
     }
   }
   if (const MemoryRow* m = report.memory_row(k1080p)) {
@@ -236,6 +251,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.begin_object();
     json.string("resolution", row.resolution.label());
     json.integer("receivers", row.receivers);
+    json.boolean("application_submission", row.application_submission);
     json.number("seconds", row.seconds);
     json.integer("frames", row.frames);
     json.number("sender_fps", row.sender_fps);
@@ -244,6 +260,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.number("sender_cpu_us_per_frame", row.sender_cpu_us_per_frame);
     json.number("sender_cpu_us_per_frame_per_receiver", row.sender_cpu_us_per_frame_per_receiver);
     json.number("sender_cpu_us_per_delivered_frame", row.sender_cpu_us_per_delivered_frame);
+    json.number("sender_geyser_cpu_us_per_frame", row.sender_geyser_cpu_us_per_frame);
     json.number("receiver_acquire_us_per_frame", row.receiver_acquire_us_per_frame);
     json.number("receiver_release_us_per_frame", row.receiver_release_us_per_frame);
     json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
@@ -513,17 +530,24 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
   std::vector<ThroughputPlan> throughput;
   for (Resolution r :
        options.quick ? std::vector<Resolution>{k1080p} : std::vector<Resolution>{k1080p, k4k}) {
-    for (std::uint32_t n : {1u, 8u}) throughput.push_back({r, n, options.quick ? 1.5 : 5.0});
+    for (bool own_submission : {false, true}) {
+      for (std::uint32_t n : {1u, 8u}) {
+        throughput.push_back({r, n, options.quick ? 1.5 : 5.0, own_submission});
+      }
+    }
   }
   out << "[c] throughput, trivial producer\n" << std::flush;
   for (const ThroughputPlan& plan : throughput) {
     if (auto row = run_throughput(env, plan)) {
       out << fmt(
-          "  %-10s %u receiver(s): %8.0f fps received (mean per receiver), %8.0f "
-          "presents/s; sender CPU %5.1fus/present; receiver per frame: acquire %5.1fus, "
-          "release %5.1fus, CPU %5.1fus, claims lost %.2f, socket reads %.3f\n",
-          plan.resolution.label().c_str(), plan.receivers, row->receiver_fps_mean, row->sender_fps,
-          row->sender_cpu_us_per_frame, row->receiver_acquire_us_per_frame,
+          "  %-10s %u receiver(s)%s: %8.0f fps received (mean per receiver), %8.0f "
+          "presents/s; sender CPU %5.1fus/present (%5.1fus in Geyser's calls); receiver per "
+          "frame: acquire %5.1fus, release %5.1fus, CPU %5.1fus, claims lost %.2f, socket "
+          "reads %.3f\n",
+          plan.resolution.label().c_str(), plan.receivers,
+          plan.application_submission ? ", signals in the producer's submission" : "",
+          row->receiver_fps_mean, row->sender_fps, row->sender_cpu_us_per_frame,
+          row->sender_geyser_cpu_us_per_frame, row->receiver_acquire_us_per_frame,
           row->receiver_release_us_per_frame, row->receiver_cpu_us_per_frame,
           row->receiver_claims_lost_per_frame, row->receiver_socket_reads_per_frame);
       out << slowest_receiver_line(*row);

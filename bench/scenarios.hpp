@@ -88,6 +88,10 @@ struct ThroughputPlan {
   Resolution resolution;
   std::uint32_t receivers = 1;
   double seconds = 1.0;
+  /// The producer submits one semaphore-only batch per frame, standing in for its
+  /// rendering, that carries the present's signals (Sender::present_signals): present()
+  /// then submits nothing for `gpu` receivers.
+  bool application_submission = false;
 };
 
 struct ThroughputRow {
@@ -101,6 +105,11 @@ struct ThroughputRow {
   double sender_cpu_us_per_frame = 0.0;               ///< per presented frame
   double sender_cpu_us_per_frame_per_receiver = 0.0;  ///< the same over `receivers`
   double sender_cpu_us_per_delivered_frame = 0.0;     ///< over frames receivers acquired
+  bool application_submission = false;                ///< ThroughputPlan's
+  /// The sending thread's CPU per present outside the application's own submissions:
+  /// Geyser's acquire, present_signals, present and poll (the process figure above has the
+  /// driver's threads and, with application_submission, the application's submission too).
+  double sender_geyser_cpu_us_per_frame = 0.0;
   /// Where a receiver's time goes, mean over receivers, per acquired frame: wall time in
   /// acquire() and in release(), and its process CPU time over the run.
   double receiver_acquire_us_per_frame = 0.0;

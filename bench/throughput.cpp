@@ -1,10 +1,13 @@
 // Scenario c: frames per second through one channel with a trivial producer (it presents
-// the same content again, no rendering) and N receivers that only acquire and release.
+// the same content again, no rendering) and N receivers that only acquire and release;
+// optionally the producer submits an empty batch per frame that carries the present's
+// signals (ThroughputPlan::application_submission).
 #include <sched.h>
 
 #include <algorithm>
 #include <atomic>
 #include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -39,6 +42,7 @@ struct Shared {
   std::uint64_t frames = 0;
   double seconds = 0.0;
   double cpu_seconds = 0.0;
+  double geyser_cpu_seconds = 0.0;  // the sending thread's, outside the application's submissions
 };
 
 using Clock = std::chrono::steady_clock;
@@ -53,12 +57,38 @@ Result<void> wait_for(const std::atomic<std::uint32_t>& flag, std::uint32_t valu
   return {};
 }
 
-// A present when a slot is free; a Timeout (every slot held) is no error here.
-Result<bool> present_one(channel::Sender& sender, std::chrono::milliseconds wait) {
+// The application's per-frame submission, with no work in it: what a renderer submits
+// anyway, carrying `signals` (the present's, or none).
+Result<void> submit_own_work(const vulkan::Device& device,
+                             std::span<const VkSemaphoreSubmitInfo> signals) {
+  VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
+  submit.signalSemaphoreInfoCount = static_cast<std::uint32_t>(signals.size());
+  submit.pSignalSemaphoreInfos = signals.data();
+  if (VkResult r = vkQueueSubmit2(device.queue(), 1, &submit, VK_NULL_HANDLE); r != VK_SUCCESS) {
+    return fail(ErrorCode::Internal, "vkQueueSubmit2 of the producer's own batch failed");
+  }
+  return {};
+}
+
+// A present when a slot is free; a Timeout (every slot held) is no error here. With
+// `own_work`, the present's signals go into the application's submission, whose thread CPU
+// time is added to `*app_seconds`.
+Result<bool> present_one(channel::Sender& sender, std::chrono::milliseconds wait,
+                         const vulkan::Device* own_work = nullptr, double* app_seconds = nullptr) {
   auto frame = sender.acquire(wait);
   if (!frame) {
     if (frame.error().code() == ErrorCode::Timeout) return false;
     return tl::unexpected(frame.error());
+  }
+  if (own_work) {
+    GEYSER_TRY(auto signals, sender.present_signals(*frame));
+    const double before = thread_cpu_seconds();
+    auto submitted = submit_own_work(*own_work, signals);
+    if (app_seconds) *app_seconds += thread_cpu_seconds() - before;
+    if (!submitted) {
+      sender.cancel(*frame);
+      return tl::unexpected(submitted.error());
+    }
   }
   GEYSER_TRY_VOID(sender.present(*frame));
   return true;
@@ -83,17 +113,21 @@ Result<void> sender_body(const Environment& env, const ThroughputPlan& plan, Sha
     GEYSER_TRY_VOID(present_one(sender, 1ms));
     GEYSER_TRY_VOID(sender.poll(1ms));
   }
+  const vulkan::Device* own_work = plan.application_submission ? &device : nullptr;
+  double app_seconds = 0.0;
 
   const double cpu_start = process_cpu_seconds();
+  const double thread_start = thread_cpu_seconds();
   const std::uint64_t frames_start = sender.stats().frames;
   const std::uint64_t start = monotonic_ns();
   shared.go.store(1, std::memory_order_release);
   const auto end_at = Clock::now() + std::chrono::duration<double>(plan.seconds);
   while (Clock::now() < end_at) {
-    GEYSER_TRY_VOID(present_one(sender, 5ms));
+    GEYSER_TRY_VOID(present_one(sender, 5ms, own_work, &app_seconds));
     GEYSER_TRY_VOID(sender.poll(0ms));
   }
   const std::uint64_t end = monotonic_ns();
+  shared.geyser_cpu_seconds = thread_cpu_seconds() - thread_start - app_seconds;
   shared.frames = sender.stats().frames - frames_start;
   shared.cpu_seconds = process_cpu_seconds() - cpu_start;
   shared.seconds = static_cast<double>(end - start) / 1e9;
@@ -211,6 +245,7 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
   ThroughputRow row;
   row.resolution = plan.resolution;
   row.receivers = plan.receivers;
+  row.application_submission = plan.application_submission;
   row.seconds = shared->seconds;
   row.frames = shared->frames;
   row.sender_fps = ratio(static_cast<double>(shared->frames), shared->seconds);
@@ -244,6 +279,8 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
   row.receiver_fps_min = least;
   row.sender_cpu_us_per_frame = ratio(shared->cpu_seconds * 1e6, static_cast<double>(row.frames));
   row.sender_cpu_us_per_frame_per_receiver = row.sender_cpu_us_per_frame / plan.receivers;
+  row.sender_geyser_cpu_us_per_frame =
+      ratio(shared->geyser_cpu_seconds * 1e6, static_cast<double>(row.frames));
   row.sender_cpu_us_per_delivered_frame =
       ratio(shared->cpu_seconds * 1e6, static_cast<double>(delivered));
   return row;
