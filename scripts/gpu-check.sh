@@ -42,5 +42,8 @@ echo "lifecycle rc=$?" >> "$out/lifecycle.txt"
 # What a gpu present costs per receiver (docs/BENCHMARKS.md), in the same file.
 ./bench/geyser_submit_costs --benchmark_min_time=0.1 >> "$out/lifecycle.txt" 2>&1
 echo "submit costs rc=$?" >> "$out/lifecycle.txt"
+# What the board's one wake costs the sender with 0..8 receivers asleep (docs/BENCHMARKS.md).
+./bench/geyser_wake_costs 2000 >> "$out/lifecycle.txt" 2>&1
+echo "wake costs rc=$?" >> "$out/lifecycle.txt"
 grep -E "tests passed|tests failed|rc=" "$out/ctest.log"; tail -3 "$out/demo.txt"; tail -2 "$out/bench.txt"
 tail -8 "$out/bench_cross_device.txt"
