@@ -14,6 +14,7 @@
 #include "geyser/test_pattern.hpp"
 #include "geyser/vulkan/receiver.hpp"
 #include "geyser/vulkan/sender.hpp"
+#include "own_submission.hpp"
 #include "process.hpp"
 #include "scenarios.hpp"
 #include "worker.hpp"
@@ -55,43 +56,6 @@ Result<void> wait_for(const std::atomic<std::uint32_t>& flag, std::uint32_t valu
     std::this_thread::sleep_for(1ms);
   }
   return {};
-}
-
-// The application's per-frame submission, with no work in it: what a renderer submits
-// anyway, carrying `signals` (the present's, or none).
-Result<void> submit_own_work(const vulkan::Device& device,
-                             std::span<const VkSemaphoreSubmitInfo> signals) {
-  VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
-  submit.signalSemaphoreInfoCount = static_cast<std::uint32_t>(signals.size());
-  submit.pSignalSemaphoreInfos = signals.data();
-  if (VkResult r = vkQueueSubmit2(device.queue(), 1, &submit, VK_NULL_HANDLE); r != VK_SUCCESS) {
-    return fail(ErrorCode::Internal, "vkQueueSubmit2 of the producer's own batch failed");
-  }
-  return {};
-}
-
-// A present when a slot is free; a Timeout (every slot held) is no error here. With
-// `own_work`, the present's signals go into the application's submission, whose thread CPU
-// time is added to `*app_seconds`.
-Result<bool> present_one(channel::Sender& sender, std::chrono::milliseconds wait,
-                         const vulkan::Device* own_work = nullptr, double* app_seconds = nullptr) {
-  auto frame = sender.acquire(wait);
-  if (!frame) {
-    if (frame.error().code() == ErrorCode::Timeout) return false;
-    return tl::unexpected(frame.error());
-  }
-  if (own_work) {
-    GEYSER_TRY(auto signals, sender.present_signals(*frame));
-    const double before = thread_cpu_seconds();
-    auto submitted = submit_own_work(*own_work, signals);
-    if (app_seconds) *app_seconds += thread_cpu_seconds() - before;
-    if (!submitted) {
-      sender.cancel(*frame);
-      return tl::unexpected(submitted.error());
-    }
-  }
-  GEYSER_TRY_VOID(sender.present(*frame));
-  return true;
 }
 
 Result<void> sender_body(const Environment& env, const ThroughputPlan& plan, Shared& shared) {

@@ -1,0 +1,22 @@
+// The producer's own per-frame submission, as a renderer makes one anyway, and a present
+// whose semaphore signals ride in it (Sender::present_signals, docs/channels.md "Signals in
+// your own submission"). Shared by the throughput and handoff scenarios.
+#pragma once
+
+#include <chrono>
+
+#include "geyser/error.hpp"
+#include "geyser/vulkan/device.hpp"
+#include "geyser/vulkan/sender.hpp"
+
+namespace geyser::bench {
+
+/// One present when a slot frees up within `wait`; false when none did (every slot held),
+/// which is no error. With `own_work`, the present's signals go into a semaphore-only
+/// vkQueueSubmit2 on that device's queue (the application's submission, no work in it),
+/// and the calling thread's CPU time inside that call is added to `*app_seconds`.
+[[nodiscard]] Result<bool> present_one(channel::Sender& sender, std::chrono::milliseconds wait,
+                                       const vulkan::Device* own_work = nullptr,
+                                       double* app_seconds = nullptr);
+
+}  // namespace geyser::bench
