@@ -61,6 +61,8 @@ std::vector<Aim> aims(const AimInputs& in) {
        or_none(own1, own1 ? own1->sender_geyser_cpu_us_per_frame : 0), 2.0, true},
       {"sender_geyser_cpu_us_per_frame_8_receivers_application_submission",
        or_none(own8, own8 ? own8->sender_geyser_cpu_us_per_frame : 0), 2.0, true},
+      {"pipewire_sender_cpu_application_submission",
+       or_none(pw.available, pw.sender_cpu_own_submission), kPipewireAim, true},
   };
 }
 

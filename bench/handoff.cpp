@@ -21,6 +21,7 @@
 #include "geyser/vulkan/sender.hpp"
 #include "geyser/vulkan/texture_share_manager.hpp"
 #include "handoff_support.hpp"
+#include "own_submission.hpp"
 #include "process.hpp"
 #include "scenarios.hpp"
 #include "worker.hpp"
@@ -40,11 +41,15 @@ struct Shared {
   std::uint64_t frames_skipped[kMaxResolutions];
   std::uint64_t sender_cpu_ns[kMaxResolutions];    // over the timed handoffs, pings excluded
   std::uint64_t receiver_cpu_ns[kMaxResolutions];  // the same
-  Samples handoff[kMaxResolutions];                // receiver
-  Samples one_way[kMaxResolutions];                // receiver
-  Samples roundtrip[kMaxResolutions];              // sender
-  Samples copy[kMaxResolutions];                   // receiver
-  Samples futex[kMaxResolutions];                  // receiver
+  // The same handoff with the present's signals in the producer's own submission: the
+  // sender's CPU less its thread's time inside that submission, and the latency.
+  std::uint64_t sender_cpu_own_submission_ns[kMaxResolutions];
+  Samples handoff_own_submission[kMaxResolutions];  // receiver
+  Samples handoff[kMaxResolutions];                 // receiver
+  Samples one_way[kMaxResolutions];                 // receiver
+  Samples roundtrip[kMaxResolutions];               // sender
+  Samples copy[kMaxResolutions];                    // receiver
+  Samples futex[kMaxResolutions];                   // receiver
   // The bare futex baseline: the sender stamps, bumps the word and wakes the receiver.
   std::atomic<std::uint32_t> futex_word{0};
   std::array<std::byte, kWakeTagSize> futex_tag{};  // SharedWake's tag (unused on Linux)
@@ -175,6 +180,23 @@ Result<void> copy_receiver(const vulkan::Device& device, const UniqueFd& ctl, Re
   return {};
 }
 
+// One handoff with the present's signals in the producer's own submission; adds its CPU
+// (whole process, less the thread's time inside that submission) to `*cpu_ns` if given.
+Result<void> handoff_own_submission(channel::Sender& sender, const vulkan::Device& device,
+                                    const UniqueFd& ctl, std::chrono::milliseconds timeout,
+                                    std::uint64_t* cpu_ns) {
+  const std::uint64_t cpu_start = process_cpu_ns();
+  double app_seconds = 0.0;
+  GEYSER_TRY(const bool presented, present_one(sender, 2s, &device, &app_seconds));
+  if (!presented) return fail(ErrorCode::Timeout, "bench: no free slot for a handoff");
+  GEYSER_TRY_VOID(receive_ctl(ctl, Ctl::Released, timeout));
+  GEYSER_TRY_VOID(sender.poll(0ms));
+  const std::uint64_t spent = process_cpu_ns() - cpu_start;
+  const auto app_ns = static_cast<std::uint64_t>(app_seconds * 1e9);
+  if (cpu_ns) *cpu_ns += spent > app_ns ? spent - app_ns : 0;
+  return {};
+}
+
 Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const UniqueFd& ctl,
                          Shared& shared) {
   GEYSER_TRY(vulkan::Device device, make_device(env));
@@ -230,6 +252,10 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
       GEYSER_TRY_VOID(receive_ctl(ctl, Ctl::Released, timeout));
       GEYSER_TRY_VOID(sender.poll(0ms));
       if (i >= plan.warmup) shared.sender_cpu_ns[r] += process_cpu_ns() - cpu_start;
+      GEYSER_TRY_VOID(let_receiver_sleep(shared.blocking, ++waits, timeout));
+      GEYSER_TRY_VOID(handoff_own_submission(
+          sender, device, ctl, timeout,
+          i >= plan.warmup ? &shared.sender_cpu_own_submission_ns[r] : nullptr));
 
       // The bare socket baseline, interleaved with the handoffs so that both see the same
       // machine load: a message the size of a frame record, stamped like one.
@@ -265,6 +291,26 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
   return {};
 }
 
+// The receiver's half of one handoff: acquire, release and the notice; its latency goes to
+// `*latency` and its CPU to `*cpu_ns` where given.
+Result<void> receive_one(channel::Receiver& receiver, const UniqueFd& ctl,
+                         std::chrono::milliseconds timeout, Shared& shared, Samples* latency,
+                         std::uint64_t* cpu_ns) {
+  const std::uint64_t cpu_start = process_cpu_ns();
+  shared.blocking.fetch_add(1, std::memory_order_release);
+  // As a receiver that records its own reads: their first submission would carry the wait
+  // (begin_access), so acquire submits nothing (docs/BENCHMARKS.md).
+  GEYSER_TRY(channel::ReceivedFrame frame,
+             receiver.acquire(timeout, channel::ReadSubmission::Application));
+  // The frame is ready to read here: imported, synchronized, in the shared layout.
+  const std::uint64_t ready = monotonic_ns();
+  if (latency) latency->push(micros(frame.timestamp_ns, ready));
+  GEYSER_TRY_VOID(receiver.release());
+  GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Released));
+  if (cpu_ns) *cpu_ns += process_cpu_ns() - cpu_start;
+  return {};
+}
+
 Result<void> receiver_body(const Environment& env, const HandoffPlan& plan, const UniqueFd& ctl,
                            Shared& shared) {
   GEYSER_TRY(vulkan::Device device, make_device(env));
@@ -286,18 +332,12 @@ Result<void> receiver_body(const Environment& env, const HandoffPlan& plan, cons
   for (std::uint32_t i = 0; i < plan.warmup + plan.samples; ++i) {
     for (std::size_t r = 0; r < receivers.size(); ++r) {
       channel::Receiver& receiver = receivers[r];
-      const std::uint64_t cpu_start = process_cpu_ns();
-      shared.blocking.fetch_add(1, std::memory_order_release);
-      // As a receiver that records its own reads: their first submission would carry the
-      // wait (begin_access), so acquire submits nothing (docs/BENCHMARKS.md).
-      GEYSER_TRY(channel::ReceivedFrame frame,
-                 receiver.acquire(timeout, channel::ReadSubmission::Application));
-      // Frame N is ready to read here: imported, synchronized, in the shared layout.
-      const std::uint64_t ready = monotonic_ns();
-      if (i >= plan.warmup) shared.handoff[r].push(micros(frame.timestamp_ns, ready));
-      GEYSER_TRY_VOID(receiver.release());
-      GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Released));
-      if (i >= plan.warmup) shared.receiver_cpu_ns[r] += process_cpu_ns() - cpu_start;
+      const bool timed = i >= plan.warmup;
+      GEYSER_TRY_VOID(receive_one(receiver, ctl, timeout, shared,
+                                  timed ? &shared.handoff[r] : nullptr,
+                                  timed ? &shared.receiver_cpu_ns[r] : nullptr));
+      GEYSER_TRY_VOID(receive_one(receiver, ctl, timeout, shared,
+                                  timed ? &shared.handoff_own_submission[r] : nullptr, nullptr));
 
       shared.blocking.fetch_add(1, std::memory_order_release);
       GEYSER_TRY(ipc::ReceivedMessage ping,
@@ -354,7 +394,9 @@ Result<HandoffResult> run_handoff(const Environment& env, const HandoffPlan& pla
         res, summarize(shared->handoff[r].vector()), summarize(shared->one_way[r].vector()),
         summarize(shared->roundtrip[r].vector()), summarize(shared->futex[r].vector()),
         shared->frames_skipped[r], static_cast<double>(shared->sender_cpu_ns[r]) / 1000.0 / frames,
-        static_cast<double>(shared->receiver_cpu_ns[r]) / 1000.0 / frames});
+        static_cast<double>(shared->receiver_cpu_ns[r]) / 1000.0 / frames,
+        summarize(shared->handoff_own_submission[r].vector()),
+        static_cast<double>(shared->sender_cpu_own_submission_ns[r]) / 1000.0 / frames});
     if (has_copy(plan, res)) {
       result.copies.push_back(
           CopyRow{res, tight_size_bytes(rgba8(res)), summarize(shared->copy[r].vector())});

@@ -225,6 +225,9 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
       json.integer("frames_skipped", row.frames_skipped);
       json.number("sender_cpu_us_per_frame", row.sender_cpu_us_per_frame);
       json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
+      write_summary(json, "handoff_application_submission_us", row.handoff_own_submission_us);
+      json.number("sender_cpu_us_per_frame_application_submission",
+                  row.sender_cpu_us_per_frame_own_submission);
       json.end_object();
     }
   }
@@ -328,15 +331,21 @@ double mib_delta(std::int64_t after, std::int64_t before) {
 }
 
 void print_handoff(std::ostream& out, const HandoffResult& h) {
-  out << fmt("  %-10s %10s %10s %12s %12s %10s %8s %8s\n", "size", "handoff50", "handoff99",
-             "socket1way50", "socketRTT50", "futex50", "h/sock", "h/futex");
+  out << fmt("  %-10s %10s %10s %12s %12s %10s %8s %8s %10s %10s %10s\n", "size", "handoff50",
+             "handoff99", "socket1way50", "socketRTT50", "futex50", "h/sock", "h/futex", "sendCPU",
+             "appsub50", "appsubCPU");
   for (const HandoffRow& row : h.rows) {
-    out << fmt("  %-10s %8.1fus %8.1fus %10.1fus %10.1fus %8.1fus %7.2fx %7.2fx\n",
-               row.resolution.label().c_str(), row.handoff_us.p50, row.handoff_us.p99,
-               row.socket_one_way_us.p50, row.socket_roundtrip_us.p50, row.futex_wake_us.p50,
-               ratio(row.handoff_us.p50, row.socket_one_way_us.p50),
-               ratio(row.handoff_us.p50, row.futex_wake_us.p50));
+    out << fmt(
+        "  %-10s %8.1fus %8.1fus %10.1fus %10.1fus %8.1fus %7.2fx %7.2fx %8.1fus %8.1fus "
+        "%8.1fus\n",
+        row.resolution.label().c_str(), row.handoff_us.p50, row.handoff_us.p99,
+        row.socket_one_way_us.p50, row.socket_roundtrip_us.p50, row.futex_wake_us.p50,
+        ratio(row.handoff_us.p50, row.socket_one_way_us.p50),
+        ratio(row.handoff_us.p50, row.futex_wake_us.p50), row.sender_cpu_us_per_frame,
+        row.handoff_own_submission_us.p50, row.sender_cpu_us_per_frame_own_submission);
   }
+  out << "  (appsub: the same handoff with the present's signals in the producer's own "
+         "submission; its sender CPU excludes that submission)\n";
 }
 
 // A line on the slowest receiver when it got under half the mean: its CPU and how long it

@@ -63,6 +63,11 @@ struct HandoffRow {
   /// (the interleaved socket pings are not counted).
   double sender_cpu_us_per_frame = 0.0;
   double receiver_cpu_us_per_frame = 0.0;
+  /// The same handoff, interleaved with it, with the present's signals in the producer's
+  /// own semaphore-only submission (Sender::present_signals): its latency, and the sender's
+  /// CPU as above less the thread's time inside that submission (the application's work).
+  Summary handoff_own_submission_us;
+  double sender_cpu_us_per_frame_own_submission = 0.0;
 };
 
 struct CopyRow {

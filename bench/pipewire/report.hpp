@@ -17,6 +17,9 @@ struct PipewireComparison {
   double latency_p99 = 0.0;
   double sender_cpu = 0.0;
   double receiver_cpu = 0.0;
+  /// Geyser's sender with the present's signals in its own submission, less that
+  /// submission (HandoffRow::sender_cpu_us_per_frame_own_submission).
+  double sender_cpu_own_submission = 0.0;
 };
 
 /// The aim: each of Geyser's figures at most this fraction of PipeWire's.
