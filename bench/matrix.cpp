@@ -264,6 +264,7 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.number("sender_cpu_us_per_frame_per_receiver", row.sender_cpu_us_per_frame_per_receiver);
     json.number("sender_cpu_us_per_delivered_frame", row.sender_cpu_us_per_delivered_frame);
     json.number("sender_geyser_cpu_us_per_frame", row.sender_geyser_cpu_us_per_frame);
+    json.boolean("fan_out", row.fan_out);
     json.number("receiver_acquire_us_per_frame", row.receiver_acquire_us_per_frame);
     json.number("receiver_release_us_per_frame", row.receiver_release_us_per_frame);
     json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
@@ -552,13 +553,14 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
           "  %-10s %u receiver(s)%s: %8.0f fps received (mean per receiver), %8.0f "
           "presents/s; sender CPU %5.1fus/present (%5.1fus in Geyser's calls); receiver per "
           "frame: acquire %5.1fus, release %5.1fus, CPU %5.1fus, claims lost %.2f, socket "
-          "reads %.3f\n",
+          "reads %.3f%s\n",
           plan.resolution.label().c_str(), plan.receivers,
           plan.application_submission ? ", signals in the producer's submission" : "",
           row->receiver_fps_mean, row->sender_fps, row->sender_cpu_us_per_frame,
           row->sender_geyser_cpu_us_per_frame, row->receiver_acquire_us_per_frame,
           row->receiver_release_us_per_frame, row->receiver_cpu_us_per_frame,
-          row->receiver_claims_lost_per_frame, row->receiver_socket_reads_per_frame);
+          row->receiver_claims_lost_per_frame, row->receiver_socket_reads_per_frame,
+          plan.receivers > 1 ? (row->fan_out ? "; fan-out" : "; fan-out off") : "");
       out << slowest_receiver_line(*row);
       report.throughput.push_back(*row);
     } else {

@@ -115,6 +115,9 @@ struct ThroughputRow {
   /// Geyser's acquire, present_signals, present and poll (the process figure above has the
   /// driver's threads and, with application_submission, the application's submission too).
   double sender_geyser_cpu_us_per_frame = 0.0;
+  /// Whether the sender still fanned its wakes out through the receivers when the run
+  /// ended (SenderStats::fan_out: two receivers or more, and no late wake reported).
+  bool fan_out = false;
   /// Where a receiver's time goes, mean over receivers, per acquired frame: wall time in
   /// acquire() and in release(), and its process CPU time over the run.
   double receiver_acquire_us_per_frame = 0.0;

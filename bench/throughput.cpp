@@ -44,6 +44,7 @@ struct Shared {
   double seconds = 0.0;
   double cpu_seconds = 0.0;
   double geyser_cpu_seconds = 0.0;  // the sending thread's, outside the application's submissions
+  bool fan_out = false;             // the sender's wakes went through the receivers at the end
 };
 
 using Clock = std::chrono::steady_clock;
@@ -93,6 +94,7 @@ Result<void> sender_body(const Environment& env, const ThroughputPlan& plan, Sha
   const std::uint64_t end = monotonic_ns();
   shared.geyser_cpu_seconds = thread_cpu_seconds() - thread_start - app_seconds;
   shared.frames = sender.stats().frames - frames_start;
+  shared.fan_out = sender.stats().fan_out;
   shared.cpu_seconds = process_cpu_seconds() - cpu_start;
   shared.seconds = static_cast<double>(end - start) / 1e9;
   shared.stop.store(1, std::memory_order_release);
@@ -247,6 +249,7 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
       ratio(shared->geyser_cpu_seconds * 1e6, static_cast<double>(row.frames));
   row.sender_cpu_us_per_delivered_frame =
       ratio(shared->cpu_seconds * 1e6, static_cast<double>(delivered));
+  row.fan_out = shared->fan_out;
   return row;
 }
 

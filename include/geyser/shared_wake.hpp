@@ -60,6 +60,15 @@ class SharedWake {
   /// Wakes the waiters of this process without changing the counter (their wait returns,
   /// they re-read and wait again): how a process stops a thread of its own that waits.
   void wake_local() const noexcept;
+  /// A fan-out wake: adds 1 to the counter like wake(), but wakes only one waiter and moves
+  /// every other onto `fan_out_word` (4 aligned bytes of the same shared memory, which no
+  /// one changes), where they sleep until someone calls wake_fan_out on it: the waker pays
+  /// for one wake-up however many wait. Linux: FUTEX_CMP_REQUEUE (wake() where it fails).
+  /// Windows: wake() (the events wake every waiter anyway). Same sides as wake().
+  void wake_one_fan_out(std::span<const std::byte> fan_out_word) noexcept;
+  /// Wakes every waiter moved onto `fan_out_word` by wake_one_fan_out, from any side, on a
+  /// read-only mapping too (Linux: FUTEX_WAKE; Windows: nothing, as nothing was moved).
+  static void wake_fan_out(std::span<const std::byte> fan_out_word) noexcept;
 
  private:
   struct Platform;  // the OS objects: shared_wake_futex.cpp, shared_wake_win32.cpp

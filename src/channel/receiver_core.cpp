@@ -168,6 +168,14 @@ struct ReceiverCore::State {
 
   bool have_board() const { return have_stream && board && !slots.empty(); }
 
+  // A wake that the sender's fan-out delivered late, in any of our threads, goes on our
+  // page: the sender then wakes every receiver itself (docs/protocol.md, "Fan-out").
+  void report_late_wakes() noexcept {
+    if (!page || !board) return;
+    const std::uint32_t late = board->late_wakes();
+    if (late != page->late_wakes()) page->report_late_wakes(late);
+  }
+
   // What the Hello asks for: the option, within what the backend can import.
   TransferRequest transfer_request() const {
     if (backend->imports_host_frames()) return options.transfer;
@@ -617,6 +625,7 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout, ReadSubmission su
     }
     if (s.board) {
       GEYSER_TRY_VOID(s.board->wait(seen, std::min(left, kBoardWaitSlice)));
+      s.report_late_wakes();
     } else {
       (void)s.events.wait(std::min(left, kBoardWaitSlice));
     }

@@ -70,6 +70,7 @@ struct SenderCore::State {
   std::uint64_t presented = 0;    // below next_frame - 1 by the presents that failed
   std::uint64_t handed_over = 0;  // the last frame whose signals hand_over_signals gave out
   std::uint64_t dropped = 0;
+  bool fan_out_failed = false;  // a receiver reported a late wake: no fan-out from now on
   std::deque<Clock::time_point> recent_presents;
   Clock::time_point last_refusal_log{};
   std::vector<SlotState> slots;
@@ -514,6 +515,24 @@ struct SenderCore::State {
     return active;
   }
 
+  // Fan-out while two receivers or more wait on the board, until one of them reports a
+  // late wake: then every wake is the sender's again (docs/protocol.md, "Fan-out"). A
+  // receiver that lies about it only costs the sender the wakes it makes without fan-out.
+  void choose_wake() {
+    std::size_t waiting = 0;
+    for (const auto& p : peers) {
+      if (p->role != Peer::Role::Receiver || !p->page) continue;
+      ++waiting;
+      if (!fan_out_failed && p->page->late_wakes() != 0) {
+        fan_out_failed = true;
+        log("pid " + std::to_string(p->credentials().pid) +
+            " was woken late through the fan-out of wakes; the sender wakes every receiver "
+            "itself from now on");
+      }
+    }
+    board->set_fan_out(waiting >= 2 && !fan_out_failed);
+  }
+
   bool reads_this_generation(const Peer& p) const {
     return p.role == Peer::Role::Receiver && p.generation_sent == generation && p.page;
   }
@@ -772,6 +791,7 @@ Result<void> SenderCore::present(const SlotLease& lease, std::span<const std::ui
   record.metadata_size = static_cast<std::uint32_t>(metadata.size());
   std::copy(metadata.begin(), metadata.end(), record.metadata.begin());
   s.board->set_slot_frame(lease.slot, lease.frame);
+  s.choose_wake();
   s.board->publish(record);
   SlotState& slot = s.slots[lease.slot];
   slot.in_app = false;
@@ -854,6 +874,7 @@ SenderStats SenderCore::stats() const {
   out.generation = s.generation;
   out.sync_mode = s.offered_mode();
   out.dropped_connections = s.dropped;
+  out.fan_out = s.board->fan_out();
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <ctime>
 
 #include "geyser/shared_wake.hpp"
@@ -71,6 +72,23 @@ Result<void> SharedWake::wait(std::uint32_t seen, std::chrono::nanoseconds timeo
 void SharedWake::wake() noexcept {
   std::atomic_ref<std::uint32_t>(*word(counter_)).fetch_add(1, std::memory_order_release);
   (void)futex(counter_, FUTEX_WAKE, INT_MAX, nullptr);
+}
+
+void SharedWake::wake_one_fan_out(std::span<const std::byte> fan_out_word) noexcept {
+  const std::uint32_t now =
+      std::atomic_ref<std::uint32_t>(*word(counter_)).fetch_add(1, std::memory_order_release) + 1;
+  // Wakes 1 and requeues the rest (the count travels in the timeout argument's place) while
+  // the counter still holds `now`; only this side writes it, so EAGAIN means a peer broke
+  // the rules: wake everyone the plain way.
+  auto* second = const_cast<std::byte*>(fan_out_word.data());  // the kernel never writes it
+  const auto rest = reinterpret_cast<const timespec*>(static_cast<std::uintptr_t>(INT_MAX));
+  if (syscall(SYS_futex, word(counter_), FUTEX_CMP_REQUEUE, 1, rest, word(second), now) < 0) {
+    (void)futex(counter_, FUTEX_WAKE, INT_MAX, nullptr);
+  }
+}
+
+void SharedWake::wake_fan_out(std::span<const std::byte> fan_out_word) noexcept {
+  (void)futex(const_cast<std::byte*>(fan_out_word.data()), FUTEX_WAKE, INT_MAX, nullptr);
 }
 
 void SharedWake::wake_local() const noexcept {

@@ -192,4 +192,10 @@ void SharedWake::wake_local() const noexcept {
   if (waiting > 0) (void)ReleaseSemaphore(platform_->local.get(), waiting, nullptr);
 }
 
+void SharedWake::wake_one_fan_out(std::span<const std::byte> /*fan_out_word*/) noexcept {
+  wake();  // the events wake every waiter: nothing is moved, nothing to fan out
+}
+
+void SharedWake::wake_fan_out(std::span<const std::byte> /*fan_out_word*/) noexcept {}
+
 }  // namespace geyser

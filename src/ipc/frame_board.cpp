@@ -18,6 +18,9 @@ constexpr std::size_t kWakeAt = 16;
 constexpr std::size_t kMailAt = 20;
 constexpr std::size_t kPublishedAt = 24;
 constexpr std::size_t kWakeTagAt = 32;
+constexpr std::size_t kFanOutAt = 48;
+constexpr std::size_t kFanOutWordAt = 52;
+constexpr std::size_t kPublishedTimeAt = 56;
 constexpr std::size_t kSlotFramesAt = 64;
 constexpr std::size_t kRecordsAt = kSlotFramesAt + 8 * kBoardSlots;  // 192
 // A record.
@@ -31,9 +34,11 @@ constexpr std::size_t kLayoutAt = 44;
 constexpr std::size_t kMetadataSizeAt = 48;
 constexpr std::size_t kMetadataAt = 64;
 // A receiver page: a 16-byte header, then per slot the claimed and the released frame.
+constexpr std::size_t kLateWakesAt = 8;
 constexpr std::size_t kPageSlotsAt = 16;
 
-static_assert(kWakeTagAt + kWakeTagSize <= kSlotFramesAt);
+static_assert(kWakeTagAt + kWakeTagSize <= kFanOutAt);
+static_assert(kPublishedTimeAt + 8 <= kSlotFramesAt);
 static_assert(kRecordsAt + kBoardRecords * kRecordSize <= kBoardSize);
 static_assert(kMetadataAt + kMaxFrameMetadata <= kRecordSize);
 static_assert(kPageSlotsAt + 16 * kBoardSlots <= kPageSize);
@@ -61,6 +66,16 @@ std::span<std::byte> wake_counter(const SharedMemory& memory) noexcept {
 }
 std::span<std::byte> wake_tag(const SharedMemory& memory) noexcept {
   return memory.bytes().subspan(kWakeTagAt, kWakeTagSize);
+}
+std::span<const std::byte> fan_out_word(const SharedMemory& memory) noexcept {
+  return memory.bytes().subspan(kFanOutWordAt, 4);
+}
+
+std::uint64_t monotonic_ns() noexcept {
+  // steady_clock is CLOCK_MONOTONIC on Linux: one clock for every process of the machine.
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
 }
 
 std::size_t record_at(std::uint64_t sequence) noexcept {
@@ -126,14 +141,29 @@ void BoardWriter::publish(const FrameRecord& record) noexcept {
   const std::size_t size = std::min<std::size_t>(record.metadata_size, kMaxFrameMetadata);
   std::memcpy(bytes.data() + at + kMetadataAt, record.metadata.data(), size);
   lock.store(2 * sequence, std::memory_order_release);
+  u64(bytes, kPublishedTimeAt).store(monotonic_ns(), std::memory_order_relaxed);
   u64(bytes, kPublishedAt).store(sequence, std::memory_order_release);
-  wake_.wake();
+  if (fan_out_) {
+    wake_.wake_one_fan_out(fan_out_word(memory_));  // the one woken wakes the rest
+  } else {
+    wake_.wake();
+  }
 }
 
 void BoardWriter::wake() noexcept {
   // The mail word first: a receiver whose wait this wake ends reads the new value.
   u32(memory_.bytes(), kMailAt).fetch_add(1, std::memory_order_release);
   wake_.wake();
+  // Waiters still on the fan-out word (their fan-out failed them) hear the mail too.
+  SharedWake::wake_fan_out(fan_out_word(memory_));
+}
+
+void BoardWriter::set_fan_out(bool on) noexcept {
+  if (on == fan_out_) return;
+  fan_out_ = on;
+  u32(memory_.bytes(), kFanOutAt).store(on ? 1 : 0, std::memory_order_release);
+  // Off: nobody may be left on the fan-out word, where receivers no longer look.
+  if (!on) SharedWake::wake_fan_out(fan_out_word(memory_));
 }
 
 void BoardWriter::set_slot_frame(std::uint32_t slot, std::uint64_t frame) noexcept {
@@ -213,12 +243,34 @@ std::uint32_t BoardReader::mail_count() const noexcept {
   return u32(memory_.bytes(), kMailAt).load(std::memory_order_acquire);
 }
 
+bool BoardReader::fan_out() const noexcept {
+  return u32(memory_.bytes(), kFanOutAt).load(std::memory_order_acquire) != 0;
+}
+
 Result<void> BoardReader::wait(std::uint32_t seen_wake, std::chrono::nanoseconds timeout) const {
-  return wake_.wait(seen_wake, timeout);
+  const std::uint64_t asleep_at = monotonic_ns();
+  auto waited = wake_.wait(seen_wake, timeout);
+  if (wake_.count() == seen_wake || !fan_out()) return waited;
+  // Our duty under fan-out: the sender woke one of us and moved the rest onto the fan-out
+  // word; whoever wakes wakes them (usually nobody is left: one cheap system call).
+  SharedWake::wake_fan_out(fan_out_word(memory_));
+  const std::uint64_t published_at =
+      u64(memory_.bytes(), kPublishedTimeAt).load(std::memory_order_relaxed);
+  const auto late = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(kFanOutLate).count());
+  if (published_at > asleep_at && monotonic_ns() - published_at > late) {
+    std::atomic_ref<std::uint32_t>(late_wakes_).fetch_add(1, std::memory_order_relaxed);
+  }
+  return waited;
+}
+
+std::uint32_t BoardReader::late_wakes() const noexcept {
+  return std::atomic_ref<std::uint32_t>(late_wakes_).load(std::memory_order_relaxed);
 }
 
 void BoardReader::wake_waiters() const noexcept {
   wake_.wake_local();
+  SharedWake::wake_fan_out(fan_out_word(memory_));
 }
 
 // --- ReceiverPage ---
@@ -254,6 +306,14 @@ std::uint64_t ReceiverPage::claimed(std::uint32_t slot) const noexcept {
 
 std::uint64_t ReceiverPage::released(std::uint32_t slot) const noexcept {
   return released_word(slot) & ~kReleasedUnread;
+}
+
+void ReceiverPage::report_late_wakes(std::uint32_t count) noexcept {
+  u32(memory_.bytes(), kLateWakesAt).store(count, std::memory_order_release);
+}
+
+std::uint32_t ReceiverPage::late_wakes() const noexcept {
+  return u32(memory_.bytes(), kLateWakesAt).load(std::memory_order_acquire);
 }
 
 std::uint64_t ReceiverPage::released_word(std::uint32_t slot) const noexcept {

@@ -246,6 +246,17 @@ const PeerCase kCases[] = {
        (void)drain(peer);
      },
      Outcome::Kept},
+    // A false report of late wakes only turns fan-out off: the sender wakes everyone.
+    {"ReportsLateWakesFalsely",
+     [](ipc::Connection& peer, SenderCore& sender) {
+       const PeerSaw joined = hello(peer, sender);
+       ASSERT_TRUE(write_frame(sender));
+       EXPECT_TRUE(sender.stats().fan_out) << "two receivers: fan-out";
+       joined.page->report_late_wakes(0xffffffffu);
+       ASSERT_TRUE(write_frame(sender));
+       EXPECT_FALSE(sender.stats().fan_out);
+     },
+     Outcome::Kept},
     {"StalledReceiver",
      [](ipc::Connection& peer, SenderCore& sender) { (void)hello(peer, sender); }, Outcome::Kept},
     {"HelloThenGoodbye",

@@ -52,6 +52,7 @@ TEST(Receivers, JoinAndLeaveAtAnyPoint) {
   auto c3 = std::make_shared<FakeReceiverControl>();
   std::optional<ReceiverCore> r1(rig.join(c1));
   for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(expect_frame(*r1, rig.write()));
+  EXPECT_FALSE(rig.sender->stats().fan_out) << "one receiver: the sender wakes it itself";
 
   std::optional<ReceiverCore> r2(rig.join(c2));  // mid-stream
   for (int i = 0; i < 3; ++i) {
@@ -60,11 +61,13 @@ TEST(Receivers, JoinAndLeaveAtAnyPoint) {
     ASSERT_NO_FATAL_FAILURE(expect_frame(*r2, f));
   }
   EXPECT_EQ(rig.sender->stats().receivers, 2u);
+  EXPECT_TRUE(rig.sender->stats().fan_out) << "two receivers: one wakes the other";
 
   r1.reset();  // leaves holding a frame
   EXPECT_EQ(c1->live_imports, 0);
   for (int i = 0; i < 4; ++i) ASSERT_NO_FATAL_FAILURE(expect_frame(*r2, rig.write()));
   EXPECT_EQ(rig.sender->stats().receivers, 1u);
+  EXPECT_FALSE(rig.sender->stats().fan_out);
 
   std::optional<ReceiverCore> r3(rig.join(c3));
   ASSERT_NO_FATAL_FAILURE(expect_frame(*r3, rig.write()));

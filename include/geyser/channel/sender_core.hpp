@@ -81,6 +81,9 @@ struct SenderStats {
   std::uint64_t generation = 0;
   SyncMode sync_mode = SyncMode::Cpu;  ///< the mode this sender offers (per receiver it may be cpu)
   std::uint64_t dropped_connections = 0;  ///< receivers dropped for protocol errors or refused
+  /// Whether the last present woke one receiver and left it to wake the others (two
+  /// receivers or more, until one reports a late wake; docs/protocol.md, "Fan-out").
+  bool fan_out = false;
 };
 
 /// Publishes a channel over a SenderBackend and a transport. Thread-safety: none; use it

@@ -36,6 +36,10 @@ inline constexpr std::uint32_t kRecordSize = 320;
 inline constexpr std::uint32_t kBoardSlots = 16;
 /// Most bytes of application metadata a frame carries.
 inline constexpr std::size_t kMaxFrameMetadata = 256;
+/// Under fan-out, a receiver that learns of a frame this long after it was published,
+/// having waited since before, reports a late wake on its page (docs/protocol.md,
+/// "Fan-out").
+inline constexpr std::chrono::milliseconds kFanOutLate{2};
 
 /// One announced frame, as written and as read back.
 struct FrameRecord {
@@ -60,8 +64,14 @@ class BoardWriter {
   /// A handle for a receiver (it can only read the board).
   [[nodiscard]] Result<UniqueHandle> share() const { return memory_.share(); }
 
-  /// Announces `record` as the next sequence number, then wakes every waiter.
+  /// Announces `record` as the next sequence number, then wakes every waiter: itself, or
+  /// under fan-out by waking one, whom the board obliges to wake the others.
   void publish(const FrameRecord& record) noexcept;
+  /// Fan-out on or off (the board's word that receivers read): on, a publish costs the
+  /// sender one wake-up however many receivers wait. Off wakes anyone left on the fan-out
+  /// word. The sender turns it on for two receivers or more (docs/protocol.md, "Fan-out").
+  void set_fan_out(bool on) noexcept;
+  [[nodiscard]] bool fan_out() const noexcept { return fan_out_; }
   /// Wakes every waiter without a new record, after a socket message was sent to a
   /// receiver or a connection was closed: adds 1 to the mail word first, so that receivers
   /// busy with frames know to read their socket (BoardReader::mail_count).
@@ -76,6 +86,7 @@ class BoardWriter {
       : memory_(std::move(memory)), wake_(std::move(wake)) {}
   SharedMemory memory_;  // declared first: wake_ borrows its bytes
   SharedWake wake_;
+  bool fan_out_ = false;
 };
 
 /// A receiver's view of its sender's board.
@@ -92,7 +103,14 @@ class BoardReader {
   [[nodiscard]] std::optional<FrameRecord> newest() const noexcept;
   [[nodiscard]] std::uint64_t slot_frame(std::uint32_t slot) const noexcept;
   /// Waits until the board changes (a record, or a wake for a socket message) or `timeout`.
+  /// Under fan-out it then wakes the receivers the sender left to it, and counts a late
+  /// wake (late_wakes) when it learnt of a publish kFanOutLate after it.
   [[nodiscard]] Result<void> wait(std::uint32_t seen_wake, std::chrono::nanoseconds timeout) const;
+  /// Whether the sender fans out its wakes through the receivers (the board's word).
+  [[nodiscard]] bool fan_out() const noexcept;
+  /// Late wakes counted by wait() so far, in every thread: what the receiver reports on
+  /// its page (ReceiverPage::report_late_wakes), so that the sender stops fanning out.
+  [[nodiscard]] std::uint32_t late_wakes() const noexcept;
   /// The wake counter to pass to wait(): read it before looking at what you wait for.
   [[nodiscard]] std::uint32_t wake_count() const noexcept;
   /// The mail word: changes when the sender has sent a receiver a message or closed a
@@ -108,6 +126,7 @@ class BoardReader {
       : memory_(std::move(memory)), wake_(std::move(wake)) {}
   SharedMemory memory_;  // declared first: wake_ borrows its bytes
   SharedWake wake_;
+  mutable std::uint32_t late_wakes_ = 0;  // through std::atomic_ref: waits of any thread
 };
 
 /// Bit 63 of a receiver page's released word: the frame was released without being read on
@@ -133,6 +152,10 @@ class ReceiverPage {
   [[nodiscard]] std::uint64_t released(std::uint32_t slot) const noexcept;
   /// The released word as stored: the frame, and kReleasedUnread when it was not read.
   [[nodiscard]] std::uint64_t released_word(std::uint32_t slot) const noexcept;
+  /// The receiver's count of late wakes under fan-out (BoardReader::late_wakes); the
+  /// sender stops fanning out when any receiver's is not 0.
+  void report_late_wakes(std::uint32_t count) noexcept;
+  [[nodiscard]] std::uint32_t late_wakes() const noexcept;
 
  private:
   explicit ReceiverPage(SharedMemory memory) noexcept : memory_(std::move(memory)) {}
