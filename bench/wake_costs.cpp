@@ -7,7 +7,8 @@
 // Then the same with fan-out (docs/protocol.md, "Fan-out"): SharedWake::wake_one_fan_out,
 // which wakes one child and leaves it to wake the others (SharedWake::wake_fan_out), as a
 // sender with two receivers or more publishes. "all woken" is the wall time from the wake
-// until every child has returned from its wait. No GPU. Usage: geyser_wake_costs [wakes per case, default 2000]
+// until every child has returned from its wait. No GPU. Usage: geyser_wake_costs [wakes per case,
+// default 2000]
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>

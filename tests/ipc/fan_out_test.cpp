@@ -57,10 +57,10 @@ struct Board {
   // The board's own wake word, mapped apart: what a waiter uses that ignores the duty.
   SharedMemory raw =
       SharedMemory::open(writer.share().value(), kBoardSize, SharedAccess::CreatorWrites).value();
-  SharedWake raw_wake = SharedWake::open(raw.bytes().subspan(16, 4),
-                                         raw.bytes().subspan(32, kWakeTagSize),
-                                         WakeAccess::CreatorWakes)
-                            .value();
+  SharedWake raw_wake =
+      SharedWake::open(raw.bytes().subspan(16, 4), raw.bytes().subspan(32, kWakeTagSize),
+                       WakeAccess::CreatorWakes)
+          .value();
 
   // A waiter that sleeps on the wake word and exits when woken, waking nobody.
   pid_t spawn_selfish(std::uint32_t seen) {
@@ -70,7 +70,8 @@ struct Board {
   }
   std::vector<pid_t> spawn_honest(int count, std::uint32_t seen) {
     std::vector<pid_t> pids;
-    for (int i = 0; i < count; ++i) pids.push_back(spawn([this, seen] { return honest(reader, seen); }));
+    for (int i = 0; i < count; ++i)
+      pids.push_back(spawn([this, seen] { return honest(reader, seen); }));
     std::this_thread::sleep_for(100ms);  // all asleep before the publish
     return pids;
   }
