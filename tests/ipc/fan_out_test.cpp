@@ -51,6 +51,14 @@ int honest(const BoardReader& reader, std::uint32_t seen) {
   return reader.late_wakes() > 0 ? kLate : kOnTime;
 }
 
+FrameRecord a_record() {
+  FrameRecord r;
+  r.generation = 1;
+  r.frame = 1;
+  r.timeline_value = 1;
+  return r;
+}
+
 struct Board {
   BoardWriter writer = BoardWriter::create().value();
   BoardReader reader = BoardReader::open(writer.share().value()).value();
@@ -75,14 +83,23 @@ struct Board {
     std::this_thread::sleep_for(100ms);  // all asleep before the publish
     return pids;
   }
+
+  // One selfish waiter first in the queue, two honest ones behind it, then one publish.
+  struct Crowd {
+    pid_t selfish;
+    std::vector<pid_t> honest;
+    Clock::time_point published;
+  };
+  Crowd publish_to_a_crowd(bool fan_out);
 };
 
-FrameRecord a_record() {
-  FrameRecord r;
-  r.generation = 1;
-  r.frame = 1;
-  r.timeline_value = 1;
-  return r;
+Board::Crowd Board::publish_to_a_crowd(bool fan_out) {
+  if (fan_out) writer.set_fan_out(true);
+  const std::uint32_t seen = reader.wake_count();
+  Crowd crowd{spawn_selfish(seen), spawn_honest(2, seen), {}};
+  crowd.published = Clock::now();
+  writer.publish(a_record());
+  return crowd;
 }
 
 TEST(FanOut, OnePublishWakesEveryWaitingProcess) {
@@ -101,44 +118,31 @@ TEST(FanOut, OnePublishWakesEveryWaitingProcess) {
 
 TEST(FanOut, AWaiterThatPassesNothingOnDelaysTheOthersToTheirSliceAndTheyCountIt) {
   Board board;
-  board.writer.set_fan_out(true);
-  const std::uint32_t seen = board.reader.wake_count();
-  const pid_t selfish = board.spawn_selfish(seen);
-  const std::vector<pid_t> pids = board.spawn_honest(2, seen);
-  board.writer.publish(a_record());
-  EXPECT_EQ(exit_code(selfish), 0);
-  for (const pid_t pid : pids) EXPECT_EQ(exit_code(pid), kLate) << "a late wake, counted";
+  const Board::Crowd crowd = board.publish_to_a_crowd(true);
+  EXPECT_EQ(exit_code(crowd.selfish), 0);
+  for (const pid_t pid : crowd.honest) EXPECT_EQ(exit_code(pid), kLate) << "a late wake, counted";
 }
 
 TEST(FanOut, WithoutFanOutTheSelfishWaiterDelaysNobody) {
   Board board;
-  const std::uint32_t seen = board.reader.wake_count();
-  const pid_t selfish = board.spawn_selfish(seen);
-  const std::vector<pid_t> pids = board.spawn_honest(2, seen);
-  const auto published = Clock::now();
-  board.writer.publish(a_record());
-  EXPECT_EQ(exit_code(selfish), 0);
-  for (const pid_t pid : pids) EXPECT_EQ(exit_code(pid), kOnTime);
-  EXPECT_LT(Clock::now() - published, kSlice / 2);
+  const Board::Crowd crowd = board.publish_to_a_crowd(false);
+  EXPECT_EQ(exit_code(crowd.selfish), 0);
+  for (const pid_t pid : crowd.honest) EXPECT_EQ(exit_code(pid), kOnTime);
+  EXPECT_LT(Clock::now() - crowd.published, kSlice / 2);
 }
 
 TEST(FanOut, TurningItOffWakesThoseLeftOnTheFanOutWord) {
   Board board;
-  board.writer.set_fan_out(true);
-  const std::uint32_t seen = board.reader.wake_count();
-  const pid_t selfish = board.spawn_selfish(seen);
-  const std::vector<pid_t> pids = board.spawn_honest(2, seen);
-  const auto published = Clock::now();
-  board.writer.publish(a_record());
-  EXPECT_EQ(exit_code(selfish), 0);
+  const Board::Crowd crowd = board.publish_to_a_crowd(true);
+  EXPECT_EQ(exit_code(crowd.selfish), 0);
   std::this_thread::sleep_for(50ms);
   board.writer.set_fan_out(false);
   EXPECT_FALSE(board.reader.fan_out());
-  for (const pid_t pid : pids) {
+  for (const pid_t pid : crowd.honest) {
     const int code = exit_code(pid);  // late or not: they may look after it was off
     EXPECT_TRUE(code == kOnTime || code == kLate) << "exit code " << code;
   }
-  EXPECT_LT(Clock::now() - published, kSlice / 2) << "off did not wake them";
+  EXPECT_LT(Clock::now() - crowd.published, kSlice / 2) << "off did not wake them";
 }
 
 TEST(FanOut, AReceiversLateWakesReachTheSenderOnItsPage) {
