@@ -28,7 +28,7 @@ extern "C" {
 
 /* The version of this header. geyser_c_api_version() gives the library's: a library
  * serves callers built with an equal or older version. */
-#define GEYSER_C_API_VERSION 3
+#define GEYSER_C_API_VERSION 4
 GEYSER_API uint32_t geyser_c_api_version(void);
 
 /* ---- Errors ------------------------------------------------------------------------ */
@@ -417,6 +417,18 @@ GEYSER_API geyser_status geyser_sender_acquire(geyser_sender* sender, int32_t ti
  * metadata delivered with it. On a failure the slot goes back to the ring. */
 GEYSER_API geyser_status geyser_sender_present(geyser_sender* sender, const geyser_slot* slot,
                                                const void* metadata, size_t metadata_size);
+/* Since C API version 4. VULKAN senders: the semaphore signals that announce `slot`'s frame
+ * to the receivers, `*count` VkSemaphoreSubmitInfo at `*signals` (a
+ * `const VkSemaphoreSubmitInfo*` here), for the application to add to the
+ * pSignalSemaphoreInfos of its own vkQueueSubmit2 that writes the frame, on the device's
+ * queue (geyser_device_info.vk_queue); present then submits none of its own for them. Submit
+ * them once, before present; once submitted, present the frame (a cancelled one's number is
+ * not handed out again). The same array when called again for the slot; it is the sender's,
+ * valid until present or cancel (docs/c-api.md, "Signals in your own submission").
+ * Validation for a slot that is not outstanding; Unsupported for the other APIs. */
+GEYSER_API geyser_status geyser_sender_vk_present_signals(geyser_sender* sender,
+                                                          const geyser_slot* slot,
+                                                          const void** signals, uint32_t* count);
 /* Gives an acquired slot back unwritten. */
 GEYSER_API void geyser_sender_cancel(geyser_sender* sender, const geyser_slot* slot);
 

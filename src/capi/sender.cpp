@@ -20,6 +20,12 @@ Result<std::uint64_t> SenderEnd::write_cuda(std::uint64_t, std::uint64_t, void*,
               "writing from CUDA memory needs a CUDA sender (GEYSER_API_CUDA)");
 }
 
+Result<PresentSignals> SenderEnd::vk_present_signals(const geyser_slot&) {
+  return fail(ErrorCode::Unsupported,
+              "present signals are Vulkan semaphores: they need a Vulkan sender "
+              "(GEYSER_API_VULKAN)");
+}
+
 namespace {
 
 Result<channel::SenderOptions> sender_options(const geyser_sender_options* options) {
@@ -207,6 +213,23 @@ GEYSER_API geyser_status geyser_sender_present(geyser_sender* sender, const geys
     GEYSER_TRY_VOID(require(slot, "slot"));
     if (metadata_size > 0) GEYSER_TRY_VOID(require(metadata, "metadata"));
     return sender->end->present(*slot, {static_cast<const std::uint8_t*>(metadata), metadata_size});
+  });
+}
+
+GEYSER_API geyser_status geyser_sender_vk_present_signals(geyser_sender* sender,
+                                                          const geyser_slot* slot,
+                                                          const void** signals, uint32_t* count) {
+  return guard([&]() -> geyser::Result<void> {
+    GEYSER_TRY_VOID(require(signals, "signals"));
+    GEYSER_TRY_VOID(require(count, "count"));
+    *signals = nullptr;
+    *count = 0;
+    GEYSER_TRY_VOID(require(sender, "sender"));
+    GEYSER_TRY_VOID(require(slot, "slot"));
+    GEYSER_TRY(const PresentSignals got, sender->end->vk_present_signals(*slot));
+    *signals = got.infos;
+    *count = got.count;
+    return {};
   });
 }
 

@@ -17,6 +17,12 @@
 
 namespace geyser::capi {
 
+/// VkSemaphoreSubmitInfo[count] as the C API hands them out (geyser.h includes no Vulkan).
+struct PresentSignals {
+  const void* infos = nullptr;
+  std::uint32_t count = 0;
+};
+
 class SenderEnd {
  public:
   virtual ~SenderEnd() = default;
@@ -32,6 +38,10 @@ class SenderEnd {
   [[nodiscard]] virtual Result<std::uint64_t> write_cuda(std::uint64_t data, std::uint64_t pitch,
                                                          void* stream,
                                                          std::chrono::milliseconds timeout);
+  /// Vulkan senders: the semaphore signals that announce the slot's frame, for the
+  /// application's own submission (vulkan::Sender::present_signals); the others say
+  /// Unsupported.
+  [[nodiscard]] virtual Result<PresentSignals> vk_present_signals(const geyser_slot& slot);
   /// A new generation; Validation while a slot is out.
   [[nodiscard]] virtual Result<void> resize(const TextureDescriptor& desc) = 0;
   [[nodiscard]] virtual channel::SenderCore& core() = 0;
@@ -80,9 +90,8 @@ class TypedEnd : public SenderEnd {
   virtual void fill(const Frame& frame, geyser_slot& out) const = 0;
   Sender& sender() noexcept { return sender_; }
   const SharedDevice& device() const noexcept { return device_; }
-
- private:
-  Result<Frame> take(const geyser_slot& slot) {
+  /// The frame acquired as `slot` and not yet presented or cancelled; Validation otherwise.
+  Result<const Frame*> outstanding(const geyser_slot& slot) const {
     auto it = pending_.find(slot.frame);
     if (it == pending_.end() || it->second.slot != slot.slot) {
       return fail(ErrorCode::Validation, "slot " + std::to_string(slot.slot) + " of frame " +
@@ -90,6 +99,13 @@ class TypedEnd : public SenderEnd {
                                              " was not acquired from this sender (or was "
                                              "presented or cancelled already)");
     }
+    return &it->second;
+  }
+
+ private:
+  Result<Frame> take(const geyser_slot& slot) {
+    GEYSER_TRY_VOID(outstanding(slot));
+    auto it = pending_.find(slot.frame);
     Frame frame = std::move(it->second);
     pending_.erase(it);
     return frame;

@@ -1,4 +1,5 @@
-// The Vulkan end of geyser_sender: vulkan::Sender on a geyser_device, slots as VkImages.
+// The Vulkan end of geyser_sender: vulkan::Sender on a geyser_device, slots as VkImages, and
+// the present signals for the application's own submission.
 #include "geyser/vulkan/sender.hpp"
 
 #include "sender.hpp"
@@ -9,6 +10,12 @@ namespace {
 class VulkanEnd final : public TypedEnd<vulkan::Sender, vulkan::SenderFrame> {
  public:
   using TypedEnd::TypedEnd;
+
+  Result<PresentSignals> vk_present_signals(const geyser_slot& slot) override {
+    GEYSER_TRY(const vulkan::SenderFrame* frame, outstanding(slot));
+    GEYSER_TRY(std::span<const VkSemaphoreSubmitInfo> signals, sender().present_signals(*frame));
+    return PresentSignals{signals.data(), static_cast<std::uint32_t>(signals.size())};
+  }
 
  private:
   void fill(const vulkan::SenderFrame& frame, geyser_slot& out) const override {
