@@ -50,6 +50,7 @@ struct gpu {
   VkCommandPool pool;
   VkCommandBuffer cmd;
   VkFence fence;
+  int submitted; /* the fence is pending */
 };
 
 static void watch_validation(struct gpu* g) {
@@ -109,7 +110,15 @@ static void close_gpu(struct gpu* g) {
   geyser_device_destroy(g->device);
 }
 
+/* Waits for the command buffer's last submission (the device's queue is not drained by a
+ * `gpu` present), then starts recording it again. */
 static void begin(struct gpu* g) {
+  if (g->submitted) {
+    VkDevice dev = g->info.vk_device;
+    expect(vkWaitForFences(dev, 1, &g->fence, VK_TRUE, 5000000000ull) == VK_SUCCESS, "the fence");
+    vkResetFences(dev, 1, &g->fence);
+    g->submitted = 0;
+  }
   vkResetCommandBuffer(g->cmd, 0);
   VkCommandBufferBeginInfo info = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   info.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
@@ -125,7 +134,8 @@ static void image_barrier(VkCommandBuffer cmd, VkImageMemoryBarrier2* b) {
   vkCmdPipelineBarrier2(cmd, &dependency);
 }
 
-/* Ends the command buffer and submits it with `signals`; waits for it when `wait`. */
+/* Ends the command buffer and submits it with `signals`; waits for it when `wait` (else the
+ * next begin does). */
 static void submit(struct gpu* g, const VkSemaphoreSubmitInfo* signals, uint32_t count, int wait) {
   vkEndCommandBuffer(g->cmd);
   VkCommandBufferSubmitInfo command = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO};
@@ -136,12 +146,13 @@ static void submit(struct gpu* g, const VkSemaphoreSubmitInfo* signals, uint32_t
   info.signalSemaphoreInfoCount = count;
   info.pSignalSemaphoreInfos = signals;
   VkQueue queue = g->info.vk_queue;
-  expect(vkQueueSubmit2(queue, 1, &info, wait ? g->fence : VK_NULL_HANDLE) == VK_SUCCESS,
-         "vkQueueSubmit2");
+  expect(vkQueueSubmit2(queue, 1, &info, g->fence) == VK_SUCCESS, "vkQueueSubmit2");
+  g->submitted = 1;
   if (!wait) return;
   VkDevice dev = g->info.vk_device;
   expect(vkWaitForFences(dev, 1, &g->fence, VK_TRUE, 5000000000ull) == VK_SUCCESS, "the fence");
   vkResetFences(dev, 1, &g->fence);
+  g->submitted = 0;
 }
 
 static uint8_t channel_value(uint64_t frame, int k) {
