@@ -5,8 +5,8 @@
  * before host_data) is Validation. Needs no GPU. Exit 0 when every check passed. */
 #include <geyser/geyser.h>
 
-#include <pthread.h>
-#include <stdatomic.h>
+#include "connect_polling.h"
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,18 +44,6 @@ static int holds(const geyser_frame* f, uint64_t frame) {
     }
   }
   return 1;
-}
-
-struct pump {
-  geyser_sender* sender;
-  atomic_int done;
-};
-
-/* Answers the receiver's Hello while main() connects it. */
-static void* poll_sender(void* arg) {
-  struct pump* p = arg;
-  while (!atomic_load(&p->done)) (void)geyser_sender_poll(p->sender, 1);
-  return NULL;
 }
 
 static void receive(geyser_receiver* r, uint64_t frame) {
@@ -123,14 +111,8 @@ int main(void) {
   geyser_receiver_options ropts;
   geyser_receiver_options_init(&ropts);
   ropts.runtime_dir = dir;
-  struct pump p = {s, 0};
-  pthread_t thread;
-  pthread_create(&thread, NULL, poll_sender, &p);
   geyser_receiver* r = NULL;
-  const geyser_status connected =
-      geyser_receiver_connect("soft", GEYSER_API_HOST, &ropts, 5000, &r);
-  atomic_store(&p.done, 1);
-  pthread_join(thread, NULL);
+  const geyser_status connected = connect_polling(s, "soft", GEYSER_API_HOST, &ropts, 5000, &r);
   expect(connected == GEYSER_OK, "receiver_connect HOST");
   if (connected == GEYSER_OK) {
     for (int i = 0; i < 10; ++i) write_in_place(s, r);

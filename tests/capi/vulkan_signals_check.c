@@ -9,7 +9,8 @@
 #include <geyser/geyser.h>
 #include <vulkan/vulkan.h>
 
-#include <pthread.h>
+#include "connect_polling.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,21 @@ static void image_barrier(VkCommandBuffer cmd, VkImageMemoryBarrier2* b) {
   vkCmdPipelineBarrier2(cmd, &dependency);
 }
 
+/* Gives `image` back to VK_QUEUE_FAMILY_EXTERNAL in the shared layout (GENERAL), after the
+ * work at `stage` with `access` in layout `from`. */
+static void release_to_external(struct gpu* g, VkImage image, VkImageLayout from,
+                                VkPipelineStageFlags2 stage, VkAccessFlags2 access) {
+  VkImageMemoryBarrier2 release = {.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
+  release.srcStageMask = stage;
+  release.srcAccessMask = access;
+  release.oldLayout = from;
+  release.newLayout = VK_IMAGE_LAYOUT_GENERAL;
+  release.srcQueueFamilyIndex = g->info.vk_queue_family_index;
+  release.dstQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
+  release.image = image;
+  image_barrier(g->cmd, &release);
+}
+
 /* Ends the command buffer and submits it with `signals`; waits for it when `wait` (else the
  * next begin does). */
 static void submit(struct gpu* g, const VkSemaphoreSubmitInfo* signals, uint32_t count, int wait) {
@@ -177,15 +193,8 @@ static void record_clear(struct gpu* g, VkImage image, uint64_t frame) {
   for (int k = 0; k < 4; ++k) colour.float32[k] = (float)channel_value(frame, k) / 255.0f;
   VkImageSubresourceRange range = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
   vkCmdClearColorImage(g->cmd, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &colour, 1, &range);
-  VkImageMemoryBarrier2 release = {.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
-  release.srcStageMask = VK_PIPELINE_STAGE_2_CLEAR_BIT;
-  release.srcAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT;
-  release.oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
-  release.newLayout = VK_IMAGE_LAYOUT_GENERAL;
-  release.srcQueueFamilyIndex = g->info.vk_queue_family_index;
-  release.dstQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
-  release.image = image;
-  image_barrier(g->cmd, &release);
+  release_to_external(g, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_PIPELINE_STAGE_2_CLEAR_BIT,
+                      VK_ACCESS_2_TRANSFER_WRITE_BIT);
 }
 
 /* A host-visible buffer the receiver copies frames into. */
@@ -246,15 +255,8 @@ static void copy_out(struct gpu* g, VkImage image, const struct readback* r) {
   region.imageExtent = (VkExtent3D){kWidth, kHeight, 1};
   vkCmdCopyImageToBuffer(g->cmd, image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, r->buffer, 1,
                          &region);
-  VkImageMemoryBarrier2 release = {.sType = VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER_2};
-  release.srcStageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
-  release.srcAccessMask = VK_ACCESS_2_TRANSFER_READ_BIT;
-  release.oldLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL;
-  release.newLayout = VK_IMAGE_LAYOUT_GENERAL;
-  release.srcQueueFamilyIndex = g->info.vk_queue_family_index;
-  release.dstQueueFamilyIndex = VK_QUEUE_FAMILY_EXTERNAL;
-  release.image = image;
-  image_barrier(g->cmd, &release);
+  release_to_external(g, image, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, VK_PIPELINE_STAGE_2_COPY_BIT,
+                      VK_ACCESS_2_TRANSFER_READ_BIT);
   VkBufferMemoryBarrier2 to_host = {.sType = VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2};
   to_host.srcStageMask = VK_PIPELINE_STAGE_2_COPY_BIT;
   to_host.srcAccessMask = VK_ACCESS_2_TRANSFER_WRITE_BIT;
@@ -327,30 +329,14 @@ static void send_one(struct gpu* g, geyser_sender* s, uint32_t expected_signals)
       "a presented slot's signals are Validation");
 }
 
-struct pump {
-  geyser_sender* sender;
-  atomic_int done;
-};
-
-static void* poll_sender(void* arg) {
-  struct pump* p = arg;
-  while (!atomic_load(&p->done)) (void)geyser_sender_poll(p->sender, 1);
-  return NULL;
-}
-
 static geyser_receiver* connect_receiver(geyser_sender* s, struct gpu* g, const char* dir) {
   geyser_receiver_options options;
   geyser_receiver_options_init(&options);
   options.runtime_dir = dir;
   options.device = g->device;
-  struct pump p = {s, 0};
-  pthread_t thread;
-  pthread_create(&thread, NULL, poll_sender, &p);
   geyser_receiver* r = NULL;
   const geyser_status connected =
-      geyser_receiver_connect("signals", GEYSER_API_VULKAN, &options, 5000, &r);
-  atomic_store(&p.done, 1);
-  pthread_join(thread, NULL);
+      connect_polling(s, "signals", GEYSER_API_VULKAN, &options, 5000, &r);
   expect(connected == GEYSER_OK, "receiver_connect VULKAN");
   return r;
 }
