@@ -36,6 +36,15 @@ constexpr milliseconds kBoardWaitSlice{10};
 // by the announcement that calls acquire(0) must not lose the frame to that copy.
 constexpr milliseconds kWrittenGrace{100};
 
+// A spin-wait's pause: lets the other hyperthread run and spares the memory bus.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 }  // namespace
 
 std::string_view to_string(ReceiverState state) noexcept {
@@ -85,6 +94,10 @@ struct ReceiverCore::State {
   // let a look skip the socket (socket_due).
   std::uint32_t mail_seen = 0;
   Clock::time_point socket_read_at{};
+  // Whether this thread counts as a sleeper on our page now (begin_sleep without its
+  // end_sleep), and how long acquire() last waited for a frame: what says whether to spin.
+  bool sleep_counted = false;
+  Clock::duration last_wait{};
   ReceiverStats stats;
 
   State(std::unique_ptr<ReceiverBackend> b, ipc::EventSet e)
@@ -128,6 +141,7 @@ struct ReceiverCore::State {
       relay->drain();
     }
     have_stream = false;
+    end_sleep();
     page.reset();
     for (auto& slot : slots) retired.push_back(std::move(slot));
     slots.clear();
@@ -161,12 +175,43 @@ struct ReceiverCore::State {
     if (!opened_page) return tl::unexpected(opened_page.error());
     board = std::make_shared<const ipc::BoardReader>(std::move(opened_board).value());
     socket_read_at = {};  // another board: its mail word is not the one seen
+    end_sleep();
     page.emplace(std::move(opened_page).value());
+    page->count_sleepers(relay != nullptr);  // a relay's thread waits on the board all along
     if (relay) relay->follow(board);
     return {};
   }
 
   bool have_board() const { return have_stream && board && !slots.empty(); }
+
+  // Counts this thread as a sleeper on our page, before it reads the wake count for a wait;
+  // end_sleep() once acquire() is done waiting (docs/protocol.md, "Sleepers").
+  void begin_sleep() noexcept {
+    if (sleep_counted || !page) return;
+    page->begin_sleep();
+    sleep_counted = true;
+  }
+  void end_sleep() noexcept {
+    if (sleep_counted && page) page->end_sleep();
+    sleep_counted = false;
+  }
+
+  // Watches the board for up to the spin option while the last wait was that short: true
+  // when it changed (a record, or a wake for the socket). No system call.
+  bool spin_for_change(std::uint32_t seen, Clock::time_point deadline) const {
+    const auto limit = options.spin;
+    if (limit.count() <= 0 || last_wait > limit || !board ||
+        std::thread::hardware_concurrency() < 2) {
+      return false;
+    }
+    const std::uint64_t published = board->published();
+    const auto until = std::min(deadline, Clock::now() + limit);
+    do {
+      if (board->wake_count() != seen || board->published() != published) return true;
+      cpu_relax();
+    } while (Clock::now() < until);
+    return false;
+  }
 
   // A wake that the sender's fan-out delivered late, in any of our threads, goes on our
   // page: the sender then wakes every receiver itself (docs/protocol.md, "Fan-out").
@@ -603,6 +648,12 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout, ReadSubmission su
     ++s.stats.reconnects;
   }
   if (s.relay) s.relay->drain();  // readable again on the next wake
+  // However acquire() ends, it is no sleeper any more.
+  struct EndSleep {
+    State& s;
+    ~EndSleep() { s.end_sleep(); }
+  } end_sleep{s};
+  std::optional<Clock::time_point> idle_since;  // when it first found nothing new
   for (;;) {
     // The wake count first: a wake between the look and the wait ends the wait at once.
     const std::uint32_t seen = s.board ? s.board->wake_count() : 0;
@@ -617,18 +668,29 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout, ReadSubmission su
       }
       return tl::unexpected(std::move(looked).error());
     }
-    if (*looked) return std::move(**looked);
+    if (*looked) {
+      s.last_wait = idle_since ? Clock::now() - *idle_since : Clock::duration{};
+      return std::move(**looked);
+    }
     const auto left = remaining(deadline);
     if (left.count() == 0) {
       return fail(ErrorCode::Timeout, "no new frame on channel '" + s.name + "' within " +
                                           std::to_string(timeout.count()) + " ms");
     }
-    if (s.board) {
-      GEYSER_TRY_VOID(s.board->wait(seen, std::min(left, kBoardWaitSlice)));
-      s.report_late_wakes();
-    } else {
+    if (!idle_since) idle_since = Clock::now();
+    if (!s.board) {
       (void)s.events.wait(std::min(left, kBoardWaitSlice));
+      continue;
     }
+    if (!s.sleep_counted) {
+      if (s.spin_for_change(seen, deadline)) continue;
+      // A sleeper from now on, and one more look before the wait: a publish that found
+      // us not counted yet is on the board by then.
+      s.begin_sleep();
+      if (s.sleep_counted) continue;
+    }
+    GEYSER_TRY_VOID(s.board->wait(seen, std::min(left, kBoardWaitSlice)));
+    s.report_late_wakes();
   }
 }
 
@@ -648,6 +710,7 @@ NativeHandle ReceiverCore::native_event_handle() const noexcept {
     auto relay = detail::BoardRelay::create();
     if (relay && s.events.add((*relay)->handle())) {
       s.relay = std::move(relay).value();
+      if (s.page) s.page->count_sleepers(true);  // its thread waits on the board all along
       if (s.board) s.relay->follow(s.board);
     } else {
       s.log("no event handle for frames: " +

@@ -67,8 +67,9 @@ struct SenderCore::State {
   ColorDescription color;
   std::uint64_t generation = 0;
   std::uint64_t next_frame = 1;
-  std::uint64_t presented = 0;    // below next_frame - 1 by the presents that failed
-  std::uint64_t handed_over = 0;  // the last frame whose signals hand_over_signals gave out
+  std::uint64_t wakes_skipped = 0;  // publishes that found no receiver asleep
+  std::uint64_t presented = 0;      // below next_frame - 1 by the presents that failed
+  std::uint64_t handed_over = 0;    // the last frame whose signals hand_over_signals gave out
   std::uint64_t dropped = 0;
   bool fan_out_failed = false;  // a receiver reported a late wake: no fan-out from now on
   std::deque<Clock::time_point> recent_presents;
@@ -533,6 +534,15 @@ struct SenderCore::State {
     board->set_fan_out(waiting >= 2 && !fan_out_failed);
   }
 
+  // Read after the announcement, never before (the order the sleepers rule needs). Any peer
+  // with a page has the board: every one of them counts, whatever its generation.
+  bool anyone_may_sleep() const {
+    for (const auto& p : peers) {
+      if (p->page && p->page->may_sleep()) return true;
+    }
+    return false;
+  }
+
   bool reads_this_generation(const Peer& p) const {
     return p.role == Peer::Role::Receiver && p.generation_sent == generation && p.page;
   }
@@ -792,7 +802,14 @@ Result<void> SenderCore::present(const SlotLease& lease, std::span<const std::ui
   std::copy(metadata.begin(), metadata.end(), record.metadata.begin());
   s.board->set_slot_frame(lease.slot, lease.frame);
   s.choose_wake();
-  s.board->publish(record);
+  s.board->announce(record);
+  // Then the wake, unless no receiver may be asleep: those that are not look at the board
+  // before they sleep (docs/protocol.md, "Sleepers").
+  if (s.anyone_may_sleep()) {
+    s.board->wake_published();
+  } else {
+    ++s.wakes_skipped;
+  }
   SlotState& slot = s.slots[lease.slot];
   slot.in_app = false;
   slot.last_frame = lease.frame;
@@ -875,6 +892,7 @@ SenderStats SenderCore::stats() const {
   out.sync_mode = s.offered_mode();
   out.dropped_connections = s.dropped;
   out.fan_out = s.board->fan_out();
+  out.wakes_skipped = s.wakes_skipped;
   return out;
 }
 

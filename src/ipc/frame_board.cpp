@@ -35,6 +35,7 @@ constexpr std::size_t kMetadataSizeAt = 48;
 constexpr std::size_t kMetadataAt = 64;
 // A receiver page: a 16-byte header, then per slot the claimed and the released frame.
 constexpr std::size_t kLateWakesAt = 8;
+constexpr std::size_t kSleepersAt = 12;
 constexpr std::size_t kPageSlotsAt = 16;
 
 static_assert(kWakeTagAt + kWakeTagSize <= kFanOutAt);
@@ -124,6 +125,11 @@ Result<BoardWriter> BoardWriter::create() {
 }
 
 void BoardWriter::publish(const FrameRecord& record) noexcept {
+  announce(record);
+  wake_published();
+}
+
+void BoardWriter::announce(const FrameRecord& record) noexcept {
   const auto bytes = memory_.bytes();
   const std::uint64_t sequence = published() + 1;
   const std::size_t at = record_at(sequence);
@@ -142,7 +148,12 @@ void BoardWriter::publish(const FrameRecord& record) noexcept {
   std::memcpy(bytes.data() + at + kMetadataAt, record.metadata.data(), size);
   lock.store(2 * sequence, std::memory_order_release);
   u64(bytes, kPublishedTimeAt).store(monotonic_ns(), std::memory_order_relaxed);
-  u64(bytes, kPublishedAt).store(sequence, std::memory_order_release);
+  // seq_cst: ordered before the sender's reads of the sleepers words that follow, as a
+  // receiver's begin_sleep is before its look at this word (docs/protocol.md, "Sleepers").
+  u64(bytes, kPublishedAt).store(sequence, std::memory_order_seq_cst);
+}
+
+void BoardWriter::wake_published() noexcept {
   if (fan_out_) {
     wake_.wake_one_fan_out(fan_out_word(memory_));  // the one woken wakes the rest
   } else {
@@ -203,7 +214,8 @@ Result<BoardReader> BoardReader::open(UniqueHandle handle) {
 }
 
 std::uint64_t BoardReader::published() const noexcept {
-  return u64(memory_.bytes(), kPublishedAt).load(std::memory_order_acquire);
+  // seq_cst (acquire and more): the look that follows a begin_sleep (docs/protocol.md).
+  return u64(memory_.bytes(), kPublishedAt).load(std::memory_order_seq_cst);
 }
 
 std::optional<FrameRecord> BoardReader::newest() const noexcept {
@@ -314,6 +326,23 @@ void ReceiverPage::report_late_wakes(std::uint32_t count) noexcept {
 
 std::uint32_t ReceiverPage::late_wakes() const noexcept {
   return u32(memory_.bytes(), kLateWakesAt).load(std::memory_order_acquire);
+}
+
+void ReceiverPage::count_sleepers(bool always_wake) noexcept {
+  const std::uint32_t bits = kSleepersCounted | (always_wake ? kSleepersAlwaysWake : 0u);
+  u32(memory_.bytes(), kSleepersAt).fetch_or(bits, std::memory_order_seq_cst);
+}
+
+void ReceiverPage::begin_sleep() noexcept {
+  u32(memory_.bytes(), kSleepersAt).fetch_add(1, std::memory_order_seq_cst);
+}
+
+void ReceiverPage::end_sleep() noexcept {
+  u32(memory_.bytes(), kSleepersAt).fetch_sub(1, std::memory_order_seq_cst);
+}
+
+bool ReceiverPage::may_sleep() const noexcept {
+  return u32(memory_.bytes(), kSleepersAt).load(std::memory_order_seq_cst) != kSleepersCounted;
 }
 
 std::uint64_t ReceiverPage::released_word(std::uint32_t slot) const noexcept {

@@ -127,6 +127,8 @@ struct FakeReceiverControl {
   TransferRequest transfer = TransferRequest::Auto;
   /// ReceiverOptions::gpu_timeout for them (the harness's kShort when 0).
   std::chrono::milliseconds gpu_timeout{0};
+  /// ReceiverOptions::spin for them (the default when negative).
+  std::chrono::microseconds spin{-1};
   FailurePlan import_slot;
   FailurePlan begin_read;
   FailurePlan end_read;

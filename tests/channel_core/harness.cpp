@@ -173,6 +173,7 @@ Result<ReceiverCore> connect_unserved(std::shared_ptr<ipc::Transport> transport,
   ReceiverOptions options = receiver_options(std::move(transport));
   options.transfer = control->transfer;
   if (control->gpu_timeout.count() > 0) options.gpu_timeout = control->gpu_timeout;
+  if (control->spin.count() >= 0) options.spin = control->spin;
   return ReceiverCore::connect(std::make_unique<FakeReceiverBackend>(std::move(control)), name,
                                timeout, options);
 }

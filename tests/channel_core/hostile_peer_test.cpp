@@ -257,6 +257,23 @@ const PeerCase kCases[] = {
        EXPECT_FALSE(sender.stats().fan_out);
      },
      Outcome::Kept},
+    // A page that says nobody sleeps (or garbage) costs only the peer its own wakes, or
+    // the sender a wake per present: the real receiver goes on either way.
+    {"SaysNobodySleepsWhileItWaits",
+     [](ipc::Connection& peer, SenderCore& sender) {
+       const PeerSaw joined = hello(peer, sender);
+       joined.page->count_sleepers(false);
+       ASSERT_TRUE(write_frame(sender));
+     },
+     Outcome::Kept},
+    {"SleepersWordOverflows",
+     [](ipc::Connection& peer, SenderCore& sender) {
+       const PeerSaw joined = hello(peer, sender);
+       joined.page->count_sleepers(true);
+       for (int i = 0; i < 3; ++i) joined.page->end_sleep();  // below zero: wraps
+       ASSERT_TRUE(write_frame(sender));
+     },
+     Outcome::Kept},
     {"StalledReceiver",
      [](ipc::Connection& peer, SenderCore& sender) { (void)hello(peer, sender); }, Outcome::Kept},
     {"HelloThenGoodbye",

@@ -44,6 +44,12 @@ struct ReceiverOptions {
   /// (ReceiverBackend::imports_host_frames; a backend that does not asks for zero-copy only,
   /// and Host is then Unsupported).
   TransferRequest transfer = TransferRequest::Auto;
+  /// How long acquire() watches the board for the next frame before it sleeps, while frames
+  /// have been coming sooner than this: then neither side pays a kernel wake-up per frame
+  /// (the sender skips the wake of a receiver that is not asleep; docs/protocol.md,
+  /// "Sleepers"). A receiver whose last wait was longer sleeps at once. 0: always sleep.
+  /// Never on a machine with one CPU.
+  std::chrono::microseconds spin{20};
 };
 
 /// Where a receiver stands.

@@ -84,6 +84,9 @@ struct SenderStats {
   /// Whether the last present woke one receiver and left it to wake the others (two
   /// receivers or more, until one reports a late wake; docs/protocol.md, "Fan-out").
   bool fan_out = false;
+  /// Presents that woke nobody: every receiver's page said none of its threads was asleep
+  /// on the board (they were looking at it, or spinning; docs/protocol.md, "Sleepers").
+  std::uint64_t wakes_skipped = 0;
 };
 
 /// Publishes a channel over a SenderBackend and a transport. Thread-safety: none; use it

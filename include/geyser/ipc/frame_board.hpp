@@ -40,6 +40,13 @@ inline constexpr std::size_t kMaxFrameMetadata = 256;
 /// having waited since before, reports a late wake on its page (docs/protocol.md,
 /// "Fan-out").
 inline constexpr std::chrono::milliseconds kFanOutLate{2};
+/// A receiver page's sleepers word (docs/protocol.md, "Sleepers"): bit 31 says that the
+/// receiver counts there the threads that may be asleep on the board, bit 30 that it wants
+/// every publish's wake anyway (a thread of its own waits there all the time), and the low
+/// 30 bits are that count. The sender may skip a publish's wake only when every page holds
+/// exactly kSleepersCounted.
+inline constexpr std::uint32_t kSleepersCounted = 0x80000000u;
+inline constexpr std::uint32_t kSleepersAlwaysWake = 0x40000000u;
 
 /// One announced frame, as written and as read back.
 struct FrameRecord {
@@ -67,6 +74,11 @@ class BoardWriter {
   /// Announces `record` as the next sequence number, then wakes every waiter: itself, or
   /// under fan-out by waking one, whom the board obliges to wake the others.
   void publish(const FrameRecord& record) noexcept;
+  /// publish() in its two steps, for a sender that skips the wake when no receiver may be
+  /// asleep: announce() stores the record and the published word (seq_cst); then read
+  /// every ReceiverPage::may_sleep(), and call wake_published() if any is true.
+  void announce(const FrameRecord& record) noexcept;
+  void wake_published() noexcept;
   /// Fan-out on or off (the board's word that receivers read): on, a publish costs the
   /// sender one wake-up however many receivers wait. Off wakes anyone left on the fan-out
   /// word. The sender turns it on for two receivers or more (docs/protocol.md, "Fan-out").
@@ -156,6 +168,18 @@ class ReceiverPage {
   /// sender stops fanning out when any receiver's is not 0.
   void report_late_wakes(std::uint32_t count) noexcept;
   [[nodiscard]] std::uint32_t late_wakes() const noexcept;
+
+  /// The receiver's side of the sleepers word. count_sleepers() says that it counts them
+  /// (and, with `always_wake`, that it wants every wake anyway); a thread calls
+  /// begin_sleep() before it reads the board's wake count for a wait, and end_sleep() once
+  /// it is done waiting. All sequentially consistent.
+  void count_sleepers(bool always_wake) noexcept;
+  void begin_sleep() noexcept;
+  void end_sleep() noexcept;
+  /// The sender's side: whether a thread of this receiver may be asleep on the board, so
+  /// that a publish must wake (anything but exactly kSleepersCounted; untrusted: a
+  /// receiver that lies only misses its own wakes, or costs the sender one).
+  [[nodiscard]] bool may_sleep() const noexcept;
 
  private:
   explicit ReceiverPage(SharedMemory memory) noexcept : memory_(std::move(memory)) {}
