@@ -79,7 +79,7 @@ struct Report {
                                       bool application_submission = false) const {
     for (const auto& row : throughput) {
       if (same(row.resolution, r) && row.receivers == receivers &&
-          row.application_submission == application_submission) {
+          row.application_submission == application_submission && !row.receivers_sleep) {
         return &row;
       }
     }
@@ -265,6 +265,8 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
     json.number("sender_cpu_us_per_delivered_frame", row.sender_cpu_us_per_delivered_frame);
     json.number("sender_geyser_cpu_us_per_frame", row.sender_geyser_cpu_us_per_frame);
     json.boolean("fan_out", row.fan_out);
+    json.boolean("receivers_sleep", row.receivers_sleep);
+    json.number("wakes_skipped_share", row.wakes_skipped_share);
     json.number("receiver_acquire_us_per_frame", row.receiver_acquire_us_per_frame);
     json.number("receiver_release_us_per_frame", row.receiver_release_us_per_frame);
     json.number("receiver_cpu_us_per_frame", row.receiver_cpu_us_per_frame);
@@ -545,6 +547,11 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
         throughput.push_back({r, n, options.quick ? 1.5 : 5.0, own_submission});
       }
     }
+    // Beside the last two: the same with receivers that sleep at once, what the sender
+    // paid before receivers watched the board (docs/protocol.md, "Sleepers").
+    for (std::uint32_t n : {1u, 8u}) {
+      throughput.push_back({r, n, options.quick ? 1.5 : 5.0, true, true});
+    }
   }
   out << "[c] throughput, trivial producer\n" << std::flush;
   for (const ThroughputPlan& plan : throughput) {
@@ -553,13 +560,18 @@ int run_bench(const BenchOptions& options, std::ostream& out) {
           "  %-10s %u receiver(s)%s: %8.0f fps received (mean per receiver), %8.0f "
           "presents/s; sender CPU %5.1fus/present (%5.1fus in Geyser's calls); receiver per "
           "frame: acquire %5.1fus, release %5.1fus, CPU %5.1fus, claims lost %.2f, socket "
-          "reads %.3f%s\n",
+          "reads %.3f; %.0f%% of presents woke nobody%s\n",
           plan.resolution.label().c_str(), plan.receivers,
-          plan.application_submission ? ", signals in the producer's submission" : "",
+          plan.receivers_sleep
+              ? (plan.application_submission
+                     ? ", signals in the producer's submission, receivers sleep at once"
+                     : ", receivers sleep at once")
+              : (plan.application_submission ? ", signals in the producer's submission" : ""),
           row->receiver_fps_mean, row->sender_fps, row->sender_cpu_us_per_frame,
           row->sender_geyser_cpu_us_per_frame, row->receiver_acquire_us_per_frame,
           row->receiver_release_us_per_frame, row->receiver_cpu_us_per_frame,
           row->receiver_claims_lost_per_frame, row->receiver_socket_reads_per_frame,
+          100.0 * row->wakes_skipped_share,
           plan.receivers > 1 ? (row->fan_out ? "; fan-out" : "; fan-out off") : "");
       out << slowest_receiver_line(*row);
       report.throughput.push_back(*row);

@@ -97,6 +97,9 @@ struct ThroughputPlan {
   /// rendering, that carries the present's signals (Sender::present_signals): present()
   /// then submits nothing for `gpu` receivers.
   bool application_submission = false;
+  /// Receivers that sleep at once (ReceiverOptions::spin = 0) instead of watching the board
+  /// for 20 us first: the row to set beside the default one.
+  bool receivers_sleep = false;
 };
 
 struct ThroughputRow {
@@ -111,6 +114,10 @@ struct ThroughputRow {
   double sender_cpu_us_per_frame_per_receiver = 0.0;  ///< the same over `receivers`
   double sender_cpu_us_per_delivered_frame = 0.0;     ///< over frames receivers acquired
   bool application_submission = false;                ///< ThroughputPlan's
+  bool receivers_sleep = false;                       ///< ThroughputPlan's
+  /// The share of presents while measuring that woke nobody (SenderStats::wakes_skipped):
+  /// every receiver was looking at the board or spinning.
+  double wakes_skipped_share = 0.0;
   /// The sending thread's CPU per present outside the application's own submissions:
   /// Geyser's acquire, present_signals, present and poll (the process figure above has the
   /// driver's threads and, with application_submission, the application's submission too).

@@ -45,6 +45,7 @@ struct Shared {
   double cpu_seconds = 0.0;
   double geyser_cpu_seconds = 0.0;  // the sending thread's, outside the application's submissions
   bool fan_out = false;             // the sender's wakes went through the receivers at the end
+  std::uint64_t wakes_skipped = 0;  // presents while measuring that woke nobody
 };
 
 using Clock = std::chrono::steady_clock;
@@ -84,6 +85,7 @@ Result<void> sender_body(const Environment& env, const ThroughputPlan& plan, Sha
   const double cpu_start = process_cpu_seconds();
   const double thread_start = thread_cpu_seconds();
   const std::uint64_t frames_start = sender.stats().frames;
+  const std::uint64_t skipped_start = sender.stats().wakes_skipped;
   const std::uint64_t start = monotonic_ns();
   shared.go.store(1, std::memory_order_release);
   const auto end_at = Clock::now() + std::chrono::duration<double>(plan.seconds);
@@ -95,6 +97,7 @@ Result<void> sender_body(const Environment& env, const ThroughputPlan& plan, Sha
   shared.geyser_cpu_seconds = thread_cpu_seconds() - thread_start - app_seconds;
   shared.frames = sender.stats().frames - frames_start;
   shared.fan_out = sender.stats().fan_out;
+  shared.wakes_skipped = sender.stats().wakes_skipped - skipped_start;
   shared.cpu_seconds = process_cpu_seconds() - cpu_start;
   shared.seconds = static_cast<double>(end - start) / 1e9;
   shared.stop.store(1, std::memory_order_release);
@@ -121,6 +124,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   // memfd, so concurrent importers cannot move each other's offset.)
   channel::ReceiverOptions options;
   options.runtime_dir = env.runtime_dir;
+  if (plan.receivers_sleep) options.spin = std::chrono::microseconds(0);
   const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(env.timeout);
   GEYSER_TRY(channel::Receiver receiver,
              channel::Receiver::connect(device, channel_name(env, "throughput", plan.receivers),
@@ -212,6 +216,7 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
   row.resolution = plan.resolution;
   row.receivers = plan.receivers;
   row.application_submission = plan.application_submission;
+  row.receivers_sleep = plan.receivers_sleep;
   row.seconds = shared->seconds;
   row.frames = shared->frames;
   row.sender_fps = ratio(static_cast<double>(shared->frames), shared->seconds);
@@ -250,6 +255,8 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
   row.sender_cpu_us_per_delivered_frame =
       ratio(shared->cpu_seconds * 1e6, static_cast<double>(delivered));
   row.fan_out = shared->fan_out;
+  row.wakes_skipped_share =
+      ratio(static_cast<double>(shared->wakes_skipped), static_cast<double>(row.frames));
   return row;
 }
 
