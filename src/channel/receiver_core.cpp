@@ -95,9 +95,11 @@ struct ReceiverCore::State {
   std::uint32_t mail_seen = 0;
   Clock::time_point socket_read_at{};
   // Whether this thread counts as a sleeper on our page now (begin_sleep without its
-  // end_sleep), and how long acquire() last waited for a frame: what says whether to spin.
+  // end_sleep), and how long acquire() last waited for the sender to present a frame (from
+  // when it found nothing new to the frame's timestamp, so not the wake-up's own delay):
+  // what says whether to spin.
   bool sleep_counted = false;
-  Clock::duration last_wait{};
+  std::chrono::nanoseconds last_wait{};
   ReceiverStats stats;
 
   State(std::unique_ptr<ReceiverBackend> b, ipc::EventSet e)
@@ -653,7 +655,7 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout, ReadSubmission su
     State& s;
     ~EndSleep() { s.end_sleep(); }
   } end_sleep{s};
-  std::optional<Clock::time_point> idle_since;  // when it first found nothing new
+  std::uint64_t idle_since = 0;  // monotonic_ns() when it first found nothing new
   for (;;) {
     // The wake count first: a wake between the look and the wait ends the wait at once.
     const std::uint32_t seen = s.board ? s.board->wake_count() : 0;
@@ -669,7 +671,9 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout, ReadSubmission su
       return tl::unexpected(std::move(looked).error());
     }
     if (*looked) {
-      s.last_wait = idle_since ? Clock::now() - *idle_since : Clock::duration{};
+      const std::uint64_t presented = (*looked)->timestamp_ns;
+      s.last_wait = std::chrono::nanoseconds(
+          idle_since != 0 && presented > idle_since ? presented - idle_since : 0);
       return std::move(**looked);
     }
     const auto left = remaining(deadline);
@@ -677,7 +681,7 @@ Result<FrameLease> ReceiverCore::acquire(milliseconds timeout, ReadSubmission su
       return fail(ErrorCode::Timeout, "no new frame on channel '" + s.name + "' within " +
                                           std::to_string(timeout.count()) + " ms");
     }
-    if (!idle_since) idle_since = Clock::now();
+    if (idle_since == 0) idle_since = detail::monotonic_ns();
     if (!s.board) {
       (void)s.events.wait(std::min(left, kBoardWaitSlice));
       continue;
