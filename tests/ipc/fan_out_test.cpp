@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "child_process.hpp"
 #include "geyser/ipc/frame_board.hpp"
 
 namespace geyser::ipc::test {
@@ -28,18 +29,6 @@ constexpr int kWaitFailed = 3;
 
 // The wait slice of the honest waiters: a wake that reaches them is well inside it.
 constexpr auto kSlice = 2s;
-
-pid_t spawn(const std::function<int()>& body) {
-  const pid_t pid = ::fork();
-  if (pid == 0) ::_exit(body());
-  return pid;
-}
-
-int exit_code(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
 
 // A receiver's wait loop, in slices, until the board moves.
 int honest(const BoardReader& reader, std::uint32_t seen) {

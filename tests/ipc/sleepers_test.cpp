@@ -9,24 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include "child_process.hpp"
 #include "geyser/ipc/frame_board.hpp"
 
 namespace geyser::ipc::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-pid_t spawn(const std::function<int()>& body) {
-  const pid_t pid = ::fork();
-  if (pid == 0) ::_exit(body());
-  return pid;
-}
-
-int exit_code(pid_t pid) {
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status);
-}
 
 FrameRecord record(std::uint64_t frame) {
   FrameRecord r;
