@@ -202,8 +202,9 @@ struct ReceiverCore::State {
   // when it changed (a record, or a wake for the socket). No system call.
   bool spin_for_change(std::uint32_t seen, Clock::time_point deadline) const {
     const auto limit = options.spin;
-    if (limit.count() <= 0 || last_wait > limit || !board ||
-        std::thread::hardware_concurrency() < 2) {
+    // Asked once: the count is a system call, and waits are many.
+    static const bool several_cpus = std::thread::hardware_concurrency() >= 2;
+    if (limit.count() <= 0 || last_wait > limit || !board || !several_cpus) {
       return false;
     }
     const std::uint64_t published = board->published();
