@@ -63,6 +63,8 @@ std::vector<Aim> aims(const AimInputs& in) {
        or_none(own8, own8 ? own8->sender_geyser_cpu_us_per_frame : 0), 2.0, true},
       {"pipewire_sender_cpu_application_submission",
        or_none(pw.available, pw.sender_cpu_own_submission), kPipewireAim, true},
+      {"pipewire_receiver_cpu_application_submission",
+       or_none(pw.available, pw.receiver_cpu_own_submission), kPipewireAim, true},
   };
 }
 

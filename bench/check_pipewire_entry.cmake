@@ -31,10 +31,12 @@ function(check_pipewire_entry require_measured)
     expect_positive(pipewire_handoff ${key})
   endforeach()
   foreach(key latency_p50_us latency_p99_us sender_cpu_us_per_frame receiver_cpu_us_per_frame
-              sender_cpu_us_per_frame_application_submission)
+              sender_cpu_us_per_frame_application_submission
+              receiver_cpu_us_per_frame_application_submission futex_receiver_cpu_us_per_frame)
     expect_positive(pipewire_handoff geyser ${key})
   endforeach()
-  foreach(key latency_p50 latency_p99 sender_cpu receiver_cpu sender_cpu_application_submission)
+  foreach(key latency_p50 latency_p99 sender_cpu receiver_cpu sender_cpu_application_submission
+              receiver_cpu_application_submission)
     expect_positive(pipewire_handoff geyser_vs_pipewire ${key})
     string(JSON type ERROR_VARIABLE err TYPE "${report}" pipewire_handoff aims_at_most_half ${key})
     if(err OR NOT type STREQUAL "BOOLEAN")

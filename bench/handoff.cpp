@@ -44,6 +44,11 @@ struct Shared {
   // The same handoff with the present's signals in the producer's own submission: the
   // sender's CPU less its thread's time inside that submission, and the latency.
   std::uint64_t sender_cpu_own_submission_ns[kMaxResolutions];
+  // Its receiver reads in its own submission too (the frame's wait and release signal in
+  // it): the receiver's CPU less its thread's time inside that submission.
+  std::uint64_t receiver_cpu_own_submission_ns[kMaxResolutions];
+  // The bare futex baseline's receiver: its wait and the same notice, nothing of Geyser's.
+  std::uint64_t futex_receiver_cpu_ns[kMaxResolutions];
   Samples handoff_own_submission[kMaxResolutions];  // receiver
   Samples handoff[kMaxResolutions];                 // receiver
   Samples one_way[kMaxResolutions];                 // receiver
@@ -292,10 +297,12 @@ Result<void> sender_body(const Environment& env, const HandoffPlan& plan, const 
 }
 
 // The receiver's half of one handoff: acquire, release and the notice; its latency goes to
-// `*latency` and its CPU to `*cpu_ns` where given.
+// `*latency` and its CPU to `*cpu_ns` where given. With `own_work`, the frame's wait and
+// release signal go into the reader's own submission on that device (whose time inside
+// vkQueueSubmit2 `*cpu_ns` leaves out); without, release() submits the signal.
 Result<void> receive_one(channel::Receiver& receiver, const UniqueFd& ctl,
                          std::chrono::milliseconds timeout, Shared& shared, Samples* latency,
-                         std::uint64_t* cpu_ns) {
+                         std::uint64_t* cpu_ns, const vulkan::Device* own_work = nullptr) {
   const std::uint64_t cpu_start = process_cpu_ns();
   shared.blocking.fetch_add(1, std::memory_order_release);
   // As a receiver that records its own reads: their first submission would carry the wait
@@ -305,9 +312,13 @@ Result<void> receive_one(channel::Receiver& receiver, const UniqueFd& ctl,
   // The frame is ready to read here: imported, synchronized, in the shared layout.
   const std::uint64_t ready = monotonic_ns();
   if (latency) latency->push(micros(frame.timestamp_ns, ready));
+  double app_seconds = 0.0;
+  if (own_work) GEYSER_TRY_VOID(read_in_own_submission(receiver, *own_work, &app_seconds));
   GEYSER_TRY_VOID(receiver.release());
   GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Released));
-  if (cpu_ns) *cpu_ns += process_cpu_ns() - cpu_start;
+  const std::uint64_t spent = process_cpu_ns() - cpu_start;
+  const auto app_ns = static_cast<std::uint64_t>(app_seconds * 1e9);
+  if (cpu_ns) *cpu_ns += spent > app_ns ? spent - app_ns : 0;
   return {};
 }
 
@@ -336,8 +347,9 @@ Result<void> receiver_body(const Environment& env, const HandoffPlan& plan, cons
       GEYSER_TRY_VOID(receive_one(receiver, ctl, timeout, shared,
                                   timed ? &shared.handoff[r] : nullptr,
                                   timed ? &shared.receiver_cpu_ns[r] : nullptr));
-      GEYSER_TRY_VOID(receive_one(receiver, ctl, timeout, shared,
-                                  timed ? &shared.handoff_own_submission[r] : nullptr, nullptr));
+      GEYSER_TRY_VOID(receive_one(
+          receiver, ctl, timeout, shared, timed ? &shared.handoff_own_submission[r] : nullptr,
+          timed ? &shared.receiver_cpu_own_submission_ns[r] : nullptr, &device));
 
       shared.blocking.fetch_add(1, std::memory_order_release);
       GEYSER_TRY(ipc::ReceivedMessage ping,
@@ -352,10 +364,12 @@ Result<void> receiver_body(const Environment& env, const HandoffPlan& plan, cons
       // Read before the pong: the sender wakes only after it.
       const std::uint32_t seen = shared.futex_word.load(std::memory_order_acquire);
       GEYSER_TRY_VOID(ipc::send_message(ctl, ping.bytes, {}, timeout));
+      const std::uint64_t cpu_start = process_cpu_ns();
       shared.blocking.fetch_add(1, std::memory_order_release);
       GEYSER_TRY(const double woke, futex_wait(shared, seen, timeout));
       if (i >= plan.warmup) shared.futex[r].push(woke);
       GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Released));
+      if (i >= plan.warmup) shared.futex_receiver_cpu_ns[r] += process_cpu_ns() - cpu_start;
     }
   }
   for (std::size_t r = 0; r < receivers.size(); ++r) {
@@ -396,7 +410,9 @@ Result<HandoffResult> run_handoff(const Environment& env, const HandoffPlan& pla
         shared->frames_skipped[r], static_cast<double>(shared->sender_cpu_ns[r]) / 1000.0 / frames,
         static_cast<double>(shared->receiver_cpu_ns[r]) / 1000.0 / frames,
         summarize(shared->handoff_own_submission[r].vector()),
-        static_cast<double>(shared->sender_cpu_own_submission_ns[r]) / 1000.0 / frames});
+        static_cast<double>(shared->sender_cpu_own_submission_ns[r]) / 1000.0 / frames,
+        static_cast<double>(shared->receiver_cpu_own_submission_ns[r]) / 1000.0 / frames,
+        static_cast<double>(shared->futex_receiver_cpu_ns[r]) / 1000.0 / frames});
     if (has_copy(plan, res)) {
       result.copies.push_back(
           CopyRow{res, tight_size_bytes(rgba8(res)), summarize(shared->copy[r].vector())});

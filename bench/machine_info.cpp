@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -83,6 +84,16 @@ double thread_runqueue_wait_seconds() {
   std::uint64_t waiting_ns = 0;
   if (!(in >> running_ns >> waiting_ns)) return 0.0;
   return static_cast<double>(waiting_ns) / 1e9;
+}
+
+std::uint32_t process_thread_count() {
+  std::error_code error;
+  std::uint32_t count = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/task", error), end; !error && it != end;
+       it.increment(error)) {
+    ++count;
+  }
+  return count;
 }
 
 double thread_cpu_seconds() {

@@ -39,5 +39,7 @@ struct MemorySnapshot {
 /// Seconds the calling thread has spent runnable but waiting for a CPU so far (the second
 /// field of /proc/thread-self/schedstat); 0 where the kernel keeps no such count.
 [[nodiscard]] double thread_runqueue_wait_seconds();
+/// The threads of this process now (/proc/self/task); 0 where it cannot be read.
+[[nodiscard]] std::uint32_t process_thread_count();
 
 }  // namespace geyser::bench

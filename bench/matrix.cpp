@@ -119,6 +119,9 @@ void write_per_receiver(JsonWriter& json, const std::vector<ThroughputRow::PerRe
     json.number("runqueue_wait_ms", r.runqueue_wait_ms);
     json.integer("cpu", r.cpu);
     json.integer("socket_reads", r.socket_reads);
+    json.number("thread_cpu_ms", r.thread_cpu_ms);
+    json.number("longest_call_ms", r.longest_call_ms);
+    json.integer("threads", r.threads);
     json.end_object();
   }
   json.end_array();
@@ -228,6 +231,9 @@ void write_json(std::ostream& out, const BenchOptions& options, const Report& re
       write_summary(json, "handoff_application_submission_us", row.handoff_own_submission_us);
       json.number("sender_cpu_us_per_frame_application_submission",
                   row.sender_cpu_us_per_frame_own_submission);
+      json.number("receiver_cpu_us_per_frame_application_submission",
+                  row.receiver_cpu_us_per_frame_own_submission);
+      json.number("futex_receiver_cpu_us_per_frame", row.futex_receiver_cpu_us_per_frame);
       json.end_object();
     }
   }
@@ -334,21 +340,23 @@ double mib_delta(std::int64_t after, std::int64_t before) {
 }
 
 void print_handoff(std::ostream& out, const HandoffResult& h) {
-  out << fmt("  %-10s %10s %10s %12s %12s %10s %8s %8s %10s %10s %10s\n", "size", "handoff50",
+  out << fmt("  %-10s %10s %10s %12s %12s %10s %8s %8s %10s %10s %10s %10s\n", "size", "handoff50",
              "handoff99", "socket1way50", "socketRTT50", "futex50", "h/sock", "h/futex", "sendCPU",
-             "appsub50", "appsubCPU");
+             "appsub50", "appsubCPU", "appsubRCPU");
   for (const HandoffRow& row : h.rows) {
     out << fmt(
         "  %-10s %8.1fus %8.1fus %10.1fus %10.1fus %8.1fus %7.2fx %7.2fx %8.1fus %8.1fus "
-        "%8.1fus\n",
+        "%8.1fus %8.1fus\n",
         row.resolution.label().c_str(), row.handoff_us.p50, row.handoff_us.p99,
         row.socket_one_way_us.p50, row.socket_roundtrip_us.p50, row.futex_wake_us.p50,
         ratio(row.handoff_us.p50, row.socket_one_way_us.p50),
         ratio(row.handoff_us.p50, row.futex_wake_us.p50), row.sender_cpu_us_per_frame,
-        row.handoff_own_submission_us.p50, row.sender_cpu_us_per_frame_own_submission);
+        row.handoff_own_submission_us.p50, row.sender_cpu_us_per_frame_own_submission,
+        row.receiver_cpu_us_per_frame_own_submission);
   }
   out << "  (appsub: the same handoff with the present's signals in the producer's own "
-         "submission; its sender CPU excludes that submission)\n";
+         "submission and the frame's wait and release signal in the reader's; its sender "
+         "and receiver CPU exclude those submissions)\n";
 }
 
 // A line on the slowest receiver when it got under half the mean: its CPU and how long it
@@ -358,8 +366,11 @@ std::string slowest_receiver_line(const ThroughputRow& row) {
   const auto slowest = std::min_element(row.per_receiver.begin(), row.per_receiver.end(),
                                         [](const auto& a, const auto& b) { return a.fps < b.fps; });
   if (slowest->fps >= row.receiver_fps_mean / 2) return {};
-  return fmt("    one receiver behind: %.0f fps on CPU %d, runnable but not running %.0f ms\n",
-             slowest->fps, slowest->cpu, slowest->runqueue_wait_ms);
+  return fmt(
+      "    one receiver behind: %.0f fps on CPU %d, runnable but not running %.0f ms; its "
+      "thread's CPU %.0f ms, longest call %.1f ms, %u threads\n",
+      slowest->fps, slowest->cpu, slowest->runqueue_wait_ms, slowest->thread_cpu_ms,
+      slowest->longest_call_ms, slowest->threads);
 }
 
 // The end of every run: the elapsed time, the JSON file (`write` writes it), the errors.

@@ -7,15 +7,18 @@
 namespace geyser::bench {
 namespace {
 
-// The application's per-frame submission, with no work in it: what a renderer submits
-// anyway, carrying `signals` (the present's, or none).
+// The application's per-frame submission, with no work in it: what a renderer (or a
+// reader) submits anyway, carrying `waits` and `signals` (Geyser's, or none).
 Result<void> submit_own_work(const vulkan::Device& device,
+                             std::span<const VkSemaphoreSubmitInfo> waits,
                              std::span<const VkSemaphoreSubmitInfo> signals) {
   VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
+  submit.waitSemaphoreInfoCount = static_cast<std::uint32_t>(waits.size());
+  submit.pWaitSemaphoreInfos = waits.data();
   submit.signalSemaphoreInfoCount = static_cast<std::uint32_t>(signals.size());
   submit.pSignalSemaphoreInfos = signals.data();
   if (VkResult r = vkQueueSubmit2(device.queue(), 1, &submit, VK_NULL_HANDLE); r != VK_SUCCESS) {
-    return fail(ErrorCode::Internal, "vkQueueSubmit2 of the producer's own batch failed");
+    return fail(ErrorCode::Internal, "vkQueueSubmit2 of the application's own batch failed");
   }
   return {};
 }
@@ -32,7 +35,7 @@ Result<bool> present_one(channel::Sender& sender, std::chrono::milliseconds wait
   if (own_work) {
     GEYSER_TRY(auto signals, sender.present_signals(*frame));
     const double before = thread_cpu_seconds();
-    auto submitted = submit_own_work(*own_work, signals);
+    auto submitted = submit_own_work(*own_work, {}, signals);
     if (app_seconds) *app_seconds += thread_cpu_seconds() - before;
     if (!submitted) {
       sender.cancel(*frame);
@@ -41,6 +44,21 @@ Result<bool> present_one(channel::Sender& sender, std::chrono::milliseconds wait
   }
   GEYSER_TRY_VOID(sender.present(*frame));
   return true;
+}
+
+Result<void> read_in_own_submission(vulkan::Receiver& receiver, const vulkan::Device& device,
+                                    double* app_seconds) {
+  GEYSER_TRY(const vulkan::AccessScope begin, receiver.begin_access());
+  GEYSER_TRY(const vulkan::AccessScope end, receiver.end_access());
+  // In cpu mode neither carries a semaphore: release() then waits for this submission.
+  std::span<const VkSemaphoreSubmitInfo> waits;
+  std::span<const VkSemaphoreSubmitInfo> signals;
+  if (begin.semaphore) waits = {&*begin.semaphore, 1};
+  if (end.semaphore) signals = {&*end.semaphore, 1};
+  const double before = thread_cpu_seconds();
+  auto submitted = submit_own_work(device, waits, signals);
+  if (app_seconds) *app_seconds += thread_cpu_seconds() - before;
+  return submitted;
 }
 
 }  // namespace geyser::bench

@@ -66,8 +66,15 @@ struct HandoffRow {
   /// The same handoff, interleaved with it, with the present's signals in the producer's
   /// own semaphore-only submission (Sender::present_signals): its latency, and the sender's
   /// CPU as above less the thread's time inside that submission (the application's work).
+  /// Its receiver reads in its own semaphore-only submission too, which carries the
+  /// frame's wait and release signal (begin_access, end_access): release() submits
+  /// nothing, and the receiver's CPU is counted as above less that submission.
   Summary handoff_own_submission_us;
   double sender_cpu_us_per_frame_own_submission = 0.0;
+  double receiver_cpu_us_per_frame_own_submission = 0.0;
+  /// The bare futex baseline's receiver CPU per wake, counted as receiver_cpu_us_per_frame
+  /// is (its wait and the same notice): the floor of any receiver woken by the kernel.
+  double futex_receiver_cpu_us_per_frame = 0.0;
 };
 
 struct CopyRow {
@@ -148,6 +155,12 @@ struct ThroughputRow {
     double runqueue_wait_ms = 0.0;
     int cpu = -1;
     std::uint64_t socket_reads = 0;
+    /// Where a slow receiver's time went: its receiving thread's own CPU while measuring
+    /// (cpu_us_per_frame is the whole process's), its longest acquire() or release(), and
+    /// the threads its process had at the end (the driver's among them).
+    double thread_cpu_ms = 0.0;
+    double longest_call_ms = 0.0;
+    std::uint32_t threads = 0;
   };
   std::vector<PerReceiver> per_receiver;
 };

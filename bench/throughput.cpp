@@ -40,6 +40,9 @@ struct Shared {
   std::uint64_t reconnects[kMaxReceivers];
   double runqueue_wait_seconds[kMaxReceivers];  // while measuring
   int cpu[kMaxReceivers];                       // the CPU each ran on last
+  double thread_cpu_seconds[kMaxReceivers];     // the receiving thread's, while measuring
+  double longest_call_seconds[kMaxReceivers];   // its longest acquire() or release()
+  std::uint32_t threads[kMaxReceivers];         // its process's threads at the end
   std::uint64_t frames = 0;
   double seconds = 0.0;
   double cpu_seconds = 0.0;
@@ -141,6 +144,8 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   std::uint64_t reads_start = 0;
   std::uint64_t in_acquire = 0;
   std::uint64_t in_release = 0;
+  double thread_start = 0.0;
+  std::uint64_t longest = 0;
   while (shared.stop.load(std::memory_order_acquire) == 0) {
     // No reads to submit: acquire submits no wait; release() submits the signal.
     const std::uint64_t before = monotonic_ns();
@@ -154,14 +159,17 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
       start = acquired;
       cpu_start = process_cpu_seconds();
       wait_start = thread_runqueue_wait_seconds();
+      thread_start = thread_cpu_seconds();
       claims_start = receiver.stats().claims_lost;
       reads_start = receiver.stats().socket_reads;
     }
     GEYSER_TRY_VOID(receiver.release());
     if (start != 0) {
+      const std::uint64_t released = monotonic_ns();
       ++count;
       in_acquire += acquired - before;
-      in_release += monotonic_ns() - acquired;
+      in_release += released - acquired;
+      longest = std::max({longest, acquired - before, released - acquired});
     }
   }
   const std::uint64_t end = monotonic_ns();
@@ -176,6 +184,9 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   shared.reconnects[index] = receiver.stats().reconnects;
   shared.runqueue_wait_seconds[index] =
       start != 0 ? thread_runqueue_wait_seconds() - wait_start : 0.0;
+  shared.thread_cpu_seconds[index] = start != 0 ? thread_cpu_seconds() - thread_start : 0.0;
+  shared.longest_call_seconds[index] = static_cast<double>(longest) / 1e9;
+  shared.threads[index] = process_thread_count();
   shared.cpu[index] = sched_getcpu();
   return {};
 }
@@ -236,7 +247,8 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
                                 ratio(shared->receiver_cpu_seconds[i] * 1e6, frames),
                                 shared->claims_lost[i], shared->imports[i], shared->reconnects[i],
                                 shared->runqueue_wait_seconds[i] * 1e3, shared->cpu[i],
-                                shared->socket_reads[i]});
+                                shared->socket_reads[i], shared->thread_cpu_seconds[i] * 1e3,
+                                shared->longest_call_seconds[i] * 1e3, shared->threads[i]});
     row.receiver_socket_reads_per_frame +=
         ratio(static_cast<double>(shared->socket_reads[i]), frames) / plan.receivers;
     row.receiver_claims_lost_per_frame += ratio(static_cast<double>(shared->claims_lost[i]),

@@ -39,6 +39,8 @@ PipewireComparison compare(const PipewireOutcome& outcome, const HandoffRow* gey
   c.receiver_cpu = ratio(geyser->receiver_cpu_us_per_frame, p.receiver_cpu_us_per_frame);
   c.sender_cpu_own_submission =
       ratio(geyser->sender_cpu_us_per_frame_own_submission, p.sender_cpu_us_per_frame);
+  c.receiver_cpu_own_submission =
+      ratio(geyser->receiver_cpu_us_per_frame_own_submission, p.receiver_cpu_us_per_frame);
   return c;
 }
 
@@ -69,6 +71,9 @@ void write_pipewire_json(JsonWriter& json, const PipewireOutcome& outcome,
     json.number("receiver_cpu_us_per_frame", geyser->receiver_cpu_us_per_frame);
     json.number("sender_cpu_us_per_frame_application_submission",
                 geyser->sender_cpu_us_per_frame_own_submission);
+    json.number("receiver_cpu_us_per_frame_application_submission",
+                geyser->receiver_cpu_us_per_frame_own_submission);
+    json.number("futex_receiver_cpu_us_per_frame", geyser->futex_receiver_cpu_us_per_frame);
     json.end_object();
     json.begin_object("geyser_vs_pipewire");
     json.number("latency_p50", c.latency_p50);
@@ -76,6 +81,7 @@ void write_pipewire_json(JsonWriter& json, const PipewireOutcome& outcome,
     json.number("sender_cpu", c.sender_cpu);
     json.number("receiver_cpu", c.receiver_cpu);
     json.number("sender_cpu_application_submission", c.sender_cpu_own_submission);
+    json.number("receiver_cpu_application_submission", c.receiver_cpu_own_submission);
     json.end_object();
     json.begin_object("aims_at_most_half");
     json.boolean("latency_p50", meets(c.latency_p50));
@@ -83,6 +89,7 @@ void write_pipewire_json(JsonWriter& json, const PipewireOutcome& outcome,
     json.boolean("sender_cpu", meets(c.sender_cpu));
     json.boolean("receiver_cpu", meets(c.receiver_cpu));
     json.boolean("sender_cpu_application_submission", meets(c.sender_cpu_own_submission));
+    json.boolean("receiver_cpu_application_submission", meets(c.receiver_cpu_own_submission));
     json.end_object();
   }
   json.end_object();
@@ -120,6 +127,17 @@ void print_pipewire(std::ostream& out, const PipewireOutcome& outcome, const Han
       "submission): %.1fus, %.2fx (%s)\n",
       geyser->sender_cpu_us_per_frame_own_submission, c.sender_cpu_own_submission,
       yes_no(c.sender_cpu_own_submission));
+  out << fmt(
+      "  Geyser's receiver with the frame's wait and release signal in its own submission "
+      "(less that submission): %.1fus, %.2fx (%s)\n",
+      geyser->receiver_cpu_us_per_frame_own_submission, c.receiver_cpu_own_submission,
+      yes_no(c.receiver_cpu_own_submission));
+  out << fmt(
+      "  A bare futex wake's receiver, same run (its wait and the same notice): %.1fus; "
+      "Geyser's receiver is %.2fx that, PipeWire's consumer %.2fx\n",
+      geyser->futex_receiver_cpu_us_per_frame,
+      ratio(geyser->receiver_cpu_us_per_frame, geyser->futex_receiver_cpu_us_per_frame),
+      ratio(p.receiver_cpu_us_per_frame, geyser->futex_receiver_cpu_us_per_frame));
 }
 
 }  // namespace geyser::bench

@@ -20,6 +20,9 @@ struct PipewireComparison {
   /// Geyser's sender with the present's signals in its own submission, less that
   /// submission (HandoffRow::sender_cpu_us_per_frame_own_submission).
   double sender_cpu_own_submission = 0.0;
+  /// Geyser's receiver with the frame's wait and release signal in its own submission,
+  /// less that submission (HandoffRow::receiver_cpu_us_per_frame_own_submission).
+  double receiver_cpu_own_submission = 0.0;
 };
 
 /// The aim: each of Geyser's figures at most this fraction of PipeWire's.
