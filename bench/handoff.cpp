@@ -185,6 +185,12 @@ Result<void> copy_receiver(const vulkan::Device& device, const UniqueFd& ctl, Re
   return {};
 }
 
+// Process CPU `spent_ns` less `app_seconds` of it spent in the application's own work.
+std::uint64_t less_own_work(std::uint64_t spent_ns, double app_seconds) {
+  const auto app_ns = static_cast<std::uint64_t>(app_seconds * 1e9);
+  return spent_ns > app_ns ? spent_ns - app_ns : 0;
+}
+
 // One handoff with the present's signals in the producer's own submission; adds its CPU
 // (whole process, less the thread's time inside that submission) to `*cpu_ns` if given.
 Result<void> handoff_own_submission(channel::Sender& sender, const vulkan::Device& device,
@@ -196,9 +202,7 @@ Result<void> handoff_own_submission(channel::Sender& sender, const vulkan::Devic
   if (!presented) return fail(ErrorCode::Timeout, "bench: no free slot for a handoff");
   GEYSER_TRY_VOID(receive_ctl(ctl, Ctl::Released, timeout));
   GEYSER_TRY_VOID(sender.poll(0ms));
-  const std::uint64_t spent = process_cpu_ns() - cpu_start;
-  const auto app_ns = static_cast<std::uint64_t>(app_seconds * 1e9);
-  if (cpu_ns) *cpu_ns += spent > app_ns ? spent - app_ns : 0;
+  if (cpu_ns) *cpu_ns += less_own_work(process_cpu_ns() - cpu_start, app_seconds);
   return {};
 }
 
@@ -316,9 +320,7 @@ Result<void> receive_one(channel::Receiver& receiver, const UniqueFd& ctl,
   if (own_work) GEYSER_TRY_VOID(read_in_own_submission(receiver, *own_work, &app_seconds));
   GEYSER_TRY_VOID(receiver.release());
   GEYSER_TRY_VOID(send_ctl(ctl, Ctl::Released));
-  const std::uint64_t spent = process_cpu_ns() - cpu_start;
-  const auto app_ns = static_cast<std::uint64_t>(app_seconds * 1e9);
-  if (cpu_ns) *cpu_ns += spent > app_ns ? spent - app_ns : 0;
+  if (cpu_ns) *cpu_ns += less_own_work(process_cpu_ns() - cpu_start, app_seconds);
   return {};
 }
 

@@ -8,16 +8,20 @@ namespace geyser::bench {
 namespace {
 
 // The application's per-frame submission, with no work in it: what a renderer (or a
-// reader) submits anyway, carrying `waits` and `signals` (Geyser's, or none).
+// reader) submits anyway, carrying `waits` and `signals` (Geyser's, or none). The calling
+// thread's CPU time inside vkQueueSubmit2 is added to `*app_seconds` where given.
 Result<void> submit_own_work(const vulkan::Device& device,
                              std::span<const VkSemaphoreSubmitInfo> waits,
-                             std::span<const VkSemaphoreSubmitInfo> signals) {
+                             std::span<const VkSemaphoreSubmitInfo> signals, double* app_seconds) {
   VkSubmitInfo2 submit{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
   submit.waitSemaphoreInfoCount = static_cast<std::uint32_t>(waits.size());
   submit.pWaitSemaphoreInfos = waits.data();
   submit.signalSemaphoreInfoCount = static_cast<std::uint32_t>(signals.size());
   submit.pSignalSemaphoreInfos = signals.data();
-  if (VkResult r = vkQueueSubmit2(device.queue(), 1, &submit, VK_NULL_HANDLE); r != VK_SUCCESS) {
+  const double before = thread_cpu_seconds();
+  const VkResult r = vkQueueSubmit2(device.queue(), 1, &submit, VK_NULL_HANDLE);
+  if (app_seconds) *app_seconds += thread_cpu_seconds() - before;
+  if (r != VK_SUCCESS) {
     return fail(ErrorCode::Internal, "vkQueueSubmit2 of the application's own batch failed");
   }
   return {};
@@ -34,10 +38,7 @@ Result<bool> present_one(channel::Sender& sender, std::chrono::milliseconds wait
   }
   if (own_work) {
     GEYSER_TRY(auto signals, sender.present_signals(*frame));
-    const double before = thread_cpu_seconds();
-    auto submitted = submit_own_work(*own_work, {}, signals);
-    if (app_seconds) *app_seconds += thread_cpu_seconds() - before;
-    if (!submitted) {
+    if (auto submitted = submit_own_work(*own_work, {}, signals, app_seconds); !submitted) {
       sender.cancel(*frame);
       return tl::unexpected(submitted.error());
     }
@@ -55,10 +56,7 @@ Result<void> read_in_own_submission(vulkan::Receiver& receiver, const vulkan::De
   std::span<const VkSemaphoreSubmitInfo> signals;
   if (begin.semaphore) waits = {&*begin.semaphore, 1};
   if (end.semaphore) signals = {&*end.semaphore, 1};
-  const double before = thread_cpu_seconds();
-  auto submitted = submit_own_work(device, waits, signals);
-  if (app_seconds) *app_seconds += thread_cpu_seconds() - before;
-  return submitted;
+  return submit_own_work(device, waits, signals, app_seconds);
 }
 
 }  // namespace geyser::bench
