@@ -74,7 +74,13 @@ TEST(Sleepers, APublishThatFindsNobodyAsleepLeavesTheWakeWordAndAnnouncesTheReco
 // A receiver process that sleeps for each record by the rule, `frames` times; it exits 0
 // when it saw them all, 1 when a wait ended without a wake while a record it had not seen
 // was on the board (a lost wake), 2 when the board stopped moving.
+//
+// A wait may also end early with nothing new: the sender bumps the wake count before its
+// futex wake, so a thread that read the new count and went to sleep on it can be woken by
+// that earlier publish's system call (a stale wake, as futex(2) allows). Like the
+// receiver's own loop, this one looks again; only a wait that ran its whole slice counts.
 int follow_by_the_rule(const BoardReader& reader, ReceiverPage& page, std::uint64_t frames) {
+  constexpr auto kSlice = 5s;  // far longer than any wake takes: a lost wake shows as a slice
   page.count_sleepers(false);
   std::uint64_t last = 0;
   while (last < frames) {
@@ -86,13 +92,13 @@ int follow_by_the_rule(const BoardReader& reader, ReceiverPage& page, std::uint6
       page.end_sleep();
       continue;
     }
-    // Far longer than any wake takes: a lost wake shows as a full slice.
-    if (!reader.wait(seen, 5s)) return 3;
+    const auto asleep_at = std::chrono::steady_clock::now();
+    if (!reader.wait(seen, kSlice)) return 3;
+    const bool whole_slice = std::chrono::steady_clock::now() - asleep_at >= kSlice;
     page.end_sleep();
     const bool woken = reader.wake_count() != seen;
     const std::uint64_t after = reader.published();
-    if (!woken && after != last) return 1;
-    if (!woken && after == last) return 2;
+    if (!woken && whole_slice) return after != last ? 1 : 2;
     last = after;
   }
   return 0;
