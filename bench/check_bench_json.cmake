@@ -74,6 +74,28 @@ foreach(i RANGE ${last})
   expect_positive(handoff ${i} futex_receiver_cpu_us_per_frame)
 endforeach()
 
+# The throughput rows: each receiver's figures, the longest acquire() and release() apart
+# (what tells a stall in Geyser's loop from one in the driver's submit) among them.
+function(expect_number)
+  string(JSON type ERROR_VARIABLE err TYPE "${report}" ${ARGN})
+  if(err OR NOT type STREQUAL "NUMBER")
+    message(FATAL_ERROR "report: ${ARGN} is missing or not a number (${type} ${err})")
+  endif()
+endfunction()
+string(JSON rows LENGTH "${report}" throughput)
+math(EXPR last "${rows} - 1")
+foreach(i RANGE ${last})
+  string(JSON receivers LENGTH "${report}" throughput ${i} per_receiver)
+  math(EXPR last_receiver "${receivers} - 1")
+  foreach(j RANGE ${last_receiver})
+    expect_positive(throughput ${i} per_receiver ${j} fps)
+    expect_positive(throughput ${i} per_receiver ${j} longest_acquire_ms)
+    expect_positive(throughput ${i} per_receiver ${j} longest_release_ms)
+    expect_number(throughput ${i} per_receiver ${j} acquire_timeouts)
+    expect_number(throughput ${i} per_receiver ${j} longest_call_ms)
+  endforeach()
+endforeach()
+
 # The aims: fourteen, each with its target; those measured in a quick run have "met" (the
 # first five and the eleventh and twelfth, the sender's CPU with its signals in the
 # producer's own submission; the PipeWire ones, the thirteenth and fourteenth among them,

@@ -120,7 +120,10 @@ void write_per_receiver(JsonWriter& json, const std::vector<ThroughputRow::PerRe
     json.integer("cpu", r.cpu);
     json.integer("socket_reads", r.socket_reads);
     json.number("thread_cpu_ms", r.thread_cpu_ms);
-    json.number("longest_call_ms", r.longest_call_ms);
+    json.number("longest_call_ms", std::max(r.longest_acquire_ms, r.longest_release_ms));
+    json.number("longest_acquire_ms", r.longest_acquire_ms);
+    json.number("longest_release_ms", r.longest_release_ms);
+    json.integer("acquire_timeouts", r.acquire_timeouts);
     json.integer("threads", r.threads);
     json.end_object();
   }
@@ -368,9 +371,11 @@ std::string slowest_receiver_line(const ThroughputRow& row) {
   if (slowest->fps >= row.receiver_fps_mean / 2) return {};
   return fmt(
       "    one receiver behind: %.0f fps on CPU %d, runnable but not running %.0f ms; its "
-      "thread's CPU %.0f ms, longest call %.1f ms, %u threads\n",
+      "thread's CPU %.0f ms, longest acquire %.1f ms, release %.1f ms, %llu acquire "
+      "timeouts, %u threads\n",
       slowest->fps, slowest->cpu, slowest->runqueue_wait_ms, slowest->thread_cpu_ms,
-      slowest->longest_call_ms, slowest->threads);
+      slowest->longest_acquire_ms, slowest->longest_release_ms,
+      static_cast<unsigned long long>(slowest->acquire_timeouts), slowest->threads);
 }
 
 // The end of every run: the elapsed time, the JSON file (`write` writes it), the errors.

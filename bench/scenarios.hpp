@@ -156,10 +156,13 @@ struct ThroughputRow {
     int cpu = -1;
     std::uint64_t socket_reads = 0;
     /// Where a slow receiver's time went: its receiving thread's own CPU while measuring
-    /// (cpu_us_per_frame is the whole process's), its longest acquire() or release(), and
-    /// the threads its process had at the end (the driver's among them).
+    /// (cpu_us_per_frame is the whole process's), its longest acquire() (one that timed
+    /// out too) and longest release() apart, the acquire() calls that timed out, and the
+    /// threads its process had at the end (the driver's among them).
     double thread_cpu_ms = 0.0;
-    double longest_call_ms = 0.0;
+    double longest_acquire_ms = 0.0;
+    double longest_release_ms = 0.0;
+    std::uint64_t acquire_timeouts = 0;
     std::uint32_t threads = 0;
   };
   std::vector<PerReceiver> per_receiver;

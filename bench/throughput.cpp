@@ -38,11 +38,13 @@ struct Shared {
   std::uint64_t imports[kMaxReceivers];       // over the whole run
   std::uint64_t socket_reads[kMaxReceivers];  // while measuring
   std::uint64_t reconnects[kMaxReceivers];
-  double runqueue_wait_seconds[kMaxReceivers];  // while measuring
-  int cpu[kMaxReceivers];                       // the CPU each ran on last
-  double thread_cpu_seconds[kMaxReceivers];     // the receiving thread's, while measuring
-  double longest_call_seconds[kMaxReceivers];   // its longest acquire() or release()
-  std::uint32_t threads[kMaxReceivers];         // its process's threads at the end
+  double runqueue_wait_seconds[kMaxReceivers];    // while measuring
+  int cpu[kMaxReceivers];                         // the CPU each ran on last
+  double thread_cpu_seconds[kMaxReceivers];       // the receiving thread's, while measuring
+  double longest_acquire_seconds[kMaxReceivers];  // its longest acquire(), timeouts too
+  double longest_release_seconds[kMaxReceivers];  // and its longest release()
+  std::uint64_t acquire_timeouts[kMaxReceivers];  // acquire() calls that timed out
+  std::uint32_t threads[kMaxReceivers];           // its process's threads at the end
   std::uint64_t frames = 0;
   double seconds = 0.0;
   double cpu_seconds = 0.0;
@@ -145,16 +147,20 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   std::uint64_t in_acquire = 0;
   std::uint64_t in_release = 0;
   double thread_start = 0.0;
-  std::uint64_t longest = 0;
+  std::uint64_t longest_acquire = 0;
+  std::uint64_t longest_release = 0;
+  std::uint64_t timeouts = 0;
   while (shared.stop.load(std::memory_order_acquire) == 0) {
     // No reads to submit: acquire submits no wait; release() submits the signal.
     const std::uint64_t before = monotonic_ns();
     auto frame = receiver.acquire(20ms, channel::ReadSubmission::Application);
-    if (!frame) {
-      if (frame.error().code() == ErrorCode::Timeout) continue;
-      return tl::unexpected(frame.error());
-    }
     const std::uint64_t acquired = monotonic_ns();
+    if (start != 0) longest_acquire = std::max(longest_acquire, acquired - before);
+    if (!frame) {
+      if (frame.error().code() != ErrorCode::Timeout) return tl::unexpected(frame.error());
+      if (start != 0) ++timeouts;
+      continue;
+    }
     if (start == 0 && shared.go.load(std::memory_order_acquire) != 0) {
       start = acquired;
       cpu_start = process_cpu_seconds();
@@ -169,7 +175,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
       ++count;
       in_acquire += acquired - before;
       in_release += released - acquired;
-      longest = std::max({longest, acquired - before, released - acquired});
+      longest_release = std::max(longest_release, released - acquired);
     }
   }
   const std::uint64_t end = monotonic_ns();
@@ -185,7 +191,9 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   shared.runqueue_wait_seconds[index] =
       start != 0 ? thread_runqueue_wait_seconds() - wait_start : 0.0;
   shared.thread_cpu_seconds[index] = start != 0 ? thread_cpu_seconds() - thread_start : 0.0;
-  shared.longest_call_seconds[index] = static_cast<double>(longest) / 1e9;
+  shared.longest_acquire_seconds[index] = static_cast<double>(longest_acquire) / 1e9;
+  shared.longest_release_seconds[index] = static_cast<double>(longest_release) / 1e9;
+  shared.acquire_timeouts[index] = timeouts;
   shared.threads[index] = process_thread_count();
   shared.cpu[index] = sched_getcpu();
   return {};
@@ -243,12 +251,13 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
     row.receiver_release_us_per_frame += per_frame(shared->release_seconds[i]);
     row.receiver_cpu_us_per_frame += per_frame(shared->receiver_cpu_seconds[i]);
     const double frames = static_cast<double>(shared->acquired[i]);
-    row.per_receiver.push_back({fps, ratio(shared->acquire_seconds[i] * 1e6, frames),
-                                ratio(shared->receiver_cpu_seconds[i] * 1e6, frames),
-                                shared->claims_lost[i], shared->imports[i], shared->reconnects[i],
-                                shared->runqueue_wait_seconds[i] * 1e3, shared->cpu[i],
-                                shared->socket_reads[i], shared->thread_cpu_seconds[i] * 1e3,
-                                shared->longest_call_seconds[i] * 1e3, shared->threads[i]});
+    row.per_receiver.push_back(
+        {fps, ratio(shared->acquire_seconds[i] * 1e6, frames),
+         ratio(shared->receiver_cpu_seconds[i] * 1e6, frames), shared->claims_lost[i],
+         shared->imports[i], shared->reconnects[i], shared->runqueue_wait_seconds[i] * 1e3,
+         shared->cpu[i], shared->socket_reads[i], shared->thread_cpu_seconds[i] * 1e3,
+         shared->longest_acquire_seconds[i] * 1e3, shared->longest_release_seconds[i] * 1e3,
+         shared->acquire_timeouts[i], shared->threads[i]});
     row.receiver_socket_reads_per_frame +=
         ratio(static_cast<double>(shared->socket_reads[i]), frames) / plan.receivers;
     row.receiver_claims_lost_per_frame += ratio(static_cast<double>(shared->claims_lost[i]),
