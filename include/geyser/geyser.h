@@ -28,7 +28,7 @@ extern "C" {
 
 /* The version of this header. geyser_c_api_version() gives the library's: a library
  * serves callers built with an equal or older version. */
-#define GEYSER_C_API_VERSION 4
+#define GEYSER_C_API_VERSION 5
 GEYSER_API uint32_t geyser_c_api_version(void);
 
 /* ---- Errors ------------------------------------------------------------------------ */
@@ -242,7 +242,17 @@ typedef struct geyser_receiver_options {
   geyser_transfer transfer;     /* Vulkan receivers (host receivers always take host frames) */
   int32_t handshake_timeout_ms; /* -1: 2000 */
   int32_t gpu_timeout_ms;       /* -1: 10000 */
+  /* Since C API version 5 (a struct_size that ends before it: -1). On 64-bit targets it
+   * lies where version 4's struct had padding, so version 4's struct_size covers it: a
+   * version-4 caller that filled the struct with geyser_receiver_options_init has -1. */
+  int32_t spin_us; /* how long acquire watches the board for the next frame before it sleeps,
+                      in microseconds (only while its last wait was that short, on a machine
+                      of two CPUs or more): -1: 20; 0: never, as in a zero-filled struct;
+                      at most GEYSER_RECEIVER_MAX_SPIN_US; anything else is Validation */
 } geyser_receiver_options;
+
+/* The most geyser_receiver_options.spin_us takes: one second of spinning. */
+#define GEYSER_RECEIVER_MAX_SPIN_US 1000000
 
 GEYSER_API void geyser_receiver_options_init(geyser_receiver_options* options);
 
@@ -466,6 +476,10 @@ typedef struct geyser_sender_stats {
   uint64_t generation;
   int32_t gpu_sync; /* 1: timeline semaphores; 0: CPU-fenced */
   uint64_t dropped_connections;
+  /* Since C API version 5 (a struct_size that ends before it: not written). */
+  uint64_t wakes_skipped; /* presents that woke nobody: no receiver could be asleep on the
+                             board (none was connected, or each was looking at it or
+                             spinning; docs/protocol.md, "Sleepers") */
 } geyser_sender_stats;
 GEYSER_API geyser_status geyser_sender_get_stats(const geyser_sender* sender,
                                                  geyser_sender_stats* out);

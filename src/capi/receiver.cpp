@@ -3,6 +3,7 @@
 #include "receiver.hpp"
 
 #include <algorithm>
+#include <cstddef>
 
 #include "dlpack.hpp"
 #include "status.hpp"
@@ -28,10 +29,28 @@ std::chrono::milliseconds millis(std::int32_t timeout_ms) noexcept {
 
 namespace {
 
+// spin_us (C API version 5), when the caller's struct_size covers it: -1 keeps the default.
+// On 64-bit targets a version-4 struct_size covers it too (it lies in that struct's tail
+// padding), which holds -1 when the caller used geyser_receiver_options_init.
+Result<void> read_spin(const geyser_receiver_options& options, channel::ReceiverOptions& out) {
+  const std::size_t end = offsetof(geyser_receiver_options, spin_us) + sizeof(options.spin_us);
+  if (options.struct_size < end || options.spin_us == -1) return {};
+  if (options.spin_us < -1 || options.spin_us > GEYSER_RECEIVER_MAX_SPIN_US) {
+    return fail(ErrorCode::Validation,
+                "geyser_receiver_options: spin_us " + std::to_string(options.spin_us) +
+                    " is out of range (-1: the default, 0: off, at most " +
+                    std::to_string(GEYSER_RECEIVER_MAX_SPIN_US) +
+                    " microseconds; fill the struct with geyser_receiver_options_init)");
+  }
+  out.spin = std::chrono::microseconds(options.spin_us);
+  return {};
+}
+
 Result<channel::ReceiverOptions> receiver_options(const geyser_receiver_options* options) {
   channel::ReceiverOptions out;
   if (options == nullptr) return out;
-  GEYSER_TRY_VOID(require_size(options->struct_size, sizeof(geyser_receiver_options),
+  // Callers built against version 4 end the struct before `spin_us`.
+  GEYSER_TRY_VOID(require_size(options->struct_size, offsetof(geyser_receiver_options, spin_us),
                                "geyser_receiver_options"));
   if (options->runtime_dir != nullptr) out.runtime_dir = options->runtime_dir;
   switch (options->transfer) {
@@ -48,6 +67,7 @@ Result<channel::ReceiverOptions> receiver_options(const geyser_receiver_options*
   }
   if (options->gpu_timeout_ms >= 0)
     out.gpu_timeout = std::chrono::milliseconds(options->gpu_timeout_ms);
+  GEYSER_TRY_VOID(read_spin(*options, out));
   return out;
 }
 
@@ -180,6 +200,7 @@ GEYSER_API void geyser_receiver_options_init(geyser_receiver_options* options) {
   options->transfer = GEYSER_TRANSFER_AUTO;
   options->handshake_timeout_ms = -1;
   options->gpu_timeout_ms = -1;
+  options->spin_us = -1;
 }
 
 GEYSER_API geyser_status geyser_receiver_connect(const char* name, geyser_api api,

@@ -136,22 +136,28 @@ Result<void> written(geyser_sender* sender, std::uint64_t* frame, Write&& write)
   return {};
 }
 
+geyser_sender_stats stats_of(const channel::SenderStats& s) {
+  geyser_sender_stats out{};
+  out.frames = s.frames;
+  out.fps = s.fps;
+  out.receivers = s.receivers;
+  out.host_receivers = s.host_receivers;
+  out.generation = s.generation;
+  out.gpu_sync = s.sync_mode == SyncMode::Gpu ? 1 : 0;
+  out.dropped_connections = s.dropped_connections;
+  out.wakes_skipped = s.wakes_skipped;
+  return out;
+}
+
 Result<void> stats(const geyser_sender* sender, geyser_sender_stats* out) {
   GEYSER_TRY_VOID(require(sender, "sender"));
   GEYSER_TRY_VOID(require(out, "out"));
-  GEYSER_TRY_VOID(
-      require_size(out->struct_size, sizeof(geyser_sender_stats), "geyser_sender_stats"));
-  const channel::SenderStats s = sender->end->core().stats();
-  const std::uint32_t size = out->struct_size;
-  *out = geyser_sender_stats{};
-  out->struct_size = size;
-  out->frames = s.frames;
-  out->fps = s.fps;
-  out->receivers = s.receivers;
-  out->host_receivers = s.host_receivers;
-  out->generation = s.generation;
-  out->gpu_sync = s.sync_mode == SyncMode::Gpu ? 1 : 0;
-  out->dropped_connections = s.dropped_connections;
+  // A version-4 caller's stats end before wakes_skipped: only its own fields are written.
+  GEYSER_TRY_VOID(require_size(out->struct_size, offsetof(geyser_sender_stats, wakes_skipped),
+                               "geyser_sender_stats"));
+  geyser_sender_stats filled = stats_of(sender->end->core().stats());
+  filled.struct_size = out->struct_size;
+  std::memcpy(out, &filled, std::min<std::size_t>(filled.struct_size, sizeof filled));
   return {};
 }
 
