@@ -6,6 +6,7 @@
 #include <geyser/geyser.h>
 
 #include "connect_polling.h"
+#include "host_pattern.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -24,28 +25,6 @@ static void expect(int ok, const char* what) {
   }
 }
 
-static uint8_t texel_byte(size_t x_byte, size_t y, uint64_t frame) {
-  return (uint8_t)(x_byte * 7u + y * 13u + frame);
-}
-
-/* `height` rows of kWidth x kTexel bytes, `pitch` apart, of frame `frame`. */
-static void fill(uint8_t* rows, size_t pitch, uint64_t frame) {
-  for (size_t y = 0; y < kHeight; ++y) {
-    for (size_t x = 0; x < (size_t)kWidth * kTexel; ++x)
-      rows[y * pitch + x] = texel_byte(x, y, frame);
-  }
-}
-
-static int holds(const geyser_frame* f, uint64_t frame) {
-  const uint8_t* rows = f->host_data;
-  for (size_t y = 0; y < kHeight; ++y) {
-    for (size_t x = 0; x < (size_t)kWidth * kTexel; ++x) {
-      if (rows[y * f->row_pitch + x] != texel_byte(x, y, frame)) return 0;
-    }
-  }
-  return 1;
-}
-
 static void receive(geyser_receiver* r, uint64_t frame) {
   geyser_frame f;
   memset(&f, 0, sizeof f);
@@ -54,7 +33,8 @@ static void receive(geyser_receiver* r, uint64_t frame) {
   expect(f.frame == frame, "the frame's number");
   expect(f.width == kWidth && f.height == kHeight, "the frame's size");
   expect(f.row_pitch >= kWidth * kTexel && f.host_data != NULL, "a host frame");
-  if (f.host_data != NULL) expect(holds(&f, frame), "every byte of the frame");
+  if (f.host_data != NULL)
+    expect(host_pattern_holds(&f, kWidth * kTexel, frame), "every byte of the frame");
 }
 
 static void write_in_place(geyser_sender* s, geyser_receiver* r) {
@@ -67,7 +47,7 @@ static void write_in_place(geyser_sender* s, geyser_receiver* r) {
   }
   expect(slot.host_data != NULL, "the slot's host_data");
   expect(slot.host_row_pitch == kWidth * kTexel, "the slot's pitch: tightly packed");
-  fill(slot.host_data, slot.host_row_pitch, slot.frame);
+  host_pattern_fill(slot.host_data, slot.host_row_pitch, kWidth * kTexel, kHeight, slot.frame);
   expect(geyser_sender_present(s, &slot, NULL, 0) == GEYSER_OK, "sender_present");
   receive(r, slot.frame);
 }
@@ -78,7 +58,7 @@ static void write_padded(geyser_sender* s, geyser_receiver* r) {
   uint64_t frame = 0;
   geyser_sender_stats stats = {.struct_size = sizeof stats};
   expect(geyser_sender_get_stats(s, &stats) == GEYSER_OK, "sender_get_stats");
-  fill(rows, pitch, stats.frames + 1);
+  host_pattern_fill(rows, pitch, kWidth * kTexel, kHeight, stats.frames + 1);
   expect(geyser_sender_write(s, rows, pitch, 1000, &frame) == GEYSER_OK, "sender_write");
   expect(frame == stats.frames + 1, "sender_write's frame number");
   free(rows);
