@@ -1,4 +1,4 @@
-"""Loading libgeyser and its C API (include/geyser/geyser.h, version 1) through ctypes.
+"""Loading libgeyser and its C API (include/geyser/geyser.h, version 5) through ctypes.
 
 Everything the rest of the package calls in C is declared here: the structs as
 ``ctypes.Structure`` mirrors of geyser.h (field for field, in order), the enums as
@@ -34,7 +34,10 @@ from ctypes import (
 )
 
 #: The C API version this package was written against (GEYSER_C_API_VERSION).
-C_API_VERSION = 3
+C_API_VERSION = 5
+
+#: The most geyser_receiver_options.spin_us takes (GEYSER_RECEIVER_MAX_SPIN_US).
+RECEIVER_MAX_SPIN_US = 1000000
 
 # ---- Enums (C enums are int-sized) ---------------------------------------------------
 
@@ -161,6 +164,7 @@ class geyser_receiver_options(_Sized):
         ("transfer", c_enum),
         ("handshake_timeout_ms", c_int32),
         ("gpu_timeout_ms", c_int32),
+        ("spin_us", c_int32),  # version 5; -1: the default (20 us)
     ]
 
 
@@ -240,6 +244,7 @@ class geyser_sender_stats(_Sized):
         ("generation", c_uint64),
         ("gpu_sync", c_int32),
         ("dropped_connections", c_uint64),
+        ("wakes_skipped", c_uint64),  # version 5
     ]
 
 
@@ -338,6 +343,11 @@ def _prototypes():
         ("geyser_sender_destroy", None, [_p]),
         ("geyser_sender_acquire", _status, [_p, c_int32, POINTER(geyser_slot)]),
         ("geyser_sender_present", _status, [_p, POINTER(geyser_slot), c_void_p, c_size_t]),
+        (
+            "geyser_sender_vk_present_signals",
+            _status,
+            [_p, POINTER(geyser_slot), POINTER(c_void_p), POINTER(c_uint32)],
+        ),
         ("geyser_sender_cancel", None, [_p, POINTER(geyser_slot)]),
         ("geyser_sender_write", _status, [_p, c_void_p, c_size_t, c_int32, POINTER(c_uint64)]),
         (

@@ -2,6 +2,7 @@
 
 import ctypes
 import itertools
+import operator
 from dataclasses import dataclass
 
 from . import _lib
@@ -30,6 +31,22 @@ def _api_value(api, allowed, what):
     return _lib.API_BY_NAME[api]
 
 
+def _spin_us(spin_us):
+    """geyser_receiver_options.spin_us of the `spin_us` argument (None: -1, the default)."""
+    if spin_us is None:
+        return -1
+    try:
+        value = operator.index(spin_us)
+    except TypeError:
+        value = None
+    if isinstance(spin_us, bool) or value is None or not 0 <= value <= _lib.RECEIVER_MAX_SPIN_US:
+        raise validation(
+            "Receiver: spin_us %r is not a whole number of microseconds from 0 (off) to %d "
+            "(None: the default, 20)" % (spin_us, _lib.RECEIVER_MAX_SPIN_US)
+        )
+    return value
+
+
 def _destroy_receiver(handle):
     _lib.lib().geyser_receiver_destroy(handle)
 
@@ -53,12 +70,17 @@ class Receiver(OwnedHandle):
         device: a :class:`geyser.Device` of the api (Vulkan or CUDA) to work on; None: one
             is made (a headless Vulkan device; CUDA device 0).
         handshake_timeout, gpu_timeout: seconds; None: the library's defaults (2 s, 10 s).
+        spin_us: how long :meth:`acquire` watches for the next frame before it sleeps, in
+            microseconds (an int, 0 to 1,000,000), while the last wait for a frame was
+            that short and the machine has two CPUs or more: such a receiver and its
+            sender pay no kernel wake-up per frame. 0: never spin; None: the library's
+            default (20 us).
 
     Raises:
         geyser.DisconnectedError: no sender published `name` within `timeout`.
         geyser.DeviceMismatchError, geyser.UnsupportedError: the frames cannot be taken
             this way (another device; no CUDA driver; ...).
-        geyser.ValidationError: a bad name or argument.
+        geyser.ValidationError: a bad name or argument (a `spin_us` out of range).
 
     A receiver is used from one thread at a time. Close it with :meth:`close` or a
     ``with`` block; it is also closed when garbage-collected.
@@ -74,6 +96,7 @@ class Receiver(OwnedHandle):
         device=None,
         handshake_timeout=None,
         gpu_timeout=None,
+        spin_us=None,
     ):
         lib = _lib.lib()
         self.name = name
@@ -93,6 +116,7 @@ class Receiver(OwnedHandle):
             options.handshake_timeout_ms = _lib.timeout_ms(handshake_timeout)
         if gpu_timeout is not None:
             options.gpu_timeout_ms = _lib.timeout_ms(gpu_timeout)
+        options.spin_us = _spin_us(spin_us)
         handle = ctypes.c_void_p()
         check(
             lib.geyser_receiver_connect(

@@ -20,6 +20,9 @@ class SenderStats:
     generation: int
     gpu_sync: bool  #: timeline semaphores (True) or CPU-fenced (False)
     dropped_connections: int
+    #: presents that woke nobody: no receiver could be asleep on the board (none was
+    #: connected, or each was looking at it or spinning: ``Receiver(spin_us=...)``)
+    wakes_skipped: int
 
 
 @dataclass(frozen=True)
@@ -391,6 +394,7 @@ class Sender(OwnedHandle):
             generation=raw.generation,
             gpu_sync=bool(raw.gpu_sync),
             dropped_connections=raw.dropped_connections,
+            wakes_skipped=raw.wakes_skipped,
         )
 
     def fileno(self):

@@ -14,9 +14,32 @@ pytestmark = pytest.mark.usefixtures("library")
 
 
 def test_version_and_path():
-    assert geyser.c_api_version() >= geyser.C_API_VERSION == 3
+    assert geyser.c_api_version() >= geyser.C_API_VERSION == 5
     assert geyser.__version__ == "0.1.0"
     assert "libgeyser" in os.path.basename(geyser.library_path())
+
+
+def test_option_structs_are_the_library_size():
+    """Each *_options_init writes the library's sizeof into struct_size: the ctypes mirror
+    must be that size (also without a C compiler, unlike the check of the header below),
+    and spin_us must be where init puts -1: on 64-bit targets it lies in what was
+    version 4's tail padding, so a mirror without it would still be the header's size."""
+    from geyser import _lib
+
+    lib = _lib.lib()
+    mirrors = (
+        (_lib.geyser_receiver_options, lib.geyser_receiver_options_init),
+        (_lib.geyser_sender_options, lib.geyser_sender_options_init),
+        (_lib.geyser_device_options, lib.geyser_device_options_init),
+    )
+    for struct, init in mirrors:
+        memory = (ctypes.c_uint8 * 512)(*([0x5A] * 512))  # room for a larger C struct
+        init(ctypes.cast(memory, ctypes.POINTER(struct)))
+        raw = struct.from_buffer(memory)
+        assert raw.struct_size == ctypes.sizeof(struct), struct.__name__
+    options = _lib.geyser_receiver_options()
+    lib.geyser_receiver_options_init(ctypes.byref(options))
+    assert (options.handshake_timeout_ms, options.gpu_timeout_ms, options.spin_us) == (-1, -1, -1)
 
 
 def test_import_without_library_fails_on_first_call(tmp_path):
