@@ -28,7 +28,7 @@ extern "C" {
 
 /* The version of this header. geyser_c_api_version() gives the library's: a library
  * serves callers built with an equal or older version. */
-#define GEYSER_C_API_VERSION 5
+#define GEYSER_C_API_VERSION 6
 GEYSER_API uint32_t geyser_c_api_version(void);
 
 /* ---- Errors ------------------------------------------------------------------------ */
@@ -143,7 +143,21 @@ typedef struct geyser_device_options {
                           same for one GPU's Vulkan and CUDA devices); NULL: any */
 } geyser_device_options;
 
-GEYSER_API void geyser_device_options_init(geyser_device_options* options);
+/* Since C API version 6: fills the first `struct_size` bytes of *options, the size of the
+ * caller's struct, and not one byte past them: zeros, then struct_size (the smaller of
+ * `struct_size` and this library's sizeof: a struct from a newer header gets only this
+ * library's fields) and each default whose field lies wholly inside (index and validation
+ * -1; name_contains and uuid NULL). Validation, naming the size given and the smallest
+ * accepted, for a NULL `options` or a `struct_size` below version 1's struct (24 bytes on
+ * 64-bit targets). Call it as geyser_device_options_init(&options), which passes sizeof the
+ * struct of the header you build with. */
+GEYSER_API geyser_status geyser_device_options_init_sized(geyser_device_options* options,
+                                                          size_t struct_size);
+#define geyser_device_options_init(options) \
+  geyser_device_options_init_sized((options), sizeof *(options))
+/* For binaries built with version 5 or older; writes the version-5 struct. (The name in
+ * parentheses is the exported function, not the macro.) */
+GEYSER_API void(geyser_device_options_init)(geyser_device_options* options);
 /* A headless Vulkan device (GEYSER_API_VULKAN) or a CUDA device's primary context
  * (GEYSER_API_CUDA, the one the CUDA runtime, PyTorch and CuPy use) chosen by `options`,
  * which may be NULL (the default device). Unsupported without the driver, or for a Vulkan
@@ -254,7 +268,22 @@ typedef struct geyser_receiver_options {
 /* The most geyser_receiver_options.spin_us takes: one second of spinning. */
 #define GEYSER_RECEIVER_MAX_SPIN_US 1000000
 
-GEYSER_API void geyser_receiver_options_init(geyser_receiver_options* options);
+/* Since C API version 6: fills the first `struct_size` bytes of *options, the size of the
+ * caller's struct, and not one byte past them: zeros, then struct_size (the smaller of
+ * `struct_size` and this library's sizeof) and each default whose field lies wholly inside
+ * (transfer AUTO; handshake_timeout_ms, gpu_timeout_ms and spin_us -1; runtime_dir and
+ * device NULL). Validation, naming the size given and the smallest accepted, for a NULL
+ * `options` or a `struct_size` below version 4's struct, the one before spin_us (40 bytes
+ * on 64-bit targets, where spin_us lies in its tail padding; 24 on 32-bit ones). Call it as
+ * geyser_receiver_options_init(&options), which passes sizeof the struct of the header you
+ * build with. */
+GEYSER_API geyser_status geyser_receiver_options_init_sized(geyser_receiver_options* options,
+                                                            size_t struct_size);
+#define geyser_receiver_options_init(options) \
+  geyser_receiver_options_init_sized((options), sizeof *(options))
+/* For binaries built with version 5 or older; writes the version-5 struct. (The name in
+ * parentheses is the exported function, not the macro.) */
+GEYSER_API void(geyser_receiver_options_init)(geyser_receiver_options* options);
 
 /* Connects to channel `name` with `api`, waiting at most `timeout_ms` for a sender to
  * publish it and answer. `options` may be NULL. Disconnected when no sender appears in
@@ -375,7 +404,20 @@ typedef struct geyser_sender_options {
   int32_t gpu_timeout_ms;  /* -1: 10000 */
 } geyser_sender_options;
 
-GEYSER_API void geyser_sender_options_init(geyser_sender_options* options);
+/* Since C API version 6: fills the first `struct_size` bytes of *options, the size of the
+ * caller's struct, and not one byte past them: zeros, then struct_size (the smaller of
+ * `struct_size` and this library's sizeof) and each default whose field lies wholly inside
+ * (gpu_timeout_ms -1; the rest 0 or NULL, their defaults). Validation, naming the size given
+ * and the smallest accepted, for a NULL `options` or a `struct_size` below sizeof the
+ * struct (unchanged since version 1). Call it as geyser_sender_options_init(&options),
+ * which passes sizeof the struct of the header you build with. */
+GEYSER_API geyser_status geyser_sender_options_init_sized(geyser_sender_options* options,
+                                                          size_t struct_size);
+#define geyser_sender_options_init(options) \
+  geyser_sender_options_init_sized((options), sizeof *(options))
+/* For binaries built with version 5 or older; writes the version-5 struct. (The name in
+ * parentheses is the exported function, not the macro.) */
+GEYSER_API void(geyser_sender_options_init)(geyser_sender_options* options);
 
 /* Publishes channel `name` (letters, digits, '.', '_', '-'; at most 64) with `width` x
  * `height` textures of `format`, written with `api` (VULKAN, OPENGL, CUDA, or since C API

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "geyser/vulkan/device_select.hpp"
+#include "options_init.hpp"
 #include "status.hpp"
 
 namespace geyser::capi {
@@ -107,6 +108,32 @@ Result<void> describe(const geyser_device* device, geyser_device_info* out) {
   return {};
 }
 
+// geyser_device_options as C API version 1 laid it out, ending after `validation`: the
+// smallest struct_size an init accepts (24 bytes on 64-bit targets, 16 on 32-bit). Version
+// 2's `uuid` is a pointer, as is name_contains, so the struct's alignment is the same in
+// both versions and this is offsetof(uuid).
+constexpr std::size_t kDeviceOptionsV1Size =
+    round_up(offsetof(geyser_device_options, validation) + sizeof(std::int32_t),
+             alignof(geyser_device_options));
+static_assert(kDeviceOptionsV1Size == offsetof(geyser_device_options, uuid));
+// ... and as version 5 did (ending after `uuid`), what the old geyser_device_options_init
+// symbol writes. Version 6 appended nothing; a field appended later must not change it.
+constexpr std::size_t kDeviceOptionsV5Size =
+    round_up(offsetof(geyser_device_options, uuid) + sizeof(const std::uint8_t*),
+             alignof(geyser_device_options));
+static_assert(kDeviceOptionsV5Size == sizeof(geyser_device_options),
+              "version 6 appends no device option");
+
+// Zeros the first min(size, sizeof) bytes of *options, sets struct_size to their number
+// and the defaults that lie in them (index and validation -1; name_contains and uuid
+// stay NULL). Touches no error state.
+void fill_options(geyser_device_options* options, std::size_t size) noexcept {
+  size = zero_prefix(options, size, sizeof(geyser_device_options));
+  const std::int32_t unset = -1;
+  put_default(options, size, offsetof(geyser_device_options, index), unset);
+  put_default(options, size, offsetof(geyser_device_options, validation), unset);
+}
+
 }  // namespace
 
 }  // namespace geyser::capi
@@ -115,12 +142,22 @@ using namespace geyser::capi;
 
 extern "C" {
 
-GEYSER_API void geyser_device_options_init(geyser_device_options* options) {
+GEYSER_API geyser_status geyser_device_options_init_sized(geyser_device_options* options,
+                                                          size_t struct_size) {
+  return guard([&]() -> geyser::Result<void> {
+    GEYSER_TRY_VOID(require_init(options, struct_size, kDeviceOptionsV1Size,
+                                 "geyser_device_options_init_sized"));
+    fill_options(options, struct_size);
+    return {};
+  });
+}
+
+// The symbol of C API versions 1 to 5 (geyser.h now makes the name a macro over the sized
+// init): binaries built with those headers call it, and it writes the version-5 struct, as
+// it always did. The parentheses keep the macro from expanding.
+GEYSER_API void(geyser_device_options_init)(geyser_device_options* options) {
   if (options == nullptr) return;
-  *options = geyser_device_options{};
-  options->struct_size = sizeof(geyser_device_options);
-  options->index = -1;
-  options->validation = -1;
+  fill_options(options, kDeviceOptionsV5Size);
 }
 
 GEYSER_API geyser_status geyser_device_create(geyser_api api, const geyser_device_options* options,

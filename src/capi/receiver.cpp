@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "dlpack.hpp"
+#include "options_init.hpp"
 #include "status.hpp"
 
 namespace geyser::capi {
@@ -186,6 +187,40 @@ Result<void> stats(const geyser_receiver* receiver, geyser_receiver_stats* out) 
   return {};
 }
 
+// geyser_receiver_options before version 5's spin_us (versions 1 to 4, which never changed
+// it), as a compiler laid it out: ending after gpu_timeout_ms, rounded up to the struct's
+// alignment (a pointer's; spin_us does not change it). That is the smallest struct_size an
+// init accepts: 40 bytes on 64-bit targets, where spin_us lies in this struct's tail
+// padding so version 4's size equals version 5's, and 24 on 32-bit ones, where spin_us
+// ends past it. (Connecting accepts offsetof(spin_us) and up, 36 on 64-bit targets, which a
+// caller may have written by hand; an init is given a compiler's sizeof, never below this.)
+constexpr std::size_t kReceiverOptionsV1Size =
+    round_up(offsetof(geyser_receiver_options, gpu_timeout_ms) + sizeof(std::int32_t),
+             alignof(geyser_receiver_options));
+static_assert(kReceiverOptionsV1Size == round_up(offsetof(geyser_receiver_options, spin_us),
+                                                 alignof(geyser_receiver_options)));
+// ... and as version 5 laid it out (ending after spin_us): what the old
+// geyser_receiver_options_init symbol writes. Version 6 appended nothing; a field appended
+// later must not change it.
+constexpr std::size_t kReceiverOptionsV5Size =
+    round_up(offsetof(geyser_receiver_options, spin_us) + sizeof(std::int32_t),
+             alignof(geyser_receiver_options));
+static_assert(kReceiverOptionsV5Size == sizeof(geyser_receiver_options),
+              "version 6 appends no receiver option");
+
+// Zeros the first min(size, sizeof) bytes of *options, sets struct_size to their number and
+// the defaults that lie wholly in them (transfer AUTO, which is 0; the timeouts and spin_us
+// -1). Touches no error state.
+void fill_options(geyser_receiver_options* options, std::size_t size) noexcept {
+  size = zero_prefix(options, size, sizeof(geyser_receiver_options));
+  const geyser_transfer transfer = GEYSER_TRANSFER_AUTO;
+  const std::int32_t unset = -1;
+  put_default(options, size, offsetof(geyser_receiver_options, transfer), transfer);
+  put_default(options, size, offsetof(geyser_receiver_options, handshake_timeout_ms), unset);
+  put_default(options, size, offsetof(geyser_receiver_options, gpu_timeout_ms), unset);
+  put_default(options, size, offsetof(geyser_receiver_options, spin_us), unset);
+}
+
 }  // namespace
 }  // namespace geyser::capi
 
@@ -193,14 +228,22 @@ using namespace geyser::capi;
 
 extern "C" {
 
-GEYSER_API void geyser_receiver_options_init(geyser_receiver_options* options) {
+GEYSER_API geyser_status geyser_receiver_options_init_sized(geyser_receiver_options* options,
+                                                            size_t struct_size) {
+  return guard([&]() -> geyser::Result<void> {
+    GEYSER_TRY_VOID(require_init(options, struct_size, kReceiverOptionsV1Size,
+                                 "geyser_receiver_options_init_sized"));
+    fill_options(options, struct_size);
+    return {};
+  });
+}
+
+// The symbol of C API versions 1 to 5 (geyser.h now makes the name a macro over the sized
+// init): binaries built with those headers call it, and it writes the version-5 struct, as
+// it always did. The parentheses keep the macro from expanding.
+GEYSER_API void(geyser_receiver_options_init)(geyser_receiver_options* options) {
   if (options == nullptr) return;
-  *options = geyser_receiver_options{};
-  options->struct_size = sizeof(geyser_receiver_options);
-  options->transfer = GEYSER_TRANSFER_AUTO;
-  options->handshake_timeout_ms = -1;
-  options->gpu_timeout_ms = -1;
-  options->spin_us = -1;
+  fill_options(options, kReceiverOptionsV5Size);
 }
 
 GEYSER_API geyser_status geyser_receiver_connect(const char* name, geyser_api api,

@@ -9,6 +9,7 @@
 
 #include "dlpack.hpp"
 #include "geyser/format.hpp"
+#include "options_init.hpp"
 #include "receiver.hpp"
 #include "status.hpp"
 
@@ -161,6 +162,26 @@ Result<void> stats(const geyser_sender* sender, geyser_sender_stats* out) {
   return {};
 }
 
+// geyser_sender_options has had the same fields since C API version 1: its size then is both
+// the smallest struct_size an init accepts (as publish requires) and what the old
+// geyser_sender_options_init symbol writes (the version-5 struct). A field appended later
+// must change neither.
+constexpr std::size_t kSenderOptionsV1Size =
+    round_up(offsetof(geyser_sender_options, gpu_timeout_ms) + sizeof(std::int32_t),
+             alignof(geyser_sender_options));
+constexpr std::size_t kSenderOptionsV5Size = kSenderOptionsV1Size;
+static_assert(kSenderOptionsV1Size == sizeof(geyser_sender_options),
+              "version 6 appends no sender option");
+
+// Zeros the first min(size, sizeof) bytes of *options, sets struct_size to their number and
+// the defaults that lie wholly in them (gpu_timeout_ms -1; slots and max_receivers 0, their
+// defaults; tiling OPTIMAL). Touches no error state.
+void fill_options(geyser_sender_options* options, std::size_t size) noexcept {
+  size = zero_prefix(options, size, sizeof(geyser_sender_options));
+  const std::int32_t unset = -1;
+  put_default(options, size, offsetof(geyser_sender_options, gpu_timeout_ms), unset);
+}
+
 }  // namespace
 }  // namespace geyser::capi
 
@@ -168,11 +189,22 @@ using namespace geyser::capi;
 
 extern "C" {
 
-GEYSER_API void geyser_sender_options_init(geyser_sender_options* options) {
+GEYSER_API geyser_status geyser_sender_options_init_sized(geyser_sender_options* options,
+                                                          size_t struct_size) {
+  return guard([&]() -> geyser::Result<void> {
+    GEYSER_TRY_VOID(require_init(options, struct_size, kSenderOptionsV1Size,
+                                 "geyser_sender_options_init_sized"));
+    fill_options(options, struct_size);
+    return {};
+  });
+}
+
+// The symbol of C API versions 1 to 5 (geyser.h now makes the name a macro over the sized
+// init): binaries built with those headers call it, and it writes the version-5 struct, as
+// it always did. The parentheses keep the macro from expanding.
+GEYSER_API void(geyser_sender_options_init)(geyser_sender_options* options) {
   if (options == nullptr) return;
-  *options = geyser_sender_options{};
-  options->struct_size = sizeof(geyser_sender_options);
-  options->gpu_timeout_ms = -1;
+  fill_options(options, kSenderOptionsV5Size);
 }
 
 GEYSER_API geyser_status geyser_sender_publish(const char* name, geyser_api api, uint32_t width,
