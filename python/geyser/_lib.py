@@ -1,4 +1,4 @@
-"""Loading libgeyser and its C API (include/geyser/geyser.h, version 5) through ctypes.
+"""Loading libgeyser and its C API (include/geyser/geyser.h, version 6) through ctypes.
 
 Everything the rest of the package calls in C is declared here: the structs as
 ``ctypes.Structure`` mirrors of geyser.h (field for field, in order), the enums as
@@ -34,7 +34,7 @@ from ctypes import (
 )
 
 #: The C API version this package was written against (GEYSER_C_API_VERSION).
-C_API_VERSION = 5
+C_API_VERSION = 6
 
 #: The most geyser_receiver_options.spin_us takes (GEYSER_RECEIVER_MAX_SPIN_US).
 RECEIVER_MAX_SPIN_US = 1000000
@@ -304,7 +304,7 @@ def _prototypes():
         ("geyser_format_from_name", _status, [c_char_p, POINTER(c_enum)]),
         ("geyser_api_available", _status, [c_enum]),
         # Devices
-        ("geyser_device_options_init", None, [POINTER(geyser_device_options)]),
+        ("geyser_device_options_init_sized", _status, [POINTER(geyser_device_options), c_size_t]),
         ("geyser_device_create", _status, [c_enum, POINTER(geyser_device_options), POINTER(_p)]),
         ("geyser_device_adopt_vulkan", _status, [POINTER(geyser_vulkan_adopt_info), POINTER(_p)]),
         ("geyser_device_get_info", _status, [_p, POINTER(geyser_device_info)]),
@@ -316,7 +316,11 @@ def _prototypes():
             [c_char_p, c_int32, POINTER(geyser_channel_info), c_size_t, POINTER(c_size_t)],
         ),
         # Receivers
-        ("geyser_receiver_options_init", None, [POINTER(geyser_receiver_options)]),
+        (
+            "geyser_receiver_options_init_sized",
+            _status,
+            [POINTER(geyser_receiver_options), c_size_t],
+        ),
         (
             "geyser_receiver_connect",
             _status,
@@ -334,7 +338,7 @@ def _prototypes():
         ("geyser_memory_ref_free", None, [_p]),
         ("geyser_receiver_dlpack", _status, [_p, _p, POINTER(_p)]),
         # Senders
-        ("geyser_sender_options_init", None, [POINTER(geyser_sender_options)]),
+        ("geyser_sender_options_init_sized", _status, [POINTER(geyser_sender_options), c_size_t]),
         (
             "geyser_sender_publish",
             _status,

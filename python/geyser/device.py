@@ -62,7 +62,8 @@ class Device(OwnedHandle):
         if uuid is not None:  # kept alive here until geyser_device_create returns
             uuid_buffer = (ctypes.c_uint8 * 16).from_buffer_copy(_uuid_bytes(uuid))
         options = _lib.geyser_device_options()
-        lib.geyser_device_options_init(ctypes.byref(options))
+        # the mirror's size: the library writes no byte past it (C API version 6)
+        check(lib.geyser_device_options_init_sized(ctypes.byref(options), ctypes.sizeof(options)))
         options.index = int(index)
         options.name_contains = name_contains.encode("utf-8") if name_contains else None
         options.validation = -1 if validation is None else (1 if validation else 0)

@@ -108,7 +108,8 @@ class Receiver(OwnedHandle):
             )
         self.transfer = transfer
         options = _lib.geyser_receiver_options()
-        lib.geyser_receiver_options_init(ctypes.byref(options))
+        # the mirror's size: the library writes no byte past it (C API version 6)
+        check(lib.geyser_receiver_options_init_sized(ctypes.byref(options), ctypes.sizeof(options)))
         options.runtime_dir = _lib.encode_path(runtime_dir)
         options.device = device._handle_for(api) if device is not None else None
         options.transfer = _lib.TRANSFER_BY_NAME[transfer]

@@ -135,7 +135,8 @@ class Sender(OwnedHandle):
         self.format = formats.name(self.format_value)
         self.tiling = tiling
         options = _lib.geyser_sender_options()
-        lib.geyser_sender_options_init(ctypes.byref(options))
+        # the mirror's size: the library writes no byte past it (C API version 6)
+        check(lib.geyser_sender_options_init_sized(ctypes.byref(options), ctypes.sizeof(options)))
         options.runtime_dir = _lib.encode_path(runtime_dir)
         options.device = device._handle_for(api) if device is not None else None
         options.slots = int(slots)

@@ -14,32 +14,74 @@ pytestmark = pytest.mark.usefixtures("library")
 
 
 def test_version_and_path():
-    assert geyser.c_api_version() >= geyser.C_API_VERSION == 5
+    assert geyser.c_api_version() >= geyser.C_API_VERSION == 6
     assert geyser.__version__ == "0.1.0"
     assert "libgeyser" in os.path.basename(geyser.library_path())
 
 
 def test_option_structs_are_the_library_size():
-    """Each *_options_init writes the library's sizeof into struct_size: the ctypes mirror
-    must be that size (also without a C compiler, unlike the check of the header below),
-    and spin_us must be where init puts -1: on 64-bit targets it lies in what was
-    version 4's tail padding, so a mirror without it would still be the header's size."""
+    """Each *_options_init_sized (C API version 6) writes min(the size given, the library's
+    sizeof) into struct_size and not one byte past it. Given more room than any struct
+    needs, it says the library's sizeof: the ctypes mirror must be that size (also without a
+    C compiler, unlike the check of the header below). Given the mirror's size, which the
+    package passes, it writes exactly that; a size below the struct's first released one
+    is Validation, nothing written. And spin_us must be where init puts -1: on 64-bit
+    targets it lies in what was version 4's tail padding, so a mirror without it would
+    still be the header's size."""
     from geyser import _lib
+    from geyser.errors import check
 
     lib = _lib.lib()
     mirrors = (
-        (_lib.geyser_receiver_options, lib.geyser_receiver_options_init),
-        (_lib.geyser_sender_options, lib.geyser_sender_options_init),
-        (_lib.geyser_device_options, lib.geyser_device_options_init),
+        (_lib.geyser_device_options, lib.geyser_device_options_init_sized),
+        (_lib.geyser_receiver_options, lib.geyser_receiver_options_init_sized),
+        (_lib.geyser_sender_options, lib.geyser_sender_options_init_sized),
     )
+    room = 512
     for struct, init in mirrors:
-        memory = (ctypes.c_uint8 * 512)(*([0x5A] * 512))  # room for a larger C struct
-        init(ctypes.cast(memory, ctypes.POINTER(struct)))
+        size = ctypes.sizeof(struct)
+        memory = (ctypes.c_uint8 * room)(*([0x5A] * room))  # room for a larger C struct
+        assert init(ctypes.cast(memory, ctypes.POINTER(struct)), room) == _lib.OK
         raw = struct.from_buffer(memory)
-        assert raw.struct_size == ctypes.sizeof(struct), struct.__name__
+        assert raw.struct_size == size, struct.__name__
+        assert bytes(memory[size:]) == b"\x5a" * (room - size), struct.__name__
+
+        memory = (ctypes.c_uint8 * room)(*([0x5A] * room))
+        assert init(ctypes.cast(memory, ctypes.POINTER(struct)), size) == _lib.OK
+        assert struct.from_buffer(memory).struct_size == size, struct.__name__
+        assert bytes(memory[size:]) == b"\x5a" * (room - size), struct.__name__
+
+    # The smallest released sizes: version 1's device options end before uuid; receiver
+    # options before spin_us (rounded up to a pointer's alignment: version 4's sizeof);
+    # sender options are as they were in version 1.
+    pointer = ctypes.sizeof(ctypes.c_void_p)
+    smallest = (
+        _lib.geyser_device_options.uuid.offset,
+        -(-_lib.geyser_receiver_options.spin_us.offset // pointer) * pointer,
+        ctypes.sizeof(_lib.geyser_sender_options),
+    )
+    for (struct, init), least in zip(mirrors, smallest):
+        memory = (ctypes.c_uint8 * room)(*([0x5A] * room))
+        assert init(ctypes.cast(memory, ctypes.POINTER(struct)), least) == _lib.OK
+        assert struct.from_buffer(memory).struct_size == least, struct.__name__
+        assert bytes(memory[least:]) == b"\x5a" * (room - least), struct.__name__
+        memory = (ctypes.c_uint8 * room)(*([0x5A] * room))
+        status = init(ctypes.cast(memory, ctypes.POINTER(struct)), least - 1)
+        assert status == _lib.STATUS_VALIDATION, struct.__name__
+        message = lib.geyser_last_error().decode()
+        assert "init_sized" in message and "struct_size %d" % (least - 1) in message, message
+        assert bytes(memory) == b"\x5a" * room, struct.__name__
+        with pytest.raises(geyser.ValidationError, match="is below %d" % least):
+            check(init(ctypes.cast(memory, ctypes.POINTER(struct)), least - 1))
+    if pointer == 8:
+        assert smallest[:2] == (24, 40)
+
     options = _lib.geyser_receiver_options()
-    lib.geyser_receiver_options_init(ctypes.byref(options))
+    assert lib.geyser_receiver_options_init_sized(ctypes.byref(options), ctypes.sizeof(options)) == 0
     assert (options.handshake_timeout_ms, options.gpu_timeout_ms, options.spin_us) == (-1, -1, -1)
+    device = _lib.geyser_device_options()
+    assert lib.geyser_device_options_init_sized(ctypes.byref(device), ctypes.sizeof(device)) == 0
+    assert (device.index, device.validation, device.uuid) == (-1, -1, None)
 
 
 def test_import_without_library_fails_on_first_call(tmp_path):
