@@ -96,6 +96,28 @@ std::uint32_t process_thread_count() {
   return count;
 }
 
+std::vector<CpuTimes> cpu_times() {
+  std::ifstream in("/proc/stat");
+  const double ms_per_tick = 1e3 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::vector<CpuTimes> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    // "cpuN user nice system idle iowait irq softirq steal ..."; "cpu " is the sum.
+    if (line.rfind("cpu", 0) != 0 || line.size() < 4 || line[3] == ' ') continue;
+    std::istringstream fields(line.substr(3));
+    std::size_t cpu = 0;
+    std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
+                  steal = 0;
+    if (!(fields >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal)) {
+      continue;
+    }
+    if (cpu >= out.size()) out.resize(cpu + 1);
+    out[cpu] = {static_cast<double>(irq) * ms_per_tick, static_cast<double>(softirq) * ms_per_tick,
+                static_cast<double>(steal) * ms_per_tick};
+  }
+  return out;
+}
+
 double thread_cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);

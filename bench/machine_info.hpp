@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace geyser::bench {
 
@@ -41,5 +42,17 @@ struct MemorySnapshot {
 [[nodiscard]] double thread_runqueue_wait_seconds();
 /// The threads of this process now (/proc/self/task); 0 where it cannot be read.
 [[nodiscard]] std::uint32_t process_thread_count();
+
+/// What one CPU spent, in milliseconds since boot, outside the tasks it ran: serving
+/// interrupts (irq), softirqs, and stolen by the hypervisor (steal): /proc/stat's `cpuN`
+/// line. All 0 where it cannot be read. A thread that sits on a CPU for a long time with
+/// its own clock standing still shows up here (BENCHMARKS.md, "Sleepers").
+struct CpuTimes {
+  double irq_ms = 0.0;
+  double softirq_ms = 0.0;
+  double steal_ms = 0.0;
+};
+/// Every CPU's CpuTimes, indexed by CPU number (an offline CPU keeps zeros).
+[[nodiscard]] std::vector<CpuTimes> cpu_times();
 
 }  // namespace geyser::bench

@@ -125,6 +125,9 @@ void write_per_receiver(JsonWriter& json, const std::vector<ThroughputRow::PerRe
     json.number("longest_release_ms", r.longest_release_ms);
     json.integer("acquire_timeouts", r.acquire_timeouts);
     json.integer("threads", r.threads);
+    json.number("cpu_irq_ms", r.cpu_lost.irq_ms);
+    json.number("cpu_softirq_ms", r.cpu_lost.softirq_ms);
+    json.number("cpu_steal_ms", r.cpu_lost.steal_ms);
     json.end_object();
   }
   json.end_array();
@@ -372,10 +375,12 @@ std::string slowest_receiver_line(const ThroughputRow& row) {
   return fmt(
       "    one receiver behind: %.0f fps on CPU %d, runnable but not running %.0f ms; its "
       "thread's CPU %.0f ms, longest acquire %.1f ms, release %.1f ms, %llu acquire "
-      "timeouts, %u threads\n",
+      "timeouts, %u threads; CPU %d's interrupts %.0f ms, softirqs %.0f ms, steal %.0f ms\n",
       slowest->fps, slowest->cpu, slowest->runqueue_wait_ms, slowest->thread_cpu_ms,
       slowest->longest_acquire_ms, slowest->longest_release_ms,
-      static_cast<unsigned long long>(slowest->acquire_timeouts), slowest->threads);
+      static_cast<unsigned long long>(slowest->acquire_timeouts), slowest->threads,
+      slowest->cpu, slowest->cpu_lost.irq_ms, slowest->cpu_lost.softirq_ms,
+      slowest->cpu_lost.steal_ms);
 }
 
 // The end of every run: the elapsed time, the JSON file (`write` writes it), the errors.

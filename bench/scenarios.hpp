@@ -164,6 +164,10 @@ struct ThroughputRow {
     double longest_release_ms = 0.0;
     std::uint64_t acquire_timeouts = 0;
     std::uint32_t threads = 0;
+    /// What the CPU it ran on last spent outside tasks while measuring (interrupts,
+    /// softirqs, the hypervisor's steal), in ms: a thread kept on a CPU that serves
+    /// interrupts gets the wall time but none of the CPU time.
+    CpuTimes cpu_lost;
   };
   std::vector<PerReceiver> per_receiver;
 };

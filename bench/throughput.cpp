@@ -45,6 +45,7 @@ struct Shared {
   double longest_release_seconds[kMaxReceivers];  // and its longest release()
   std::uint64_t acquire_timeouts[kMaxReceivers];  // acquire() calls that timed out
   std::uint32_t threads[kMaxReceivers];           // its process's threads at the end
+  CpuTimes cpu_lost[kMaxReceivers];  // what its last CPU spent outside tasks while measuring
   std::uint64_t frames = 0;
   double seconds = 0.0;
   double cpu_seconds = 0.0;
@@ -54,6 +55,15 @@ struct Shared {
 };
 
 using Clock = std::chrono::steady_clock;
+
+// What CPU `cpu` spent outside tasks (interrupts, softirqs, steal) since `before`.
+CpuTimes cpu_lost_since(const std::vector<CpuTimes>& before, int cpu) {
+  const std::vector<CpuTimes> now = cpu_times();
+  const auto at = static_cast<std::size_t>(cpu);
+  if (cpu < 0 || at >= before.size() || at >= now.size()) return {};
+  return {now[at].irq_ms - before[at].irq_ms, now[at].softirq_ms - before[at].softirq_ms,
+          now[at].steal_ms - before[at].steal_ms};
+}
 
 Result<void> wait_for(const std::atomic<std::uint32_t>& flag, std::uint32_t value,
                       Clock::time_point deadline, const char* what) {
@@ -150,6 +160,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   std::uint64_t longest_acquire = 0;
   std::uint64_t longest_release = 0;
   std::uint64_t timeouts = 0;
+  std::vector<CpuTimes> cpu_times_start;
   while (shared.stop.load(std::memory_order_acquire) == 0) {
     // No reads to submit: acquire submits no wait; release() submits the signal.
     const std::uint64_t before = monotonic_ns();
@@ -162,20 +173,24 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
       continue;
     }
     if (start == 0 && shared.go.load(std::memory_order_acquire) != 0) {
-      start = acquired;
+      // The baselines first, then the clock starts: the time they take (a file read among
+      // them) is in no figure, and the thread's clocks cover all that the window measures.
       cpu_start = process_cpu_seconds();
       wait_start = thread_runqueue_wait_seconds();
       thread_start = thread_cpu_seconds();
       claims_start = receiver.stats().claims_lost;
       reads_start = receiver.stats().socket_reads;
+      cpu_times_start = cpu_times();
+      start = monotonic_ns();
     }
+    const std::uint64_t releasing = monotonic_ns();
     GEYSER_TRY_VOID(receiver.release());
     if (start != 0) {
       const std::uint64_t released = monotonic_ns();
       ++count;
       in_acquire += acquired - before;
-      in_release += released - acquired;
-      longest_release = std::max(longest_release, released - acquired);
+      in_release += released - releasing;
+      longest_release = std::max(longest_release, released - releasing);
     }
   }
   const std::uint64_t end = monotonic_ns();
@@ -196,6 +211,7 @@ Result<void> receiver_body(const Environment& env, const ThroughputPlan& plan, S
   shared.acquire_timeouts[index] = timeouts;
   shared.threads[index] = process_thread_count();
   shared.cpu[index] = sched_getcpu();
+  shared.cpu_lost[index] = cpu_lost_since(cpu_times_start, shared.cpu[index]);
   return {};
 }
 
@@ -257,7 +273,7 @@ Result<ThroughputRow> run_throughput(const Environment& env, const ThroughputPla
          shared->imports[i], shared->reconnects[i], shared->runqueue_wait_seconds[i] * 1e3,
          shared->cpu[i], shared->socket_reads[i], shared->thread_cpu_seconds[i] * 1e3,
          shared->longest_acquire_seconds[i] * 1e3, shared->longest_release_seconds[i] * 1e3,
-         shared->acquire_timeouts[i], shared->threads[i]});
+         shared->acquire_timeouts[i], shared->threads[i], shared->cpu_lost[i]});
     row.receiver_socket_reads_per_frame +=
         ratio(static_cast<double>(shared->socket_reads[i]), frames) / plan.receivers;
     row.receiver_claims_lost_per_frame += ratio(static_cast<double>(shared->claims_lost[i]),
