@@ -378,9 +378,8 @@ std::string slowest_receiver_line(const ThroughputRow& row) {
       "timeouts, %u threads; CPU %d's interrupts %.0f ms, softirqs %.0f ms, steal %.0f ms\n",
       slowest->fps, slowest->cpu, slowest->runqueue_wait_ms, slowest->thread_cpu_ms,
       slowest->longest_acquire_ms, slowest->longest_release_ms,
-      static_cast<unsigned long long>(slowest->acquire_timeouts), slowest->threads,
-      slowest->cpu, slowest->cpu_lost.irq_ms, slowest->cpu_lost.softirq_ms,
-      slowest->cpu_lost.steal_ms);
+      static_cast<unsigned long long>(slowest->acquire_timeouts), slowest->threads, slowest->cpu,
+      slowest->cpu_lost.irq_ms, slowest->cpu_lost.softirq_ms, slowest->cpu_lost.steal_ms);
 }
 
 // The end of every run: the elapsed time, the JSON file (`write` writes it), the errors.
